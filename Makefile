@@ -1,0 +1,115 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# tunleak: make (build), make test, make demo, make bench, make install.
+OUTPUT := .output
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= gcc
+PREFIX ?= /usr/local
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
+MARCH := $(shell uname -m)
+ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powerpc/')
+
+CFLAGS ?= -g -O2
+CFLAGS += -Wall -Wextra -Werror -D_GNU_SOURCE -DTUNLEAK_VERSION='"$(VERSION)"'
+INCLUDES := -I$(OUTPUT) -Ibpf -Iuser
+LIBS := -lbpf -lelf -lz -lmnl -lm
+BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -I/usr/include/$(MARCH)-linux-gnu -Ibpf
+
+# Plain C modules: no libbpf, driven by unit tests without privileges.
+PURE := cidr cli output flows export
+# Modules that load, attach or read BPF.
+PRIV := loader attach netns
+PURE_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(PURE))
+PRIV_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(PRIV))
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
+BPF_TESTS := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/%,$(wildcard tests/bpf/test_*.c))
+HELPERS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(wildcard tests/helpers/*.c))
+HELPER_BPF := $(patsubst tests/helpers/%.bpf.c,$(OUTPUT)/tests/%.bpf.o,$(wildcard tests/helpers/*.bpf.c))
+
+ifeq ($(V),1)
+	Q =
+	msg =
+else
+	Q = @
+	msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.PHONY: all deps check-deps test test-build demo bench install clean format
+
+all: check-deps tunleak
+
+# Say what is missing instead of failing deep in a compile.
+check-deps:
+	@missing=""; \
+	for c in $(CLANG) $(BPFTOOL) $(CC) pkg-config; do command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
+	for h in bpf/libbpf.h libelf.h zlib.h libmnl/libmnl.h; do \
+		[ -e /usr/include/$$h ] || missing="$$missing $$h"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "tunleak: missing build dependencies:$$missing"; \
+		echo "         run: sudo scripts/deps.sh"; exit 1; fi
+
+deps:
+	$(Q)scripts/deps.sh
+
+$(OUTPUT) $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/tunleak.bpf.o: bpf/tunleak.bpf.c bpf/tunleak.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/tunleak.skel.h: $(OUTPUT)/tunleak.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(OUTPUT)/%.o: user/%.c $(wildcard user/*.h) bpf/tunleak.h $(OUTPUT)/tunleak.skel.h | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+
+tunleak: $(OUTPUT)/main.o $(PURE_OBJS) $(PRIV_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+
+# --- tests -------------------------------------------------------------------
+$(OUTPUT)/tests/%: tests/unit/%.c $(PURE_OBJS) | $(OUTPUT)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter $(INCLUDES) $< $(PURE_OBJS) -lcmocka -lm -o $@
+
+$(OUTPUT)/tests/%: tests/bpf/%.c $(PURE_OBJS) $(PRIV_OBJS) | $(OUTPUT)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter $(INCLUDES) $< $(PURE_OBJS) $(PRIV_OBJS) -lcmocka $(LIBS) -o $@
+
+$(OUTPUT)/tests/%.bpf.o: tests/helpers/%.bpf.c | $(OUTPUT)/tests
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/tests/%: tests/helpers/%.c | $(OUTPUT)/tests
+	$(call msg,HELPER,$@)
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $< $(LIBS) -o $@
+
+test-build: all $(UNIT_TESTS) $(BPF_TESTS) $(HELPERS) $(HELPER_BPF)
+
+# The README's test command: installs what it needs, builds, runs everything.
+test: deps
+	$(Q)$(MAKE) --no-print-directory test-build
+	$(Q)tests/run.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/demo.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory test-build
+	$(Q)scripts/bench.sh
+
+install: tunleak
+	install -D -m 0755 tunleak $(DESTDIR)$(PREFIX)/sbin/tunleak
+	install -D -m 0755 scripts/openvpn-route-up.sh $(DESTDIR)$(PREFIX)/share/tunleak/openvpn-route-up.sh
+
+format:
+	clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/*/*.c
+
+clean:
+	$(call msg,CLEAN)
+	$(Q)rm -rf $(OUTPUT) tunleak

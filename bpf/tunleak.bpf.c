@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * tunleak: classify every packet on the cluster and tunnel interfaces of one
+ * network namespace by address, count it exactly, and record cluster-bound
+ * packets that leave through a tunnel (leaks) and remote-bound packets that
+ * leave through the cluster interface (bypass).
+ *
+ * The programs are observers: they never modify, drop or redirect a packet
+ * and always return TC_ACT_UNSPEC, which is also TCX_NEXT, so the next
+ * program on the hook (a CNI's, say) runs as if tunleak were not there.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "tunleak.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Set by the loader between open and load. */
+const volatile __u8 have_v4 = 1; /* any IPv4 CIDR configured */
+const volatile __u8 have_v6 = 1;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TL_MAX_SLOTS * 4);
+	__type(key, __u32); /* ifindex */
+	__type(value, struct tl_iface);
+} ifaces SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tl_lpm4);
+	__type(value, struct tl_cidr_val);
+} cidr4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tl_lpm6);
+	__type(value, struct tl_cidr_val);
+} cidr6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TL_NR_COUNTER_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct tl_counter);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TL_NR_STATS);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+/* Leak and bypass flows only: the non-leak path never touches it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct tl_flow_key);
+	__type(value, struct tl_flow_val);
+} flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+#define ETH_P_8021Q_ 0x8100
+#define ETH_P_8021AD_ 0x88A8
+#define IP_MF_ 0x2000
+#define IP_OFFSET_ 0x1FFF
+#define MAX_V6_EXT 6
+
+struct vlan_hdr_ {
+	__be16 tci;
+	__be16 proto;
+};
+
+/* What the parser learnt about one packet. */
+struct pkt {
+	__u8 src[16];
+	__u8 dst[16];
+	__be16 sport;
+	__be16 dport;
+	__u32 l3_off; /* offset of the IP header from skb->data */
+	__u32 hdr_len; /* IP + transport header bytes, for GSO accounting */
+	__u64 packets; /* wire packets: GSO segments */
+	__u64 bytes; /* L3 bytes on the wire */
+	__u8 family;
+	__u8 proto;
+};
+
+static __always_inline void stat_inc(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
+
+	if (v)
+		*v += 1; /* per-CPU: no atomics needed */
+}
+
+static __always_inline void count(__u8 slot, __u8 dir, __u32 kind, __u64 packets, __u64 bytes)
+{
+	__u32 idx = TL_COUNTER_INDEX(slot, dir, kind);
+	struct tl_counter *c;
+
+	if (slot >= TL_MAX_SLOTS)
+		return;
+	c = bpf_map_lookup_elem(&counters, &idx);
+	if (!c)
+		return;
+	c->packets += packets;
+	c->bytes += bytes;
+}
+
+static __always_inline __u32 classify4(const __u8 *addr)
+{
+	struct tl_lpm4 k = { .prefixlen = 32 };
+	struct tl_cidr_val *v;
+
+	if (!have_v4)
+		return TL_CLASS_OTHER;
+	__builtin_memcpy(k.addr, addr, 4);
+	v = bpf_map_lookup_elem(&cidr4, &k);
+	return v ? v->cls : TL_CLASS_OTHER;
+}
+
+static __always_inline __u32 classify6(const __u8 *addr)
+{
+	struct tl_lpm6 k = { .prefixlen = 128 };
+	struct tl_cidr_val *v;
+
+	if (!have_v6)
+		return TL_CLASS_OTHER;
+	__builtin_memcpy(k.addr, addr, 16);
+	v = bpf_map_lookup_elem(&cidr6, &k);
+	return v ? v->cls : TL_CLASS_OTHER;
+}
+
+/*
+ * Ports and transport header length at @off. Returns 0; a transport header
+ * that is not in the packet leaves ports 0 (the packet is still classified
+ * by address, which is all a leak needs).
+ */
+static __always_inline void parse_l4(struct __sk_buff *skb, struct pkt *p, __u32 off)
+{
+	__u8 th[16];
+
+	if (p->proto == IPPROTO_TCP) {
+		if (bpf_skb_load_bytes(skb, off, th, 14))
+			return;
+		p->sport = *(__be16 *)&th[0];
+		p->dport = *(__be16 *)&th[2];
+		p->hdr_len += (th[12] >> 4) * 4;
+	} else if (p->proto == IPPROTO_UDP) {
+		if (bpf_skb_load_bytes(skb, off, th, 4))
+			return;
+		p->sport = *(__be16 *)&th[0];
+		p->dport = *(__be16 *)&th[2];
+		p->hdr_len += 8;
+	} else if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6) {
+		p->hdr_len += 8;
+	}
+}
+
+/* Returns 0 when the IPv4 header was read, -1 when the packet is too short. */
+static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct iphdr *ip = data + p->l3_off;
+	__u32 ihl;
+
+	if (p->l3_off > 64 || (void *)(ip + 1) > data_end)
+		return -1;
+	ihl = ip->ihl * 4;
+	if (ihl < sizeof(*ip))
+		return -1;
+	p->family = 4;
+	p->proto = ip->protocol;
+	__builtin_memcpy(p->src, &ip->saddr, 4);
+	__builtin_memcpy(p->dst, &ip->daddr, 4);
+	p->hdr_len = ihl;
+	/* A non-first fragment carries no transport header: ports stay 0. */
+	if (ip->frag_off & bpf_htons(IP_OFFSET_))
+		return 0;
+	parse_l4(skb, p, p->l3_off + ihl);
+	return 0;
+}
+
+static __always_inline int parse_ipv6(struct __sk_buff *skb, struct pkt *p)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct ipv6hdr *ip6 = data + p->l3_off;
+	__u32 off;
+	__u8 nh;
+	int i;
+
+	if (p->l3_off > 64 || (void *)(ip6 + 1) > data_end)
+		return -1;
+	p->family = 6;
+	__builtin_memcpy(p->src, &ip6->saddr, 16);
+	__builtin_memcpy(p->dst, &ip6->daddr, 16);
+	nh = ip6->nexthdr;
+	off = p->l3_off + sizeof(*ip6);
+
+	/* Walk a bounded chain of extension headers to the transport header. */
+	for (i = 0; i < MAX_V6_EXT; i++) {
+		__u8 eh[8];
+
+		if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_ROUTING && nh != IPPROTO_DSTOPTS &&
+		    nh != IPPROTO_FRAGMENT && nh != IPPROTO_AH)
+			break;
+		if (bpf_skb_load_bytes(skb, off, eh, sizeof(eh))) {
+			nh = IPPROTO_NONE; /* truncated chain: addresses only */
+			break;
+		}
+		if (nh == IPPROTO_FRAGMENT) {
+			/* Non-first fragment: no transport header follows. */
+			if ((*(__be16 *)&eh[2]) & bpf_htons(0xFFF8)) {
+				p->proto = eh[0];
+				p->hdr_len = off + 8 - p->l3_off;
+				return 0;
+			}
+			nh = eh[0];
+			off += 8;
+		} else if (nh == IPPROTO_AH) {
+			nh = eh[0];
+			off += (eh[1] + 2) * 4;
+		} else {
+			nh = eh[0];
+			off += (eh[1] + 1) * 8;
+		}
+	}
+	p->proto = nh;
+	p->hdr_len = off - p->l3_off;
+	parse_l4(skb, p, off);
+	return 0;
+}
+
+/* First packet of a leak or bypass flow: one ring-buffer record. */
+static __always_inline void emit_event(struct __sk_buff *skb, const struct tl_flow_key *key,
+				       const struct tl_flow_val *val)
+{
+	struct tl_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		/* The flow is in the table: the next sweep still finds it. */
+		stat_inc(TL_STAT_EVENTS_DROPPED);
+		return;
+	}
+	__builtin_memcpy(&e->key, key, sizeof(*key));
+	e->ts_ns = val->first_ns;
+	e->packets = val->packets;
+	e->bytes = val->bytes;
+	e->ifindex = skb->ifindex;
+	e->type = val->type;
+	e->cls = val->cls;
+	e->pad[0] = 0;
+	e->pad[1] = 0;
+	bpf_ringbuf_submit(e, 0);
+	stat_inc(TL_STAT_EVENTS_EMITTED);
+}
+
+/* Kept out of line: only leak and bypass packets pay for it. */
+static __attribute__((noinline)) void record_flow(struct __sk_buff *skb, const struct pkt *p,
+						  __u8 slot, __u8 type, __u8 cls)
+{
+	__u64 packets = p->packets, bytes = p->bytes;
+	struct tl_flow_key key = {};
+	struct tl_flow_val *v, nv = {};
+	__u64 now = bpf_ktime_get_ns();
+
+	__builtin_memcpy(key.src, p->src, 16);
+	__builtin_memcpy(key.dst, p->dst, 16);
+	key.sport = p->sport;
+	key.dport = p->dport;
+	key.family = p->family;
+	key.proto = p->proto;
+	key.slot = slot;
+	key.dir = TL_DIR_EGRESS;
+
+	v = bpf_map_lookup_elem(&flows, &key);
+	if (v) {
+		__sync_fetch_and_add(&v->packets, packets);
+		__sync_fetch_and_add(&v->bytes, bytes);
+		v->last_ns = now;
+		return;
+	}
+	nv.first_ns = now;
+	nv.last_ns = now;
+	nv.packets = packets;
+	nv.bytes = bytes;
+	nv.type = type;
+	nv.cls = cls;
+	if (bpf_map_update_elem(&flows, &key, &nv, BPF_NOEXIST)) {
+		/* Another CPU inserted it first: add to that entry. */
+		v = bpf_map_lookup_elem(&flows, &key);
+		if (v) {
+			__sync_fetch_and_add(&v->packets, packets);
+			__sync_fetch_and_add(&v->bytes, bytes);
+			v->last_ns = now;
+		} else {
+			stat_inc(TL_STAT_FLOW_INSERT_FAIL);
+		}
+		return;
+	}
+	stat_inc(type == TL_TYPE_LEAK ? TL_STAT_LEAK_FLOWS : TL_STAT_BYPASS_FLOWS);
+	emit_event(skb, &key, &nv);
+}
+
+static __always_inline int handle(struct __sk_buff *skb, __u8 dir)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	__u32 ifindex = skb->ifindex;
+	struct tl_iface *ifc;
+	struct pkt p = {};
+	__u64 packets, bytes;
+	__u32 cls, l2len = 0;
+	__be16 proto;
+	__u8 slot;
+	int err;
+
+	ifc = bpf_map_lookup_elem(&ifaces, &ifindex);
+	if (!ifc) {
+		stat_inc(TL_STAT_UNKNOWN_IFACE);
+		return TC_ACT_UNSPEC;
+	}
+	slot = ifc->slot;
+
+	if (ifc->l2) {
+		struct ethhdr *eth = data;
+
+		if ((void *)(eth + 1) > data_end) {
+			count(slot, dir, TL_CNT_MALFORMED, 1, skb->len);
+			return TC_ACT_UNSPEC;
+		}
+		proto = eth->h_proto;
+		l2len = sizeof(*eth);
+		/* One 802.1Q or 802.1ad tag. */
+		if (proto == bpf_htons(ETH_P_8021Q_) || proto == bpf_htons(ETH_P_8021AD_)) {
+			struct vlan_hdr_ *vh = data + l2len;
+
+			if ((void *)(vh + 1) > data_end) {
+				count(slot, dir, TL_CNT_MALFORMED, 1, skb->len);
+				return TC_ACT_UNSPEC;
+			}
+			proto = vh->proto;
+			l2len += sizeof(*vh);
+		}
+	} else {
+		/* L3 device: the version nibble says what follows (tun without
+		 * packet info sets skb->protocol the same way). */
+		__u8 *v = data;
+
+		if ((void *)(v + 1) > data_end) {
+			count(slot, dir, TL_CNT_MALFORMED, 1, skb->len);
+			return TC_ACT_UNSPEC;
+		}
+		proto = (*v >> 4) == 4 ? bpf_htons(ETH_P_IP) :
+			(*v >> 4) == 6 ? bpf_htons(ETH_P_IPV6) : 0;
+	}
+
+	bytes = skb->len > l2len ? skb->len - l2len : 0;
+	p.l3_off = l2len;
+	if (proto == bpf_htons(ETH_P_IP)) {
+		err = parse_ipv4(skb, &p);
+	} else if (proto == bpf_htons(ETH_P_IPV6)) {
+		err = parse_ipv6(skb, &p);
+	} else {
+		count(slot, dir, TL_CNT_NONIP, 1, bytes);
+		return TC_ACT_UNSPEC;
+	}
+	if (err) {
+		count(slot, dir, TL_CNT_MALFORMED, 1, bytes);
+		return TC_ACT_UNSPEC;
+	}
+
+	/* Egress: where the packet goes. Ingress: where it came from. */
+	if (p.family == 4)
+		cls = classify4(dir == TL_DIR_EGRESS ? p.dst : p.src);
+	else
+		cls = classify6(dir == TL_DIR_EGRESS ? p.dst : p.src);
+	if (cls >= TL_NR_CLASSES)
+		cls = TL_CLASS_OTHER;
+
+	/* A GSO/GRO aggregate counts as the segments it stands for on the
+	 * wire, each with its own IP and transport headers. */
+	packets = skb->gso_segs > 1 ? skb->gso_segs : 1;
+	if (packets > 1)
+		bytes += (packets - 1) * p.hdr_len;
+	p.packets = packets;
+	p.bytes = bytes;
+
+	count(slot, dir, cls, packets, bytes);
+
+	if (dir != TL_DIR_EGRESS)
+		return TC_ACT_UNSPEC;
+	if (ifc->role == TL_ROLE_TUNNEL && cls <= TL_CLASS_NODE)
+		record_flow(skb, &p, slot, TL_TYPE_LEAK, cls);
+	else if (ifc->role == TL_ROLE_CLUSTER && cls == TL_CLASS_REMOTE)
+		record_flow(skb, &p, slot, TL_TYPE_BYPASS, cls);
+	return TC_ACT_UNSPEC;
+}
+
+SEC("tc")
+int tunleak_ingress(struct __sk_buff *skb)
+{
+	return handle(skb, TL_DIR_INGRESS);
+}
+
+SEC("tc")
+int tunleak_egress(struct __sk_buff *skb)
+{
+	return handle(skb, TL_DIR_EGRESS);
+}

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The one header shared by bpf/tunleak.bpf.c and user space.
+ * No includes: only __u8 … __u64 and __be16; explicit padding; user space
+ * _Static_asserts every size (user/abi.h).
+ */
+#ifndef TUNLEAK_H
+#define TUNLEAK_H
+
+/* Interface slots: counters are kept by slot, a slot is an interface name,
+ * so a tunnel recreated with a new ifindex keeps counting in its slot. */
+#define TL_MAX_SLOTS 32
+
+/* Counter kinds per (slot, direction): the five address classes, then
+ * frames that are not IP and IP frames too short to classify. */
+enum tl_class {
+	TL_CLASS_POD = 0,
+	TL_CLASS_SERVICE = 1,
+	TL_CLASS_NODE = 2,
+	TL_CLASS_REMOTE = 3,
+	TL_CLASS_OTHER = 4,
+	TL_NR_CLASSES = 5,
+	TL_CNT_NONIP = 5,
+	TL_CNT_MALFORMED = 6,
+	TL_NR_COUNTERS = 7,
+};
+
+enum tl_dir {
+	TL_DIR_INGRESS = 0,
+	TL_DIR_EGRESS = 1,
+};
+
+enum tl_role {
+	TL_ROLE_CLUSTER = 1,
+	TL_ROLE_TUNNEL = 2,
+};
+
+enum tl_type {
+	TL_TYPE_LEAK = 1,
+	TL_TYPE_BYPASS = 2,
+};
+
+/* Global per-CPU statistics (stats map index). */
+enum tl_stat {
+	TL_STAT_EVENTS_EMITTED = 0,
+	TL_STAT_EVENTS_DROPPED = 1, /* ring buffer reserve failed */
+	TL_STAT_FLOW_INSERT_FAIL = 2, /* flow table update failed */
+	TL_STAT_LEAK_FLOWS = 3, /* new leak flows inserted */
+	TL_STAT_BYPASS_FLOWS = 4, /* new bypass flows inserted */
+	TL_STAT_UNKNOWN_IFACE = 5, /* program ran on an ifindex not in ifaces */
+	TL_NR_STATS = 6,
+};
+
+#define TL_COUNTER_INDEX(slot, dir, kind) \
+	((((slot) * 2 + (dir)) * TL_NR_COUNTERS) + (kind))
+#define TL_NR_COUNTER_ENTRIES (TL_MAX_SLOTS * 2 * TL_NR_COUNTERS)
+
+/* ifaces map: ifindex -> what the program needs to know about it. */
+struct tl_iface {
+	__u8 slot;
+	__u8 role; /* enum tl_role */
+	__u8 l2; /* 1: frames start with an Ethernet header */
+	__u8 pad[5];
+};
+
+struct tl_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* LPM trie keys (prefixlen first, as the kernel requires). */
+struct tl_lpm4 {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+
+struct tl_lpm6 {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+/* Value of both tries. */
+struct tl_cidr_val {
+	__u32 cls; /* enum tl_class */
+};
+
+/* A flow as seen on one interface in one direction. IPv4 addresses use the
+ * first 4 bytes of src/dst, the rest is zero. Ports in network order. */
+struct tl_flow_key {
+	__u8 src[16];
+	__u8 dst[16];
+	__be16 sport;
+	__be16 dport;
+	__u8 family; /* 4 or 6 */
+	__u8 proto;
+	__u8 slot;
+	__u8 dir;
+};
+
+struct tl_flow_val {
+	__u64 first_ns; /* CLOCK_MONOTONIC */
+	__u64 last_ns;
+	__u64 packets;
+	__u64 bytes;
+	__u8 type; /* enum tl_type */
+	__u8 cls;
+	__u8 pad[6];
+};
+
+/* Ring buffer record: one per new leak or bypass flow. */
+struct tl_event {
+	struct tl_flow_key key;
+	__u64 ts_ns;
+	__u64 packets; /* of the first packet: its GSO segments */
+	__u64 bytes;
+	__u32 ifindex;
+	__u8 type;
+	__u8 cls;
+	__u8 pad[2];
+};
+
+#endif /* TUNLEAK_H */

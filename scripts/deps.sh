@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install tunleak's build and test dependencies from Debian packages.
+# Quick when everything is already there: apt runs only for what is missing.
+set -euo pipefail
+
+PKGS=(
+	# BPF toolchain
+	clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc
+	# netlink (routes, link events, tc filter dumps)
+	libmnl-dev
+	# tests
+	libcmocka-dev jq tmux util-linux
+	# lab, e2e tests and benchmarks
+	openvpn iproute2 iputils-ping iperf3 tcpdump procps psmisc
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: missing packages: ${missing[*]}; run as root: sudo scripts/deps.sh" >&2
+	exit 1
+fi
+echo "deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

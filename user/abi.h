@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* bpf/tunleak.h for user space: its types, and its layout pinned. */
+#ifndef TL_ABI_H
+#define TL_ABI_H
+
+#include <linux/types.h>
+
+#include "tunleak.h"
+
+_Static_assert(sizeof(struct tl_iface) == 8, "tl_iface layout");
+_Static_assert(sizeof(struct tl_counter) == 16, "tl_counter layout");
+_Static_assert(sizeof(struct tl_lpm4) == 8, "tl_lpm4 layout");
+_Static_assert(sizeof(struct tl_lpm6) == 20, "tl_lpm6 layout");
+_Static_assert(sizeof(struct tl_flow_key) == 40, "tl_flow_key layout");
+_Static_assert(sizeof(struct tl_flow_val) == 40, "tl_flow_val layout");
+_Static_assert(sizeof(struct tl_event) == 72, "tl_event layout");
+
+#endif

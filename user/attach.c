@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/if_arp.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include <libmnl/libmnl.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "attach.h"
+
+/* Not in the installed (6.1) headers; the running kernel has them. */
+#define TL_BPF_TCX_INGRESS 46
+#define TL_BPF_TCX_EGRESS 47
+#ifndef BPF_F_BEFORE
+#define BPF_F_BEFORE (1U << 3)
+#endif
+
+int iface_lookup(const char *name, uint32_t *ifindex, int *l2, int *arphrd)
+{
+	struct ifreq ifr = {};
+	int fd, ret = 0;
+
+	if (strlen(name) >= IFNAMSIZ)
+		return -ENODEV;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	strcpy(ifr.ifr_name, name);
+	if (ioctl(fd, SIOCGIFINDEX, &ifr)) {
+		ret = -ENODEV;
+		goto out;
+	}
+	*ifindex = ifr.ifr_ifindex;
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr)) {
+		ret = -errno;
+		goto out;
+	}
+	/* Ethernet-framed devices (veth, tap, bridges, VLANs, loopback) carry an
+	 * L2 header at tc; tun, ovpn-dco, WireGuard, GRE, PPP do not. */
+	if (arphrd)
+		*arphrd = ifr.ifr_hwaddr.sa_family;
+	*l2 = ifr.ifr_hwaddr.sa_family == ARPHRD_ETHER ||
+	      ifr.ifr_hwaddr.sa_family == ARPHRD_LOOPBACK;
+out:
+	close(fd);
+	return ret;
+}
+
+static int attach_tcx(struct attachment *a, const int prog_fd[2], char *err, size_t errlen,
+		      const char *name)
+{
+	static const char *const dirs[2] = { "ingress", "egress" };
+	int d;
+
+	for (d = 0; d < 2; d++) {
+		/* First in the chain: a CNI program that ends the chain with
+		 * TCX_PASS or a redirect must not hide packets from us. */
+		LIBBPF_OPTS(bpf_link_create_opts, o, .flags = BPF_F_BEFORE);
+		int fd = bpf_link_create(prog_fd[d], a->ifindex,
+					 d ? TL_BPF_TCX_EGRESS : TL_BPF_TCX_INGRESS, &o);
+
+		if (fd < 0) {
+			int e = -errno;
+
+			snprintf(err, errlen, "attach %s %s (tcx): %s", name, dirs[d],
+				 strerror(-e));
+			if (d)
+				close(a->link_fd[0]);
+			a->link_fd[0] = -1;
+			return e;
+		}
+		a->link_fd[d] = fd;
+	}
+	a->kind = KIND_TCX;
+	return 0;
+}
+
+/* Number of filters on one clsact hook, or -errno. */
+static int count_filters(uint32_t ifindex, int ingress)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl;
+	struct nlmsghdr *nlh;
+	struct tcmsg *t;
+	unsigned int seq = time(NULL), portid;
+	int ret, count = 0;
+
+	nl = mnl_socket_open(NETLINK_ROUTE);
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	portid = mnl_socket_get_portid(nl);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETTFILTER;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	t = mnl_nlmsg_put_extra_header(nlh, sizeof(*t));
+	t->tcm_family = AF_UNSPEC;
+	t->tcm_ifindex = ifindex;
+	t->tcm_parent = TC_H_MAKE(TC_H_CLSACT, ingress ? TC_H_MIN_INGRESS : TC_H_MIN_EGRESS);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	for (;;) {
+		const struct nlmsghdr *m;
+		int len = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+
+		if (len < 0) {
+			ret = -errno;
+			goto out;
+		}
+		for (m = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(m, len);
+		     m = mnl_nlmsg_next(m, &len)) {
+			if (m->nlmsg_seq != seq || m->nlmsg_pid != portid)
+				continue;
+			if (m->nlmsg_type == NLMSG_DONE) {
+				ret = count;
+				goto out;
+			}
+			if (m->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
+
+				ret = e->error ? e->error : count;
+				goto out;
+			}
+			if (m->nlmsg_type == RTM_NEWTFILTER)
+				count++;
+		}
+	}
+out:
+	mnl_socket_close(nl);
+	return ret;
+}
+
+static void tc_detach_one(struct attachment *a, int d)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
+			    .attach_point = d ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TL_TC_HANDLE, .priority = TL_TC_PRIO);
+
+	bpf_tc_detach(&hook, &opts);
+	a->filter[d] = false;
+}
+
+static void tc_maybe_drop_qdisc(struct attachment *a)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
+			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+	/* Only a clsact we created, and only while nobody else put a filter
+	 * on it in the meantime. */
+	if (a->created_qdisc && count_filters(a->ifindex, 1) == 0 &&
+	    count_filters(a->ifindex, 0) == 0)
+		bpf_tc_hook_destroy(&hook);
+	a->created_qdisc = false;
+}
+
+static int attach_tc(struct attachment *a, const int prog_fd[2], char *err, size_t errlen,
+		     const char *name)
+{
+	static const char *const dirs[2] = { "ingress", "egress" };
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
+			    .attach_point = BPF_TC_INGRESS);
+	int d, ret;
+
+	ret = bpf_tc_hook_create(&hook);
+	if (ret && ret != -EEXIST) {
+		snprintf(err, errlen, "attach %s (tc): cannot create clsact qdisc: %s", name,
+			 strerror(-ret));
+		return ret;
+	}
+	a->created_qdisc = ret == 0;
+	a->kind = KIND_TC;
+	for (d = 0; d < 2; d++) {
+		DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TL_TC_HANDLE,
+				    .priority = TL_TC_PRIO, .prog_fd = prog_fd[d]);
+
+		hook.attach_point = d ? BPF_TC_EGRESS : BPF_TC_INGRESS;
+		ret = bpf_tc_attach(&hook, &opts);
+		if (ret) {
+			snprintf(err, errlen, "attach %s %s (tc, handle 0x%x prio %d): %s", name,
+				 dirs[d], TL_TC_HANDLE, TL_TC_PRIO, strerror(-ret));
+			detach_iface(a, false);
+			return ret;
+		}
+		a->filter[d] = true;
+	}
+	return 0;
+}
+
+int attach_iface(struct attachment *a, uint32_t ifindex, const char *name, int kind,
+		 const int prog_fd[2], char *err, size_t errlen)
+{
+	memset(a, 0, sizeof(*a));
+	a->ifindex = ifindex;
+	a->link_fd[0] = a->link_fd[1] = -1;
+	if (kind == KIND_TCX)
+		return attach_tcx(a, prog_fd, err, errlen, name);
+	return attach_tc(a, prog_fd, err, errlen, name);
+}
+
+void detach_iface(struct attachment *a, bool dev_gone)
+{
+	int d;
+
+	if (a->kind == KIND_TCX) {
+		/* Closing the link detaches it (and frees it if the device went). */
+		for (d = 0; d < 2; d++) {
+			if (a->link_fd[d] >= 0)
+				close(a->link_fd[d]);
+			a->link_fd[d] = -1;
+		}
+	} else if (a->kind == KIND_TC) {
+		if (!dev_gone) {
+			for (d = 0; d < 2; d++)
+				if (a->filter[d])
+					tc_detach_one(a, d);
+			tc_maybe_drop_qdisc(a);
+		}
+	}
+	a->filter[0] = a->filter[1] = false;
+	a->created_qdisc = false;
+	a->kind = 0;
+}
+
+static int prog_is_ours(__u32 prog_id)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd, ours;
+
+	fd = bpf_prog_get_fd_by_id(prog_id);
+	if (fd < 0)
+		return 0;
+	ours = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	       !strncmp(info.name, "tunleak_", strlen("tunleak_"));
+	close(fd);
+	return ours;
+}
+
+int cleanup_stale(uint32_t ifindex, int *foreign)
+{
+	int d, removed = 0;
+
+	for (d = 0; d < 2; d++) {
+		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+				    .attach_point = d ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+		DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TL_TC_HANDLE,
+				    .priority = TL_TC_PRIO);
+		int ret = bpf_tc_query(&hook, &opts);
+
+		if (ret)
+			continue; /* no qdisc, or no filter at our handle */
+		if (!prog_is_ours(opts.prog_id)) {
+			if (foreign)
+				(*foreign)++;
+			continue;
+		}
+		opts.prog_id = 0;
+		opts.prog_fd = 0;
+		opts.flags = 0;
+		ret = bpf_tc_detach(&hook, &opts);
+		if (ret && ret != -ENOENT)
+			return ret;
+		removed++;
+	}
+	return removed;
+}
+
+int tcx_supported(uint32_t ifindex, int prog_fd)
+{
+	/* Query, not attach: nothing is touched. Kernels without tcx reject the
+	 * attach type. */
+	__u32 cnt = 0;
+	int ret = bpf_prog_query(ifindex, TL_BPF_TCX_INGRESS, 0, NULL, NULL, &cnt);
+
+	(void)prog_fd;
+	return ret == 0;
+}

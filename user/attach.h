@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Attaching the two programs to an interface: as tcx links (kernel >= 6.6),
+ * or as cls_bpf filters on a clsact qdisc with tunleak's own handle and
+ * priority. Removing them again, and sweeping stale ones of a killed run.
+ */
+#ifndef TL_ATTACH_H
+#define TL_ATTACH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* tunleak's legacy filters: this handle at this priority, running a program
+ * whose name begins with "tunleak_". */
+#define TL_TC_HANDLE 0x7e1e
+#define TL_TC_PRIO 1
+
+enum attach_kind {
+	KIND_TCX = 1,
+	KIND_TC = 2,
+};
+
+struct attachment {
+	uint32_t ifindex;
+	int kind; /* enum attach_kind; 0: nothing attached */
+	int link_fd[2]; /* tcx: [ingress, egress] */
+	bool filter[2]; /* tc: our filter is on [ingress, egress] */
+	bool created_qdisc; /* tc: the clsact qdisc is ours */
+};
+
+/* ifindex and whether frames carry an Ethernet header (from ARPHRD_*).
+ * Returns 0 or -ENODEV. */
+int iface_lookup(const char *name, uint32_t *ifindex, int *l2, int *arphrd);
+
+/* Attach prog_fd[0] (ingress) and prog_fd[1] (egress). On error nothing of
+ * this call stays attached; returns -errno with one line in err. */
+int attach_iface(struct attachment *a, uint32_t ifindex, const char *name, int kind,
+		 const int prog_fd[2], char *err, size_t errlen);
+/* Undo attach_iface(); dev_gone when the interface no longer exists. */
+void detach_iface(struct attachment *a, bool dev_gone);
+
+/* Remove tunleak filters of an earlier run from ifindex. Returns how many were
+ * removed, or -errno. Filters at our handle that are not ours are left. */
+int cleanup_stale(uint32_t ifindex, int *foreign);
+
+/* 1 when a tcx link can be made on this kernel. */
+int tcx_supported(uint32_t ifindex, int prog_fd);
+
+#endif

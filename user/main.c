@@ -1,0 +1,573 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * tunleak: find cluster-bound packets that leave a pod through its VPN tunnel.
+ * See DESIGN.md for the data path and the contracts kept here.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+
+#include "attach.h"
+#include "cli.h"
+#include "export.h"
+#include "flows.h"
+#include "loader.h"
+#include "netns.h"
+#include "output.h"
+
+#ifndef TUNLEAK_VERSION
+#define TUNLEAK_VERSION "0.1.0"
+#endif
+
+#define EXIT_USAGE 2
+#define TUNNEL_POLL_MS 100
+#define USER_FLOWS_MAX 65536
+
+struct slot {
+	char name[16];
+	int role; /* enum tl_role */
+	uint32_t ifindex; /* 0: not attached */
+	int l2;
+	const char *state; /* "attached", "waiting", "gone" */
+	struct attachment att;
+};
+
+struct app {
+	struct config cfg;
+	struct tunleak_bpf *skel;
+	struct ring_buffer *rb;
+	struct flows *flows;
+	struct slot slots[TL_MAX_SLOTS];
+	int nr_slots;
+	int kind; /* enum attach_kind */
+	int64_t mono_to_real; /* add to CLOCK_MONOTONIC ns for realtime ns */
+	uint64_t started_ns;
+	struct out out;
+	bool verbose;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tunleak: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	(void)level;
+	return vfprintf(stderr, fmt, args);
+}
+
+static uint64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static const char *kind_name(int kind)
+{
+	return kind == KIND_TCX ? "tcx" : kind == KIND_TC ? "tc" : "none";
+}
+
+/* --- flows: events and sweeps --------------------------------------------- */
+
+static void fill_rec(struct app *app, struct flow_rec *r, int type, int cls, uint64_t first_mono)
+{
+	const struct slot *s = &app->slots[r->key.slot % TL_MAX_SLOTS];
+
+	r->type = type;
+	r->cls = cls;
+	snprintf(r->iface, sizeof(r->iface), "%s", r->key.slot < app->nr_slots ? s->name : "?");
+	r->first_ns = first_mono + app->mono_to_real;
+	r->last_ns = r->first_ns;
+}
+
+static void report(struct app *app, struct flow_rec *r)
+{
+	if (r->reported)
+		return;
+	r->reported = 1;
+	if (!app->cfg.top)
+		event_print(&app->out, r);
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	const struct tl_event *e = data;
+	struct app *app = ctx;
+	struct flow_rec *r;
+	int is_new;
+
+	if (len < sizeof(*e))
+		return 0;
+	r = flows__upsert(app->flows, &e->key, &is_new);
+	if (!r)
+		return 0;
+	if (is_new) {
+		fill_rec(app, r, e->type, e->cls, e->ts_ns);
+		flows__set_kernel_counts(app->flows, r, e->packets, e->bytes,
+					 e->ts_ns + app->mono_to_real);
+	}
+	report(app, r);
+	return 0;
+}
+
+static void on_swept(const struct tl_flow_key *k, const struct tl_flow_val *v, void *ctx)
+{
+	struct app *app = ctx;
+	struct flow_rec *r;
+	int is_new;
+
+	r = flows__upsert(app->flows, k, &is_new);
+	if (!r)
+		return;
+	if (is_new)
+		fill_rec(app, r, v->type, v->cls, v->first_ns); /* its event was lost */
+	flows__set_kernel_counts(app->flows, r, v->packets, v->bytes,
+				 v->last_ns + app->mono_to_real);
+	report(app, r);
+}
+
+static void sweep(struct app *app)
+{
+	ring_buffer__consume(app->rb);
+	loader_sweep_flows(app->skel, on_swept, app);
+}
+
+/* --- snapshot and export --------------------------------------------------- */
+
+static void build_snapshot(struct app *app, struct snapshot *s)
+{
+	static struct tl_counter c[TL_MAX_SLOTS][2][TL_NR_COUNTERS];
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	s->started_ns = app->started_ns;
+	s->updated_ns = now_ns(CLOCK_REALTIME);
+	s->netns = app->cfg.netns;
+	s->attach_mode = kind_name(app->kind);
+	s->flows = app->flows;
+	loader_read_counters(app->skel, c);
+	loader_read_stats(app->skel, s->stats);
+	s->nr_ifaces = app->nr_slots;
+	for (i = 0; i < app->nr_slots; i++) {
+		struct iface_snap *is = &s->ifaces[i];
+
+		snprintf(is->name, sizeof(is->name), "%s", app->slots[i].name);
+		is->role = app->slots[i].role;
+		is->state = app->slots[i].state;
+		is->ifindex = app->slots[i].ifindex;
+		is->l2 = app->slots[i].l2;
+		memcpy(is->c, c[i], sizeof(is->c));
+	}
+}
+
+static int write_export(struct app *app)
+{
+	struct snapshot s;
+	int err;
+
+	if (!app->cfg.export_path)
+		return 0;
+	build_snapshot(app, &s);
+	err = export_write(app->cfg.export_path, app->cfg.export_fmt, &s);
+	if (err)
+		warn("write %s: %s\n", app->cfg.export_path, strerror(-err));
+	return err;
+}
+
+/* --- interfaces ------------------------------------------------------------- */
+
+static int attach_slot(struct app *app, struct slot *s, uint32_t ifindex, int l2, char *err,
+		       size_t errlen)
+{
+	int prog_fd[2] = { loader_prog_fd(app->skel, TL_DIR_INGRESS),
+			   loader_prog_fd(app->skel, TL_DIR_EGRESS) };
+	int ret;
+
+	/* The map entry first, so the first attached packet is counted. */
+	ret = loader_set_iface(app->skel, ifindex, s - app->slots, s->role, l2);
+	if (ret) {
+		snprintf(err, errlen, "%s: cannot record interface: %s", s->name, strerror(-ret));
+		return ret;
+	}
+	ret = attach_iface(&s->att, ifindex, s->name, app->kind, prog_fd, err, errlen);
+	if (ret) {
+		loader_del_iface(app->skel, ifindex);
+		return ret;
+	}
+	s->ifindex = ifindex;
+	s->l2 = l2;
+	s->state = "attached";
+	return 0;
+}
+
+static void detach_slot(struct app *app, struct slot *s, bool dev_gone)
+{
+	if (!s->ifindex)
+		return;
+	detach_iface(&s->att, dev_gone);
+	loader_del_iface(app->skel, s->ifindex);
+	s->ifindex = 0;
+}
+
+static void sweep_stale(const char *name, uint32_t ifindex)
+{
+	int foreign = 0, n = cleanup_stale(ifindex, &foreign);
+
+	if (n > 0)
+		warn("removed %d stale tunleak filter%s from %s (a killed run)\n", n,
+		     n == 1 ? "" : "s", name);
+	if (foreign)
+		warn("%s: a filter that is not tunleak's sits at handle 0x%x prio %d; left alone\n",
+		     name, TL_TC_HANDLE, TL_TC_PRIO);
+}
+
+/* Tunnels come and go (OpenVPN recreates tun0 on each reconnect): follow them
+ * by name. Cluster interfaces are followed the same way once attached. */
+static void watch_ifaces(struct app *app)
+{
+	char err[256];
+	int i;
+
+	for (i = 0; i < app->nr_slots; i++) {
+		struct slot *s = &app->slots[i];
+		uint32_t idx = 0;
+		int l2 = 0;
+
+		if (iface_lookup(s->name, &idx, &l2, NULL))
+			idx = 0;
+		if (idx == s->ifindex)
+			continue;
+		if (s->ifindex) {
+			detach_slot(app, s, true);
+			s->state = "gone";
+			warn("%s gone\n", s->name);
+		}
+		if (!idx)
+			continue;
+		sweep_stale(s->name, idx);
+		if (attach_slot(app, s, idx, l2, err, sizeof(err))) {
+			warn("%s\n", err);
+			continue;
+		}
+		warn("%s attached (ifindex %u, %s, %s)\n", s->name, idx, l2 ? "l2" : "l3",
+		     kind_name(app->kind));
+	}
+}
+
+/* --- commands --------------------------------------------------------------- */
+
+static int usage_error(const char *msg)
+{
+	fprintf(stderr, "tunleak: %s\n", msg);
+	return EXIT_USAGE;
+}
+
+static const char *ns_label(const struct config *cfg, char *buf, size_t len)
+{
+	if (cfg->pid)
+		snprintf(buf, len, "the network namespace of PID %ld", cfg->pid);
+	else if (cfg->netns)
+		snprintf(buf, len, "network namespace %s", cfg->netns);
+	else
+		snprintf(buf, len, "the current network namespace");
+	return buf;
+}
+
+static int cmd_cleanup(struct config *cfg)
+{
+	char err[256], ns[128];
+	int i, total = 0;
+
+	if (caps_check(1, 1, err, sizeof(err)) || netns_enter(cfg->netns, cfg->pid, err, sizeof(err)))
+		return usage_error(err);
+	ns_label(cfg, ns, sizeof(ns));
+	if (cfg->nr_ifaces || cfg->nr_tunnels) {
+		for (i = 0; i < cfg->nr_ifaces + cfg->nr_tunnels; i++) {
+			const char *name = i < cfg->nr_ifaces ? cfg->ifaces[i] :
+								cfg->tunnels[i - cfg->nr_ifaces];
+			uint32_t idx;
+			int l2, n;
+
+			if (iface_lookup(name, &idx, &l2, NULL)) {
+				fprintf(stderr, "tunleak: %s \"%s\": no such interface in %s\n",
+					i < cfg->nr_ifaces ? "--iface" : "--tunnel", name, ns);
+				return EXIT_USAGE;
+			}
+			n = cleanup_stale(idx, NULL);
+			if (n > 0)
+				fprintf(stderr, "tunleak: %s: removed %d filter%s\n", name, n,
+					n == 1 ? "" : "s");
+			total += n > 0 ? n : 0;
+		}
+	} else {
+		struct if_nameindex *ifs = if_nameindex(), *p;
+
+		for (p = ifs; p && p->if_index; p++) {
+			int n = cleanup_stale(p->if_index, NULL);
+
+			if (n > 0)
+				fprintf(stderr, "tunleak: %s: removed %d filter%s\n", p->if_name, n,
+					n == 1 ? "" : "s");
+			total += n > 0 ? n : 0;
+		}
+		if (ifs)
+			if_freenameindex(ifs);
+	}
+	fprintf(stderr, "tunleak: cleanup: %d stale filter%s removed in %s\n", total,
+		total == 1 ? "" : "s", ns);
+	return 0;
+}
+
+static void add_slot(struct app *app, const char *name, int role)
+{
+	struct slot *s = &app->slots[app->nr_slots++];
+
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->role = role;
+	s->state = "waiting";
+}
+
+static int cmd_trace(struct app *app)
+{
+	struct config *cfg = &app->cfg;
+	struct loader_opts lo = {};
+	struct sigaction sa = {};
+	char err[256], ns[128];
+	uint64_t next_export, deadline = 0, next_watch;
+	int i, ret = 0, nready = 0;
+
+	if (cfg->top && !isatty(STDOUT_FILENO))
+		return usage_error("--top needs a terminal on stdout (use the event stream or --json)");
+	if (caps_check(1, cfg->netns || cfg->pid, err, sizeof(err)))
+		return usage_error(err);
+	if (netns_enter(cfg->netns, cfg->pid, err, sizeof(err)))
+		return usage_error(err);
+	ns_label(cfg, ns, sizeof(ns));
+
+	for (i = 0; i < cfg->nr_ifaces; i++)
+		add_slot(app, cfg->ifaces[i], TL_ROLE_CLUSTER);
+	for (i = 0; i < cfg->nr_tunnels; i++)
+		add_slot(app, cfg->tunnels[i], TL_ROLE_TUNNEL);
+
+	/* A cluster interface must be there; a tunnel may come later. */
+	for (i = 0; i < cfg->nr_ifaces; i++) {
+		uint32_t idx;
+		int l2;
+
+		if (iface_lookup(cfg->ifaces[i], &idx, &l2, NULL)) {
+			fprintf(stderr, "tunleak: --iface \"%s\": no such interface in %s\n",
+				cfg->ifaces[i], ns);
+			return EXIT_USAGE;
+		}
+	}
+
+	app->flows = flows__new(USER_FLOWS_MAX);
+	if (!app->flows)
+		return usage_error("out of memory");
+	app->started_ns = now_ns(CLOCK_REALTIME);
+	app->mono_to_real = (int64_t)app->started_ns - (int64_t)now_ns(CLOCK_MONOTONIC);
+	app->out.f = stdout;
+	app->out.json = cfg->json;
+
+	/* Open, parameterize and load the BPF object, fill the CIDR tries */
+	libbpf_set_print(cfg->verbose ? libbpf_print : NULL);
+	lo.cidrs = cfg->cidrs;
+	lo.nr_cidrs = cfg->nr_cidrs;
+	lo.max_flows = cfg->max_flows;
+	app->skel = loader_load(&lo);
+	if (!app->skel) {
+		fprintf(stderr, "tunleak: cannot load the BPF programs: %s%s\n", strerror(errno),
+			cfg->verbose ? "" : " (run with -v for the verifier log)");
+		ret = EXIT_USAGE;
+		goto cleanup;
+	}
+
+	/* An unwritable export file is a usage error, found before attaching */
+	if (cfg->export_path && write_export(app)) {
+		fprintf(stderr, "tunleak: --export \"%s\": cannot write the counters file\n",
+			cfg->export_path);
+		ret = EXIT_USAGE;
+		goto cleanup;
+	}
+
+	app->rb = ring_buffer__new(loader_events_fd(app->skel), on_event, app, NULL);
+	if (!app->rb) {
+		fprintf(stderr, "tunleak: cannot open the ring buffer: %s\n", strerror(errno));
+		ret = EXIT_USAGE;
+		goto cleanup;
+	}
+
+	/* Signal handlers before the first attach: a Ctrl-C from here on still
+	 * goes through cleanup. */
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	/* Choose tcx links or legacy tc filters */
+	{
+		uint32_t idx;
+		int l2, has_tcx;
+
+		iface_lookup(cfg->ifaces[0], &idx, &l2, NULL);
+		has_tcx = tcx_supported(idx, loader_prog_fd(app->skel, 0));
+		if (cfg->attach == ATTACH_TCX && !has_tcx) {
+			fprintf(stderr,
+				"tunleak: --attach \"tcx\": this kernel has no tcx links (Linux >= 6.6); use --attach tc\n");
+			ret = EXIT_USAGE;
+			goto cleanup;
+		}
+		app->kind = cfg->attach == ATTACH_TC ? KIND_TC :
+			    cfg->attach == ATTACH_TCX ? KIND_TCX :
+			    has_tcx			      ? KIND_TCX :
+							KIND_TC;
+	}
+
+	/* Attach to every cluster interface; any failure undoes them all */
+	for (i = 0; i < cfg->nr_ifaces; i++) {
+		struct slot *s = &app->slots[i];
+		uint32_t idx;
+		int l2;
+
+		if (iface_lookup(s->name, &idx, &l2, NULL)) {
+			fprintf(stderr, "tunleak: --iface \"%s\": no such interface in %s\n",
+				s->name, ns);
+			ret = EXIT_USAGE;
+			goto cleanup;
+		}
+		sweep_stale(s->name, idx);
+		if (attach_slot(app, s, idx, l2, err, sizeof(err))) {
+			fprintf(stderr, "tunleak: %s\n", err);
+			ret = EXIT_USAGE;
+			goto cleanup;
+		}
+		if (stop_signal)
+			goto cleanup;
+	}
+	/* Tunnels that exist now; the others are waited for */
+	watch_ifaces(app);
+	for (i = 0; i < app->nr_slots; i++) {
+		if (app->slots[i].ifindex)
+			nready++;
+		else
+			warn("waiting for %s\n", app->slots[i].name);
+	}
+	warn("tracing %d interface%s in %s (%s); Ctrl-C to stop\n", nready, nready == 1 ? "" : "s",
+	     ns, kind_name(app->kind));
+
+	next_export = now_ns(CLOCK_MONOTONIC) + (uint64_t)(cfg->interval * 1e9);
+	next_watch = now_ns(CLOCK_MONOTONIC) + TUNNEL_POLL_MS * 1000000ULL;
+	if (cfg->duration > 0)
+		deadline = now_ns(CLOCK_MONOTONIC) + (uint64_t)(cfg->duration * 1e9);
+
+	while (!stop_signal) {
+		uint64_t now;
+		int err_poll = ring_buffer__poll(app->rb, TUNNEL_POLL_MS);
+
+		if (err_poll < 0 && err_poll != -EINTR) {
+			warn("ring buffer: %s\n", strerror(-err_poll));
+			break;
+		}
+		now = now_ns(CLOCK_MONOTONIC);
+		if (deadline && now >= deadline)
+			break;
+		if (now >= next_watch) {
+			watch_ifaces(app);
+			next_watch = now + TUNNEL_POLL_MS * 1000000ULL;
+		}
+		if (now >= next_export) {
+			sweep(app);
+			write_export(app);
+			next_export = now + (uint64_t)(cfg->interval * 1e9);
+		}
+	}
+
+cleanup:
+	/* Detach everything first, so the final counts are final */
+	for (i = 0; i < app->nr_slots; i++)
+		detach_slot(app, &app->slots[i], false);
+	if (app->skel && app->rb) {
+		struct snapshot s;
+		struct totals t;
+
+		sweep(app);
+		if (write_export(app) && !ret)
+			ret = EXIT_USAGE;
+		if (nready || ret == 0) {
+			build_snapshot(app, &s);
+			snapshot_totals(&s, &t);
+			warn("detached; %" PRIu64 " leak packet%s in %" PRIu64 " flow%s, %" PRIu64
+			     " bypass packet%s in %" PRIu64 " flow%s, %" PRIu64
+			     " event%s dropped\n",
+			     t.leak_packets, t.leak_packets == 1 ? "" : "s", t.leak_flows,
+			     t.leak_flows == 1 ? "" : "s", t.bypass_packets,
+			     t.bypass_packets == 1 ? "" : "s", t.bypass_flows,
+			     t.bypass_flows == 1 ? "" : "s", s.stats[TL_STAT_EVENTS_DROPPED],
+			     s.stats[TL_STAT_EVENTS_DROPPED] == 1 ? "" : "s");
+		}
+	}
+	ring_buffer__free(app->rb);
+	loader_free(app->skel);
+	flows__free(app->flows);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	static struct app app;
+	char err[512];
+	int ret;
+
+	ret = cli_parse(argc, argv, &app.cfg, err, sizeof(err));
+	if (ret == CLI_HELP) {
+		fputs(cli_usage(), stdout);
+		return 0;
+	}
+	if (ret == CLI_VERSION) {
+		printf("tunleak %s\n", TUNLEAK_VERSION);
+		return 0;
+	}
+	if (ret != CLI_RUN) {
+		fprintf(stderr, "tunleak: %s\n", err);
+		cli_free(&app.cfg);
+		return EXIT_USAGE;
+	}
+	switch (app.cfg.cmd) {
+	case CMD_CLEANUP:
+		ret = cmd_cleanup(&app.cfg);
+		break;
+	case CMD_CHECK:
+		ret = usage_error("check: not available yet");
+		break;
+	default:
+		ret = cmd_trace(&app);
+		break;
+	}
+	cli_free(&app.cfg);
+	return ret;
+}

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "flows.h"
+#include "output.h"
+
+void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c == '\t')
+			fputs("\\t", f);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void json_key(struct out *o, const char *key)
+{
+	fputs(o->nfields++ ? "," : "{", o->f);
+	json_string(o->f, key);
+	fputc(':', o->f);
+}
+
+void out_begin(struct out *o)
+{
+	o->nfields = 0;
+}
+
+void out_str(struct out *o, const char *key, const char *fmt, const char *val)
+{
+	if (o->json) {
+		if (!key)
+			return;
+		json_key(o, key);
+		if (val)
+			json_string(o->f, val);
+		else
+			fputs("null", o->f);
+	} else if (fmt && val) {
+		fprintf(o->f, fmt, val);
+	}
+}
+
+void out_u64(struct out *o, const char *key, const char *fmt, uint64_t val)
+{
+	if (o->json) {
+		if (!key)
+			return;
+		json_key(o, key);
+		fprintf(o->f, "%" PRIu64, val);
+	} else if (fmt) {
+		fprintf(o->f, fmt, val);
+	}
+}
+
+void out_bool(struct out *o, const char *key, const char *fmt, bool val)
+{
+	if (o->json) {
+		if (!key)
+			return;
+		json_key(o, key);
+		fputs(val ? "true" : "false", o->f);
+	} else if (fmt && val) {
+		fputs(fmt, o->f);
+	}
+}
+
+void out_end(struct out *o)
+{
+	if (o->json)
+		fputs(o->nfields ? "}\n" : "{}\n", o->f);
+	else
+		fputc('\n', o->f);
+	fflush(o->f);
+}
+
+const char *format_time(uint64_t ns, char *buf, size_t len)
+{
+	time_t sec = (time_t)(ns / 1000000000ULL);
+	struct tm tm;
+	char base[24];
+
+	gmtime_r(&sec, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03uZ", base, (unsigned)((ns / 1000000ULL) % 1000));
+	return buf;
+}
+
+const char *proto_name(int proto, char *buf, size_t len)
+{
+	switch (proto) {
+	case 6:
+		return "tcp";
+	case 17:
+		return "udp";
+	case 1:
+		return "icmp";
+	case 58:
+		return "icmpv6";
+	default:
+		snprintf(buf, len, "%d", proto);
+		return buf;
+	}
+}
+
+const char *addr_format(int family, const uint8_t *addr, char *buf, size_t len)
+{
+	if (!inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, buf, len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+static int has_ports(int proto)
+{
+	return proto == 6 || proto == 17 || proto == 132 || proto == 33;
+}
+
+void event_print(struct out *o, const struct flow_rec *r)
+{
+	const struct tl_flow_key *k = &r->key;
+	char t[32], pb[8], src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+	int v6 = k->family == 6, ports = has_ports(k->proto);
+
+	format_time(r->first_ns, t, sizeof(t));
+	addr_format(k->family, k->src, src, sizeof(src));
+	addr_format(k->family, k->dst, dst, sizeof(dst));
+
+	out_begin(o);
+	out_str(o, "time", "%s", t);
+	out_str(o, "type", NULL, r->type == TL_TYPE_LEAK ? "leak" : "bypass");
+	out_str(o, NULL, " %s", r->type == TL_TYPE_LEAK ? "LEAK" : "BYPASS");
+	out_str(o, "iface", " %s", r->iface);
+	out_str(o, "direction", " %s", k->dir == TL_DIR_EGRESS ? "egress" : "ingress");
+	out_str(o, "family", NULL, v6 ? "ipv6" : "ipv4");
+	out_str(o, "proto", " %s", proto_name(k->proto, pb, sizeof(pb)));
+	/* Text: addr:port, [v6]:port, or the bare address without ports. */
+	out_str(o, "src", ports && v6 ? " [%s]" : " %s", src);
+	out_u64(o, "sport", ports ? ":%" PRIu64 : NULL, ntohs(k->sport));
+	out_str(o, "dst", ports && v6 ? " -> [%s]" : " -> %s", dst);
+	out_u64(o, "dport", ports ? ":%" PRIu64 : NULL, ntohs(k->dport));
+	out_str(o, "class", " class=%s", class_name(r->cls));
+	out_u64(o, "packets", NULL, r->packets);
+	out_u64(o, "bytes", NULL, r->bytes);
+	out_str(o, "route", " via \"%s\"", r->has_route ? r->route : NULL);
+	out_end(o);
+}

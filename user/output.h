@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * One emit path for text and JSON (after iproute2's print_*()): each field is
+ * printed by one call that knows its JSON key and its text format, so the two
+ * modes cannot drift apart. Plain C.
+ */
+#ifndef TL_OUTPUT_H
+#define TL_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct flow_rec;
+
+struct out {
+	FILE *f;
+	bool json;
+	int nfields;
+};
+
+void out_begin(struct out *o);
+/* key: JSON key, or NULL for text only; fmt: text format, or NULL for JSON only.
+ * A NULL val is JSON null and is left out of the text. */
+void out_str(struct out *o, const char *key, const char *fmt, const char *val);
+void out_u64(struct out *o, const char *key, const char *fmt, uint64_t val);
+void out_bool(struct out *o, const char *key, const char *fmt, bool val);
+/* Ends the record: one line, flushed. */
+void out_end(struct out *o);
+
+/* JSON string literal of s, quotes included. */
+void json_string(FILE *f, const char *s);
+/* RFC 3339 UTC with milliseconds: 2026-11-26T12:00:01.123Z (buf >= 32). */
+const char *format_time(uint64_t realtime_ns, char *buf, size_t len);
+/* "tcp", "udp", "icmp", "icmpv6" or the number (buf >= 8). */
+const char *proto_name(int proto, char *buf, size_t len);
+/* Address of family 4 or 6 (buf >= 46). */
+const char *addr_format(int family, const uint8_t *addr, char *buf, size_t len);
+/* One event line (text) or object (JSON) for a new leak or bypass flow. */
+void event_print(struct out *o, const struct flow_rec *r);
+
+#endif
