@@ -1,0 +1,677 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The classifier on crafted frames with BPF_PROG_TEST_RUN: no interface is
+ * touched (the test runs in a network namespace of its own). For each frame:
+ * the verdict passes it unchanged, exactly the expected counter moves by the
+ * expected packets and bytes, and an event appears exactly when it must.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sched.h>
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <cmocka.h>
+
+#include "cli.h"
+#include "loader.h"
+#include "tunleak.skel.h"
+
+#define LO_IFINDEX 1 /* BPF_PROG_TEST_RUN runs on the namespace's loopback */
+#define SLOT_CLUSTER 0
+#define SLOT_TUNNEL 1
+
+static struct tunleak_bpf *skel;
+static struct ring_buffer *rb;
+static struct tl_event events[512];
+static int nr_events;
+static uint16_t next_port = 1000;
+
+static const char *const cidr_spec[][2] = {
+	{ "10.128.0.0/14", "pod" },	    { "172.30.0.0/16", "service" },
+	{ "198.51.100.0/24", "node" },	    { "203.0.113.0/24", "remote" },
+	{ "10.0.0.0/8", "remote" }, /* overlaps pod: longest prefix wins */
+	{ "fd00:10:128::/48", "pod" },	    { "fd00:172:30::/112", "service" },
+	{ "2001:db8:100::/48", "node" },    { "2001:db8:113::/48", "remote" },
+};
+
+/* One address per class and family: [class][family 4/6] */
+static const char *const addr_of[TL_NR_CLASSES][2] = {
+	[TL_CLASS_POD] = { "10.130.2.5", "fd00:10:128::5" },
+	[TL_CLASS_SERVICE] = { "172.30.0.10", "fd00:172:30::a" },
+	[TL_CLASS_NODE] = { "198.51.100.7", "2001:db8:100::7" },
+	[TL_CLASS_REMOTE] = { "203.0.113.9", "2001:db8:113::9" },
+	[TL_CLASS_OTHER] = { "192.0.2.1", "2001:db8:ffff::1" },
+};
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	if (len == sizeof(struct tl_event) && nr_events < 512)
+		memcpy(&events[nr_events++], data, len);
+	return 0;
+}
+
+static struct tunleak_bpf *load(unsigned int ringbuf)
+{
+	static struct class_cidr cidrs[16];
+	struct loader_opts o = { .cidrs = cidrs, .ringbuf_bytes = ringbuf };
+	size_t i;
+
+	for (i = 0; i < sizeof(cidr_spec) / sizeof(cidr_spec[0]); i++) {
+		assert_int_equal(cidr_parse(cidr_spec[i][0], &cidrs[i].cidr), 0);
+		cidrs[i].cls = !strcmp(cidr_spec[i][1], "pod")	   ? TL_CLASS_POD :
+			       !strcmp(cidr_spec[i][1], "service") ? TL_CLASS_SERVICE :
+			       !strcmp(cidr_spec[i][1], "node")	   ? TL_CLASS_NODE :
+								     TL_CLASS_REMOTE;
+	}
+	o.nr_cidrs = i;
+	return loader_load(&o);
+}
+
+static int setup(void **state)
+{
+	if (unshare(CLONE_NEWNET)) {
+		perror("unshare(CLONE_NEWNET)");
+		return -1;
+	}
+	skel = load(0);
+	if (!skel) {
+		perror("loader_load");
+		return -1;
+	}
+	rb = ring_buffer__new(loader_events_fd(skel), on_event, NULL, NULL);
+	return rb ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	ring_buffer__free(rb);
+	loader_free(skel);
+	return 0;
+}
+
+/* --- frame building --------------------------------------------------------- */
+
+struct frame {
+	uint8_t b[256];
+	size_t len;
+	size_t l2len;
+};
+
+static void put_eth(struct frame *f, uint16_t proto, int vlan)
+{
+	struct ethhdr *e = (struct ethhdr *)f->b;
+
+	memset(e->h_dest, 0x02, 6);
+	memset(e->h_source, 0x04, 6);
+	if (vlan) {
+		e->h_proto = htons(vlan == 2 ? 0x88A8 : 0x8100);
+		f->b[14] = 0x00;
+		f->b[15] = 0x64; /* VLAN 100 */
+		*(uint16_t *)&f->b[16] = htons(proto);
+		f->len = f->l2len = 18;
+	} else {
+		e->h_proto = htons(proto);
+		f->len = f->l2len = 14;
+	}
+}
+
+static void put_l4(struct frame *f, int proto, uint16_t sport, uint16_t dport, int payload)
+{
+	uint8_t *p = f->b + f->len;
+
+	if (proto == IPPROTO_TCP) {
+		memset(p, 0, 20);
+		*(uint16_t *)&p[0] = htons(sport);
+		*(uint16_t *)&p[2] = htons(dport);
+		p[12] = 5 << 4;
+		f->len += 20;
+	} else if (proto == IPPROTO_UDP) {
+		*(uint16_t *)&p[0] = htons(sport);
+		*(uint16_t *)&p[2] = htons(dport);
+		*(uint16_t *)&p[4] = htons(8 + payload);
+		*(uint16_t *)&p[6] = 0;
+		f->len += 8;
+	} else {
+		memset(p, 0, 8);
+		p[0] = proto == IPPROTO_ICMP ? 8 : 128; /* echo request */
+		f->len += 8;
+	}
+	memset(f->b + f->len, 0xab, payload);
+	f->len += payload;
+}
+
+/* IPv4 packet at f->len: header, then L4 and payload. */
+static void put_ipv4(struct frame *f, const char *src, const char *dst, int proto,
+		     uint16_t frag_off, uint16_t sport, uint16_t dport, int payload)
+{
+	uint8_t *ip = f->b + f->len;
+
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	ip[8] = 64;
+	ip[9] = proto;
+	*(uint16_t *)&ip[6] = htons(frag_off);
+	inet_pton(AF_INET, src, ip + 12);
+	inet_pton(AF_INET, dst, ip + 16);
+	f->len += 20;
+	put_l4(f, proto, sport, dport, payload);
+	*(uint16_t *)&ip[2] = htons(f->len - (ip - f->b));
+}
+
+/* IPv6 packet with an optional chain of extension headers (nexthdr values). */
+static void put_ipv6(struct frame *f, const char *src, const char *dst, const int *ext, int next,
+		     uint16_t sport, uint16_t dport, int payload)
+{
+	uint8_t *ip = f->b + f->len;
+	uint8_t *nh = &ip[6];
+	int i;
+
+	memset(ip, 0, 40);
+	ip[0] = 0x60;
+	ip[7] = 64;
+	inet_pton(AF_INET6, src, ip + 8);
+	inet_pton(AF_INET6, dst, ip + 24);
+	f->len += 40;
+	for (i = 0; ext && ext[i]; i++) {
+		uint8_t *h = f->b + f->len;
+
+		*nh = ext[i] == 0xff ? 0 : ext[i]; /* 0xff stands for hop-by-hop (0) */
+		memset(h, 0, 8);
+		nh = &h[0];
+		f->len += 8;
+	}
+	*nh = next;
+	put_l4(f, next, sport, dport, payload);
+	*(uint16_t *)&ip[4] = htons(f->len - (ip - f->b) - 40);
+}
+
+/* --- running and checking --------------------------------------------------- */
+
+static void set_iface(int role, int l2)
+{
+	int slot = role == TL_ROLE_TUNNEL ? SLOT_TUNNEL : SLOT_CLUSTER;
+
+	assert_int_equal(loader_set_iface(skel, LO_IFINDEX, slot, role, l2), 0);
+}
+
+static void run(struct tunleak_bpf *s, int dir, const struct frame *f, uint32_t gso_segs)
+{
+	uint8_t out[512];
+	struct __sk_buff ctx = { .gso_segs = gso_segs };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = f->len,
+		    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
+
+	if (gso_segs) {
+		o.ctx_in = &ctx;
+		o.ctx_size_in = sizeof(ctx);
+	}
+	assert_int_equal(bpf_prog_test_run_opts(loader_prog_fd(s, dir), &o), 0);
+	/* Transparent: TC_ACT_UNSPEC (== TCX_NEXT), and the packet unchanged. */
+	if (o.retval != (uint32_t)TC_ACT_UNSPEC)
+		fail_msg("verdict: expected TC_ACT_UNSPEC (-1), got %d", (int)o.retval);
+	assert_int_equal(o.data_size_out, f->len);
+	assert_memory_equal(out, f->b, f->len);
+}
+
+static struct tl_counter before[TL_MAX_SLOTS][2][TL_NR_COUNTERS];
+static struct tl_counter after[TL_MAX_SLOTS][2][TL_NR_COUNTERS];
+
+/* Exactly one counter moved, the expected one, by packets and bytes. */
+static void expect_delta(int slot, int dir, int kind, uint64_t packets, uint64_t bytes,
+			 const char *what)
+{
+	int s, d, k;
+
+	assert_int_equal(loader_read_counters(skel, after), 0);
+	for (s = 0; s < TL_MAX_SLOTS; s++)
+		for (d = 0; d < 2; d++)
+			for (k = 0; k < TL_NR_COUNTERS; k++) {
+				uint64_t dp = after[s][d][k].packets - before[s][d][k].packets;
+				uint64_t db = after[s][d][k].bytes - before[s][d][k].bytes;
+				int want = s == slot && d == dir && k == kind;
+
+				if (want && (dp != packets || db != bytes))
+					fail_msg("%s: counter %s/%s: expected %lu packets %lu bytes, got %lu packets %lu bytes",
+						 what, d ? "egress" : "ingress", class_name(k),
+						 packets, bytes, dp, db);
+				if (!want && (dp || db))
+					fail_msg("%s: counter slot %d %s/%s moved by %lu packets, expected 0",
+						 what, s, d ? "egress" : "ingress", class_name(k),
+						 dp);
+			}
+}
+
+static void snap(void)
+{
+	assert_int_equal(loader_read_counters(skel, before), 0);
+	ring_buffer__consume(rb);
+	nr_events = 0;
+}
+
+static int take_events(void)
+{
+	nr_events = 0;
+	ring_buffer__consume(rb);
+	return nr_events;
+}
+
+static uint64_t stat(struct tunleak_bpf *s, int idx)
+{
+	uint64_t st[TL_NR_STATS];
+
+	assert_int_equal(loader_read_stats(s, st), 0);
+	return st[idx];
+}
+
+/* Build the packet whose class (by the address that counts for dir) is cls. */
+static void build(struct frame *f, int l2, int v6, int dir, int cls, int proto, uint16_t sport,
+		  uint16_t dport, int payload)
+{
+	const char *mine = v6 ? "fd00:8::2" : "10.8.0.2"; /* in no CIDR: other */
+	const char *peer = addr_of[cls][v6];
+	const char *src = dir == TL_DIR_EGRESS ? mine : peer;
+	const char *dst = dir == TL_DIR_EGRESS ? peer : mine;
+
+	memset(f, 0, sizeof(*f));
+	if (l2)
+		put_eth(f, v6 ? ETH_P_IPV6 : ETH_P_IP, 0);
+	if (v6)
+		put_ipv6(f, src, dst, NULL, proto == IPPROTO_ICMP ? IPPROTO_ICMPV6 : proto, sport,
+			 dport, payload);
+	else
+		put_ipv4(f, src, dst, proto, 0, sport, dport, payload);
+}
+
+/* The whole matrix: L2/L3 x IPv4/IPv6 x class x direction x role. */
+static void test_matrix(void **state)
+{
+	int l2, v6, cls, dir, role, cases = 0;
+
+	for (l2 = 0; l2 <= 1; l2++)
+		for (v6 = 0; v6 <= 1; v6++)
+			for (role = TL_ROLE_CLUSTER; role <= TL_ROLE_TUNNEL; role++)
+				for (dir = 0; dir <= 1; dir++)
+					for (cls = 0; cls < TL_NR_CLASSES; cls++) {
+		struct frame f;
+		char what[128];
+		int slot = role == TL_ROLE_TUNNEL ? SLOT_TUNNEL : SLOT_CLUSTER;
+		int leak = dir == TL_DIR_EGRESS && role == TL_ROLE_TUNNEL && cls <= TL_CLASS_NODE;
+		int bypass = dir == TL_DIR_EGRESS && role == TL_ROLE_CLUSTER && cls == TL_CLASS_REMOTE;
+		uint16_t sport = next_port++;
+		struct tl_flow_key fk = {};
+		size_t l3;
+
+		snprintf(what, sizeof(what), "%s %s %s %s %s", l2 ? "L2" : "L3",
+			 v6 ? "IPv6" : "IPv4", role == TL_ROLE_TUNNEL ? "tunnel" : "cluster",
+			 dir ? "egress" : "ingress", class_name(cls));
+		set_iface(role, l2);
+		build(&f, l2, v6, dir, cls, IPPROTO_UDP, sport, 53, 100);
+		l3 = f.len - f.l2len;
+		snap();
+		run(skel, dir, &f, 0);
+		expect_delta(slot, dir, cls, 1, l3, what);
+		if (take_events() != (leak || bypass))
+			fail_msg("%s: expected %d event, got %d", what, leak || bypass, nr_events);
+		if (leak || bypass) {
+			struct tl_event *e = &events[0];
+
+			fk = e->key;
+			assert_int_equal(e->type, leak ? TL_TYPE_LEAK : TL_TYPE_BYPASS);
+			assert_int_equal(e->cls, cls);
+			assert_int_equal(e->key.family, v6 ? 6 : 4);
+			assert_int_equal(e->key.proto, IPPROTO_UDP);
+			assert_int_equal(ntohs(e->key.sport), sport);
+			assert_int_equal(ntohs(e->key.dport), 53);
+			assert_int_equal(e->key.slot, slot);
+			assert_int_equal(e->key.dir, TL_DIR_EGRESS);
+			assert_int_equal(e->packets, 1);
+			assert_int_equal(e->bytes, l3);
+			assert_int_equal(e->ifindex, LO_IFINDEX);
+		}
+		/* The same flow again: counted, no second event. */
+		snap();
+		run(skel, dir, &f, 0);
+		expect_delta(slot, dir, cls, 1, l3, what);
+		if (take_events() != 0)
+			fail_msg("%s: second packet of a flow gave an event", what);
+		if (leak || bypass) {
+			struct tl_flow_val v;
+
+			assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.flows), &fk, &v), 0);
+			assert_int_equal(v.packets, 2);
+			assert_int_equal(v.bytes, 2 * l3);
+		} else {
+			struct tl_flow_key k = {};
+			struct tl_flow_val v;
+
+			/* nothing of a non-leak packet enters the flow table */
+			memcpy(&k, &fk, sizeof(k));
+			k.sport = htons(sport);
+			assert_int_not_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.flows), &k, &v), 0);
+		}
+		cases++;
+	}
+	assert_int_equal(cases, 80);
+}
+
+static void test_flow_table(void **state)
+{
+	struct frame f;
+	struct tl_flow_key k = {};
+	struct tl_flow_val v;
+	int i;
+
+	set_iface(TL_ROLE_TUNNEL, 0);
+	build(&f, 0, 0, TL_DIR_EGRESS, TL_CLASS_POD, IPPROTO_TCP, 40000, 8080, 60);
+	for (i = 0; i < 5; i++)
+		run(skel, TL_DIR_EGRESS, &f, 0);
+	inet_pton(AF_INET, "10.8.0.2", k.src);
+	inet_pton(AF_INET, addr_of[TL_CLASS_POD][0], k.dst);
+	k.sport = htons(40000);
+	k.dport = htons(8080);
+	k.family = 4;
+	k.proto = IPPROTO_TCP;
+	k.slot = SLOT_TUNNEL;
+	k.dir = TL_DIR_EGRESS;
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.flows), &k, &v), 0);
+	assert_int_equal(v.packets, 5);
+	assert_int_equal(v.bytes, 5 * 100);
+	assert_int_equal(v.type, TL_TYPE_LEAK);
+	assert_int_equal(v.cls, TL_CLASS_POD);
+	assert_true(v.last_ns >= v.first_ns);
+	assert_int_equal(take_events(), 1);
+	assert_memory_equal(&events[0].key, &k, sizeof(k));
+}
+
+static void test_longest_prefix(void **state)
+{
+	/* 10.0.0.0/8 is remote, 10.128.0.0/14 inside it is pod. */
+	struct frame f = {};
+
+	set_iface(TL_ROLE_TUNNEL, 0);
+	put_ipv4(&f, "10.8.0.2", "10.5.0.1", IPPROTO_ICMP, 0, 0, 0, 56);
+	snap();
+	run(skel, TL_DIR_EGRESS, &f, 0);
+	expect_delta(SLOT_TUNNEL, TL_DIR_EGRESS, TL_CLASS_REMOTE, 1, 84, "10.5.0.1");
+	assert_int_equal(take_events(), 0); /* remote through the tunnel: fine */
+	memset(&f, 0, sizeof(f));
+	put_ipv4(&f, "10.8.0.2", "10.131.255.255", IPPROTO_ICMP, 0, 0, 0, 56);
+	snap();
+	run(skel, TL_DIR_EGRESS, &f, 0);
+	expect_delta(SLOT_TUNNEL, TL_DIR_EGRESS, TL_CLASS_POD, 1, 84, "10.131.255.255");
+	assert_int_equal(take_events(), 1);
+	assert_int_equal(events[0].key.proto, IPPROTO_ICMP);
+	assert_int_equal(events[0].key.sport, 0);
+	assert_int_equal(events[0].key.dport, 0);
+}
+
+static void test_vlan(void **state)
+{
+	int tag;
+
+	for (tag = 1; tag <= 2; tag++) {
+		struct frame f = {};
+
+		set_iface(TL_ROLE_CLUSTER, 1);
+		put_eth(&f, ETH_P_IP, tag);
+		put_ipv4(&f, "10.128.0.2", addr_of[TL_CLASS_REMOTE][0], IPPROTO_UDP, 0,
+			 next_port++, 443, 30);
+		snap();
+		run(skel, TL_DIR_EGRESS, &f, 0);
+		expect_delta(SLOT_CLUSTER, TL_DIR_EGRESS, TL_CLASS_REMOTE, 1, f.len - 18,
+			     tag == 1 ? "802.1Q" : "802.1ad");
+		assert_int_equal(take_events(), 1); /* a bypass */
+		assert_int_equal(events[0].type, TL_TYPE_BYPASS);
+		assert_int_equal(ntohs(events[0].key.dport), 443);
+	}
+}
+
+static void test_ipv6_ext_headers(void **state)
+{
+	static const int chain[] = { 0xff /* hop-by-hop */, IPPROTO_ROUTING, IPPROTO_DSTOPTS, 0 };
+	struct frame f = {};
+
+	set_iface(TL_ROLE_TUNNEL, 1);
+	put_eth(&f, ETH_P_IPV6, 0);
+	put_ipv6(&f, "fd00:8::2", addr_of[TL_CLASS_SERVICE][1], chain, IPPROTO_TCP, 33000, 443,
+		 10);
+	snap();
+	run(skel, TL_DIR_EGRESS, &f, 0);
+	expect_delta(SLOT_TUNNEL, TL_DIR_EGRESS, TL_CLASS_SERVICE, 1, f.len - 14, "ext headers");
+	assert_int_equal(take_events(), 1);
+	assert_int_equal(events[0].key.proto, IPPROTO_TCP);
+	assert_int_equal(ntohs(events[0].key.sport), 33000);
+	assert_int_equal(ntohs(events[0].key.dport), 443);
+	assert_int_equal(events[0].cls, TL_CLASS_SERVICE);
+}
+
+static void test_fragments(void **state)
+{
+	struct frame f = {};
+	uint8_t *fh;
+
+	/* IPv4, non-first fragment: classified by address, ports 0. */
+	set_iface(TL_ROLE_TUNNEL, 0);
+	put_ipv4(&f, "10.8.0.2", "10.129.0.7", IPPROTO_UDP, 185, 1111, 2222, 40);
+	snap();
+	run(skel, TL_DIR_EGRESS, &f, 0);
+	expect_delta(SLOT_TUNNEL, TL_DIR_EGRESS, TL_CLASS_POD, 1, f.len, "IPv4 fragment");
+	assert_int_equal(take_events(), 1);
+	assert_int_equal(events[0].key.proto, IPPROTO_UDP);
+	assert_int_equal(events[0].key.sport, 0);
+	assert_int_equal(events[0].key.dport, 0);
+
+	/* IPv6 fragment header with offset 1480: ports 0, proto from it. */
+	{
+		static const int chain[] = { IPPROTO_FRAGMENT, 0 };
+
+		memset(&f, 0, sizeof(f));
+		put_ipv6(&f, "fd00:8::2", "fd00:10:128::77", chain, IPPROTO_UDP, 5555, 6666, 40);
+		fh = f.b + 40;
+		*(uint16_t *)&fh[2] = htons(1480); /* offset in 8-byte units << 3 */
+		snap();
+		run(skel, TL_DIR_EGRESS, &f, 0);
+		expect_delta(SLOT_TUNNEL, TL_DIR_EGRESS, TL_CLASS_POD, 1, f.len, "IPv6 fragment");
+		assert_int_equal(take_events(), 1);
+		assert_int_equal(events[0].key.proto, IPPROTO_UDP);
+		assert_int_equal(events[0].key.sport, 0);
+	}
+	/* IPv6 first fragment (offset 0): ports are read. */
+	{
+		static const int chain[] = { IPPROTO_FRAGMENT, 0 };
+
+		memset(&f, 0, sizeof(f));
+		put_ipv6(&f, "fd00:8::2", "fd00:10:128::78", chain, IPPROTO_UDP, 5555, 6666, 40);
+		snap();
+		run(skel, TL_DIR_EGRESS, &f, 0);
+		assert_int_equal(take_events(), 1);
+		assert_int_equal(ntohs(events[0].key.sport), 5555);
+		assert_int_equal(ntohs(events[0].key.dport), 6666);
+	}
+}
+
+static void test_truncated(void **state)
+{
+	struct frame f = {};
+
+	/* L2: the VLAN tag says IPv4, 10 bytes of IP header follow. (Behind a
+	 * tag, because BPF_PROG_TEST_RUN itself rejects an untagged frame whose
+	 * ethertype promises more IP header than it holds.) */
+	set_iface(TL_ROLE_TUNNEL, 1);
+	put_eth(&f, ETH_P_IP, 1);
+	memset(f.b + 18, 0x45, 10);
+	f.len = 28;
+	snap();
+	run(skel, TL_DIR_EGRESS, &f, 0);
+	expect_delta(SLOT_TUNNEL, TL_DIR_EGRESS, TL_CNT_MALFORMED, 1, 10, "truncated L2 IPv4");
+	assert_int_equal(take_events(), 0);
+
+	/* L3: 30 bytes that claim to be IPv6 (header is 40). */
+	set_iface(TL_ROLE_TUNNEL, 0);
+	memset(&f, 0, sizeof(f));
+	f.b[0] = 0x60;
+	f.len = 30;
+	snap();
+	run(skel, TL_DIR_INGRESS, &f, 0);
+	expect_delta(SLOT_TUNNEL, TL_DIR_INGRESS, TL_CNT_MALFORMED, 1, 30, "truncated L3 IPv6");
+
+	/* L2 VLAN tag cut off after the outer ethertype. */
+	set_iface(TL_ROLE_CLUSTER, 1);
+	memset(&f, 0, sizeof(f));
+	put_eth(&f, ETH_P_IP, 0);
+	*(uint16_t *)&f.b[12] = htons(0x8100);
+	f.b[14] = 0;
+	f.len = 15;
+	snap();
+	run(skel, TL_DIR_INGRESS, &f, 0);
+	expect_delta(SLOT_CLUSTER, TL_DIR_INGRESS, TL_CNT_MALFORMED, 1, 15, "truncated VLAN");
+
+	/* IPv4 header complete, TCP header cut: classified, ports 0. */
+	set_iface(TL_ROLE_TUNNEL, 0);
+	memset(&f, 0, sizeof(f));
+	put_ipv4(&f, "10.8.0.2", "10.128.9.9", IPPROTO_TCP, 0, 1, 2, 0);
+	f.len = 24; /* 20 IP + 4 of the TCP header */
+	snap();
+	run(skel, TL_DIR_EGRESS, &f, 0);
+	expect_delta(SLOT_TUNNEL, TL_DIR_EGRESS, TL_CLASS_POD, 1, 24, "cut TCP");
+	assert_int_equal(take_events(), 1);
+	assert_int_equal(events[0].key.sport, 0);
+}
+
+static void test_non_ip(void **state)
+{
+	struct frame f = {};
+
+	/* ARP on an L2 cluster interface */
+	set_iface(TL_ROLE_CLUSTER, 1);
+	put_eth(&f, 0x0806, 0);
+	memset(f.b + 14, 0x01, 28);
+	f.len = 42;
+	snap();
+	run(skel, TL_DIR_EGRESS, &f, 0);
+	expect_delta(SLOT_CLUSTER, TL_DIR_EGRESS, TL_CNT_NONIP, 1, 28, "ARP");
+	assert_int_equal(take_events(), 0);
+
+	/* An L3 frame whose version nibble is neither 4 nor 6 */
+	set_iface(TL_ROLE_TUNNEL, 0);
+	memset(&f, 0, sizeof(f));
+	f.b[0] = 0x20;
+	f.len = 40;
+	snap();
+	run(skel, TL_DIR_INGRESS, &f, 0);
+	expect_delta(SLOT_TUNNEL, TL_DIR_INGRESS, TL_CNT_NONIP, 1, 40, "version 2");
+}
+
+static void test_gso(void **state)
+{
+	struct frame f = {};
+	const uint64_t segs = 4;
+
+	/* A TSO aggregate of 4 segments of 1000 bytes payload: on the wire,
+	 * 4 packets of 20 + 20 + 1000 bytes. The frame holds 4000 bytes of
+	 * payload in reality; here it carries the headers and 100 bytes, and
+	 * the program adds the headers of the 3 further segments. */
+	set_iface(TL_ROLE_TUNNEL, 1);
+	put_eth(&f, ETH_P_IP, 0);
+	put_ipv4(&f, "10.8.0.2", "10.128.3.3", IPPROTO_TCP, 0, 40001, 80, 100);
+	snap();
+	run(skel, TL_DIR_EGRESS, &f, segs);
+	expect_delta(SLOT_TUNNEL, TL_DIR_EGRESS, TL_CLASS_POD, segs,
+		     (f.len - 14) + (segs - 1) * 40, "GSO x4");
+	assert_int_equal(take_events(), 1);
+	assert_int_equal(events[0].packets, segs);
+}
+
+static void test_unknown_iface(void **state)
+{
+	struct frame f = {};
+	uint64_t unknown = stat(skel, TL_STAT_UNKNOWN_IFACE);
+
+	assert_int_equal(loader_del_iface(skel, LO_IFINDEX), 0);
+	put_ipv4(&f, "10.8.0.2", "10.128.3.4", IPPROTO_ICMP, 0, 0, 0, 56);
+	snap();
+	run(skel, TL_DIR_EGRESS, &f, 0);
+	expect_delta(-1, 0, 0, 0, 0, "unknown interface");
+	assert_int_equal(stat(skel, TL_STAT_UNKNOWN_IFACE), unknown + 1);
+	assert_int_equal(take_events(), 0);
+}
+
+static void test_ring_full(void **state)
+{
+	/* A ring buffer of one page and nobody consuming: every new flow still
+	 * lands in the flow table, every lost event is counted. */
+	struct tunleak_bpf *small = load(4096);
+	struct tl_flow_key k, nk, *prev = NULL;
+	const int flows = 200;
+	uint64_t emitted, dropped;
+	int i, in_table = 0;
+
+	assert_non_null(small);
+	assert_int_equal(loader_set_iface(small, LO_IFINDEX, SLOT_TUNNEL, TL_ROLE_TUNNEL, 0), 0);
+	for (i = 0; i < flows; i++) {
+		struct frame f = {};
+
+		put_ipv4(&f, "10.8.0.2", "10.128.7.7", IPPROTO_UDP, 0, 20000 + i, 53, 20);
+		run(small, TL_DIR_EGRESS, &f, 0);
+	}
+	emitted = stat(small, TL_STAT_EVENTS_EMITTED);
+	dropped = stat(small, TL_STAT_EVENTS_DROPPED);
+	assert_int_equal(emitted + dropped, flows);
+	if (dropped == 0 || emitted == 0)
+		fail_msg("expected a partly full ring: emitted %lu, dropped %lu", emitted, dropped);
+	assert_int_equal(stat(small, TL_STAT_LEAK_FLOWS), flows);
+	while (bpf_map_get_next_key(bpf_map__fd(small->maps.flows), prev, &nk) == 0) {
+		in_table++;
+		k = nk;
+		prev = &k;
+	}
+	assert_int_equal(in_table, flows);
+	/* what was emitted is readable */
+	{
+		struct ring_buffer *r;
+
+		nr_events = 0;
+		r = ring_buffer__new(loader_events_fd(small), on_event, NULL, NULL);
+		assert_non_null(r);
+		ring_buffer__consume(r);
+		assert_int_equal(nr_events, emitted);
+		ring_buffer__free(r);
+	}
+	loader_free(small);
+}
+
+static void test_ingress_never_leaks(void **state)
+{
+	/* Cluster-bound traffic arriving on the tunnel is counted by source
+	 * class, never reported. */
+	struct frame f = {};
+
+	set_iface(TL_ROLE_TUNNEL, 0);
+	put_ipv4(&f, addr_of[TL_CLASS_POD][0], "10.8.0.2", IPPROTO_UDP, 0, 53, 5353, 10);
+	snap();
+	run(skel, TL_DIR_INGRESS, &f, 0);
+	expect_delta(SLOT_TUNNEL, TL_DIR_INGRESS, TL_CLASS_POD, 1, f.len, "ingress pod on tunnel");
+	assert_int_equal(take_events(), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_matrix),		 cmocka_unit_test(test_flow_table),
+		cmocka_unit_test(test_longest_prefix),	 cmocka_unit_test(test_vlan),
+		cmocka_unit_test(test_ipv6_ext_headers), cmocka_unit_test(test_fragments),
+		cmocka_unit_test(test_truncated),	 cmocka_unit_test(test_non_ip),
+		cmocka_unit_test(test_gso),		 cmocka_unit_test(test_unknown_iface),
+		cmocka_unit_test(test_ring_full),	 cmocka_unit_test(test_ingress_never_leaks),
+	};
+
+	return cmocka_run_group_tests_name("bpf", tests, setup, teardown);
+}

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "abi.h"
+#include "cli.h"
+
+static struct config cfg;
+static char err[512];
+
+static int parse(const char *first, ...)
+{
+	char *argv[64] = { "tunleak" };
+	int argc = 1;
+	va_list ap;
+	const char *a;
+
+	cli_free(&cfg);
+	va_start(ap, first);
+	for (a = first; a; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	return cli_parse(argc, argv, &cfg, err, sizeof(err));
+}
+
+#define assert_error(expect, ...)                                                  \
+	do {                                                                       \
+		assert_int_equal(parse(__VA_ARGS__, NULL), CLI_ERROR);             \
+		if (strcmp(err, expect))                                           \
+			fail_msg("error: expected \"%s\", got \"%s\"", expect, err); \
+	} while (0)
+
+static void test_defaults(void **state)
+{
+	assert_int_equal(parse("--cluster-cidr", "10.128.0.0/14", NULL), CLI_RUN);
+	assert_int_equal(cfg.cmd, CMD_TRACE);
+	assert_int_equal(cfg.nr_ifaces, 1);
+	assert_string_equal(cfg.ifaces[0], "eth0");
+	assert_int_equal(cfg.nr_tunnels, 1);
+	assert_string_equal(cfg.tunnels[0], "tun0");
+	assert_true(cfg.interval == 1.0);
+	assert_true(cfg.duration == 0);
+	assert_int_equal(cfg.attach, ATTACH_AUTO);
+	assert_false(cfg.json);
+	assert_null(cfg.export_path);
+	assert_int_equal(cfg.nr_cidrs, 1);
+	assert_int_equal(cfg.cidrs[0].cls, TL_CLASS_POD);
+}
+
+static void test_full(void **state)
+{
+	assert_int_equal(parse("trace", "--cluster-cidr", "10.128.0.0/14", "--service-cidr=172.30.0.0/16",
+			       "--node-cidr", "192.0.2.0/24", "--remote-cidr", "10.0.0.0/8",
+			       "--cluster-cidr", "fd00:10:128::/48", "--iface", "eth0", "--iface",
+			       "eth1", "--tunnel", "tun0", "--tunnel=wg0", "--netns", "pod1",
+			       "--json", "--export", "/tmp/x.prom", "--interval", "0.5",
+			       "--duration", "10", "--attach", "tc", "-v", "--max-flows", "1024",
+			       NULL),
+			 CLI_RUN);
+	assert_int_equal(cfg.nr_cidrs, 5);
+	assert_int_equal(cfg.cidrs[1].cls, TL_CLASS_SERVICE);
+	assert_int_equal(cfg.cidrs[2].cls, TL_CLASS_NODE);
+	assert_int_equal(cfg.cidrs[3].cls, TL_CLASS_REMOTE);
+	assert_int_equal(cfg.cidrs[4].cidr.family, 6);
+	assert_int_equal(cfg.nr_ifaces, 2);
+	assert_string_equal(cfg.ifaces[1], "eth1");
+	assert_int_equal(cfg.nr_tunnels, 2);
+	assert_string_equal(cfg.tunnels[1], "wg0");
+	assert_string_equal(cfg.netns, "pod1");
+	assert_true(cfg.json);
+	assert_true(cfg.verbose);
+	assert_int_equal(cfg.export_fmt, EXPORT_PROM); /* from the .prom suffix */
+	assert_true(cfg.interval == 0.5);
+	assert_true(cfg.duration == 10);
+	assert_int_equal(cfg.attach, ATTACH_TC);
+	assert_int_equal(cfg.max_flows, 1024);
+}
+
+static void test_commands(void **state)
+{
+	assert_int_equal(parse("check", "--cluster-cidr", "10.128.0.0/14", NULL), CLI_RUN);
+	assert_int_equal(cfg.cmd, CMD_CHECK);
+	assert_int_equal(parse("cleanup", NULL), CLI_RUN);
+	assert_int_equal(cfg.cmd, CMD_CLEANUP);
+	assert_int_equal(cfg.nr_ifaces, 0); /* cleanup: every interface */
+	assert_int_equal(parse("cleanup", "--pid", "1", NULL), CLI_RUN);
+	assert_int_equal(cfg.pid, 1);
+	assert_error("unknown command \"trce\": expected trace, check or cleanup", "trce");
+}
+
+static void test_help_version(void **state)
+{
+	assert_int_equal(parse("--help", NULL), CLI_HELP);
+	assert_int_equal(parse("-h", NULL), CLI_HELP);
+	assert_int_equal(parse("--version", NULL), CLI_VERSION);
+	assert_non_null(strstr(cli_usage(), "--cluster-cidr"));
+	assert_non_null(strstr(cli_usage(), "--export-format"));
+}
+
+static void test_export_format(void **state)
+{
+	assert_int_equal(parse("--cluster-cidr", "10.0.0.0/8", "--export", "c.json", NULL), CLI_RUN);
+	assert_int_equal(cfg.export_fmt, EXPORT_JSON);
+	assert_int_equal(parse("--cluster-cidr", "10.0.0.0/8", "--export", "c.txt", NULL), CLI_RUN);
+	assert_int_equal(cfg.export_fmt, EXPORT_JSON);
+	assert_int_equal(parse("--cluster-cidr", "10.0.0.0/8", "--export", "c.prom",
+			       "--export-format", "json", NULL),
+			 CLI_RUN);
+	assert_int_equal(cfg.export_fmt, EXPORT_JSON);
+	assert_error("--export-format \"xml\": expected json or prom", "--cluster-cidr",
+		     "10.0.0.0/8", "--export-format", "xml");
+}
+
+static void test_errors(void **state)
+{
+	assert_error("no CIDR given: expected at least one of --cluster-cidr, --service-cidr, --node-cidr, --remote-cidr",
+		     "--iface", "eth0");
+	assert_error("--cluster-cidr \"10.128.0.1/14\": host bits are set (did you mean 10.128.0.0/14?)",
+		     "--cluster-cidr", "10.128.0.1/14");
+	assert_error("--service-cidr \"172.30.0.0/33\": prefix length must be 0-32 for IPv4, 0-128 for IPv6",
+		     "--service-cidr", "172.30.0.0/33");
+	assert_error("--node-cidr \"node\": expected an IPv4 or IPv6 prefix such as 10.128.0.0/14 or fd00:10:128::/48",
+		     "--node-cidr", "node");
+	assert_error("unknown option \"--bogus\" (see tunleak --help)", "--bogus");
+	assert_error("unknown option \"-x\" (see tunleak --help)", "-x");
+	assert_error("unknown option \"extra\" (see tunleak --help)", "--cluster-cidr",
+		     "10.0.0.0/8", "extra");
+	assert_error("--cluster-cidr needs a value (see tunleak --help)", "--cluster-cidr");
+	assert_error("--interval \"0\": expected seconds between 0.1 and 3600", "--cluster-cidr",
+		     "10.0.0.0/8", "--interval", "0");
+	assert_error("--interval \"1s\": expected seconds between 0.1 and 3600", "--cluster-cidr",
+		     "10.0.0.0/8", "--interval", "1s");
+	assert_error("--interval \"nan\": expected seconds between 0.1 and 3600", "--cluster-cidr",
+		     "10.0.0.0/8", "--interval", "nan");
+	assert_error("--duration \"-5\": expected a positive number of seconds", "--cluster-cidr",
+		     "10.0.0.0/8", "--duration", "-5");
+	assert_error("--duration \"80abc\": expected a positive number of seconds",
+		     "--cluster-cidr", "10.0.0.0/8", "--duration", "80abc");
+	assert_error("--pid \"0\": expected a process ID (1-4194304)", "--cluster-cidr",
+		     "10.0.0.0/8", "--pid", "0");
+	assert_error("--pid \"12x\": expected a process ID (1-4194304)", "--cluster-cidr",
+		     "10.0.0.0/8", "--pid", "12x");
+	assert_error("--attach \"xdp\": expected auto, tcx or tc", "--cluster-cidr", "10.0.0.0/8",
+		     "--attach", "xdp");
+	assert_error("--iface \"averyveryverylongname\": expected an interface name of 1-15 characters",
+		     "--cluster-cidr", "10.0.0.0/8", "--iface", "averyveryverylongname");
+	assert_error("--tunnel \"\": expected an interface name of 1-15 characters",
+		     "--cluster-cidr", "10.0.0.0/8", "--tunnel", "");
+	assert_error("--netns and --pid both given: choose one namespace", "--cluster-cidr",
+		     "10.0.0.0/8", "--netns", "a", "--pid", "5");
+	assert_error("--remote-cidr \"10.0.0.0/8\": already given as class pod", "--cluster-cidr",
+		     "10.0.0.0/8", "--remote-cidr", "10.0.0.0/8");
+	assert_error("--tunnel \"eth0\": also given as --iface; an interface has one role",
+		     "--cluster-cidr", "10.0.0.0/8", "--tunnel", "eth0");
+	assert_error("--max-flows \"10\": expected a number of flows (64-4194304)", "--cluster-cidr",
+		     "10.0.0.0/8", "--max-flows", "10");
+	assert_error("--top and --json both given: choose one output", "--cluster-cidr",
+		     "10.0.0.0/8", "--top", "--json");
+}
+
+static void test_duplicates(void **state)
+{
+	assert_int_equal(parse("--cluster-cidr", "10.0.0.0/8", "--cluster-cidr", "10.0.0.0/8",
+			       "--iface", "eth0", "--iface", "eth0", NULL),
+			 CLI_RUN);
+	assert_int_equal(cfg.nr_cidrs, 1);
+	assert_int_equal(cfg.nr_ifaces, 1);
+}
+
+static int teardown(void **state)
+{
+	cli_free(&cfg);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),      cmocka_unit_test(test_full),
+		cmocka_unit_test(test_commands),      cmocka_unit_test(test_help_version),
+		cmocka_unit_test(test_export_format), cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_duplicates),
+	};
+
+	return cmocka_run_group_tests_name("cli", tests, NULL, teardown);
+}
