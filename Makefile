@@ -23,7 +23,7 @@ PURE_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(PURE))
 PRIV_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(PRIV))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/%,$(wildcard tests/bpf/test_*.c))
-HELPERS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(wildcard tests/helpers/*.c))
+HELPERS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(filter-out %.bpf.c,$(wildcard tests/helpers/*.c)))
 HELPER_BPF := $(patsubst tests/helpers/%.bpf.c,$(OUTPUT)/tests/%.bpf.o,$(wildcard tests/helpers/*.bpf.c))
 
 ifeq ($(V),1)

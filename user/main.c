@@ -393,7 +393,6 @@ static int cmd_trace(struct app *app)
 	app->out.json = cfg->json;
 
 	/* Open, parameterize and load the BPF object, fill the CIDR tries */
-	libbpf_set_print(cfg->verbose ? libbpf_print : NULL);
 	lo.cidrs = cfg->cidrs;
 	lo.nr_cidrs = cfg->nr_cidrs;
 	lo.max_flows = cfg->max_flows;
@@ -557,6 +556,8 @@ int main(int argc, char **argv)
 		cli_free(&app.cfg);
 		return EXIT_USAGE;
 	}
+	/* libbpf's own messages (verifier log, netlink errors) only with -v */
+	libbpf_set_print(app.cfg.verbose ? libbpf_print : NULL);
 	switch (app.cfg.cmd) {
 	case CMD_CLEANUP:
 		ret = cmd_cleanup(&app.cfg);

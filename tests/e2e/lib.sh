@@ -1,0 +1,197 @@
+# shellcheck shell=bash
+# Shared by tests/e2e/test_*.sh: namespaces named with $$ and removed on every
+# path, processes stopped by PID, assertions that say what was expected.
+# A test script prints "ok NAME", "not ok NAME: why" or "skip NAME: why".
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TUNLEAK=$ROOT/tunleak
+HELPERS=$ROOT/.output/tests
+TMP=$(mktemp -d /tmp/tunleak-e2e.XXXXXX)
+ID=$$
+NSS=()
+PIDS=()
+ERRORS=()
+
+e2e_cleanup() {
+	local p ns
+	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$p" 2>/dev/null
+	done
+	for ns in "${NSS[@]}"; do ip netns del "$ns" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+trap e2e_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# mkns VAR SUFFIX: a fresh namespace named tl<pid><suffix>, its name put in
+# VAR. (Not "$(mkns)": a subshell would not record it for the cleanup.)
+mkns() {
+	local ns="tl${ID}$2"
+	ip netns add "$ns" || return 1
+	NSS+=("$ns")
+	ip -n "$ns" link set lo up
+	printf -v "$1" '%s' "$ns"
+}
+
+# delns NS...: remove namespaces now (the cleanup would do it at exit).
+delns() {
+	local ns keep=() n
+	for ns in "$@"; do ip netns del "$ns" 2>/dev/null; done
+	for n in "${NSS[@]}"; do
+		for ns in "$@"; do [ "$n" = "$ns" ] && continue 2; done
+		keep+=("$n")
+	done
+	NSS=("${keep[@]}")
+}
+
+# Quiet IPv6 (router solicitations, MLD) so counts are exactly the test's.
+no_ipv6() {
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 >/dev/null
+}
+
+# bg NS CMD...: run in NS in the background, remember the PID in BG_PID.
+bg() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@" &
+	BG_PID=$!
+	PIDS+=("$BG_PID")
+}
+
+# wait_in_ns PID NS: until process PID is inside namespace NS (ip netns exec
+# forks before it switches: --pid must never be given a process still in the
+# root namespace).
+wait_in_ns() {
+	local want i
+	want=$(stat -L -c %i "/run/netns/$2") || return 1
+	for ((i = 0; i < 100; i++)); do
+		[ "$(stat -L -c %i "/proc/$1/ns/net" 2>/dev/null)" = "$want" ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# wait_for FILE PATTERN [SECONDS]: until FILE has a line matching PATTERN.
+wait_for() {
+	local i n=$(( ${3:-5} * 20 ))
+	for ((i = 0; i < n; i++)); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# --- assertions collect errors for the current case ---------------------------
+expect_eq() { # what expected got
+	[ "$2" == "$3" ] || ERRORS+=("$1: expected $2, got $3")
+}
+expect_match() { # what pattern text
+	[[ "$3" =~ $2 ]] || ERRORS+=("$1: expected to match /$2/, got \"$3\"")
+}
+expect_true() { # what cmd...
+	local what=$1
+	shift
+	"$@" >/dev/null 2>&1 || ERRORS+=("$what")
+}
+# case_end NAME: report the case and reset.
+case_end() {
+	if [ ${#ERRORS[@]} -eq 0 ]; then
+		echo "ok $1"
+	else
+		local IFS='; '
+		echo "not ok $1: ${ERRORS[*]}"
+	fi
+	ERRORS=()
+}
+
+# jqf FILE FILTER: one value from a JSON file ("missing" if unreadable).
+jqf() {
+	jq -r "$2" "$1" 2>/dev/null || echo missing
+}
+
+# --- the basic pod: eth0 toward a gateway, tun0 from tunsink --------------------
+# POD: eth0 10.128.0.2/23, default via 10.128.0.1; tun0 10.8.0.2/24 with the
+#      broad VPN route 10.0.0.0/8 via tun0 (the misconfiguration).
+# GW:  10.128.0.1/23; on its lo: 10.130.0.5 (a pod on another node) and
+#      203.0.113.5 (a remote host, for bypass).
+topo_basic() {
+	mkns POD pod && mkns GW gw || return 1
+	no_ipv6 "$POD"
+	no_ipv6 "$GW"
+	ip link add eth0 netns "$POD" type veth peer name gw0 netns "$GW" || return 1
+	ip -n "$POD" addr add 10.128.0.2/23 dev eth0
+	ip -n "$POD" link set eth0 up
+	ip -n "$POD" route add default via 10.128.0.1
+	ip -n "$GW" addr add 10.128.0.1/23 dev gw0
+	ip -n "$GW" addr add 10.130.0.5/32 dev lo
+	ip -n "$GW" addr add 203.0.113.5/32 dev lo
+	ip -n "$GW" link set gw0 up
+	tun_up
+}
+
+# tun_up: (re)create tun0 in POD with its address and the broad route.
+tun_up() {
+	bg "$POD" "$HELPERS/tunsink" tun0 "$TMP/sink.count" >/dev/null
+	SINK_PID=$BG_PID
+	local i
+	for ((i = 0; i < 100; i++)); do
+		ip -n "$POD" link show tun0 >/dev/null 2>&1 && break
+		sleep 0.02
+	done
+	ip -n "$POD" addr add 10.8.0.2/24 dev tun0
+	ip -n "$POD" link set tun0 up
+	ip -n "$POD" route add 10.0.0.0/8 via 10.8.0.1 dev tun0
+}
+
+tun_down() {
+	kill -TERM "$SINK_PID" 2>/dev/null
+	wait "$SINK_PID" 2>/dev/null
+	local i
+	for ((i = 0; i < 100; i++)); do
+		ip -n "$POD" link show tun0 >/dev/null 2>&1 || return 0
+		sleep 0.02
+	done
+}
+
+# start_tunleak ARGS...: tunleak in the background against POD; waits until
+# it says it is tracing. Output in $TMP/tl.out, $TMP/tl.err.
+start_tunleak() {
+	"$TUNLEAK" --netns "$POD" "$@" >"$TMP/tl.out" 2>"$TMP/tl.err" &
+	TL_PID=$!
+	PIDS+=("$TL_PID")
+	if ! wait_for "$TMP/tl.err" "tracing" 5; then
+		ERRORS+=("tunleak did not start: $(tr '\n' ' ' <"$TMP/tl.err")")
+		return 1
+	fi
+}
+
+# stop_tunleak [SIGNAL]: signal it and wait; exit code in TL_RC.
+stop_tunleak() {
+	kill "-${1:-TERM}" "$TL_PID" 2>/dev/null
+	wait "$TL_PID" 2>/dev/null
+	TL_RC=$?
+}
+
+pod_ping() { # COUNT ADDR
+	ip netns exec "$POD" ping -q -n -c "$1" -i 0.1 -W 1 "$2" >/dev/null 2>&1
+}
+
+# No tunleak program left on IFACE in NS: no tc filter, no tcx link.
+expect_clean() { # NS IFACE
+	local f q
+	f=$(ip netns exec "$1" tc filter show dev "$2" ingress 2>/dev/null; ip netns exec "$1" tc filter show dev "$2" egress 2>/dev/null)
+	expect_eq "tc filters left on $2" "" "$f"
+	q=$(ip netns exec "$1" "$HELPERS/tcxq" "$2" 2>&1)
+	expect_eq "tcx programs left on $2" "ingress 0 egress 0" "$q"
+}
+
+require_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "skip ${1:-all}: needs root"
+		exit 0
+	fi
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Bad input and a hostile environment: exit 2, one line on stderr that names
+# the bad value, and nothing left attached.
+. "$(dirname "$0")/lib.sh"
+require_root
+topo_basic || { echo "not ok setup: topology"; exit 0; }
+
+# expect_usage NAME EXPECTED-LINE ARGS...: exit 2, exactly that one line.
+expect_usage() {
+	local name=$1 line=$2
+	shift 2
+	"$@" >"$TMP/e.out" 2>"$TMP/e.err"
+	expect_eq "$name: exit code" 2 "$?"
+	expect_eq "$name: stderr" "$line" "$(cat "$TMP/e.err")"
+	expect_eq "$name: stdout" "" "$(cat "$TMP/e.out")"
+	expect_clean "$POD" eth0
+	expect_clean "$POD" tun0
+	case_end "$name"
+}
+
+expect_usage missing-iface \
+	"tunleak: --iface \"eth9\": no such interface in network namespace $POD" \
+	"$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.0/14 --iface eth9
+expect_usage missing-iface-of-two \
+	"tunleak: --iface \"eth9\": no such interface in network namespace $POD" \
+	"$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.0/14 --iface eth0 --iface eth9
+expect_usage missing-netns \
+	"tunleak: --netns \"nope$ID\": no such network namespace (/run/netns/nope$ID: No such file or directory)" \
+	"$TUNLEAK" --netns "nope$ID" --cluster-cidr 10.128.0.0/14
+expect_usage netns-not-a-netns \
+	"tunleak: --netns \"/proc/self/ns/uts\": not a network namespace (setns: wrong namespace type)" \
+	"$TUNLEAK" --netns /proc/self/ns/uts --cluster-cidr 10.128.0.0/14
+expect_usage missing-pid \
+	"tunleak: --pid \"4194303\": no such process (/proc/4194303/ns/net: No such file or directory)" \
+	"$TUNLEAK" --pid 4194303 --cluster-cidr 10.128.0.0/14
+expect_usage host-bits \
+	"tunleak: --cluster-cidr \"10.128.0.1/14\": host bits are set (did you mean 10.128.0.0/14?)" \
+	"$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.1/14
+expect_usage unknown-option \
+	"tunleak: unknown option \"--cluster\" (see tunleak --help)" \
+	"$TUNLEAK" --netns "$POD" --cluster 10.128.0.0/14
+expect_usage bad-interval \
+	"tunleak: --interval \"fast\": expected seconds between 0.1 and 3600" \
+	"$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.0/14 --interval fast
+expect_usage export-unwritable \
+	"tunleak: write /nonexistent$ID/c.json: No such file or directory
+tunleak: --export \"/nonexistent$ID/c.json\": cannot write the counters file" \
+	"$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.0/14 --export "/nonexistent$ID/c.json"
+expect_usage top-without-terminal \
+	"tunleak: --top needs a terminal on stdout (use the event stream or --json)" \
+	"$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.0/14 --top
+
+# Not root: the missing capability is named. (setpriv drops to nobody.)
+if command -v setpriv >/dev/null; then
+	expect_usage no-privileges \
+		"tunleak: missing capability CAP_NET_ADMIN (needed to attach tc programs): run as root" \
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$TUNLEAK" --cluster-cidr 10.128.0.0/14
+else
+	echo "skip no-privileges: setpriv (util-linux) not installed"
+fi
+
+# An attach that fails half-way is undone: eth1's egress hook has a u32
+# filter at tunleak's priority (a different kind), so attaching there fails
+# after eth0 and eth1 ingress succeeded.
+ip link add eth1 netns "$POD" type veth peer name gw1 netns "$GW"
+ip -n "$POD" link set eth1 up
+tc -n "$POD" qdisc add dev eth1 clsact
+tc -n "$POD" filter add dev eth1 egress prio 1 protocol all u32 match u32 0 0
+"$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.0/14 --iface eth0 --iface eth1 --attach tc \
+	>"$TMP/h.out" 2>"$TMP/h.err"
+expect_eq "half attach: exit code" 2 "$?"
+expect_match "half attach: error names eth1 egress" "attach eth1 egress \(tc, handle 0x7e1e prio 1\)" "$(cat "$TMP/h.err")"
+expect_clean "$POD" eth0
+expect_eq "half attach: eth1 ingress" "" "$(tc -n "$POD" filter show dev eth1 ingress)"
+expect_match "half attach: the u32 filter stays" "pref 1 u32" "$(tc -n "$POD" filter show dev eth1 egress)"
+expect_eq "half attach: tunleak's on eth1 egress" 0 "$(tc -n "$POD" filter show dev eth1 egress | grep -c 0x7e1e)"
+expect_eq "half attach: eth0 clsact removed (tunleak made it)" 0 "$(tc -n "$POD" -j qdisc show dev eth0 | jq '[.[] | select(.kind=="clsact")] | length')"
+expect_eq "half attach: eth1 clsact kept (the test made it)" 1 "$(tc -n "$POD" -j qdisc show dev eth1 | jq '[.[] | select(.kind=="clsact")] | length')"
+case_end "half-attach-undone"
+
+# check and cleanup take the same namespace options
+"$TUNLEAK" cleanup --netns "nope$ID" 2>"$TMP/x.err"
+expect_eq "cleanup missing netns: exit code" 2 "$?"
+expect_match "cleanup missing netns: message" "--netns \"nope$ID\": no such network namespace" "$(cat "$TMP/x.err")"
+case_end "cleanup-missing-netns"

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Live: N pings into the broad tunnel route are exactly N leak packets, one
+# flow event with the right fields; re-routed via eth0, no new leaks; after
+# SIGTERM nothing stays attached. For --attach tcx and --attach tc.
+. "$(dirname "$0")/lib.sh"
+require_root
+
+for mode in tcx tc; do
+	topo_basic || { echo "not ok setup-$mode: topology"; continue; }
+	start_tunleak --cluster-cidr 10.128.0.0/14 --service-cidr 172.30.0.0/16 \
+		--attach "$mode" --json --export "$TMP/c.json" --interval 0.2
+	expect_match "attach mode on stderr" "\($mode\)" "$(grep tracing "$TMP/tl.err")"
+
+	# 5 echo requests of 56 bytes: 5 packets of 84 L3 bytes into tun0
+	pod_ping 5 10.130.0.5
+	# the fix: the cluster CIDR via the eth0 gateway; 3 more pings go there
+	ip -n "$POD" route add 10.128.0.0/14 via 10.128.0.1 dev eth0
+	pod_ping 3 10.130.0.5 || ERRORS+=("ping via eth0 failed after the fix")
+	stop_tunleak TERM
+	tun_down
+	expect_eq "exit code after SIGTERM" 0 "$TL_RC"
+
+	C=$TMP/c.json
+	expect_eq "tunsink saw (ground truth)" "5 420" "$(cat "$TMP/sink.count")"
+	expect_eq "leaks.packets" 5 "$(jqf "$C" .leaks.packets)"
+	expect_eq "leaks.bytes" 420 "$(jqf "$C" .leaks.bytes)"
+	expect_eq "leaks.flows" 1 "$(jqf "$C" .leaks.flows)"
+	expect_eq "tun0 egress pod" "5 420" "$(jqf "$C" '.interfaces.tun0.egress.pod | "\(.packets) \(.bytes)"')"
+	expect_eq "eth0 egress pod" "3 252" "$(jqf "$C" '.interfaces.eth0.egress.pod | "\(.packets) \(.bytes)"')"
+	expect_eq "eth0 ingress pod (replies)" "3 252" "$(jqf "$C" '.interfaces.eth0.ingress.pod | "\(.packets) \(.bytes)"')"
+	expect_eq "bypass.packets" 0 "$(jqf "$C" .bypass.packets)"
+	expect_eq "events.dropped" 0 "$(jqf "$C" .events.dropped)"
+	expect_eq "export flows" "leak tun0 10.8.0.2 10.130.0.5 icmp 5 420" \
+		"$(jqf "$C" '.flows[] | "\(.type) \(.iface) \(.src) \(.dst) \(.proto) \(.packets) \(.bytes)"')"
+	expect_eq "tun0 role/state" "tunnel attached l3" "$(jqf "$C" '.interfaces.tun0 | "\(.role) \(.state) \(.link)"')"
+	expect_eq "eth0 role/link" "cluster l2" "$(jqf "$C" '.interfaces.eth0 | "\(.role) \(.link)"')"
+
+	# exactly one event line, with the contract's fields
+	expect_eq "event lines" 1 "$(wc -l <"$TMP/tl.out")"
+	expect_eq "event" "leak tun0 egress ipv4 icmp 10.8.0.2 10.130.0.5 0 0 pod 1 84" \
+		"$(jq -r '"\(.type) \(.iface) \(.direction) \(.family) \(.proto) \(.src) \(.dst) \(.sport) \(.dport) \(.class) \(.packets) \(.bytes)"' "$TMP/tl.out" 2>&1)"
+	expect_match "event time" '^20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-9:]{8}\.[0-9]{3}Z$' "$(jq -r .time "$TMP/tl.out" 2>&1)"
+	expect_eq "event has route key" true "$(jq -r 'has("route")' "$TMP/tl.out" 2>&1)"
+	expect_match "summary on stderr" "5 leak packets in 1 flow" "$(cat "$TMP/tl.err")"
+
+	expect_clean "$POD" eth0
+	qd=$(tc -n "$POD" -j qdisc show dev eth0 | jq -r '[.[] | select(.kind=="clsact")] | length')
+	expect_eq "clsact qdiscs left on eth0" 0 "$qd"
+	case_end "leak-counts-$mode"
+
+	delns "$POD" "$GW"
+done
+
+# Text output and the Prometheus file, stopping by --duration.
+topo_basic || { echo "not ok setup-text: topology"; exit 0; }
+"$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.0/14 --duration 3 --export "$TMP/c.prom" \
+	>"$TMP/t.out" 2>"$TMP/t.err" &
+TL_PID=$!
+PIDS+=("$TL_PID")
+wait_for "$TMP/t.err" tracing 5
+pod_ping 4 10.130.0.7
+wait "$TL_PID"
+expect_eq "exit code after --duration" 0 "$?"
+expect_match "text event" '^20[0-9-]{8}T[0-9:.]{12}Z LEAK tun0 egress icmp 10\.8\.0\.2 -> 10\.130\.0\.7 class=pod$' "$(cat "$TMP/t.out")"
+expect_eq "prom leak packets" "tunleak_leak_packets_total 4" "$(grep '^tunleak_leak_packets_total' "$TMP/c.prom")"
+expect_eq "prom leak flows" "tunleak_leak_flows 1" "$(grep '^tunleak_leak_flows' "$TMP/c.prom")"
+expect_eq "prom tun0 egress pod" 'tunleak_packets_total{iface="tun0",direction="egress",class="pod"} 4' \
+	"$(grep 'tunleak_packets_total{iface="tun0",direction="egress",class="pod"}' "$TMP/c.prom")"
+expect_eq "prom dropped" "tunleak_events_dropped_total 0" "$(grep '^tunleak_events_dropped_total' "$TMP/c.prom")"
+expect_eq "prom HELP/TYPE pairs" 10 "$(grep -c '^# TYPE' "$TMP/c.prom")"
+expect_eq "diagnostics only on stderr" 1 "$(wc -l <"$TMP/t.out")"
+case_end "text-and-prom-duration"

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# tunleak test runner: unit (no privileges), bpf (BPF_PROG_TEST_RUN), e2e
+# (network namespaces). Ends with "N passed, N failed" (", N skipped").
+# Usage: tests/run.sh [unit|bpf|e2e|PATTERN...]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+OUT=.output/tests
+pass=0 fail=0 skip=0
+failed_names=()
+want=("$@")
+
+selected() { # name kind
+	[ ${#want[@]} -eq 0 ] && return 0
+	local w
+	for w in "${want[@]}"; do
+		[[ "$2" == "$w" || "$1" == *"$w"* ]] && return 0
+	done
+	return 1
+}
+
+record() { # status name [reason]
+	case "$1" in
+	ok) pass=$((pass + 1)); printf 'PASS  %s\n' "$2" ;;
+	skip) skip=$((skip + 1)); printf 'SKIP  %s: %s\n' "$2" "${3:-}" ;;
+	*) fail=$((fail + 1)); failed_names+=("$2"); printf 'FAIL  %s%s\n' "$2" "${3:+: $3}" ;;
+	esac
+}
+
+# cmocka suites, read through their TAP output
+run_cmocka() { # binary suite
+	local bin=$1 suite=$2 line n=0 log
+	log=$(mktemp)
+	CMOCKA_MESSAGE_OUTPUT=TAP "$bin" >"$log" 2>&1
+	local rc=$?
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*"# SKIP"*) record skip "$suite/${line##*- }" "skipped"; n=$((n + 1)) ;;
+		"ok "*) record ok "$suite/${line#*- }"; n=$((n + 1)) ;;
+		"not ok "[0-9]*) record fail "$suite/${line#*- }"; n=$((n + 1)) ;;
+		"# not ok - "* | "# ok - "* | "1.."*) ;;
+		"#"* | "ERROR"* | *) printf '      %s\n' "$line" ;;
+		esac
+	done <"$log"
+	rm -f "$log"
+	if [ "$n" -eq 0 ]; then
+		record fail "$suite" "the suite ran no test (exit $rc)"
+	fi
+}
+
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+for t in "$OUT"/test_*; do
+	[ -x "$t" ] || continue
+	name=$(basename "$t")
+	case "$name" in
+	test_prog*) kind=bpf ;;
+	*) kind=unit ;;
+	esac
+	selected "$name" "$kind" || continue
+	if [ "$kind" = bpf ] && ! is_root; then
+		record skip "bpf/$name" "needs root (CAP_BPF, CAP_NET_ADMIN)"
+		continue
+	fi
+	run_cmocka "$t" "$kind/${name#test_}"
+done
+
+# e2e scripts print: "ok NAME", "not ok NAME: why", "skip NAME: why"
+for t in tests/e2e/test_*.sh; do
+	name=$(basename "$t" .sh)
+	selected "$name" e2e || continue
+	if ! is_root; then
+		record skip "e2e/$name" "needs root (network namespaces, BPF)"
+		continue
+	fi
+	log=$(mktemp)
+	start=$(date +%s)
+	timeout -k 10 300 bash "$t" >"$log" 2>&1
+	rc=$?
+	n=0
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*) record ok "e2e/$name/${line#ok }"; n=$((n + 1)) ;;
+		"not ok "*) rest=${line#not ok }; record fail "e2e/$name/${rest%%: *}" "${rest#*: }"; n=$((n + 1)) ;;
+		"skip "*) rest=${line#skip }; record skip "e2e/$name/${rest%%: *}" "${rest#*: }"; n=$((n + 1)) ;;
+		*) printf '      %s\n' "$line" ;;
+		esac
+	done <"$log"
+	rm -f "$log"
+	if [ "$rc" -ne 0 ]; then
+		record fail "e2e/$name" "script exited $rc after $(( $(date +%s) - start ))s"
+	elif [ "$n" -eq 0 ]; then
+		record fail "e2e/$name" "the script reported no test"
+	fi
+done
+
+echo
+if [ ${#failed_names[@]} -gt 0 ]; then
+	printf 'failed: %s\n' "${failed_names[@]}"
+fi
+if [ "$skip" -gt 0 ]; then
+	echo "$pass passed, $fail failed, $skip skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
+[ "$fail" -eq 0 ]
