@@ -16,9 +16,9 @@ LIBS := -lbpf -lelf -lz -lmnl -lm
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -I/usr/include/$(MARCH)-linux-gnu -Ibpf
 
 # Plain C modules: no libbpf, driven by unit tests without privileges.
-PURE := cidr cli output flows export
+PURE := cidr cli output flows export audit
 # Modules that load, attach or read BPF.
-PRIV := loader attach netns
+PRIV := loader attach netns route check
 PURE_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(PURE))
 PRIV_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(PRIV))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))

@@ -26,6 +26,8 @@ struct flow_rec {
 	uint64_t first_ns; /* realtime */
 	uint64_t last_ns;
 	char route[FLOW_ROUTE_LEN];
+	char fix[FLOW_ROUTE_LEN]; /* the command that fixes it, or "" */
+	uint8_t show_fix; /* text: the first event of its CIDR shows the fix */
 	/* private: kernel counts at the last sweep, and counts carried over
 	 * from before the kernel evicted and re-created the entry */
 	uint64_t k_packets, k_bytes, base_packets, base_bytes;

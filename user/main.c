@@ -13,15 +13,19 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 #include <bpf/libbpf.h>
 
 #include "attach.h"
+#include "audit.h"
+#include "check.h"
 #include "cli.h"
 #include "export.h"
 #include "flows.h"
 #include "loader.h"
 #include "netns.h"
 #include "output.h"
+#include "route.h"
 
 #ifndef TUNLEAK_VERSION
 #define TUNLEAK_VERSION "0.1.0"
@@ -52,6 +56,8 @@ struct app {
 	uint64_t started_ns;
 	struct out out;
 	bool verbose;
+	const struct class_cidr *fixed[64]; /* CIDRs whose fix was shown */
+	int nr_fixed;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -103,11 +109,42 @@ static void fill_rec(struct app *app, struct flow_rec *r, int type, int cls, uin
 	r->last_ns = r->first_ns;
 }
 
+/* Why it went there (the route), and what fixes it (once per CIDR in text). */
+static void diagnose(struct app *app, struct flow_rec *r)
+{
+	const struct config *cfg = &app->cfg;
+	const struct class_cidr *cc;
+	struct route_info ri;
+	const char *via;
+	uint8_t gw[16];
+	int has_gw, i, leak = r->type == TL_TYPE_LEAK;
+
+	if (route_get(r->key.family, r->key.dst, r->key.src, &ri))
+		return;
+	route_format(&ri, r->route, sizeof(r->route));
+	r->has_route = 1;
+	cc = audit_cidr_for(cfg->cidrs, cfg->nr_cidrs, r->key.family, r->key.dst);
+	if (!cc)
+		return;
+	via = leak ? route_pick_gateway(r->key.family, (char(*)[16])cfg->ifaces, cfg->nr_ifaces,
+					gw, &has_gw) :
+		     route_pick_gateway(r->key.family, (char(*)[16])cfg->tunnels,
+					cfg->nr_tunnels, gw, &has_gw);
+	audit_fix(&cc->cidr, &ri, via, has_gw ? gw : NULL, r->fix, sizeof(r->fix));
+	for (i = 0; i < app->nr_fixed; i++)
+		if (app->fixed[i] == cc)
+			return;
+	if (app->nr_fixed < 64)
+		app->fixed[app->nr_fixed++] = cc;
+	r->show_fix = 1;
+}
+
 static void report(struct app *app, struct flow_rec *r)
 {
 	if (r->reported)
 		return;
 	r->reported = 1;
+	diagnose(app, r);
 	if (!app->cfg.top)
 		event_print(&app->out, r);
 }
@@ -301,7 +338,7 @@ static int cmd_cleanup(struct config *cfg)
 	char err[256], ns[128];
 	int i, total = 0;
 
-	if (caps_check(1, 1, err, sizeof(err)) || netns_enter(cfg->netns, cfg->pid, err, sizeof(err)))
+	if (caps_check(NEED_NET_ADMIN | NEED_BPF | NEED_SETNS, err, sizeof(err)) || netns_enter(cfg->netns, cfg->pid, err, sizeof(err)))
 		return usage_error(err);
 	ns_label(cfg, ns, sizeof(ns));
 	if (cfg->nr_ifaces || cfg->nr_tunnels) {
@@ -357,11 +394,12 @@ static int cmd_trace(struct app *app)
 	struct sigaction sa = {};
 	char err[256], ns[128];
 	uint64_t next_export, deadline = 0, next_watch;
-	int i, ret = 0, nready = 0;
+	int i, ret = 0, nready = 0, ep = -1, lfd = -1;
 
 	if (cfg->top && !isatty(STDOUT_FILENO))
 		return usage_error("--top needs a terminal on stdout (use the event stream or --json)");
-	if (caps_check(1, cfg->netns || cfg->pid, err, sizeof(err)))
+	if (caps_check(NEED_NET_ADMIN | NEED_BPF | (cfg->netns || cfg->pid ? NEED_SETNS : 0), err,
+		       sizeof(err)))
 		return usage_error(err);
 	if (netns_enter(cfg->netns, cfg->pid, err, sizeof(err)))
 		return usage_error(err);
@@ -484,20 +522,47 @@ static int cmd_trace(struct app *app)
 	if (cfg->duration > 0)
 		deadline = now_ns(CLOCK_MONOTONIC) + (uint64_t)(cfg->duration * 1e9);
 
-	while (!stop_signal) {
-		uint64_t now;
-		int err_poll = ring_buffer__poll(app->rb, TUNNEL_POLL_MS);
+	/* Wake on events and on link changes; sweep and export on the clock */
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	lfd = link_monitor_open();
+	if (ep >= 0) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 1 };
 
-		if (err_poll < 0 && err_poll != -EINTR) {
-			warn("ring buffer: %s\n", strerror(-err_poll));
+		epoll_ctl(ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(app->rb), &ev);
+		if (lfd >= 0) {
+			ev.data.u32 = 2;
+			epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
+		}
+	}
+	if (lfd < 0)
+		warn("link events unavailable (%s); polling interfaces\n", strerror(-lfd));
+
+	while (!stop_signal) {
+		struct epoll_event evs[4];
+		uint64_t now = now_ns(CLOCK_MONOTONIC);
+		uint64_t next = next_export < next_watch ? next_export : next_watch;
+		int n, k, timeout, relink = 0;
+
+		if (deadline && deadline < next)
+			next = deadline;
+		timeout = next > now ? (int)((next - now + 999999) / 1000000) : 0;
+		n = epoll_wait(ep, evs, 4, timeout);
+		if (n < 0 && errno != EINTR) {
+			warn("epoll: %s\n", strerror(errno));
 			break;
+		}
+		for (k = 0; k < n; k++) {
+			if (evs[k].data.u32 == 1)
+				ring_buffer__consume(app->rb);
+			else if (link_monitor_drain(lfd) != 0)
+				relink = 1; /* a change, or lost events: rescan */
 		}
 		now = now_ns(CLOCK_MONOTONIC);
 		if (deadline && now >= deadline)
 			break;
-		if (now >= next_watch) {
+		if (relink || now >= next_watch) {
 			watch_ifaces(app);
-			next_watch = now + TUNNEL_POLL_MS * 1000000ULL;
+			next_watch = now + (lfd >= 0 ? 1000 : TUNNEL_POLL_MS) * 1000000ULL;
 		}
 		if (now >= next_export) {
 			sweep(app);
@@ -530,6 +595,9 @@ cleanup:
 			     s.stats[TL_STAT_EVENTS_DROPPED] == 1 ? "" : "s");
 		}
 	}
+	if (ep >= 0)
+		close(ep);
+	link_monitor_close(lfd);
 	ring_buffer__free(app->rb);
 	loader_free(app->skel);
 	flows__free(app->flows);
@@ -563,7 +631,7 @@ int main(int argc, char **argv)
 		ret = cmd_cleanup(&app.cfg);
 		break;
 	case CMD_CHECK:
-		ret = usage_error("check: not available yet");
+		ret = cmd_check(&app.cfg);
 		break;
 	default:
 		ret = cmd_trace(&app);

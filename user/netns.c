@@ -61,7 +61,7 @@ static int cap_has(const struct __user_cap_data_struct *d, int cap)
 	return !!(d[cap / 32].effective & (1u << (cap % 32)));
 }
 
-int caps_check(int need_bpf, int need_setns, char *err, size_t errlen)
+int caps_check(int need, char *err, size_t errlen)
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct d[2] = {};
@@ -72,17 +72,17 @@ int caps_check(int need_bpf, int need_setns, char *err, size_t errlen)
 		return -1;
 	}
 	sys_admin = cap_has(d, CAP_SYS_ADMIN);
-	if (!cap_has(d, CAP_NET_ADMIN)) {
+	if ((need & NEED_NET_ADMIN) && !cap_has(d, CAP_NET_ADMIN)) {
 		snprintf(err, errlen,
 			 "missing capability CAP_NET_ADMIN (needed to attach tc programs): run as root");
 		return -1;
 	}
-	if (need_bpf && !cap_has(d, CAP_BPF) && !sys_admin) {
+	if ((need & NEED_BPF) && !cap_has(d, CAP_BPF) && !sys_admin) {
 		snprintf(err, errlen,
 			 "missing capability CAP_BPF (needed to load BPF programs): run as root");
 		return -1;
 	}
-	if (need_setns && !sys_admin) {
+	if ((need & NEED_SETNS) && !sys_admin) {
 		snprintf(err, errlen,
 			 "missing capability CAP_SYS_ADMIN (needed to enter another network namespace): run as root");
 		return -1;

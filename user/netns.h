@@ -9,8 +9,14 @@
  * Returns 0, or -1 with one line in err. */
 int netns_enter(const char *netns, long pid, char *err, size_t errlen);
 
-/* Check the effective capabilities tunleak needs; need_setns adds
- * CAP_SYS_ADMIN. Returns 0, or -1 with one line naming what is missing. */
-int caps_check(int need_bpf, int need_setns, char *err, size_t errlen);
+enum caps_need {
+	NEED_NET_ADMIN = 1, /* attach tc programs */
+	NEED_BPF = 2, /* load BPF programs (CAP_BPF or CAP_SYS_ADMIN) */
+	NEED_SETNS = 4, /* enter another namespace (CAP_SYS_ADMIN) */
+};
+
+/* Check the effective capabilities for `need` (enum caps_need bits).
+ * Returns 0, or -1 with one line naming what is missing. */
+int caps_check(int need, char *err, size_t errlen);
 
 #endif

@@ -157,5 +157,8 @@ void event_print(struct out *o, const struct flow_rec *r)
 	out_u64(o, "packets", NULL, r->packets);
 	out_u64(o, "bytes", NULL, r->bytes);
 	out_str(o, "route", " via \"%s\"", r->has_route ? r->route : NULL);
+	out_str(o, "fix", NULL, r->fix[0] ? r->fix : NULL);
+	if (r->show_fix && r->fix[0])
+		out_str(o, NULL, "; fix: %s", r->fix);
 	out_end(o);
 }

@@ -13,8 +13,12 @@ for mode in tcx tc; do
 
 	# 5 echo requests of 56 bytes: 5 packets of 84 L3 bytes into tun0
 	pod_ping 5 10.130.0.5
-	# the fix: the cluster CIDR via the eth0 gateway; 3 more pings go there
-	ip -n "$POD" route add 10.128.0.0/14 via 10.128.0.1 dev eth0
+	# the fix, as printed in the event, applied verbatim; 3 more pings go
+	# through eth0 now and reach the pod
+	wait_for "$TMP/tl.out" '"fix"' 3
+	fix=$(jq -r .fix "$TMP/tl.out" | head -1)
+	expect_eq "printed fix" "ip route add 10.128.0.0/14 via 10.128.0.1 dev eth0" "$fix"
+	ip netns exec "$POD" $fix || ERRORS+=("the printed fix failed: $fix")
 	pod_ping 3 10.130.0.5 || ERRORS+=("ping via eth0 failed after the fix")
 	stop_tunleak TERM
 	tun_down
@@ -40,7 +44,7 @@ for mode in tcx tc; do
 	expect_eq "event" "leak tun0 egress ipv4 icmp 10.8.0.2 10.130.0.5 0 0 pod 1 84" \
 		"$(jq -r '"\(.type) \(.iface) \(.direction) \(.family) \(.proto) \(.src) \(.dst) \(.sport) \(.dport) \(.class) \(.packets) \(.bytes)"' "$TMP/tl.out" 2>&1)"
 	expect_match "event time" '^20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-9:]{8}\.[0-9]{3}Z$' "$(jq -r .time "$TMP/tl.out" 2>&1)"
-	expect_eq "event has route key" true "$(jq -r 'has("route")' "$TMP/tl.out" 2>&1)"
+	expect_eq "event route" "10.0.0.0/8 via 10.8.0.1 dev tun0" "$(jq -r .route "$TMP/tl.out" 2>&1)"
 	expect_match "summary on stderr" "5 leak packets in 1 flow" "$(cat "$TMP/tl.err")"
 
 	expect_clean "$POD" eth0
@@ -61,7 +65,7 @@ wait_for "$TMP/t.err" tracing 5
 pod_ping 4 10.130.0.7
 wait "$TL_PID"
 expect_eq "exit code after --duration" 0 "$?"
-expect_match "text event" '^20[0-9-]{8}T[0-9:.]{12}Z LEAK tun0 egress icmp 10\.8\.0\.2 -> 10\.130\.0\.7 class=pod$' "$(cat "$TMP/t.out")"
+expect_match "text event" '^20[0-9-]{8}T[0-9:.]{12}Z LEAK tun0 egress icmp 10\.8\.0\.2 -> 10\.130\.0\.7 class=pod via "10\.0\.0\.0/8 via 10\.8\.0\.1 dev tun0"; fix: ip route add 10\.128\.0\.0/14 via 10\.128\.0\.1 dev eth0$' "$(cat "$TMP/t.out")"
 expect_eq "prom leak packets" "tunleak_leak_packets_total 4" "$(grep '^tunleak_leak_packets_total' "$TMP/c.prom")"
 expect_eq "prom leak flows" "tunleak_leak_flows 1" "$(grep '^tunleak_leak_flows' "$TMP/c.prom")"
 expect_eq "prom tun0 egress pod" 'tunleak_packets_total{iface="tun0",direction="egress",class="pod"} 4' \

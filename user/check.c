@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/rtnetlink.h>
+
+#include "abi.h"
+#include "audit.h"
+#include "check.h"
+#include "netns.h"
+#include "output.h"
+
+#define MAX_CANDIDATES 4096
+#define MAX_FINDINGS 256
+
+static int is_tunnel(const struct config *cfg, const char *name)
+{
+	int i;
+
+	for (i = 0; i < cfg->nr_tunnels; i++)
+		if (!strcmp(cfg->tunnels[i], name))
+			return 1;
+	return 0;
+}
+
+int cmd_check(const struct config *cfg)
+{
+	struct route_info *routes[2] = {};
+	int nroutes[2] = {}, i, j, nfind = 0, err, total_regions = 0;
+	char errbuf[256], ns[160];
+	char (*seen)[256] = calloc(MAX_FINDINGS, 256);
+	uint8_t (*cand)[16] = calloc(MAX_CANDIDATES, 16);
+	struct out o = { .f = stdout, .json = cfg->json };
+
+	if (!seen || !cand) {
+		fprintf(stderr, "tunleak: out of memory\n");
+		free(seen);
+		free(cand);
+		return 2;
+	}
+	if (caps_check(cfg->netns || cfg->pid ? NEED_SETNS : 0, errbuf, sizeof(errbuf)) ||
+	    netns_enter(cfg->netns, cfg->pid, errbuf, sizeof(errbuf))) {
+		fprintf(stderr, "tunleak: %s\n", errbuf);
+		free(seen);
+		free(cand);
+		return 2;
+	}
+	if (cfg->pid)
+		snprintf(ns, sizeof(ns), "the network namespace of PID %ld", cfg->pid);
+	else if (cfg->netns)
+		snprintf(ns, sizeof(ns), "network namespace %s", cfg->netns);
+	else
+		snprintf(ns, sizeof(ns), "the current network namespace");
+	for (i = 0; i < cfg->nr_ifaces; i++) {
+		if (!if_nametoindex(cfg->ifaces[i])) {
+			fprintf(stderr, "tunleak: --iface \"%s\": no such interface in %s\n",
+				cfg->ifaces[i], ns);
+			free(seen);
+			free(cand);
+			return 2;
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		err = route_dump(i ? 6 : 4, &routes[i], &nroutes[i]);
+		if (err) {
+			fprintf(stderr, "tunleak: check: cannot read IPv%d routes: %s\n", i ? 6 : 4,
+				strerror(-err));
+			free(seen);
+			free(cand);
+			return 2;
+		}
+	}
+
+	for (i = 0; i < cfg->nr_cidrs; i++) {
+		const struct class_cidr *cc = &cfg->cidrs[i];
+		int v6 = cc->cidr.family == 6, remote = cc->cls == TL_CLASS_REMOTE;
+		int n = audit_candidates(&cc->cidr, routes[v6], nroutes[v6], cand, MAX_CANDIDATES);
+
+		total_regions += n;
+		for (j = 0; j < n; j++) {
+			char rs[160], fix[192], cs[64], ex[INET6_ADDRSTRLEN], key[256];
+			struct route_info r;
+			const char *via;
+			uint8_t gw[16];
+			int has_gw, k, bad;
+
+			/* A more specific configured CIDR of another class owns
+			 * this address: it is audited as that class. */
+			if (audit_cidr_for(cfg->cidrs, cfg->nr_cidrs, cc->cidr.family, cand[j]) != cc)
+				continue;
+			if (route_get(cc->cidr.family, cand[j], NULL, &r))
+				memset(&r, 0, sizeof(r)); /* no route: not into a tunnel */
+			r.family = cc->cidr.family;
+			bad = remote ? !(r.type == RTN_UNICAST && is_tunnel(cfg, r.oif_name)) :
+				       (r.type == RTN_UNICAST && is_tunnel(cfg, r.oif_name));
+			if (!bad)
+				continue;
+			route_format(&r, rs, sizeof(rs));
+			if (r.type == 0)
+				snprintf(rs, sizeof(rs), "no route");
+			cidr_format(&cc->cidr, cs, sizeof(cs));
+			snprintf(key, sizeof(key), "%s|%s", cs, rs);
+			for (k = 0; k < nfind && k < MAX_FINDINGS; k++)
+				if (!strcmp(seen[k], key))
+					break;
+			if (k < nfind)
+				continue;
+			if (nfind < MAX_FINDINGS)
+				strcpy(seen[nfind], key);
+			nfind++;
+			if (remote)
+				via = route_pick_gateway(cc->cidr.family, (char(*)[CLI_IFNAMSIZ])cfg->tunnels,
+						   cfg->nr_tunnels, gw, &has_gw);
+			else
+				via = route_pick_gateway(cc->cidr.family, (char(*)[CLI_IFNAMSIZ])cfg->ifaces,
+						   cfg->nr_ifaces, gw, &has_gw);
+			if (r.type == 0)
+				fix_command("add", &cc->cidr, via, has_gw ? gw : NULL, fix, sizeof(fix));
+			else
+				audit_fix(&cc->cidr, &r, via, has_gw ? gw : NULL, fix, sizeof(fix));
+			addr_format(cc->cidr.family, cand[j], ex, sizeof(ex));
+
+			out_begin(&o);
+			out_str(&o, "kind", NULL, remote ? "bypass" : "leak");
+			out_str(&o, NULL, "%s", remote ? "BYPASS-ROUTE" : "LEAK-ROUTE");
+			out_str(&o, "class", " %s", class_name(cc->cls));
+			out_str(&o, "cidr", " %s:", cs);
+			out_str(&o, "example", " %s", ex);
+			out_str(&o, "iface", remote ? " goes out %s" : " goes into %s",
+				r.oif_name[0] ? r.oif_name : NULL);
+			out_str(&o, NULL, "%s", r.oif_name[0] ? "" : " has no route");
+			out_str(&o, "route", " by \"%s\"", r.type ? rs : NULL);
+			out_str(&o, "fix", "; fix: %s", fix);
+			out_end(&o);
+		}
+	}
+
+	if (nfind)
+		fprintf(stderr,
+			"tunleak: check: %d finding%s in %s (%d CIDR%s, %d region%s looked up)\n",
+			nfind, nfind == 1 ? "" : "s", ns, cfg->nr_cidrs, cfg->nr_cidrs == 1 ? "" : "s",
+			total_regions, total_regions == 1 ? "" : "s");
+	else
+		fprintf(stderr,
+			"tunleak: check: clean: no cluster CIDR routes into a tunnel, every remote CIDR does, in %s (%d CIDR%s, %d region%s looked up)\n",
+			ns, cfg->nr_cidrs, cfg->nr_cidrs == 1 ? "" : "s", total_regions,
+			total_regions == 1 ? "" : "s");
+	free(routes[0]);
+	free(routes[1]);
+	free(seen);
+	free(cand);
+	return nfind ? 1 : 0;
+}

@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/socket.h>
+#include <linux/rtnetlink.h>
+#include <libmnl/libmnl.h>
+
+#include "route.h"
+
+#ifndef RTM_F_FIB_MATCH
+#define RTM_F_FIB_MATCH 0x2000
+#endif
+
+struct collect {
+	struct route_info *list;
+	int n, cap;
+	int want_one;
+};
+
+static int attr_cb(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(a);
+
+	if (mnl_attr_type_valid(a, RTA_MAX) > 0)
+		tb[type] = a;
+	return MNL_CB_OK;
+}
+
+static int route_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[RTA_MAX + 1] = {};
+	struct collect *c = data;
+	struct route_info *r;
+	int n;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE)
+		return MNL_CB_OK;
+	if (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6)
+		return MNL_CB_OK;
+	if (c->n == c->cap) {
+		int cap = c->cap ? c->cap * 2 : 64;
+		struct route_info *l = realloc(c->list, cap * sizeof(*l));
+
+		if (!l)
+			return MNL_CB_ERROR;
+		c->list = l;
+		c->cap = cap;
+	}
+	r = &c->list[c->n];
+	memset(r, 0, sizeof(*r));
+	r->family = rtm->rtm_family == AF_INET ? 4 : 6;
+	n = r->family == 4 ? 4 : 16;
+	r->dst_len = rtm->rtm_dst_len;
+	r->type = rtm->rtm_type;
+	r->table = rtm->rtm_table;
+	mnl_attr_parse(nlh, sizeof(*rtm), attr_cb, tb);
+	if (tb[RTA_TABLE])
+		r->table = mnl_attr_get_u32(tb[RTA_TABLE]);
+	if (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) >= (uint16_t)n)
+		memcpy(r->dst, mnl_attr_get_payload(tb[RTA_DST]), n);
+	if (tb[RTA_GATEWAY] && mnl_attr_get_payload_len(tb[RTA_GATEWAY]) >= (uint16_t)n) {
+		memcpy(r->gw, mnl_attr_get_payload(tb[RTA_GATEWAY]), n);
+		r->has_gw = 1;
+	}
+	if (tb[RTA_OIF])
+		r->oif = mnl_attr_get_u32(tb[RTA_OIF]);
+	if (tb[RTA_MULTIPATH] && !r->oif) {
+		/* ECMP: the first next hop stands for the route */
+		const struct rtnexthop *nh = mnl_attr_get_payload(tb[RTA_MULTIPATH]);
+
+		if (mnl_attr_get_payload_len(tb[RTA_MULTIPATH]) >= sizeof(*nh)) {
+			r->oif = nh->rtnh_ifindex;
+			if (nh->rtnh_len > sizeof(*nh)) {
+				const struct nlattr *a = (const void *)((const char *)nh + RTNH_ALIGN(sizeof(*nh)));
+
+				if (mnl_attr_get_type(a) == RTA_GATEWAY &&
+				    mnl_attr_get_payload_len(a) >= (uint16_t)n) {
+					memcpy(r->gw, mnl_attr_get_payload(a), n);
+					r->has_gw = 1;
+				}
+			}
+		}
+	}
+	if (r->oif && !if_indextoname(r->oif, r->oif_name))
+		r->oif_name[0] = '\0';
+	c->n++;
+	return MNL_CB_OK;
+}
+
+static int talk(struct nlmsghdr *nlh, struct collect *c)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl;
+	unsigned int portid, seq = nlh->nlmsg_seq;
+	int ret;
+
+	nl = mnl_socket_open(NETLINK_ROUTE);
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	portid = mnl_socket_get_portid(nl);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	for (;;) {
+		ret = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (ret < 0) {
+			ret = -errno;
+			break;
+		}
+		ret = mnl_cb_run(buf, ret, seq, portid, route_cb, c);
+		if (ret == MNL_CB_ERROR) {
+			ret = errno ? -errno : -EIO;
+			break;
+		}
+		if (ret == MNL_CB_STOP) {
+			ret = 0;
+			break;
+		}
+		if (c->want_one && c->n) { /* a non-dump answer ends with its message */
+			ret = 0;
+			break;
+		}
+	}
+out:
+	mnl_socket_close(nl);
+	return ret;
+}
+
+int route_get(int family, const uint8_t *dst, const uint8_t *src, struct route_info *out)
+{
+	char buf[512];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct collect c = { .want_one = 1 };
+	struct rtmsg *rtm;
+	int n = family == 4 ? 4 : 16, ret;
+
+	nlh->nlmsg_type = RTM_GETROUTE;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = time(NULL) ^ 0x5a5a;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = family == 4 ? AF_INET : AF_INET6;
+	rtm->rtm_dst_len = n * 8;
+	rtm->rtm_flags = RTM_F_FIB_MATCH; /* the entry, not the resolved dst */
+	mnl_attr_put(nlh, RTA_DST, n, dst);
+	if (src) {
+		rtm->rtm_src_len = n * 8;
+		mnl_attr_put(nlh, RTA_SRC, n, src);
+	}
+	ret = talk(nlh, &c);
+	if (ret == -EINVAL && src) { /* src not local (forwarded traffic) */
+		free(c.list);
+		return route_get(family, dst, NULL, out);
+	}
+	if (!ret && !c.n)
+		ret = -ENETUNREACH;
+	if (!ret)
+		*out = c.list[0];
+	free(c.list);
+	return ret;
+}
+
+int route_dump(int family, struct route_info **out, int *n)
+{
+	char buf[512];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct collect c = {};
+	struct rtmsg *rtm;
+	int ret;
+
+	nlh->nlmsg_type = RTM_GETROUTE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = time(NULL) ^ 0xa5a5;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = family == 4 ? AF_INET : AF_INET6;
+	ret = talk(nlh, &c);
+	if (ret) {
+		free(c.list);
+		return ret;
+	}
+	*out = c.list;
+	*n = c.n;
+	return 0;
+}
+
+int route_iface_gateway(int family, const char *ifname, uint8_t *gw)
+{
+	struct route_info *rs = NULL;
+	int n = 0, i, best = -1, ret;
+	unsigned int idx = if_nametoindex(ifname);
+
+	if (!idx)
+		return -ENODEV;
+	ret = route_dump(family, &rs, &n);
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++) {
+		if (rs[i].oif != (int)idx || !rs[i].has_gw || rs[i].type != RTN_UNICAST)
+			continue;
+		/* the default route's gateway first, else the shortest prefix's */
+		if (best < 0 || rs[i].dst_len < rs[best].dst_len ||
+		    (rs[i].dst_len == rs[best].dst_len && rs[i].table == RT_TABLE_MAIN))
+			best = i;
+	}
+	if (best >= 0)
+		memcpy(gw, rs[best].gw, 16);
+	free(rs);
+	return best >= 0 ? 0 : -ENOENT;
+}
+
+const char *route_pick_gateway(int family, char names[][16], int n, uint8_t *gw, int *has_gw)
+{
+	int i;
+
+	*has_gw = 0;
+	for (i = 0; i < n; i++)
+		if (route_iface_gateway(family, names[i], gw) == 0) {
+			*has_gw = 1;
+			return names[i];
+		}
+	for (i = 0; i < n; i++)
+		if (if_nametoindex(names[i]))
+			return names[i];
+	return n ? names[0] : "?";
+}
+
+int link_monitor_open(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int link_monitor_drain(int fd)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	int changed = 0;
+
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		const struct nlmsghdr *m;
+		int len;
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return changed;
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		len = (int)n;
+		for (m = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(m, len);
+		     m = mnl_nlmsg_next(m, &len))
+			if (m->nlmsg_type == RTM_NEWLINK || m->nlmsg_type == RTM_DELLINK)
+				changed = 1;
+	}
+}
+
+void link_monitor_close(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Routes of the current network namespace, over rtnetlink (libmnl). */
+#ifndef TL_ROUTE_H
+#define TL_ROUTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct route_info {
+	uint8_t family; /* 4 or 6 */
+	uint8_t dst_len;
+	uint8_t dst[16];
+	uint8_t has_gw;
+	uint8_t gw[16];
+	uint8_t type; /* RTN_UNICAST, RTN_LOCAL, RTN_UNREACHABLE, ... */
+	uint32_t table;
+	int oif; /* 0: none */
+	char oif_name[16];
+};
+
+/* The routing entry the kernel picks for dst (as `ip route get fibmatch`),
+ * policy rules included; src (may be NULL) must be a local address.
+ * Returns 0, or -errno (-ENETUNREACH when nothing matches). */
+int route_get(int family, const uint8_t *dst, const uint8_t *src, struct route_info *out);
+/* Every route of the family in every table. *out is malloc'ed. */
+int route_dump(int family, struct route_info **out, int *n);
+/* Gateway of the default route through ifname (else of any route through it
+ * with a gateway). Returns 0, or -ENOENT when ifname has no gateway. */
+int route_iface_gateway(int family, const char *ifname, uint8_t *gw);
+
+/* The first interface of names[] with a gateway for family: its name, and the
+ * gateway in gw with *has_gw set; else the first existing interface. */
+const char *route_pick_gateway(int family, char names[][16], int n, uint8_t *gw, int *has_gw);
+
+/* A non-blocking rtnetlink socket subscribed to link events; -errno. */
+int link_monitor_open(void);
+/* Read all pending messages; 1 if any was a link change, 0 if none,
+ * -errno (e.g. -ENOBUFS: events lost, rescan everything). */
+int link_monitor_drain(int fd);
+void link_monitor_close(int fd);
+
+#endif
