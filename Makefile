@@ -96,7 +96,7 @@ test: deps
 	$(Q)tests/run.sh
 
 demo: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/tests/netprobe
 	$(Q)scripts/demo.sh
 
 bench: deps

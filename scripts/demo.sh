@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# make demo: the failure tunleak exists for, found and fixed, in a lab of
+# network namespaces with real OpenVPN. Nothing outside those namespaces is
+# touched; everything is removed on exit, Ctrl-C included.
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+TUNLEAK=$ROOT/tunleak
+LAB=$ROOT/scripts/lab.sh
+PROBE=$ROOT/.output/tests/netprobe
+ID=$$
+TMP=$(mktemp -d /tmp/tunleak-demo.XXXXXX)
+TL_PID=""
+LAB_UP=""
+T0=$(date +%s)
+
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
+	B=$'\e[1m' D=$'\e[2m' R=$'\e[31m' G=$'\e[32m' N=$'\e[0m'
+else
+	B="" D="" R="" G="" N=""
+fi
+
+teardown() {
+	[ -n "$TL_PID" ] && kill -INT "$TL_PID" 2>/dev/null && wait "$TL_PID" 2>/dev/null
+	[ -n "$LAB_UP" ] && "$LAB" down "$LAB_UP"
+	rm -rf "$TMP"
+}
+trap teardown EXIT
+trap 'exit 130' INT TERM
+
+step() { printf '\n%s%s%s\n' "$B" "$*" "$N"; }
+say() { printf '   %s\n' "$*"; }
+show() { printf '   %s$ %s%s\n' "$D" "$*" "$N"; }
+indent() { sed -u 's/^/   │ /'; }
+result() { # label outcome good|bad
+	local c=$G
+	[ "$3" = bad ] && c=$R
+	printf '   %-52s %s%s%s\n' "$1" "$c" "$2" "$N"
+}
+connect() { # NS ADDR
+	ip netns exec "$1" "$PROBE" connect "$2" 8080 0 1500 | head -1
+}
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "demo: needs root (network namespaces, BPF): sudo make demo" >&2
+	exit 2
+fi
+
+step "tunleak demo — a VPN route that swallows the pod network"
+say "A pod runs an OpenVPN client. The VPN pushes 10.0.0.0/8, which also covers"
+say "the cluster's pod network 10.128.0.0/14: replies to pods on other nodes go"
+say "into the tunnel and are lost. tunleak finds it, names the route, prints the fix."
+
+step "1. The lab: pods and a real OpenVPN tunnel, each in its own network namespace"
+"$LAB" up "$ID" >"$TMP/lab.out" 2>&1 || { cat "$TMP/lab.out"; exit 1; }
+LAB_UP=$ID
+eval "$("$LAB" env "$ID")"
+say "VPN pod $VPNPOD_IP (node A), a pod on the same node $SAME_IP,"
+say "a pod on node B $OTHER_IP, a service $SERVICE_IP, the restricted network behind"
+say "the VPN $REMOTE_CIDR. The VPN pod's routes after OpenVPN connected:"
+show "ip route"
+ip -n "$NS_VPNPOD" route | sed 's/ *$//' | indent
+show "ip -6 route | grep -v fe80"
+ip -n "$NS_VPNPOD" -6 route | grep -v '^fe80' | sed 's/ proto .*//; s/ metric .*//' | indent
+
+step "2. The symptom"
+s=$(connect "$NS_SAME" "$VPNPOD_IP")
+result "pod on the same node  -> VPN pod :8080" "$s" "$([ "$s" = connected ] && echo good || echo bad)"
+s=$(connect "$NS_OTHER" "$VPNPOD_IP")
+result "pod on another node   -> VPN pod :8080" "$s" "$([ "$s" = connected ] && echo good || echo bad)"
+if ip netns exec "$NS_VPNPOD" ping -q -c 1 -W 1 "$REMOTE_IP" >/dev/null; then s=reachable; else s=unreachable; fi
+result "VPN pod               -> restricted host $REMOTE_IP" "$s" good
+say "Same-node pods work and the tunnel works: the classic weeks-long hunt."
+
+CIDRS=(--cluster-cidr "$CLUSTER_CIDR" --cluster-cidr "$CLUSTER_CIDR6" --service-cidr "$SERVICE_CIDR"
+	--service-cidr "$SERVICE_CIDR6" --remote-cidr "$REMOTE_CIDR" --remote-cidr "$REMOTE_CIDR6")
+
+step "3. tunleak, run from the node against the VPN pod's namespace"
+show "tunleak --netns $NS_VPNPOD ${CIDRS[*]} --export counters.json"
+"$TUNLEAK" --netns "$NS_VPNPOD" "${CIDRS[@]}" --export "$TMP/counters.json" --interval 0.5 \
+	> >(indent) 2> >(indent >&2) &
+TL_PID=$!
+for _ in $(seq 50); do [ -s "$TMP/counters.json" ] && break; sleep 0.1; done
+sleep 0.3
+say "... the pod on node B tries again, and the VPN pod pings node B's pod and a service:"
+connect "$NS_OTHER" "$VPNPOD_IP" >/dev/null
+ip netns exec "$NS_VPNPOD" ping -q -c 3 -i 0.2 -W 1 "$OTHER_IP" >/dev/null
+ip netns exec "$NS_VPNPOD" ping -q -c 2 -i 0.2 -W 1 "$SERVICE_IP" >/dev/null
+ip netns exec "$NS_VPNPOD" ping -q -6 -c 2 -i 0.2 -W 1 "$OTHER_IP6" >/dev/null
+sleep 0.8
+say "Each line is one leaking flow: the SYN-ACK of the failed connection first."
+
+step "4. tunleak check: the routing table audited, nothing attached"
+show "tunleak check --netns $NS_VPNPOD ${CIDRS[*]}"
+"$TUNLEAK" check --netns "$NS_VPNPOD" "${CIDRS[@]}" 2>&1 | indent
+say "exit code ${PIPESTATUS[0]}: a cluster CIDR routes into the tunnel"
+
+step "5. The fix: OpenVPN's route-up hook puts the cluster CIDRs back on eth0"
+say "scripts/openvpn-route-up.sh, in the client config:"
+say "  script-security 2"
+say "  setenv TUNLEAK_CLUSTER_CIDRS \"$CLUSTER_CIDR $SERVICE_CIDR $CLUSTER_CIDR6 $SERVICE_CIDR6\""
+say "  route-up /usr/local/share/tunleak/openvpn-route-up.sh"
+say "The client reconnects (tun0 is recreated; tunleak follows it):"
+"$LAB" client-restart "$ID" fix >/dev/null 2>&1 || { echo "client did not come back"; exit 1; }
+sleep 0.5
+show "ip route | grep eth0"
+ip -n "$NS_VPNPOD" route | grep 'dev eth0' | sed 's/ *$//' | indent
+
+step "6. After the fix"
+before=$(jq .leaks.packets "$TMP/counters.json")
+s=$(connect "$NS_OTHER" "$VPNPOD_IP")
+result "pod on another node   -> VPN pod :8080" "$s" "$([ "$s" = connected ] && echo good || echo bad)"
+s=$(connect "$NS_OTHER" "$VPNPOD_IP6")
+result "pod on another node   -> VPN pod :8080 (IPv6)" "$s" "$([ "$s" = connected ] && echo good || echo bad)"
+ip netns exec "$NS_VPNPOD" ping -q -c 3 -i 0.2 -W 1 "$OTHER_IP" >/dev/null
+sleep 1.1
+after=$(jq .leaks.packets "$TMP/counters.json")
+result "leak packets since the fix" "$((after - before))" "$([ "$after" = "$before" ] && echo good || echo bad)"
+"$TUNLEAK" check --netns "$NS_VPNPOD" "${CIDRS[@]}" >/dev/null 2>&1
+rc=$?
+result "tunleak check" "exit $rc ($([ $rc = 0 ] && echo clean || echo findings))" "$([ $rc = 0 ] && echo good || echo bad)"
+
+step "7. Stopped (Ctrl-C); the counters file for the post-mortem"
+kill -INT "$TL_PID"
+wait "$TL_PID" 2>/dev/null
+TL_PID=""
+sleep 0.2
+jq -r 'def ep(a; p; proto): if (proto == "tcp" or proto == "udp") then "\(a):\(p)" else a end;
+       "   leaks: \(.leaks.packets) packets, \(.leaks.bytes) bytes in \(.leaks.flows) flows; events dropped: \(.events.dropped)",
+       (.flows | sort_by(-.packets)[] |
+        "   \(.type) \(.proto) \(ep(.src; .sport; .proto)) -> \(ep(.dst; .dport; .proto)) \(.class): \(.packets) packet\(if .packets == 1 then "" else "s" end) via \"\(.route)\"")' \
+	"$TMP/counters.json"
+printf '\n%sDone in %d s; lab removed.%s\n' "$B" "$(($(date +%s) - T0))" "$N"
