@@ -5,7 +5,7 @@ CLANG ?= clang
 BPFTOOL ?= bpftool
 CC ?= gcc
 PREFIX ?= /usr/local
-VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
+VERSION := 0.1.0$(shell git rev-parse --short HEAD 2>/dev/null | sed "s/^/+g/")
 MARCH := $(shell uname -m)
 ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powerpc/')
 
