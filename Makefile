@@ -16,7 +16,7 @@ LIBS := -lbpf -lelf -lz -lmnl -lm
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -I/usr/include/$(MARCH)-linux-gnu -Ibpf
 
 # Plain C modules: no libbpf, driven by unit tests without privileges.
-PURE := cidr cli output flows export audit
+PURE := cidr cli output flows export audit ranges
 # Modules that load, attach or read BPF.
 PRIV := loader attach netns route check
 PURE_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(PURE))
@@ -35,7 +35,7 @@ else
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps check-deps test test-build demo bench install clean format
+.PHONY: all deps check-deps test test-build bench-build demo bench install clean format
 
 all: check-deps tunleak
 
@@ -88,6 +88,18 @@ $(OUTPUT)/tests/%: tests/helpers/%.c | $(OUTPUT)/tests
 	$(call msg,HELPER,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $< $(LIBS) -o $@
 
+$(OUTPUT)/bench/%.bpf.o: bench/%.bpf.c | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(OUTPUT)/bench
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/bench/tlbench: bench/tlbench.c $(PURE_OBJS) $(PRIV_OBJS) | $(OUTPUT)
+	$(call msg,BENCH,$@)
+	$(Q)mkdir -p $(OUTPUT)/bench
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $< $(PURE_OBJS) $(PRIV_OBJS) $(LIBS) -lpthread -o $@
+
+bench-build: all $(OUTPUT)/bench/tlbench $(OUTPUT)/bench/empty.bpf.o
+
 test-build: all $(UNIT_TESTS) $(BPF_TESTS) $(HELPERS) $(HELPER_BPF)
 
 # The README's test command: installs what it needs, builds, runs everything.
@@ -100,8 +112,8 @@ demo: deps
 	$(Q)scripts/demo.sh
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory test-build
-	$(Q)scripts/bench.sh
+	$(Q)$(MAKE) --no-print-directory test-build bench-build
+	$(Q)scripts/bench.sh $(OUT)
 
 install: tunleak
 	install -D -m 0755 tunleak $(DESTDIR)$(PREFIX)/sbin/tunleak

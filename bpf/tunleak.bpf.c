@@ -23,31 +23,21 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Set by the loader between open and load. */
-const volatile __u8 have_v4 = 1; /* any IPv4 CIDR configured */
-const volatile __u8 have_v6 = 1;
+/* Wake the consumer on every Nth event of a CPU (1: on every event). A
+ * wakeup costs microseconds (irq_work + IPI), and asking the ring how much is
+ * pending reads a cache line the consumer keeps writing, so neither is done
+ * per event; user space also drains on a short timer. */
+const volatile __u32 wakeup_events = 1;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, TL_MAX_SLOTS * 4);
-	__type(key, __u32); /* ifindex */
-	__type(value, struct tl_iface);
-} ifaces SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, 16384);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct tl_lpm4);
-	__type(value, struct tl_cidr_val);
-} cidr4 SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, 16384);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct tl_lpm6);
-	__type(value, struct tl_cidr_val);
-} cidr6 SEC(".maps");
+/* Filled by the loader through the mmap'ed .bss before anything is
+ * attached; read with plain loads on the fast path (no helper calls). */
+struct tl_iface ifaces[TL_IFACE_TABLE];
+struct tl_range4 ranges4[TL_MAX_RANGES];
+struct tl_range6 ranges6[TL_MAX_RANGES];
+__u32 nr_ranges4;
+__u32 nr_ranges6;
+__u32 top_step4; /* highest power of two <= nr_ranges4 */
+__u32 top_step6;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -94,11 +84,13 @@ struct pkt {
 	__be16 sport;
 	__be16 dport;
 	__u32 l3_off; /* offset of the IP header from skb->data */
+	__u32 l4_off; /* offset of the transport header; 0: none (fragment) */
 	__u32 hdr_len; /* IP + transport header bytes, for GSO accounting */
 	__u64 packets; /* wire packets: GSO segments */
 	__u64 bytes; /* L3 bytes on the wire */
 	__u8 family;
 	__u8 proto;
+	__u8 ports_done;
 };
 
 static __always_inline void stat_inc(__u32 idx)
@@ -123,28 +115,57 @@ static __always_inline void count(__u8 slot, __u8 dir, __u32 kind, __u64 packets
 	c->bytes += bytes;
 }
 
+static __always_inline struct tl_iface *iface_of(__u32 ifindex)
+{
+	__u32 i;
+
+	for (i = 0; i < TL_IFACE_PROBES; i++) {
+		struct tl_iface *e = &ifaces[(ifindex + i) & TL_IFACE_MASK];
+
+		if (e->ifindex == ifindex)
+			return e;
+	}
+	return NULL;
+}
+
+/* Binary search for the last range starting at or below a. */
 static __always_inline __u32 classify4(const __u8 *addr)
 {
-	struct tl_lpm4 k = { .prefixlen = 32 };
-	struct tl_cidr_val *v;
+	__u32 a = bpf_ntohl(*(const __u32 *)addr);
+	__u32 n = nr_ranges4, step = top_step4, pos = 0, i;
 
-	if (!have_v4)
-		return TL_CLASS_OTHER;
-	__builtin_memcpy(k.addr, addr, 4);
-	v = bpf_map_lookup_elem(&cidr4, &k);
-	return v ? v->cls : TL_CLASS_OTHER;
+	for (i = 0; i < 15; i++) {
+		__u32 p = pos + step;
+
+		if (!step)
+			break;
+		if (p < n && ranges4[p & TL_RANGE_MASK].start <= a)
+			pos = p;
+		step >>= 1;
+	}
+	return n ? ranges4[pos & TL_RANGE_MASK].cls : TL_CLASS_OTHER;
 }
 
 static __always_inline __u32 classify6(const __u8 *addr)
 {
-	struct tl_lpm6 k = { .prefixlen = 128 };
-	struct tl_cidr_val *v;
+	__u64 hi = bpf_be64_to_cpu(*(const __u64 *)addr);
+	__u64 lo = bpf_be64_to_cpu(*(const __u64 *)(addr + 8));
+	__u32 n = nr_ranges6, step = top_step6, pos = 0, i;
 
-	if (!have_v6)
-		return TL_CLASS_OTHER;
-	__builtin_memcpy(k.addr, addr, 16);
-	v = bpf_map_lookup_elem(&cidr6, &k);
-	return v ? v->cls : TL_CLASS_OTHER;
+	for (i = 0; i < 15; i++) {
+		__u32 p = pos + step;
+
+		if (!step)
+			break;
+		if (p < n) {
+			struct tl_range6 *r = &ranges6[p & TL_RANGE_MASK];
+
+			if (r->hi < hi || (r->hi == hi && r->lo <= lo))
+				pos = p;
+		}
+		step >>= 1;
+	}
+	return n ? ranges6[pos & TL_RANGE_MASK].cls : TL_CLASS_OTHER;
 }
 
 /*
@@ -192,30 +213,40 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p)
 	__builtin_memcpy(p->dst, &ip->daddr, 4);
 	p->hdr_len = ihl;
 	/* A non-first fragment carries no transport header: ports stay 0. */
-	if (ip->frag_off & bpf_htons(IP_OFFSET_))
-		return 0;
-	parse_l4(skb, p, p->l3_off + ihl);
+	if (!(ip->frag_off & bpf_htons(IP_OFFSET_)))
+		p->l4_off = p->l3_off + ihl;
 	return 0;
 }
 
+/* Addresses only: all the non-leak path needs. */
 static __always_inline int parse_ipv6(struct __sk_buff *skb, struct pkt *p)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 	struct ipv6hdr *ip6 = data + p->l3_off;
-	__u32 off;
-	__u8 nh;
-	int i;
 
 	if (p->l3_off > 64 || (void *)(ip6 + 1) > data_end)
 		return -1;
 	p->family = 6;
+	p->proto = ip6->nexthdr;
 	__builtin_memcpy(p->src, &ip6->saddr, 16);
 	__builtin_memcpy(p->dst, &ip6->daddr, 16);
-	nh = ip6->nexthdr;
-	off = p->l3_off + sizeof(*ip6);
+	p->l4_off = p->l3_off + sizeof(*ip6);
+	p->hdr_len = sizeof(*ip6);
+	return 0;
+}
 
-	/* Walk a bounded chain of extension headers to the transport header. */
+/*
+ * Walk a bounded chain of IPv6 extension headers to the transport header
+ * (leak path and GSO only). A non-first fragment or a truncated chain leaves
+ * no transport header (l4_off 0).
+ */
+static __always_inline void walk_ipv6_ext(struct __sk_buff *skb, struct pkt *p)
+{
+	__u32 off = p->l4_off;
+	__u8 nh = p->proto;
+	int i;
+
 	for (i = 0; i < MAX_V6_EXT; i++) {
 		__u8 eh[8];
 
@@ -223,18 +254,19 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, struct pkt *p)
 		    nh != IPPROTO_FRAGMENT && nh != IPPROTO_AH)
 			break;
 		if (bpf_skb_load_bytes(skb, off, eh, sizeof(eh))) {
-			nh = IPPROTO_NONE; /* truncated chain: addresses only */
-			break;
+			p->proto = IPPROTO_NONE;
+			p->l4_off = 0;
+			return;
 		}
 		if (nh == IPPROTO_FRAGMENT) {
-			/* Non-first fragment: no transport header follows. */
-			if ((*(__be16 *)&eh[2]) & bpf_htons(0xFFF8)) {
-				p->proto = eh[0];
-				p->hdr_len = off + 8 - p->l3_off;
-				return 0;
-			}
 			nh = eh[0];
 			off += 8;
+			if ((*(__be16 *)&eh[2]) & bpf_htons(0xFFF8)) {
+				p->proto = nh;
+				p->l4_off = 0;
+				p->hdr_len = off - p->l3_off;
+				return;
+			}
 		} else if (nh == IPPROTO_AH) {
 			nh = eh[0];
 			off += (eh[1] + 2) * 4;
@@ -244,9 +276,18 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, struct pkt *p)
 		}
 	}
 	p->proto = nh;
+	p->l4_off = off;
 	p->hdr_len = off - p->l3_off;
-	parse_l4(skb, p, off);
-	return 0;
+}
+
+/* Ports (and the transport header length) once they are needed. */
+static __always_inline void parse_transport(struct __sk_buff *skb, struct pkt *p)
+{
+	if (p->family == 6)
+		walk_ipv6_ext(skb, p);
+	if (p->l4_off)
+		parse_l4(skb, p, p->l4_off);
+	p->ports_done = 1;
 }
 
 /* First packet of a leak or bypass flow: one ring-buffer record. */
@@ -254,6 +295,8 @@ static __always_inline void emit_event(struct __sk_buff *skb, const struct tl_fl
 				       const struct tl_flow_val *val)
 {
 	struct tl_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	__u32 idx = TL_STAT_EVENTS_EMITTED;
+	__u64 *emitted, flags = BPF_RB_NO_WAKEUP;
 
 	if (!e) {
 		/* The flow is in the table: the next sweep still finds it. */
@@ -269,12 +312,17 @@ static __always_inline void emit_event(struct __sk_buff *skb, const struct tl_fl
 	e->cls = val->cls;
 	e->pad[0] = 0;
 	e->pad[1] = 0;
-	bpf_ringbuf_submit(e, 0);
-	stat_inc(TL_STAT_EVENTS_EMITTED);
+	emitted = bpf_map_lookup_elem(&stats, &idx);
+	if (emitted) {
+		*emitted += 1;
+		if (*emitted % wakeup_events == 0)
+			flags = BPF_RB_FORCE_WAKEUP;
+	}
+	bpf_ringbuf_submit(e, flags);
 }
 
 /* Kept out of line: only leak and bypass packets pay for it. */
-static __attribute__((noinline)) void record_flow(struct __sk_buff *skb, const struct pkt *p,
+static __attribute__((noinline)) void record_flow(struct __sk_buff *skb, struct pkt *p,
 						  __u8 slot, __u8 type, __u8 cls)
 {
 	__u64 packets = p->packets, bytes = p->bytes;
@@ -282,6 +330,8 @@ static __attribute__((noinline)) void record_flow(struct __sk_buff *skb, const s
 	struct tl_flow_val *v, nv = {};
 	__u64 now = bpf_ktime_get_ns();
 
+	if (!p->ports_done)
+		parse_transport(skb, p);
 	__builtin_memcpy(key.src, p->src, 16);
 	__builtin_memcpy(key.dst, p->dst, 16);
 	key.sport = p->sport;
@@ -333,7 +383,7 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 dir)
 	__u8 slot;
 	int err;
 
-	ifc = bpf_map_lookup_elem(&ifaces, &ifindex);
+	ifc = iface_of(ifindex);
 	if (!ifc) {
 		stat_inc(TL_STAT_UNKNOWN_IFACE);
 		return TC_ACT_UNSPEC;
@@ -399,8 +449,10 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 dir)
 	/* A GSO/GRO aggregate counts as the segments it stands for on the
 	 * wire, each with its own IP and transport headers. */
 	packets = skb->gso_segs > 1 ? skb->gso_segs : 1;
-	if (packets > 1)
+	if (packets > 1) {
+		parse_transport(skb, &p);
 		bytes += (packets - 1) * p.hdr_len;
+	}
 	p.packets = packets;
 	p.bytes = bytes;
 

@@ -55,33 +55,40 @@ enum tl_stat {
 	((((slot) * 2 + (dir)) * TL_NR_COUNTERS) + (kind))
 #define TL_NR_COUNTER_ENTRIES (TL_MAX_SLOTS * 2 * TL_NR_COUNTERS)
 
-/* ifaces map: ifindex -> what the program needs to know about it. */
+/* Interface table (in .bss): open addressing on ifindex, TL_IFACE_PROBES
+ * slots from (ifindex & TL_IFACE_MASK); ifindex 0 marks a free slot. */
+#define TL_IFACE_TABLE 1024
+#define TL_IFACE_MASK (TL_IFACE_TABLE - 1)
+#define TL_IFACE_PROBES 4
+
 struct tl_iface {
+	__u32 ifindex;
 	__u8 slot;
 	__u8 role; /* enum tl_role */
 	__u8 l2; /* 1: frames start with an Ethernet header */
-	__u8 pad[5];
+	__u8 pad;
+};
+
+/* Address classes as sorted disjoint ranges (in .bss), found by binary
+ * search: ranges[i] covers [start_i, start_{i+1}). Host byte order. */
+#define TL_MAX_RANGES 16384
+#define TL_RANGE_MASK (TL_MAX_RANGES - 1)
+
+struct tl_range4 {
+	__u32 start;
+	__u32 cls;
+};
+
+struct tl_range6 {
+	__u64 hi;
+	__u64 lo;
+	__u32 cls;
+	__u32 pad;
 };
 
 struct tl_counter {
 	__u64 packets;
 	__u64 bytes;
-};
-
-/* LPM trie keys (prefixlen first, as the kernel requires). */
-struct tl_lpm4 {
-	__u32 prefixlen;
-	__u8 addr[4];
-};
-
-struct tl_lpm6 {
-	__u32 prefixlen;
-	__u8 addr[16];
-};
-
-/* Value of both tries. */
-struct tl_cidr_val {
-	__u32 cls; /* enum tl_class */
 };
 
 /* A flow as seen on one interface in one direction. IPv4 addresses use the

@@ -9,8 +9,8 @@
 
 _Static_assert(sizeof(struct tl_iface) == 8, "tl_iface layout");
 _Static_assert(sizeof(struct tl_counter) == 16, "tl_counter layout");
-_Static_assert(sizeof(struct tl_lpm4) == 8, "tl_lpm4 layout");
-_Static_assert(sizeof(struct tl_lpm6) == 20, "tl_lpm6 layout");
+_Static_assert(sizeof(struct tl_range4) == 8, "tl_range4 layout");
+_Static_assert(sizeof(struct tl_range6) == 24, "tl_range6 layout");
 _Static_assert(sizeof(struct tl_flow_key) == 40, "tl_flow_key layout");
 _Static_assert(sizeof(struct tl_flow_val) == 40, "tl_flow_val layout");
 _Static_assert(sizeof(struct tl_event) == 72, "tl_event layout");

@@ -9,7 +9,7 @@
 #include "cidr.h"
 
 #define CLI_MAX_IFACES 16 /* per role; both roles together fit TL_MAX_SLOTS */
-#define CLI_MAX_CIDRS 16384 /* the size of each LPM trie */
+#define CLI_MAX_CIDRS 8191 /* 2n+1 address ranges must fit TL_MAX_RANGES */
 #define CLI_IFNAMSIZ 16
 
 enum cli_cmd {

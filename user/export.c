@@ -94,8 +94,11 @@ int export_render_json(FILE *f, const struct snapshot *s)
 		"  \"bypass\": {\"packets\": %" PRIu64 ", \"bytes\": %" PRIu64
 		", \"flows\": %" PRIu64 "},\n",
 		t.bypass_packets, t.bypass_bytes, t.bypass_flows);
-	fprintf(f, "  \"events\": {\"emitted\": %" PRIu64 ", \"dropped\": %" PRIu64 "},\n",
-		s->stats[TL_STAT_EVENTS_EMITTED], s->stats[TL_STAT_EVENTS_DROPPED]);
+	fprintf(f,
+		"  \"events\": {\"emitted\": %" PRIu64 ", \"dropped\": %" PRIu64
+		", \"received\": %" PRIu64 ", \"recovered\": %" PRIu64 "},\n",
+		s->stats[TL_STAT_EVENTS_EMITTED], s->stats[TL_STAT_EVENTS_DROPPED], s->received,
+		s->recovered);
 	fprintf(f,
 		"  \"errors\": {\"flow_insert_failed\": %" PRIu64 ", \"unknown_iface\": %" PRIu64
 		", \"flows_evicted\": %" PRIu64 "},\n",

@@ -27,6 +27,8 @@ struct snapshot {
 	int nr_ifaces;
 	struct iface_snap ifaces[TL_MAX_SLOTS];
 	uint64_t stats[TL_NR_STATS];
+	uint64_t received; /* events read by user space */
+	uint64_t recovered; /* flows found by a sweep after their event was lost */
 	struct flows *flows; /* may be NULL */
 };
 

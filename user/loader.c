@@ -7,55 +7,43 @@
 #include <bpf/libbpf.h>
 
 #include "loader.h"
+#include "ranges.h"
 #include "tunleak.skel.h"
 
 struct tunleak_bpf *loader_load(const struct loader_opts *o)
 {
+	unsigned int ring = o->ringbuf_bytes ? o->ringbuf_bytes : LOADER_RINGBUF_DEFAULT;
 	struct tunleak_bpf *skel;
-	int i, err, v4 = 0, v6 = 0;
+	int n4, n6, err;
 
 	skel = tunleak_bpf__open();
 	if (!skel)
 		return NULL;
 
-	/* Parameterize BPF code: skip the trie of a family with no CIDR. */
-	for (i = 0; i < o->nr_cidrs; i++) {
-		v4 |= o->cidrs[i].cidr.family == 4;
-		v6 |= o->cidrs[i].cidr.family == 6;
-	}
-	skel->rodata->have_v4 = v4;
-	skel->rodata->have_v6 = v6;
+	/* Parameterize BPF code: sizes, and when to wake the consumer */
 	if (o->max_flows)
 		bpf_map__set_max_entries(skel->maps.flows, o->max_flows);
-	if (o->ringbuf_bytes)
-		bpf_map__set_max_entries(skel->maps.events, o->ringbuf_bytes);
+	bpf_map__set_max_entries(skel->maps.events, ring);
+	/* A record is the event and the ring's 8-byte header */
+	skel->rodata->wakeup_events =
+		o->wakeup_events ? o->wakeup_events : ring / (sizeof(struct tl_event) + 8) / 4;
 
 	/* Load and verify BPF programs */
 	err = tunleak_bpf__load(skel);
 	if (err)
 		goto fail;
 
-	/* Fill the class tries */
-	for (i = 0; i < o->nr_cidrs; i++) {
-		const struct cidr *c = &o->cidrs[i].cidr;
-		struct tl_cidr_val v = { .cls = o->cidrs[i].cls };
-
-		if (c->family == 4) {
-			struct tl_lpm4 k = { .prefixlen = c->prefixlen };
-
-			memcpy(k.addr, c->addr, 4);
-			err = bpf_map_update_elem(bpf_map__fd(skel->maps.cidr4), &k, &v, BPF_ANY);
-		} else {
-			struct tl_lpm6 k = { .prefixlen = c->prefixlen };
-
-			memcpy(k.addr, c->addr, 16);
-			err = bpf_map_update_elem(bpf_map__fd(skel->maps.cidr6), &k, &v, BPF_ANY);
-		}
-		if (err) {
-			err = -errno;
-			goto fail;
-		}
+	/* Classes as address ranges, written through the mmap'ed .bss */
+	n4 = ranges_build4(o->cidrs, o->nr_cidrs, skel->bss->ranges4, TL_MAX_RANGES);
+	n6 = ranges_build6(o->cidrs, o->nr_cidrs, skel->bss->ranges6, TL_MAX_RANGES);
+	if (n4 < 0 || n6 < 0) {
+		err = n4 < 0 ? n4 : n6;
+		goto fail;
 	}
+	skel->bss->nr_ranges4 = n4;
+	skel->bss->top_step4 = ranges_top_step(n4);
+	skel->bss->nr_ranges6 = n6;
+	skel->bss->top_step6 = ranges_top_step(n6);
 	return skel;
 fail:
 	tunleak_bpf__destroy(skel);
@@ -81,17 +69,42 @@ int loader_events_fd(struct tunleak_bpf *skel)
 
 int loader_set_iface(struct tunleak_bpf *skel, uint32_t ifindex, int slot, int role, int l2)
 {
-	struct tl_iface v = { .slot = slot, .role = role, .l2 = !!l2 };
+	struct tl_iface *free_e = NULL;
+	int i;
 
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.ifaces), &ifindex, &v, BPF_ANY))
-		return -errno;
+	if (!ifindex)
+		return -EINVAL;
+	for (i = 0; i < TL_IFACE_PROBES; i++) {
+		struct tl_iface *e = &skel->bss->ifaces[(ifindex + i) & TL_IFACE_MASK];
+
+		if (e->ifindex == ifindex) {
+			free_e = e;
+			break;
+		}
+		if (!e->ifindex && !free_e)
+			free_e = e;
+	}
+	if (!free_e)
+		return -ENOSPC; /* 4 interfaces at ifindex N..N+3 mod 1024 already */
+	/* The fields first, the ifindex last: a packet never sees half an entry */
+	free_e->slot = slot;
+	free_e->role = role;
+	free_e->l2 = !!l2;
+	free_e->pad = 0;
+	__atomic_store_n(&free_e->ifindex, ifindex, __ATOMIC_RELEASE);
 	return 0;
 }
 
 int loader_del_iface(struct tunleak_bpf *skel, uint32_t ifindex)
 {
-	if (bpf_map_delete_elem(bpf_map__fd(skel->maps.ifaces), &ifindex) && errno != ENOENT)
-		return -errno;
+	int i;
+
+	for (i = 0; i < TL_IFACE_PROBES; i++) {
+		struct tl_iface *e = &skel->bss->ifaces[(ifindex + i) & TL_IFACE_MASK];
+
+		if (e->ifindex == ifindex)
+			__atomic_store_n(&e->ifindex, 0, __ATOMIC_RELEASE);
+	}
 	return 0;
 }
 

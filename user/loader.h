@@ -16,7 +16,11 @@ struct loader_opts {
 	int nr_cidrs;
 	unsigned int max_flows; /* 0: the object's default */
 	unsigned int ringbuf_bytes; /* 0: default; a power of two >= page size */
+	unsigned int wakeup_events; /* wake the consumer every Nth event per CPU;
+				     * 0: a quarter of what the ring holds */
 };
+
+#define LOADER_RINGBUF_DEFAULT (1024 * 1024)
 
 /* Open, parameterize, load, fill the CIDR tries. NULL and errno on error. */
 struct tunleak_bpf *loader_load(const struct loader_opts *o);

@@ -33,6 +33,7 @@
 
 #define EXIT_USAGE 2
 #define TUNNEL_POLL_MS 100
+#define DRAIN_MS 20
 #define USER_FLOWS_MAX 65536
 
 struct slot {
@@ -58,6 +59,9 @@ struct app {
 	bool verbose;
 	const struct class_cidr *fixed[64]; /* CIDRs whose fix was shown */
 	int nr_fixed;
+	struct route_cache *rc;
+	uint64_t received; /* events read from the ring buffer */
+	uint64_t recovered; /* flows found by a sweep whose event was lost */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -119,17 +123,17 @@ static void diagnose(struct app *app, struct flow_rec *r)
 	uint8_t gw[16];
 	int has_gw, i, leak = r->type == TL_TYPE_LEAK;
 
-	if (route_get(r->key.family, r->key.dst, r->key.src, &ri))
+	if (route_cache__get(app->rc, r->key.family, r->key.dst, r->key.src, &ri))
 		return;
 	route_format(&ri, r->route, sizeof(r->route));
 	r->has_route = 1;
 	cc = audit_cidr_for(cfg->cidrs, cfg->nr_cidrs, r->key.family, r->key.dst);
 	if (!cc)
 		return;
-	via = leak ? route_pick_gateway(r->key.family, (char(*)[16])cfg->ifaces, cfg->nr_ifaces,
-					gw, &has_gw) :
-		     route_pick_gateway(r->key.family, (char(*)[16])cfg->tunnels,
-					cfg->nr_tunnels, gw, &has_gw);
+	via = leak ? route_cache__gateway(app->rc, 0, r->key.family, (char(*)[16])cfg->ifaces,
+					  cfg->nr_ifaces, gw, &has_gw) :
+		     route_cache__gateway(app->rc, 1, r->key.family, (char(*)[16])cfg->tunnels,
+					  cfg->nr_tunnels, gw, &has_gw);
 	audit_fix(&cc->cidr, &ri, via, has_gw ? gw : NULL, r->fix, sizeof(r->fix));
 	for (i = 0; i < app->nr_fixed; i++)
 		if (app->fixed[i] == cc)
@@ -158,6 +162,7 @@ static int on_event(void *ctx, void *data, size_t len)
 
 	if (len < sizeof(*e))
 		return 0;
+	app->received++;
 	r = flows__upsert(app->flows, &e->key, &is_new);
 	if (!r)
 		return 0;
@@ -179,8 +184,10 @@ static void on_swept(const struct tl_flow_key *k, const struct tl_flow_val *v, v
 	r = flows__upsert(app->flows, k, &is_new);
 	if (!r)
 		return;
-	if (is_new)
+	if (is_new) {
 		fill_rec(app, r, v->type, v->cls, v->first_ns); /* its event was lost */
+		app->recovered++;
+	}
 	flows__set_kernel_counts(app->flows, r, v->packets, v->bytes,
 				 v->last_ns + app->mono_to_real);
 	report(app, r);
@@ -190,6 +197,7 @@ static void sweep(struct app *app)
 {
 	ring_buffer__consume(app->rb);
 	loader_sweep_flows(app->skel, on_swept, app);
+	fflush(stdout);
 }
 
 /* --- snapshot and export --------------------------------------------------- */
@@ -205,6 +213,8 @@ static void build_snapshot(struct app *app, struct snapshot *s)
 	s->netns = app->cfg.netns;
 	s->attach_mode = kind_name(app->kind);
 	s->flows = app->flows;
+	s->received = app->received;
+	s->recovered = app->recovered;
 	loader_read_counters(app->skel, c);
 	loader_read_stats(app->skel, s->stats);
 	s->nr_ifaces = app->nr_slots;
@@ -429,6 +439,11 @@ static int cmd_trace(struct app *app)
 	app->mono_to_real = (int64_t)app->started_ns - (int64_t)now_ns(CLOCK_MONOTONIC);
 	app->out.f = stdout;
 	app->out.json = cfg->json;
+	app->out.batch = true; /* flushed after each batch read from the ring */
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	app->rc = route_cache__new();
+	if (!app->rc)
+		return usage_error("out of memory");
 
 	/* Open, parameterize and load the BPF object, fill the CIDR tries */
 	lo.cidrs = cfg->cidrs;
@@ -546,17 +561,28 @@ static int cmd_trace(struct app *app)
 		if (deadline && deadline < next)
 			next = deadline;
 		timeout = next > now ? (int)((next - now + 999999) / 1000000) : 0;
+		/* The programs wake us only every so many events (a wakeup per
+		 * event would cost the datapath microseconds): drain on a tick. */
+		if (timeout > DRAIN_MS)
+			timeout = DRAIN_MS;
 		n = epoll_wait(ep, evs, 4, timeout);
 		if (n < 0 && errno != EINTR) {
 			warn("epoll: %s\n", strerror(errno));
 			break;
 		}
 		for (k = 0; k < n; k++) {
-			if (evs[k].data.u32 == 1)
-				ring_buffer__consume(app->rb);
-			else if (link_monitor_drain(lfd) != 0)
+			int m;
+
+			if (evs[k].data.u32 != 2)
+				continue;
+			m = link_monitor_drain(lfd);
+			if (m < 0 || (m & ROUTES_CHANGED))
+				route_cache__invalidate(app->rc);
+			if (m < 0 || (m & LINK_CHANGED))
 				relink = 1; /* a change, or lost events: rescan */
 		}
+		ring_buffer__consume(app->rb);
+		fflush(stdout);
 		now = now_ns(CLOCK_MONOTONIC);
 		if (deadline && now >= deadline)
 			break;
@@ -601,6 +627,7 @@ cleanup:
 	ring_buffer__free(app->rb);
 	loader_free(app->skel);
 	flows__free(app->flows);
+	route_cache__free(app->rc);
 	return ret;
 }
 

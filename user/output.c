@@ -86,7 +86,8 @@ void out_end(struct out *o)
 		fputs(o->nfields ? "}\n" : "{}\n", o->f);
 	else
 		fputc('\n', o->f);
-	fflush(o->f);
+	if (!o->batch)
+		fflush(o->f);
 }
 
 const char *format_time(uint64_t ns, char *buf, size_t len)

@@ -16,6 +16,7 @@ struct flow_rec;
 struct out {
 	FILE *f;
 	bool json;
+	bool batch; /* the caller flushes after a batch of records */
 	int nfields;
 };
 
@@ -25,7 +26,7 @@ void out_begin(struct out *o);
 void out_str(struct out *o, const char *key, const char *fmt, const char *val);
 void out_u64(struct out *o, const char *key, const char *fmt, uint64_t val);
 void out_bool(struct out *o, const char *key, const char *fmt, bool val);
-/* Ends the record: one line, flushed. */
+/* Ends the record: one line, flushed (unless batch: then the caller flushes). */
 void out_end(struct out *o);
 
 /* JSON string literal of s, quotes included. */

@@ -237,7 +237,10 @@ const char *route_pick_gateway(int family, char names[][16], int n, uint8_t *gw,
 
 int link_monitor_open(void)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
+				  .nl_groups = RTMGRP_LINK | RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE |
+					       RTMGRP_IPV4_RULE };
+	int grp = RTNLGRP_IPV6_RULE; /* no legacy RTMGRP_ bit for it */
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
 
 	if (fd < 0)
@@ -248,6 +251,7 @@ int link_monitor_open(void)
 		close(fd);
 		return err;
 	}
+	setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp));
 	return fd;
 }
 
@@ -270,9 +274,13 @@ int link_monitor_drain(int fd)
 		}
 		len = (int)n;
 		for (m = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(m, len);
-		     m = mnl_nlmsg_next(m, &len))
+		     m = mnl_nlmsg_next(m, &len)) {
 			if (m->nlmsg_type == RTM_NEWLINK || m->nlmsg_type == RTM_DELLINK)
-				changed = 1;
+				changed |= LINK_CHANGED | ROUTES_CHANGED;
+			else if (m->nlmsg_type == RTM_NEWROUTE || m->nlmsg_type == RTM_DELROUTE ||
+				 m->nlmsg_type == RTM_NEWRULE || m->nlmsg_type == RTM_DELRULE)
+				changed |= ROUTES_CHANGED;
+		}
 	}
 }
 
@@ -280,4 +288,124 @@ void link_monitor_close(int fd)
 {
 	if (fd >= 0)
 		close(fd);
+}
+
+#define RC_ENTRIES 256
+
+struct rc_entry {
+	uint8_t used, family, plen;
+	uint8_t key[16], src[16];
+	struct route_info r;
+};
+
+struct route_cache {
+	struct route_info *routes[2]; /* dumps, [0] IPv4 [1] IPv6; NULL: stale */
+	int nroutes[2];
+	struct rc_entry e[RC_ENTRIES];
+	unsigned int next; /* round-robin replacement */
+	int gw_valid[2][2], gw_has[2][2]; /* [which][family] */
+	uint8_t gw[2][2][16];
+	char gw_iface[2][2][16];
+	uint64_t lookups;
+};
+
+struct route_cache *route_cache__new(void)
+{
+	return calloc(1, sizeof(struct route_cache));
+}
+
+void route_cache__invalidate(struct route_cache *c)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		free(c->routes[i]);
+		c->routes[i] = NULL;
+		c->gw_valid[i][0] = c->gw_valid[i][1] = 0;
+	}
+	memset(c->e, 0, sizeof(c->e));
+}
+
+void route_cache__free(struct route_cache *c)
+{
+	if (!c)
+		return;
+	route_cache__invalidate(c);
+	free(c);
+}
+
+static int contains(const uint8_t *pfx, int plen, const uint8_t *a)
+{
+	int full = plen / 8, rest = plen % 8;
+
+	if (memcmp(pfx, a, full))
+		return 0;
+	return !rest || ((pfx[full] ^ a[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+int route_cache__get(struct route_cache *c, int family, const uint8_t *dst, const uint8_t *src,
+		     struct route_info *out)
+{
+	int f = family == 6, n = f ? 16 : 4, i, best = -1, ret;
+	uint8_t key[16] = {}, s[16] = {};
+
+	if (!c->routes[f] && route_dump(family, &c->routes[f], &c->nroutes[f]))
+		c->routes[f] = NULL, c->nroutes[f] = 0;
+	for (i = 0; i < c->nroutes[f]; i++) {
+		const struct route_info *r = &c->routes[f][i];
+
+		if (contains(r->dst, r->dst_len, dst) && r->dst_len > best)
+			best = r->dst_len;
+	}
+	if (best < 0)
+		best = 0;
+	memcpy(key, dst, n);
+	for (i = best; i < n * 8; i++)
+		key[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+	if (src)
+		memcpy(s, src, n);
+	for (i = 0; i < RC_ENTRIES; i++) {
+		const struct rc_entry *e = &c->e[i];
+
+		if (e->used && e->family == family && e->plen == best && !memcmp(e->key, key, 16) &&
+		    !memcmp(e->src, s, 16)) {
+			*out = e->r;
+			return 0;
+		}
+	}
+	c->lookups++;
+	ret = route_get(family, dst, src, out);
+	if (!ret) {
+		struct rc_entry *e = &c->e[c->next++ % RC_ENTRIES];
+
+		e->used = 1;
+		e->family = family;
+		e->plen = best;
+		memcpy(e->key, key, 16);
+		memcpy(e->src, s, 16);
+		e->r = *out;
+	}
+	return ret;
+}
+
+const char *route_cache__gateway(struct route_cache *c, int which, int family, char names[][16],
+				 int n, uint8_t *gw, int *has_gw)
+{
+	int f = family == 6, w = !!which;
+
+	if (!c->gw_valid[w][f]) {
+		const char *via = route_pick_gateway(family, names, n, c->gw[w][f], &c->gw_has[w][f]);
+
+		snprintf(c->gw_iface[w][f], sizeof(c->gw_iface[w][f]), "%s", via);
+		c->gw_valid[w][f] = 1;
+		c->lookups++;
+	}
+	memcpy(gw, c->gw[w][f], 16);
+	*has_gw = c->gw_has[w][f];
+	return c->gw_iface[w][f];
+}
+
+uint64_t route_cache__lookups(const struct route_cache *c)
+{
+	return c->lookups;
 }

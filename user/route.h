@@ -32,10 +32,32 @@ int route_iface_gateway(int family, const char *ifname, uint8_t *gw);
  * gateway in gw with *has_gw set; else the first existing interface. */
 const char *route_pick_gateway(int family, char names[][16], int n, uint8_t *gw, int *has_gw);
 
-/* A non-blocking rtnetlink socket subscribed to link events; -errno. */
+/*
+ * Route lookups for a stream of flows without a netlink round trip each:
+ * dsts whose most specific containing route (over every table) is the same
+ * get the same answer, so that prefix (with the source) is the cache key.
+ * Invalidate on any route or rule change (link_monitor_drain tells).
+ */
+struct route_cache;
+
+struct route_cache *route_cache__new(void);
+void route_cache__free(struct route_cache *c);
+void route_cache__invalidate(struct route_cache *c);
+int route_cache__get(struct route_cache *c, int family, const uint8_t *dst, const uint8_t *src,
+		     struct route_info *out);
+/* route_pick_gateway() for list `which` (0: cluster, 1: tunnel interfaces),
+ * cached the same way. */
+const char *route_cache__gateway(struct route_cache *c, int which, int family, char names[][16],
+				 int n, uint8_t *gw, int *has_gw);
+uint64_t route_cache__lookups(const struct route_cache *c); /* netlink round trips */
+
+/* A non-blocking rtnetlink socket subscribed to link, route and rule
+ * events; -errno. */
 int link_monitor_open(void);
-/* Read all pending messages; 1 if any was a link change, 0 if none,
- * -errno (e.g. -ENOBUFS: events lost, rescan everything). */
+/* Read all pending messages. Returns a mask: LINK_CHANGED, ROUTES_CHANGED;
+ * -errno (e.g. -ENOBUFS: events lost, treat everything as changed). */
+#define LINK_CHANGED 1
+#define ROUTES_CHANGED 2
 int link_monitor_drain(int fd);
 void link_monitor_close(int fd);
 

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Longest-prefix classes as sorted, disjoint address ranges: the BPF program
+ * finds an address's class by binary search over (start, class) pairs, with
+ * direct loads and no helper call. Built here from the configured CIDRs with
+ * exactly the semantics of cidr_classify(). Plain C.
+ */
+#ifndef TL_RANGES_H
+#define TL_RANGES_H
+
+#include "abi.h"
+#include "cidr.h"
+
+/* Ranges for the CIDRs of one family in tab; out[0].start is always 0 and
+ * adjacent ranges differ in class. Returns how many (at most max), or
+ * -E2BIG when they do not fit. */
+int ranges_build4(const struct class_cidr *tab, int n, struct tl_range4 *out, int max);
+int ranges_build6(const struct class_cidr *tab, int n, struct tl_range6 *out, int max);
+/* The class of addr by the same binary search the BPF program does. */
+int ranges_lookup4(const struct tl_range4 *r, int n, const uint8_t *addr);
+int ranges_lookup6(const struct tl_range6 *r, int n, const uint8_t *addr);
+/* The highest power of two <= n (0 for 0): the search's first step. */
+unsigned int ranges_top_step(unsigned int n);
+
+#endif
