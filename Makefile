@@ -12,7 +12,7 @@ ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powerpc
 CFLAGS ?= -g -O2
 CFLAGS += -Wall -Wextra -Werror -D_GNU_SOURCE -DTUNLEAK_VERSION='"$(VERSION)"'
 INCLUDES := -I$(OUTPUT) -Ibpf -Iuser
-LIBS := -lbpf -lelf -lz -lmnl -lm
+LIBS := -lbpf -lelf -lz -lmnl -lm -lpthread
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -I/usr/include/$(MARCH)-linux-gnu -Ibpf
 
 # Plain C modules: no libbpf, driven by unit tests without privileges.
@@ -98,7 +98,12 @@ $(OUTPUT)/bench/tlbench: bench/tlbench.c $(PURE_OBJS) $(PRIV_OBJS) | $(OUTPUT)
 	$(Q)mkdir -p $(OUTPUT)/bench
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $< $(PURE_OBJS) $(PRIV_OBJS) $(LIBS) -lpthread -o $@
 
-bench-build: all $(OUTPUT)/bench/tlbench $(OUTPUT)/bench/empty.bpf.o
+$(OUTPUT)/bench/storm: bench/storm.c | $(OUTPUT)
+	$(call msg,BENCH,$@)
+	$(Q)mkdir -p $(OUTPUT)/bench
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+bench-build: all $(OUTPUT)/bench/tlbench $(OUTPUT)/bench/empty.bpf.o $(OUTPUT)/bench/storm
 
 test-build: all $(UNIT_TESTS) $(BPF_TESTS) $(HELPERS) $(HELPER_BPF)
 

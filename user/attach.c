@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <pthread.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
@@ -54,33 +55,92 @@ out:
 	return ret;
 }
 
+struct tcx_job {
+	int prog_fd;
+	uint32_t ifindex;
+	int type;
+	int fd; /* out: link fd or -errno */
+};
+
+static void *tcx_create(void *arg)
+{
+	struct tcx_job *j = arg;
+	/* First in the chain: a CNI program that ends the chain with TCX_PASS
+	 * or a redirect must not hide packets from us. */
+	LIBBPF_OPTS(bpf_link_create_opts, o, .flags = BPF_F_BEFORE);
+
+	j->fd = bpf_link_create(j->prog_fd, j->ifindex, j->type, &o);
+	if (j->fd < 0)
+		j->fd = -errno;
+	return NULL;
+}
+
 static int attach_tcx(struct attachment *a, const int prog_fd[2], char *err, size_t errlen,
 		      const char *name)
 {
 	static const char *const dirs[2] = { "ingress", "egress" };
-	int d;
+	struct tcx_job j[2] = {
+		{ prog_fd[0], a->ifindex, TL_BPF_TCX_INGRESS, -1 },
+		{ prog_fd[1], a->ifindex, TL_BPF_TCX_EGRESS, -1 },
+	};
+	pthread_t th;
+	int d, threaded;
 
+	/* Each link waits for an RCU grace period in the kernel; two at once
+	 * share one. */
+	threaded = pthread_create(&th, NULL, tcx_create, &j[1]) == 0;
+	tcx_create(&j[0]);
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		tcx_create(&j[1]);
 	for (d = 0; d < 2; d++) {
-		/* First in the chain: a CNI program that ends the chain with
-		 * TCX_PASS or a redirect must not hide packets from us. */
-		LIBBPF_OPTS(bpf_link_create_opts, o, .flags = BPF_F_BEFORE);
-		int fd = bpf_link_create(prog_fd[d], a->ifindex,
-					 d ? TL_BPF_TCX_EGRESS : TL_BPF_TCX_INGRESS, &o);
-
-		if (fd < 0) {
-			int e = -errno;
-
+		if (j[d].fd < 0) {
 			snprintf(err, errlen, "attach %s %s (tcx): %s", name, dirs[d],
-				 strerror(-e));
-			if (d)
-				close(a->link_fd[0]);
-			a->link_fd[0] = -1;
-			return e;
+				 strerror(-j[d].fd));
+			if (j[!d].fd >= 0)
+				close(j[!d].fd);
+			a->link_fd[0] = a->link_fd[1] = -1;
+			return j[d].fd;
 		}
-		a->link_fd[d] = fd;
 	}
+	a->link_fd[0] = j[0].fd;
+	a->link_fd[1] = j[1].fd;
 	a->kind = KIND_TCX;
 	return 0;
+}
+
+static void *close_fd(void *arg)
+{
+	close((int)(long)arg);
+	return NULL;
+}
+
+void detach_many(struct attachment *const *list, int n, bool dev_gone)
+{
+	pthread_t th[64];
+	int i, d, nth = 0;
+
+	/* Closing a tcx link waits for a grace period: close them all at once */
+	for (i = 0; i < n; i++) {
+		if (list[i]->kind != KIND_TCX)
+			continue;
+		for (d = 0; d < 2; d++) {
+			int fd = list[i]->link_fd[d];
+
+			if (fd < 0)
+				continue;
+			list[i]->link_fd[d] = -1;
+			if (nth < 64 && !pthread_create(&th[nth], NULL, close_fd, (void *)(long)fd))
+				nth++;
+			else
+				close(fd);
+		}
+	}
+	for (i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; i < n; i++)
+		detach_iface(list[i], dev_gone);
 }
 
 /* Number of filters on one clsact hook, or -errno. */

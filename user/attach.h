@@ -39,6 +39,8 @@ int attach_iface(struct attachment *a, uint32_t ifindex, const char *name, int k
 		 const int prog_fd[2], char *err, size_t errlen);
 /* Undo attach_iface(); dev_gone when the interface no longer exists. */
 void detach_iface(struct attachment *a, bool dev_gone);
+/* detach_iface() for n attachments, tcx links closed concurrently. */
+void detach_many(struct attachment *const *list, int n, bool dev_gone);
 
 /* Remove tunleak filters of an earlier run from ifindex. Returns how many were
  * removed, or -errno. Filters at our handle that are not ours are left. */

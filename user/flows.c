@@ -16,13 +16,15 @@ struct flows {
 
 static uint64_t key_hash(const struct tl_flow_key *k)
 {
-	const uint8_t *p = (const uint8_t *)k;
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	size_t i;
+	uint64_t w[5], h = 0x9e3779b97f4a7c15ULL;
+	int i;
 
-	for (i = 0; i < sizeof(*k); i++) {
-		h ^= p[i];
-		h *= 1099511628211ULL;
+	_Static_assert(sizeof(*k) == sizeof(w), "the key is five words");
+	memcpy(w, k, sizeof(w));
+	for (i = 0; i < 5; i++) { /* multiply-xorshift over 64-bit words */
+		h ^= w[i];
+		h *= 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
 	}
 	return h;
 }

@@ -44,6 +44,10 @@ struct tunleak_bpf *loader_load(const struct loader_opts *o)
 	skel->bss->top_step4 = ranges_top_step(n4);
 	skel->bss->nr_ranges6 = n6;
 	skel->bss->top_step6 = ranges_top_step(n6);
+	/* The search probes up to 2 * top_step - 1: pad with the last range,
+	 * starting at the highest address, so such a probe changes nothing */
+	ranges_pad4(skel->bss->ranges4, n4, TL_MAX_RANGES);
+	ranges_pad6(skel->bss->ranges6, n6, TL_MAX_RANGES);
 	return skel;
 fail:
 	tunleak_bpf__destroy(skel);

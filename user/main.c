@@ -599,8 +599,17 @@ static int cmd_trace(struct app *app)
 
 cleanup:
 	/* Detach everything first, so the final counts are final */
-	for (i = 0; i < app->nr_slots; i++)
-		detach_slot(app, &app->slots[i], false);
+	{
+		struct attachment *list[TL_MAX_SLOTS];
+		int n = 0;
+
+		for (i = 0; i < app->nr_slots; i++)
+			if (app->slots[i].ifindex)
+				list[n++] = &app->slots[i].att;
+		detach_many(list, n, false);
+		for (i = 0; i < app->nr_slots; i++)
+			detach_slot(app, &app->slots[i], false);
+	}
 	if (app->skel && app->rb) {
 		struct snapshot s;
 		struct totals t;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -11,6 +12,18 @@
 
 void json_string(FILE *f, const char *s)
 {
+	const char *p;
+
+	/* The common case (addresses, names, routes): nothing to escape. */
+	for (p = s; *p; p++)
+		if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
+			break;
+	if (!*p) {
+		fputc('"', f);
+		fwrite(s, 1, p - s, f);
+		fputc('"', f);
+		return;
+	}
 	fputc('"', f);
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
@@ -29,16 +42,60 @@ void json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void put(struct out *o, const char *fmt, ...)
+{
+	size_t room = sizeof(o->line) - o->len;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(o->line + o->len, room, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		o->len += (size_t)n < room ? (size_t)n : room - 1;
+}
+
+static void put_raw(struct out *o, const char *s, size_t n)
+{
+	if (n > sizeof(o->line) - 1 - o->len)
+		n = sizeof(o->line) - 1 - o->len;
+	memcpy(o->line + o->len, s, n);
+	o->len += n;
+}
+
+static void put_json_string(struct out *o, const char *s)
+{
+	put_raw(o, "\"", 1);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			put(o, "\\%c", c);
+		else if (c == '\n')
+			put_raw(o, "\\n", 2);
+		else if (c == '\t')
+			put_raw(o, "\\t", 2);
+		else if (c < 0x20)
+			put(o, "\\u%04x", c);
+		else
+			put_raw(o, s, 1);
+	}
+	put_raw(o, "\"", 1);
+}
+
 static void json_key(struct out *o, const char *key)
 {
-	fputs(o->nfields++ ? "," : "{", o->f);
-	json_string(o->f, key);
-	fputc(':', o->f);
+	put_raw(o, o->nfields++ ? "," : "{", 1);
+	put_json_string(o, key);
+	put_raw(o, ":", 1);
 }
 
 void out_begin(struct out *o)
 {
 	o->nfields = 0;
+	o->len = 0;
 }
 
 void out_str(struct out *o, const char *key, const char *fmt, const char *val)
@@ -48,11 +105,11 @@ void out_str(struct out *o, const char *key, const char *fmt, const char *val)
 			return;
 		json_key(o, key);
 		if (val)
-			json_string(o->f, val);
+			put_json_string(o, val);
 		else
-			fputs("null", o->f);
+			put_raw(o, "null", 4);
 	} else if (fmt && val) {
-		fprintf(o->f, fmt, val);
+		put(o, fmt, val);
 	}
 }
 
@@ -62,9 +119,9 @@ void out_u64(struct out *o, const char *key, const char *fmt, uint64_t val)
 		if (!key)
 			return;
 		json_key(o, key);
-		fprintf(o->f, "%" PRIu64, val);
+		put(o, "%" PRIu64, val);
 	} else if (fmt) {
-		fprintf(o->f, fmt, val);
+		put(o, fmt, val);
 	}
 }
 
@@ -74,20 +131,21 @@ void out_bool(struct out *o, const char *key, const char *fmt, bool val)
 		if (!key)
 			return;
 		json_key(o, key);
-		fputs(val ? "true" : "false", o->f);
+		put_raw(o, val ? "true" : "false", val ? 4 : 5);
 	} else if (fmt && val) {
-		fputs(fmt, o->f);
+		put(o, "%s", fmt);
 	}
 }
 
 void out_end(struct out *o)
 {
 	if (o->json)
-		fputs(o->nfields ? "}\n" : "{}\n", o->f);
-	else
-		fputc('\n', o->f);
+		put_raw(o, o->nfields ? "}" : "{}", o->nfields ? 1 : 2);
+	o->line[o->len++] = '\n'; /* put_raw keeps one byte free */
+	fwrite(o->line, 1, o->len, o->f);
 	if (!o->batch)
 		fflush(o->f);
+	o->len = 0;
 }
 
 const char *format_time(uint64_t ns, char *buf, size_t len)

@@ -18,6 +18,8 @@ struct out {
 	bool json;
 	bool batch; /* the caller flushes after a batch of records */
 	int nfields;
+	size_t len; /* the record is built here and written once */
+	char line[1024];
 };
 
 void out_begin(struct out *o);

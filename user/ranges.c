@@ -244,3 +244,38 @@ int ranges_lookup6(const struct tl_range6 *r, int n, const uint8_t *addr)
 	}
 	return r[pos].cls;
 }
+
+void ranges_pad4(struct tl_range4 *out, int n, int max)
+{
+	int i, end = n > 0 ? 2 * (int)ranges_top_step(n) : 0;
+
+	for (i = n; i < end && i < max; i++) {
+		out[i].start = 0xffffffffu;
+		out[i].cls = out[n - 1].cls;
+	}
+}
+
+void ranges_pad6(struct tl_range6 *out, int n, int max)
+{
+	int i, end = n > 0 ? 2 * (int)ranges_top_step(n) : 0;
+
+	for (i = n; i < end && i < max; i++) {
+		out[i].hi = ~0ULL;
+		out[i].lo = ~0ULL;
+		out[i].cls = out[n - 1].cls;
+		out[i].pad = 0;
+	}
+}
+
+int ranges_lookup4_padded(const struct tl_range4 *r, int n, const uint8_t *addr)
+{
+	uint32_t a = (uint32_t)load(4, addr).lo;
+	unsigned int pos = 0, step;
+
+	if (n <= 0)
+		return TL_CLASS_OTHER;
+	for (step = ranges_top_step(n); step; step >>= 1)
+		if (r[pos + step].start <= a)
+			pos += step;
+	return r[pos].cls;
+}

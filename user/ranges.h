@@ -19,6 +19,14 @@ int ranges_build6(const struct class_cidr *tab, int n, struct tl_range6 *out, in
 /* The class of addr by the same binary search the BPF program does. */
 int ranges_lookup4(const struct tl_range4 *r, int n, const uint8_t *addr);
 int ranges_lookup6(const struct tl_range6 *r, int n, const uint8_t *addr);
+/* Fill out[n .. 2 * top_step) with the last range's class at the highest
+ * start, for the BPF program's branchless search (which always takes log2
+ * steps). max is the array's size. */
+void ranges_pad4(struct tl_range4 *out, int n, int max);
+void ranges_pad6(struct tl_range6 *out, int n, int max);
+/* The class of addr by the BPF program's branchless search, over padded
+ * ranges (for tests). */
+int ranges_lookup4_padded(const struct tl_range4 *r, int n, const uint8_t *addr);
 /* The highest power of two <= n (0 for 0): the search's first step. */
 unsigned int ranges_top_step(unsigned int n);
 

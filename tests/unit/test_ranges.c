@@ -78,6 +78,18 @@ static void agree(const struct class_cidr *tab, int n, int fam)
 			checked++;
 		}
 	}
+	if (fam == 4) { /* the padded, branchless form the BPF program uses */
+		ranges_pad4(r4, nr, TL_MAX_RANGES);
+		for (i = 0; i < n; i++)
+			assert_int_equal(ranges_lookup4_padded(r4, nr, tab[i].cidr.addr),
+					 ranges_lookup4(r4, nr, tab[i].cidr.addr));
+		{
+			uint8_t top[4] = { 255, 255, 255, 255 };
+
+			assert_int_equal(ranges_lookup4_padded(r4, nr, top),
+					 cidr_classify(tab, n, 4, top, TL_CLASS_OTHER));
+		}
+	}
 	for (i = 0; i < 20000; i++) {
 		uint8_t a[16] = {};
 		int j;

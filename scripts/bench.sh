@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# make bench: tunleak's cost, measured against baselines in the same run.
+#   scripts/bench.sh [RESULTS.json]     (default bench/results.json)
+# Environment: BENCH_RUNS (5), BENCH_SECONDS (3, per throughput run),
+# STORM_SECONDS (10). Everything runs in network namespaces this script
+# makes and removes; the machine's own interfaces are never touched.
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=${1:-$ROOT/bench/results.json}
+RUNS=${BENCH_RUNS:-5}
+SECS=${BENCH_SECONDS:-3}
+STORM=${STORM_SECONDS:-10}
+TL=$ROOT/tunleak
+B=$ROOT/.output/bench
+H=$ROOT/.output/tests
+ID=$$
+TMP=$(mktemp -d /tmp/tunleak-bench.XXXXXX)
+NSS=()
+PIDS=()
+
+cleanup() {
+	local p n
+	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	for n in "${NSS[@]}"; do ip netns del "$n" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[ "$(id -u)" -eq 0 ] || { echo "bench: needs root" >&2; exit 2; }
+mkdir -p "$(dirname "$OUT")"
+say() { printf '%s\n' "$*" >&2; }
+ms_now() { echo $(($(date +%s%N) / 1000000)); }
+median() { sort -g | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "null"}'; }
+minmax() { sort -g | awk 'NR==1{mn=$1} {mx=$1} END {print mn, mx}'; }
+stats_json() { # name unit < values
+	local v med mn mx
+	v=$(cat)
+	med=$(median <<<"$v")
+	read -r mn mx <<<"$(minmax <<<"$v")"
+	printf '{"figure":"%s","unit":"%s","median":%s,"min":%s,"max":%s,"runs":%d}\n' \
+		"$1" "$2" "$med" "${mn:-null}" "${mx:-null}" "$(wc -l <<<"$v")"
+}
+
+mkns() { ip netns add "$1" && NSS+=("$1") && ip -n "$1" link set lo up; }
+
+# --- 1. classifier cost (BPF_PROG_TEST_RUN, pinned, against an empty program)
+say "1/5 classifier cost (BPF_PROG_TEST_RUN, 1,000,000 repeats, pinned to CPU 0)"
+"$B/tlbench" classifier 1000000 "$RUNS" >"$TMP/classifier.jsonl" || exit 1
+"$B/tlbench" events 20000 "$RUNS" >>"$TMP/classifier.jsonl" || exit 1
+
+# --- 2. live throughput A/B over a veth pair ---------------------------------
+say "2/5 throughput with and without tunleak, interleaved, $RUNS runs x ${SECS}s each"
+A=tlbA$ID
+S=tlbS$ID
+mkns "$A" && mkns "$S" || exit 1
+ip link add eth0 netns "$A" type veth peer name eth0 netns "$S"
+ip -n "$A" addr add 10.128.0.2/24 dev eth0
+ip -n "$S" addr add 10.128.0.1/24 dev eth0
+ip -n "$A" link set eth0 up
+ip -n "$S" link set eth0 up
+ip netns exec "$S" iperf3 -s >/dev/null 2>&1 &
+PIDS+=($!)
+sleep 0.5
+
+tl_start() { # mode
+	"$TL" --netns "$A" --cluster-cidr 10.128.0.0/14 --attach "$1" >/dev/null 2>"$TMP/tl.err" &
+	TLP=$!
+	for _ in $(seq 200); do grep -q tracing "$TMP/tl.err" 2>/dev/null && return 0; sleep 0.01; done
+	say "tunleak did not start: $(cat "$TMP/tl.err")"
+	return 1
+}
+tl_stop() { kill -TERM "$TLP"; wait "$TLP"; }
+tcp_run() { ip netns exec "$A" iperf3 -c 10.128.0.1 -t "$SECS" -J 2>/dev/null | jq '.end.sum_received.bits_per_second / 1e9'; }
+udp_run() { ip netns exec "$A" iperf3 -c 10.128.0.1 -u -l 64 -b 0 -t "$SECS" -J 2>/dev/null |
+	jq '(.end.sum.packets - .end.sum.lost_packets) / .end.sum.seconds'; }
+
+: >"$TMP/ab.jsonl"
+for mode in tcx tc; do
+	for test in tcp udp; do
+		: >"$TMP/without"
+		: >"$TMP/with"
+		for ((i = 0; i < RUNS; i++)); do
+			"${test}_run" >>"$TMP/without"
+			tl_start "$mode" || exit 1
+			"${test}_run" >>"$TMP/with"
+			tl_stop
+		done
+		unit=$([ $test = tcp ] && echo Gbit/s || echo packets/s)
+		w=$(stats_json "$test without tunleak ($mode runs)" "$unit" <"$TMP/without")
+		t=$(stats_json "$test with tunleak --attach $mode" "$unit" <"$TMP/with")
+		ratio=$(jq -n --argjson a "$t" --argjson b "$w" '$a.median / $b.median')
+		jq -nc --argjson w "$w" --argjson t "$t" --arg r "$ratio" --arg test "$test" --arg mode "$mode" \
+			'{figure: "\($test) throughput ratio, \($mode)", test: $test, attach: $mode, ratio: ($r|tonumber), without: $w, with: $t}' \
+			>>"$TMP/ab.jsonl"
+		say "   $test $mode: with/without = $ratio"
+	done
+done
+ip netns del "$A"; ip netns del "$S"
+
+# --- 3. leak storm -------------------------------------------------------------
+say "3/5 leak storm: distinct leak flows for ${STORM}s"
+P=tlbP$ID
+mkns "$P" || exit 1
+ip -n "$P" tuntap add dev tun0 mode tun # no reader: the packets end at the qdisc
+ip -n "$P" addr add 198.19.8.2/24 dev tun0
+ip -n "$P" link set tun0 up
+ip -n "$P" route add 10.0.0.0/8 dev tun0
+ip link add eth0 netns "$P" type veth peer name peer0 netns "$P"
+ip -n "$P" link set eth0 up
+ip -n "$P" link set peer0 up
+baseline=$(ip netns exec "$P" "$B/storm" 2 10.128.0.0)
+"$TL" --netns "$P" --cluster-cidr 10.128.0.0/14 --json --export "$TMP/storm.json" --interval 1 \
+	>/dev/null 2>"$TMP/storm.err" &
+TLP=$!
+for _ in $(seq 200); do grep -q tracing "$TMP/storm.err" && break; sleep 0.01; done
+gen=$(ip netns exec "$P" "$B/storm" "$STORM" 10.128.0.0)
+sleep 1.5 # one more sweep of the kernel's flow table
+read -r ut st <<<"$(awk '{print $14, $15}' /proc/$TLP/stat)"
+kill -TERM "$TLP"
+wait "$TLP"
+hz=$(getconf CLK_TCK)
+jq -nc --arg gen "$gen" --arg base "$baseline" --argjson ut "$ut" --argjson st "$st" --argjson hz "$hz" \
+	--slurpfile s "$TMP/storm.json" '
+	($gen | split(" ")) as $g | ($base | split(" ")) as $b | $s[0] as $x |
+	($g[1]|tonumber) as $offered | ($g[3]|tonumber) as $secs |
+	($x.events.dropped - $x.events.recovered) as $evicted |
+	{figure: "leak storm", seconds: $secs, offered: $offered,
+	 offered_per_s: ($offered / $secs),
+	 generator_alone_per_s: (($b[1]|tonumber) / ($b[3]|tonumber)),
+	 kernel_new_flows: $x.leaks.flows, kernel_leak_packets: $x.leaks.packets,
+	 events_emitted: $x.events.emitted, events_dropped: $x.events.dropped,
+	 events_received: $x.events.received, received_per_s: ($x.events.received / $secs),
+	 recovered_by_sweep: $x.events.recovered, evicted_before_a_sweep: $evicted,
+	 user_flows_evicted: $x.errors.flows_evicted,
+	 invariant_holds: ($x.events.received + $x.events.recovered + $evicted == $offered
+	                   and $x.leaks.flows == $offered and $x.leaks.packets == $offered
+	                   and $x.events.emitted == $x.events.received),
+	 user_cpu_s: ($ut / $hz), system_cpu_s: ($st / $hz)}' >"$TMP/storm.jsonl"
+say "   $(jq -r '"offered \(.offered) (\(.offered_per_s|floor)/s), received \(.events_received) (\(.received_per_s|floor)/s), recovered \(.recovered_by_sweep), evicted before a sweep \(.evicted_before_a_sweep), invariant \(.invariant_holds)"' "$TMP/storm.jsonl")"
+
+# --- 4. footprint ------------------------------------------------------------------
+say "4/5 footprint at 10,000 active flows, default settings"
+"$TL" --netns "$P" --cluster-cidr 10.128.0.0/14 --json --interval 0.5 >/dev/null 2>"$TMP/fp.err" &
+TLP=$!
+for _ in $(seq 200); do grep -q tracing "$TMP/fp.err" && break; sleep 0.01; done
+ip netns exec "$P" "$B/storm" -N 10000 10.132.0.0 >/dev/null
+sleep 1.5
+hwm=$(awk '/VmHWM/ {print $2}' /proc/$TLP/status)
+maps=0
+for fd in /proc/$TLP/fd/*; do
+	[ "$(readlink "$fd")" = "anon_inode:bpf-map" ] || continue
+	m=$(awk '/^memlock:/ {print $2}' "/proc/$TLP/fdinfo/${fd##*/}")
+	maps=$((maps + ${m:-0}))
+done
+kill -TERM "$TLP"
+wait "$TLP"
+jq -nc --argjson hwm "$hwm" --argjson maps "$maps" \
+	'{figure: "footprint", peak_rss_mib: ($hwm / 1024), bpf_maps_mib: ($maps / 1048576), flows: 10000}' \
+	>"$TMP/footprint.jsonl"
+say "   $(jq -r '"peak RSS \(.peak_rss_mib) MiB, BPF maps \(.bpf_maps_mib) MiB"' "$TMP/footprint.jsonl")"
+ip netns del "$P"
+
+# --- 5. lifecycle ----------------------------------------------------------------
+say "5/5 start to attached, SIGTERM to exit (eth0 and tun0)"
+L=tlbL$ID
+mkns "$L" || exit 1
+ip link add eth0 netns "$L" type veth peer name peer0 netns "$L"
+ip -n "$L" link set eth0 up
+ip -n "$L" link set peer0 up
+ip netns exec "$L" "$H/tunsink" tun0 >/dev/null &
+PIDS+=($!)
+sleep 0.3
+ip -n "$L" link set tun0 up
+: >"$TMP/start"
+: >"$TMP/stop"
+for ((i = 0; i < RUNS; i++)); do
+	t0=$(date +%s%N)
+	"$TL" --netns "$L" --cluster-cidr 10.128.0.0/14 >/dev/null 2>"$TMP/lc.err" &
+	TLP=$!
+	while ! grep -q tracing "$TMP/lc.err" 2>/dev/null; do sleep 0.001; done
+	t1=$(date +%s%N)
+	sleep 0.2
+	t2=$(date +%s%N)
+	kill -TERM "$TLP"
+	wait "$TLP"
+	t3=$(date +%s%N)
+	echo "scale=1; ($t1 - $t0) / 1000000" | awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f\n", (b-a)/1e6}' >>"$TMP/start"
+	awk -v a="$t2" -v b="$t3" 'BEGIN{printf "%.1f\n", (b-a)/1e6}' >>"$TMP/stop"
+done
+{
+	stats_json "start to attached (2 interfaces)" ms <"$TMP/start"
+	stats_json "SIGTERM to exit" ms <"$TMP/stop"
+} >"$TMP/lifecycle.jsonl"
+say "   start $(jq -rs '.[0].median' "$TMP/lifecycle.jsonl") ms, stop $(jq -rs '.[1].median' "$TMP/lifecycle.jsonl") ms"
+
+# --- results -----------------------------------------------------------------------
+jq -n --arg kernel "$(uname -r)" --arg cpu "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)" \
+	--arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --argjson ncpu "$(nproc)" \
+	--arg version "$("$TL" --version)" \
+	--slurpfile c "$TMP/classifier.jsonl" --slurpfile ab "$TMP/ab.jsonl" \
+	--slurpfile st "$TMP/storm.jsonl" --slurpfile fp "$TMP/footprint.jsonl" \
+	--slurpfile lc "$TMP/lifecycle.jsonl" \
+	'{date: $date, kernel: $kernel, cpu: $cpu, cpus: $ncpu, tunleak: $version,
+	  classifier: $c, throughput: $ab, storm: $st[0], footprint: $fp[0], lifecycle: $lc}' >"$OUT"
+
+# --- the table -------------------------------------------------------------------
+jq -r '
+def r1: (. * 10 | round) / 10;
+def c(f; p; l; n): .classifier[] | select(.path == p and .family == f and .link == l and .prefixes == n) | .ns_over_empty | r1;
+"tunleak benchmark — \(.date), kernel \(.kernel), \(.cpu) (\(.cpus) CPUs)",
+"",
+"| figure | measured | target |",
+"|---|---|---|",
+"| classifier over empty, IPv4 non-leak, 4 prefixes (L2 / L3) | \(c("ipv4"; "nonleak"; "l2"; 4)) / \(c("ipv4"; "nonleak"; "l3"; 4)) ns | ≤ 15 ns |",
+"| same, 16 prefixes (L2 / L3) | \(c("ipv4"; "nonleak"; "l2"; 16)) / \(c("ipv4"; "nonleak"; "l3"; 16)) ns | ≤ 15 ns |",
+"| same, IPv6, 4 prefixes (L2 / L3) | \(c("ipv6"; "nonleak"; "l2"; 4)) / \(c("ipv6"; "nonleak"; "l3"; 4)) ns | |",
+"| non-leak, 64 prefixes, IPv4 / IPv6 (L2) | \(c("ipv4"; "nonleak"; "l2"; 64)) / \(c("ipv6"; "nonleak"; "l2"; 64)) ns | |",
+"| non-leak, 4096 prefixes, IPv4 / IPv6 (L2) | \(c("ipv4"; "nonleak"; "l2"; 4096)) / \(c("ipv6"; "nonleak"; "l2"; 4096)) ns | ≤ 60 ns |",
+"| leak packet of a known flow, IPv4 / IPv6, 4 prefixes (L2) | \(c("ipv4"; "leak-flow"; "l2"; 4)) / \(c("ipv6"; "leak-flow"; "l2"; 4)) ns | |",
+"| new leak flow + event over non-leak, consumer draining, IPv4 / IPv6 | \([.classifier[] | select(.path=="event") | .ns_per_event_over_nonleak | r1] | map(tostring) | join(" / ")) ns | ≤ 150 ns |",
+(.throughput[] | "| \(.test | ascii_upcase) \(if .test == "tcp" then "bulk" else "64-byte" end) with/without, \(.attach) | \(.ratio * 1000 | round / 1000) (\(.with.median | r1) vs \(.without.median | r1) \(.with.unit)) | \(if .test == "tcp" then "≥ 0.98" else "≥ 0.95" end) |"),
+"| leak storm: offered / received per s | \(.storm.offered_per_s | floor) / \(.storm.received_per_s | floor) (generator alone: \(.storm.generator_alone_per_s | floor)/s) | ≥ 1,000,000 received, or every flow accounted for |",
+"| leak storm: received + recovered + evicted == offered | \(.storm.events_received) + \(.storm.recovered_by_sweep) + \(.storm.evicted_before_a_sweep) = \(.storm.offered): \(.storm.invariant_holds) | true |",
+"| leak storm: user-space CPU | \(.storm.user_cpu_s) s user, \(.storm.system_cpu_s) s system in \(.storm.seconds | r1) s | |",
+"| peak RSS at 10,000 flows | \(.footprint.peak_rss_mib | r1) MiB | ≤ 16 MiB |",
+"| BPF maps, default settings | \(.footprint.bpf_maps_mib * 100 | round / 100) MiB | ≤ 8 MiB |",
+(.lifecycle[] | "| \(.figure) | \(.median) ms (min \(.min), max \(.max)) | ≤ 100 ms |"),
+"",
+"Medians of \(.lifecycle[0].runs) runs; every figure with min and max in \($out)."
+' --arg out "${OUT#"$ROOT"/}" "$OUT"
