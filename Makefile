@@ -16,7 +16,7 @@ LIBS := -lbpf -lelf -lz -lmnl -lm -lpthread
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -I/usr/include/$(MARCH)-linux-gnu -Ibpf
 
 # Plain C modules: no libbpf, driven by unit tests without privileges.
-PURE := cidr cli output flows export audit ranges
+PURE := cidr cli output flows export audit ranges pcap table
 # Modules that load, attach or read BPF.
 PRIV := loader attach netns route check
 PURE_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(PURE))

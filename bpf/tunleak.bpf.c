@@ -28,6 +28,10 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  * pending reads a cache line the consumer keeps writing, so neither is done
  * per event; user space also drains on a short timer. */
 const volatile __u32 wakeup_events = 1;
+/* pcap: copy the first pcap_packets packets of each leak/bypass flow,
+ * pcap_snaplen bytes of each (0: off). */
+const volatile __u32 pcap_packets = 0;
+const volatile __u32 pcap_snaplen = 256;
 
 /* Filled by the loader through the mmap'ed .bss before anything is
  * attached; read with plain loads on the fast path (no helper calls). */
@@ -38,6 +42,7 @@ __u32 nr_ranges4;
 __u32 nr_ranges6;
 __u32 top_step4; /* highest power of two <= nr_ranges4 */
 __u32 top_step6;
+struct tl_recent recent[TL_RECENT];
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -65,6 +70,12 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
+
+/* Packet copies for --pcap (one page unless enabled). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} pkts SEC(".maps");
 
 #define ETH_P_8021Q_ 0x8100
 #define ETH_P_8021AD_ 0x88A8
@@ -304,6 +315,103 @@ static __always_inline void parse_transport(struct __sk_buff *skb, struct pkt *p
 	p->ports_done = 1;
 }
 
+/* A 64-bit tag of a 5-tuple (never 0). */
+static __always_inline __u64 tuple_tag(const __u8 *src, const __u8 *dst, __be16 sport,
+				       __be16 dport, __u8 proto)
+{
+	__u64 h = *(const __u64 *)src * 0x9E3779B97F4A7C15ULL;
+
+	h ^= *(const __u64 *)(src + 8) * 0xC2B2AE3D27D4EB4FULL;
+	h ^= *(const __u64 *)dst * 0x165667B19E3779F9ULL;
+	h ^= *(const __u64 *)(dst + 8) * 0xD6E8FEB86659FD93ULL;
+	h ^= ((__u64)sport << 32 | (__u64)dport << 16 | proto) * 0xFF51AFD7ED558CCDULL;
+	h ^= h >> 29;
+	h *= 0xBF58476D1CE4E5B9ULL;
+	h ^= h >> 32;
+	return h | 1;
+}
+
+/*
+ * Ingress on a cluster interface from a cluster address: remember packets
+ * that open a connection (TCP SYN without ACK, UDP, ICMP echo request) by
+ * the tag of their reply, so a leak that answers one is known as a reply.
+ * One hash and one store; other packets pay a flag test.
+ */
+static __always_inline void note_incoming(struct __sk_buff *skb, struct pkt *p, __u8 slot)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	__u8 *l4 = data + (p->l4_off & 0xff);
+	struct tl_recent *r;
+	__u64 tag;
+
+	if (!p->l4_off || p->l4_off > 128 || (void *)(l4 + 14) > data_end)
+		return;
+	if (p->proto == IPPROTO_TCP) {
+		if ((l4[13] & 0x12) != 0x02) /* SYN, not ACK */
+			return;
+	} else if (p->proto == IPPROTO_ICMP) {
+		if (l4[0] != 8) /* echo request */
+			return;
+	} else if (p->proto == IPPROTO_ICMPV6) {
+		if (l4[0] != 128)
+			return;
+	} else if (p->proto != IPPROTO_UDP) {
+		return;
+	}
+	if (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP) {
+		p->sport = *(__be16 *)&l4[0];
+		p->dport = *(__be16 *)&l4[2];
+	}
+	/* the reply's tuple: our address is its source */
+	tag = tuple_tag(p->dst, p->src, p->dport, p->sport, p->proto);
+	r = &recent[(tag >> 40) & (TL_RECENT - 1)];
+	r->tag = tag;
+	r->slot = slot;
+}
+
+/* Was the flow p belongs to opened from a cluster interface? */
+static __always_inline int is_reply(const struct pkt *p, __u8 *slot)
+{
+	__u64 tag = tuple_tag(p->src, p->dst, p->sport, p->dport, p->proto);
+	struct tl_recent *r = &recent[(tag >> 40) & (TL_RECENT - 1)];
+
+	if (r->tag != tag)
+		return 0;
+	*slot = r->slot;
+	return 1;
+}
+
+/* --pcap: the first bytes of one packet, from the IP header on. */
+static __always_inline void capture(struct __sk_buff *skb, const struct pkt *p, __u8 slot,
+				    __u8 type, __u64 now)
+{
+	__u32 origlen = skb->len > p->l3_off ? skb->len - p->l3_off : 0;
+	__u32 len = origlen < pcap_snaplen ? origlen : pcap_snaplen;
+	struct tl_pkt *e;
+
+	if (len == 0)
+		return;
+	/* 1..TL_SNAP_MAX, in a form the verifier can follow (the compiler may
+	 * test a copy of len for zero, which it does not connect to this one) */
+	len = ((len - 1) & (TL_SNAP_MAX - 1)) + 1;
+	e = bpf_ringbuf_reserve(&pkts, sizeof(*e), 0);
+	if (!e) {
+		stat_inc(TL_STAT_PCAP_DROPPED);
+		return;
+	}
+	if (bpf_skb_load_bytes(skb, p->l3_off, e->data, len)) {
+		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+		return;
+	}
+	e->ts_ns = now;
+	e->caplen = len;
+	e->origlen = origlen;
+	e->slot = slot;
+	e->type = type;
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP); /* drained on the timer */
+}
+
 /* First packet of a leak or bypass flow: one ring-buffer record. */
 static __always_inline void emit_event(struct __sk_buff *skb, const struct tl_flow_key *key,
 				       const struct tl_flow_val *val)
@@ -324,8 +432,8 @@ static __always_inline void emit_event(struct __sk_buff *skb, const struct tl_fl
 	e->ifindex = skb->ifindex;
 	e->type = val->type;
 	e->cls = val->cls;
-	e->pad[0] = 0;
-	e->pad[1] = 0;
+	e->reply = val->reply;
+	e->reply_slot = val->reply_slot;
 	emitted = bpf_map_lookup_elem(&stats, &idx);
 	if (emitted) {
 		*emitted += 1;
@@ -357,9 +465,12 @@ static __attribute__((noinline)) void record_flow(struct __sk_buff *skb, struct 
 
 	v = bpf_map_lookup_elem(&flows, &key);
 	if (v) {
-		__sync_fetch_and_add(&v->packets, packets);
+		__u64 seen = __sync_fetch_and_add(&v->packets, packets);
+
 		__sync_fetch_and_add(&v->bytes, bytes);
 		v->last_ns = now;
+		if (pcap_packets && seen < pcap_packets)
+			capture(skb, p, slot, type, now);
 		return;
 	}
 	nv.first_ns = now;
@@ -368,6 +479,8 @@ static __attribute__((noinline)) void record_flow(struct __sk_buff *skb, struct 
 	nv.bytes = bytes;
 	nv.type = type;
 	nv.cls = cls;
+	if (type == TL_TYPE_LEAK)
+		nv.reply = is_reply(p, &nv.reply_slot);
 	if (bpf_map_update_elem(&flows, &key, &nv, BPF_NOEXIST)) {
 		/* Another CPU inserted it first: add to that entry. */
 		v = bpf_map_lookup_elem(&flows, &key);
@@ -380,6 +493,8 @@ static __attribute__((noinline)) void record_flow(struct __sk_buff *skb, struct 
 		}
 		return;
 	}
+	if (pcap_packets)
+		capture(skb, p, slot, type, now);
 	stat_inc(type == TL_TYPE_LEAK ? TL_STAT_LEAK_FLOWS : TL_STAT_BYPASS_FLOWS);
 	emit_event(skb, &key, &nv);
 }
@@ -472,8 +587,11 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 dir)
 
 	count(slot, dir, cls, packets, bytes);
 
-	if (dir != TL_DIR_EGRESS)
+	if (dir != TL_DIR_EGRESS) {
+		if (ifc->role == TL_ROLE_CLUSTER && cls <= TL_CLASS_NODE)
+			note_incoming(skb, &p, slot);
 		return TC_ACT_UNSPEC;
+	}
 	if (ifc->role == TL_ROLE_TUNNEL && cls <= TL_CLASS_NODE)
 		record_flow(skb, &p, slot, TL_TYPE_LEAK, cls);
 	else if (ifc->role == TL_ROLE_CLUSTER && cls == TL_CLASS_REMOTE)

@@ -48,7 +48,8 @@ enum tl_stat {
 	TL_STAT_LEAK_FLOWS = 3, /* new leak flows inserted */
 	TL_STAT_BYPASS_FLOWS = 4, /* new bypass flows inserted */
 	TL_STAT_UNKNOWN_IFACE = 5, /* program ran on an ifindex not in ifaces */
-	TL_NR_STATS = 6,
+	TL_STAT_PCAP_DROPPED = 6, /* packet copies lost to a full pcap ring */
+	TL_NR_STATS = 7,
 };
 
 #define TL_COUNTER_INDEX(slot, dir, kind) \
@@ -111,7 +112,34 @@ struct tl_flow_val {
 	__u64 bytes;
 	__u8 type; /* enum tl_type */
 	__u8 cls;
+	__u8 reply; /* 1: the reverse flow came in on a cluster interface */
+	__u8 reply_slot; /* ... on this one */
+	__u8 pad[4];
+};
+
+/* Recent connections that came in on a cluster interface (.bss, direct
+ * mapped by a hash of the reply's 5-tuple): a leak that answers one of them
+ * is a reply leak. Written on ingress for connection-opening packets only. */
+#define TL_RECENT 8192
+
+struct tl_recent {
+	__u64 tag; /* 0: empty */
+	__u8 slot;
+	__u8 pad[7];
+};
+
+/* pcap ring record: the first bytes of a leak/bypass flow's first packets,
+ * from the IP header on. */
+#define TL_SNAP_MAX 1024
+
+struct tl_pkt {
+	__u64 ts_ns; /* CLOCK_MONOTONIC */
+	__u32 caplen;
+	__u32 origlen; /* L3 length */
+	__u8 slot;
+	__u8 type;
 	__u8 pad[6];
+	__u8 data[TL_SNAP_MAX];
 };
 
 /* Ring buffer record: one per new leak or bypass flow. */
@@ -123,7 +151,8 @@ struct tl_event {
 	__u32 ifindex;
 	__u8 type;
 	__u8 cls;
-	__u8 pad[2];
+	__u8 reply;
+	__u8 reply_slot;
 };
 
 #endif /* TUNLEAK_H */

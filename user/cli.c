@@ -48,6 +48,10 @@ const char *cli_usage(void)
 	       "  --interval SECONDS      refresh of table and export (default 1)\n"
 	       "  --duration SECONDS      stop after this long\n"
 	       "  --max-flows N           kernel leak/bypass flow table size (default 16384)\n"
+	       "  --pcap FILE             first packets of every leak/bypass flow to a pcap file\n"
+	       "  --pcap-packets N        packets per flow (default 5)\n"
+	       "  --snaplen N             bytes per packet, from the IP header (default 256)\n"
+	       "  --pcap-max-mb N         stop capturing at this file size (default 64)\n"
 	       "  --top                   live table instead of the event stream\n"
 	       "  -v, --verbose           libbpf and attach details on stderr\n"
 	       "  -h, --help              this text\n"
@@ -164,7 +168,8 @@ static int add_iface(char list[][CLI_IFNAMSIZ], int *nr, const char *opt, const 
 static const char *const valued[] = {
 	"--cluster-cidr", "--service-cidr", "--node-cidr", "--remote-cidr", "--iface",
 	"--tunnel",	  "--netns",	    "--pid",	   "--export",	    "--export-format",
-	"--interval",	  "--duration",	    "--attach",	   "--max-flows",   NULL,
+	"--interval",	  "--duration",	    "--attach",	   "--max-flows",   "--pcap",
+	"--pcap-packets", "--snaplen",	    "--pcap-max-mb", NULL,
 };
 
 static int takes_value(const char *name)
@@ -185,6 +190,9 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->interval = 1.0;
 	cfg->max_flows = 16384;
+	cfg->pcap_packets = 5;
+	cfg->snaplen = 256;
+	cfg->pcap_max_mb = 64;
 	err[0] = '\0';
 
 	if (argc > 1 && argv[1][0] != '-') {
@@ -304,6 +312,30 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 				return fail(err, errlen,
 					    "--attach \"%s\": expected auto, tcx or tc", val);
 			ret = 0;
+		} else if (!strcmp(name, "--pcap")) {
+			if (!*val)
+				return fail(err, errlen, "--pcap \"\": expected a file name");
+			cfg->pcap_path = val;
+			ret = 0;
+		} else if (!strcmp(name, "--pcap-packets")) {
+			if (parse_ulong(val, 1, 1000, &ul))
+				return fail(err, errlen,
+					    "--pcap-packets \"%s\": expected packets per flow (1-1000)",
+					    val);
+			cfg->pcap_packets = ul;
+			ret = 0;
+		} else if (!strcmp(name, "--snaplen")) {
+			if (parse_ulong(val, 20, TL_SNAP_MAX, &ul))
+				return fail(err, errlen, "--snaplen \"%s\": expected bytes (20-%d)", val,
+					    TL_SNAP_MAX);
+			cfg->snaplen = ul;
+			ret = 0;
+		} else if (!strcmp(name, "--pcap-max-mb")) {
+			if (parse_ulong(val, 1, 65536, &ul))
+				return fail(err, errlen,
+					    "--pcap-max-mb \"%s\": expected megabytes (1-65536)", val);
+			cfg->pcap_max_mb = ul;
+			ret = 0;
 		} else { /* --max-flows */
 			if (parse_ulong(val, 64, 1 << 22, &ul))
 				return fail(err, errlen,
@@ -321,7 +353,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 	if (cfg->cmd != CMD_CLEANUP && cfg->nr_cidrs == 0)
 		return fail(err, errlen,
 			    "no CIDR given: expected at least one of --cluster-cidr, --service-cidr, --node-cidr, --remote-cidr");
-	if (cfg->cmd == CMD_CLEANUP && (cfg->json || cfg->top || cfg->export_path))
+	if (cfg->cmd == CMD_CLEANUP && (cfg->json || cfg->top || cfg->export_path || cfg->pcap_path))
 		return fail(err, errlen, "cleanup takes no output options");
 	if (cfg->top && cfg->json)
 		return fail(err, errlen, "--top and --json both given: choose one output");

@@ -49,6 +49,10 @@ struct config {
 	double duration; /* seconds; 0: until a signal */
 	enum attach_mode attach;
 	unsigned int max_flows; /* kernel flow table entries */
+	const char *pcap_path; /* --pcap */
+	unsigned int pcap_packets; /* first packets per flow */
+	unsigned int snaplen;
+	unsigned int pcap_max_mb;
 };
 
 enum cli_result {

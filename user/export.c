@@ -104,6 +104,14 @@ int export_render_json(FILE *f, const struct snapshot *s)
 		", \"flows_evicted\": %" PRIu64 "},\n",
 		s->stats[TL_STAT_FLOW_INSERT_FAIL], s->stats[TL_STAT_UNKNOWN_IFACE],
 		s->flows ? flows__evicted(s->flows) : 0);
+	if (s->pcap_path) {
+		fprintf(f, "  \"pcap\": {\"file\": ");
+		json_string(f, s->pcap_path);
+		fprintf(f,
+			", \"packets\": %" PRIu64 ", \"dropped_size_limit\": %" PRIu64
+			", \"dropped_ring_full\": %" PRIu64 "},\n",
+			s->pcap_packets, s->pcap_dropped, s->stats[TL_STAT_PCAP_DROPPED]);
+	}
 	fprintf(f, "  \"flows\": [");
 	while (s->flows && (r = flows__next(s->flows, r))) {
 		char src[46], dst[46], pb[8], first[32], last[32];
@@ -125,6 +133,11 @@ int export_render_json(FILE *f, const struct snapshot *s)
 			format_time(r->last_ns, last, sizeof(last)));
 		if (r->has_route)
 			json_string(f, r->route);
+		else
+			fputs("null", f);
+		fprintf(f, ", \"reply\": %s, \"reply_to\": ", r->reply ? "true" : "false");
+		if (r->reply)
+			json_string(f, r->reply_to);
 		else
 			fputs("null", f);
 		fputs("}", f);

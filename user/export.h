@@ -29,6 +29,8 @@ struct snapshot {
 	uint64_t stats[TL_NR_STATS];
 	uint64_t received; /* events read by user space */
 	uint64_t recovered; /* flows found by a sweep after their event was lost */
+	const char *pcap_path; /* NULL: no --pcap */
+	uint64_t pcap_packets, pcap_dropped; /* written; lost to the size limit */
 	struct flows *flows; /* may be NULL */
 };
 

@@ -28,6 +28,10 @@ struct flow_rec {
 	char route[FLOW_ROUTE_LEN];
 	char fix[FLOW_ROUTE_LEN]; /* the command that fixes it, or "" */
 	uint8_t show_fix; /* text: the first event of its CIDR shows the fix */
+	uint8_t reply; /* it answers a connection that came in on reply_to */
+	char reply_to[16];
+	double pps; /* over the last refresh of the live table */
+	uint64_t view_packets; /* packets at that refresh */
 	/* private: kernel counts at the last sweep, and counts carried over
 	 * from before the kernel evicted and re-created the entry */
 	uint64_t k_packets, k_bytes, base_packets, base_bytes;

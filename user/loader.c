@@ -28,6 +28,12 @@ struct tunleak_bpf *loader_load(const struct loader_opts *o)
 	skel->rodata->wakeup_events =
 		o->wakeup_events ? o->wakeup_events : ring / (sizeof(struct tl_event) + 8) / 4;
 
+	if (o->pcap_packets) {
+		skel->rodata->pcap_packets = o->pcap_packets;
+		skel->rodata->pcap_snaplen = o->pcap_snaplen ? o->pcap_snaplen : 256;
+		bpf_map__set_max_entries(skel->maps.pkts, 4 * 1024 * 1024);
+	}
+
 	/* Load and verify BPF programs */
 	err = tunleak_bpf__load(skel);
 	if (err)
@@ -69,6 +75,11 @@ int loader_prog_fd(struct tunleak_bpf *skel, int dir)
 int loader_events_fd(struct tunleak_bpf *skel)
 {
 	return bpf_map__fd(skel->maps.events);
+}
+
+int loader_pkts_fd(struct tunleak_bpf *skel)
+{
+	return bpf_map__fd(skel->maps.pkts);
 }
 
 int loader_set_iface(struct tunleak_bpf *skel, uint32_t ifindex, int slot, int role, int l2)

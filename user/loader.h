@@ -18,6 +18,8 @@ struct loader_opts {
 	unsigned int ringbuf_bytes; /* 0: default; a power of two >= page size */
 	unsigned int wakeup_events; /* wake the consumer every Nth event per CPU;
 				     * 0: a quarter of what the ring holds */
+	unsigned int pcap_packets; /* 0: no packet copies */
+	unsigned int pcap_snaplen;
 };
 
 #define LOADER_RINGBUF_DEFAULT (1024 * 1024)
@@ -28,6 +30,7 @@ void loader_free(struct tunleak_bpf *skel);
 
 int loader_prog_fd(struct tunleak_bpf *skel, int dir);
 int loader_events_fd(struct tunleak_bpf *skel);
+int loader_pkts_fd(struct tunleak_bpf *skel);
 int loader_set_iface(struct tunleak_bpf *skel, uint32_t ifindex, int slot, int role, int l2);
 int loader_del_iface(struct tunleak_bpf *skel, uint32_t ifindex);
 /* Sum the per-CPU counters: out[slot][dir][kind]. */

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <bpf/libbpf.h>
 
 #include "attach.h"
@@ -25,7 +27,9 @@
 #include "loader.h"
 #include "netns.h"
 #include "output.h"
+#include "pcap.h"
 #include "route.h"
+#include "table.h"
 
 #ifndef TUNLEAK_VERSION
 #define TUNLEAK_VERSION "0.1.0"
@@ -62,23 +66,79 @@ struct app {
 	struct route_cache *rc;
 	uint64_t received; /* events read from the ring buffer */
 	uint64_t recovered; /* flows found by a sweep whose event was lost */
+	struct pcap_writer *pcap;
+	/* --top */
+	struct snapshot view[2]; /* the last two refreshes, for rates */
+	int view_cur, view_have;
+	uint64_t view_ns; /* monotonic time of view[view_cur] */
+	enum flow_sort sort;
+	char where[160];
 };
 
 static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t resized;
 
 static void on_signal(int sig)
 {
 	stop_signal = sig;
 }
 
+static void on_winch(int sig)
+{
+	(void)sig;
+	resized = 1;
+}
+
+/* --top owns the terminal: diagnostics go to its status line instead. */
+static int top_active;
+static char top_msg[200];
+static struct termios saved_tty;
+static int tty_saved;
+
 static void warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("tunleak: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (top_active) {
+		vsnprintf(top_msg, sizeof(top_msg), fmt, ap);
+		top_msg[strcspn(top_msg, "\n")] = '\0';
+	} else {
+		fputs("tunleak: ", stderr);
+		vfprintf(stderr, fmt, ap);
+	}
 	va_end(ap);
+}
+
+/* Give the terminal back as it was: on every way out (also from atexit). */
+static void term_restore(void)
+{
+	if (top_active) {
+		fputs("\033[?25h\033[?1049l", stdout); /* cursor on, main screen */
+		fflush(stdout);
+		top_active = 0;
+	}
+	if (tty_saved) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tty);
+		tty_saved = 0;
+	}
+}
+
+static void term_enter(void)
+{
+	if (isatty(STDIN_FILENO) && !tcgetattr(STDIN_FILENO, &saved_tty)) {
+		struct termios t = saved_tty;
+
+		t.c_lflag &= ~(ICANON | ECHO); /* keys one by one, unechoed; ^C still signals */
+		t.c_cc[VMIN] = 0;
+		t.c_cc[VTIME] = 0;
+		tcsetattr(STDIN_FILENO, TCSANOW, &t);
+		tty_saved = 1;
+	}
+	fputs("\033[?1049h\033[?25l", stdout); /* alternate screen, cursor off */
+	fflush(stdout);
+	top_active = 1;
+	atexit(term_restore);
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -102,12 +162,17 @@ static const char *kind_name(int kind)
 
 /* --- flows: events and sweeps --------------------------------------------- */
 
-static void fill_rec(struct app *app, struct flow_rec *r, int type, int cls, uint64_t first_mono)
+static void fill_rec(struct app *app, struct flow_rec *r, int type, int cls, uint64_t first_mono,
+		     int reply, int reply_slot)
 {
 	const struct slot *s = &app->slots[r->key.slot % TL_MAX_SLOTS];
 
 	r->type = type;
 	r->cls = cls;
+	r->reply = reply;
+	if (reply)
+		snprintf(r->reply_to, sizeof(r->reply_to), "%s",
+			 reply_slot < app->nr_slots ? app->slots[reply_slot].name : "?");
 	snprintf(r->iface, sizeof(r->iface), "%s", r->key.slot < app->nr_slots ? s->name : "?");
 	r->first_ns = first_mono + app->mono_to_real;
 	r->last_ns = r->first_ns;
@@ -167,11 +232,22 @@ static int on_event(void *ctx, void *data, size_t len)
 	if (!r)
 		return 0;
 	if (is_new) {
-		fill_rec(app, r, e->type, e->cls, e->ts_ns);
+		fill_rec(app, r, e->type, e->cls, e->ts_ns, e->reply, e->reply_slot);
 		flows__set_kernel_counts(app->flows, r, e->packets, e->bytes,
 					 e->ts_ns + app->mono_to_real);
 	}
 	report(app, r);
+	return 0;
+}
+
+static int on_pkt(void *ctx, void *data, size_t len)
+{
+	const struct tl_pkt *p = data;
+	struct app *app = ctx;
+
+	if (len < sizeof(*p) || !app->pcap)
+		return 0;
+	pcap__write(app->pcap, p->ts_ns + app->mono_to_real, p->data, p->caplen, p->origlen);
 	return 0;
 }
 
@@ -185,7 +261,8 @@ static void on_swept(const struct tl_flow_key *k, const struct tl_flow_val *v, v
 	if (!r)
 		return;
 	if (is_new) {
-		fill_rec(app, r, v->type, v->cls, v->first_ns); /* its event was lost */
+		/* its event was lost */
+		fill_rec(app, r, v->type, v->cls, v->first_ns, v->reply, v->reply_slot);
 		app->recovered++;
 	}
 	flows__set_kernel_counts(app->flows, r, v->packets, v->bytes,
@@ -215,6 +292,9 @@ static void build_snapshot(struct app *app, struct snapshot *s)
 	s->flows = app->flows;
 	s->received = app->received;
 	s->recovered = app->recovered;
+	s->pcap_path = app->cfg.pcap_path;
+	s->pcap_packets = pcap__packets(app->pcap);
+	s->pcap_dropped = pcap__dropped(app->pcap);
 	loader_read_counters(app->skel, c);
 	loader_read_stats(app->skel, s->stats);
 	s->nr_ifaces = app->nr_slots;
@@ -242,6 +322,93 @@ static int write_export(struct app *app)
 	if (err)
 		warn("write %s: %s\n", app->cfg.export_path, strerror(-err));
 	return err;
+}
+
+/* --- the live table ----------------------------------------------------------- */
+
+static void top_draw(struct app *app, bool tick)
+{
+	static char buf[64 * 1024];
+	static const struct flow_rec *list[256];
+	struct table_view v = { 0 };
+	struct snapshot *now = &app->view[app->view_cur], *prev;
+	struct winsize ws = { .ws_row = 24, .ws_col = 80 };
+	uint64_t mono = now_ns(CLOCK_MONOTONIC);
+	const char *nc = getenv("NO_COLOR");
+	int rows, n, lines;
+	char *p, *nl;
+
+	if (tick) {
+		/* a new refresh: rates against the one before */
+		app->view_cur ^= 1;
+		now = &app->view[app->view_cur];
+		build_snapshot(app, now);
+		if (app->view_have) {
+			double dt = (mono - app->view_ns) / 1e9;
+			const struct flow_rec *r = NULL;
+
+			while ((r = flows__next(app->flows, r))) {
+				struct flow_rec *w = (struct flow_rec *)r;
+
+				w->pps = dt > 0 ? (w->packets - w->view_packets) / dt : 0;
+				w->view_packets = w->packets;
+			}
+			v.dt = dt;
+		}
+		app->view_ns = mono;
+		app->view_have++;
+	}
+	prev = app->view_have > 1 ? &app->view[app->view_cur ^ 1] : NULL;
+	if (!tick && prev)
+		v.dt = (app->view[app->view_cur].updated_ns - prev->updated_ns) / 1e9;
+	ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws);
+	rows = ws.ws_row > 12 ? ws.ws_row - 10 : 2;
+	if (rows > 256)
+		rows = 256;
+	/* flows not seen for a minute leave the view (not the export) */
+	n = (int)flows__top(app->flows, list, rows, app->sort,
+			    now->updated_ns > 60000000000ULL ? now->updated_ns - 60000000000ULL : 0);
+	v.now = now;
+	v.prev = prev;
+	v.where = app->where;
+	v.attach = kind_name(app->kind);
+	v.uptime_s = (now->updated_ns - app->started_ns) / 1000000000ULL;
+	v.sort = app->sort;
+	v.flows = list;
+	v.nflows = n;
+	v.now_ns = now->updated_ns;
+	v.message = top_msg[0] ? top_msg : NULL;
+	v.color = !(nc && *nc);
+	lines = table_render(buf, sizeof(buf), ws.ws_col, ws.ws_row, &v);
+	fputs("\033[H", stdout);
+	for (p = buf; lines-- > 0 && *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			break;
+		fwrite(p, 1, nl - p, stdout);
+		fputs("\033[K\r\n", stdout);
+	}
+	fputs("\033[J", stdout);
+	fflush(stdout);
+}
+
+/* A key in the live table; returns 1 to quit. */
+static int top_key(struct app *app)
+{
+	char c;
+
+	while (read(STDIN_FILENO, &c, 1) == 1) {
+		if (c == 'q' || c == 'Q')
+			return 1;
+		if (c == 'p')
+			app->sort = FLOW_SORT_PACKETS;
+		else if (c == 'b')
+			app->sort = FLOW_SORT_BYTES;
+		else if (c == 'l')
+			app->sort = FLOW_SORT_LAST;
+	}
+	top_draw(app, false);
+	return 0;
 }
 
 /* --- interfaces ------------------------------------------------------------- */
@@ -449,6 +616,10 @@ static int cmd_trace(struct app *app)
 	lo.cidrs = cfg->cidrs;
 	lo.nr_cidrs = cfg->nr_cidrs;
 	lo.max_flows = cfg->max_flows;
+	if (cfg->pcap_path) {
+		lo.pcap_packets = cfg->pcap_packets;
+		lo.pcap_snaplen = cfg->snaplen;
+	}
 	app->skel = loader_load(&lo);
 	if (!app->skel) {
 		fprintf(stderr, "tunleak: cannot load the BPF programs: %s%s\n", strerror(errno),
@@ -465,7 +636,24 @@ static int cmd_trace(struct app *app)
 		goto cleanup;
 	}
 
+	/* An unwritable pcap file too */
+	if (cfg->pcap_path) {
+		app->pcap = pcap__open(cfg->pcap_path, cfg->snaplen,
+				       (uint64_t)cfg->pcap_max_mb * 1024 * 1024);
+		if (!app->pcap) {
+			fprintf(stderr, "tunleak: --pcap \"%s\": cannot create: %s\n",
+				cfg->pcap_path, strerror(errno));
+			ret = EXIT_USAGE;
+			goto cleanup;
+		}
+	}
+
 	app->rb = ring_buffer__new(loader_events_fd(app->skel), on_event, app, NULL);
+	if (app->rb && cfg->pcap_path &&
+	    ring_buffer__add(app->rb, loader_pkts_fd(app->skel), on_pkt, app)) {
+		ring_buffer__free(app->rb);
+		app->rb = NULL;
+	}
 	if (!app->rb) {
 		fprintf(stderr, "tunleak: cannot open the ring buffer: %s\n", strerror(errno));
 		ret = EXIT_USAGE;
@@ -531,6 +719,14 @@ static int cmd_trace(struct app *app)
 	}
 	warn("tracing %d interface%s in %s (%s); Ctrl-C to stop\n", nready, nready == 1 ? "" : "s",
 	     ns, kind_name(app->kind));
+	snprintf(app->where, sizeof(app->where), "%s", ns);
+	if (cfg->top) {
+		struct sigaction wa = { .sa_handler = on_winch };
+
+		sigaction(SIGWINCH, &wa, NULL);
+		term_enter();
+		top_draw(app, true);
+	}
 
 	next_export = now_ns(CLOCK_MONOTONIC) + (uint64_t)(cfg->interval * 1e9);
 	next_watch = now_ns(CLOCK_MONOTONIC) + TUNNEL_POLL_MS * 1000000ULL;
@@ -547,6 +743,10 @@ static int cmd_trace(struct app *app)
 		if (lfd >= 0) {
 			ev.data.u32 = 2;
 			epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
+		}
+		if (cfg->top && tty_saved) {
+			ev.data.u32 = 3;
+			epoll_ctl(ep, EPOLL_CTL_ADD, STDIN_FILENO, &ev);
 		}
 	}
 	if (lfd < 0)
@@ -573,6 +773,8 @@ static int cmd_trace(struct app *app)
 		for (k = 0; k < n; k++) {
 			int m;
 
+			if (evs[k].data.u32 == 3 && top_key(app))
+				stop_signal = SIGTERM; /* q: as on SIGTERM */
 			if (evs[k].data.u32 != 2)
 				continue;
 			m = link_monitor_drain(lfd);
@@ -593,11 +795,17 @@ static int cmd_trace(struct app *app)
 		if (now >= next_export) {
 			sweep(app);
 			write_export(app);
+			if (cfg->top)
+				top_draw(app, true);
 			next_export = now + (uint64_t)(cfg->interval * 1e9);
+		} else if (cfg->top && resized) {
+			resized = 0;
+			top_draw(app, false);
 		}
 	}
 
 cleanup:
+	term_restore();
 	/* Detach everything first, so the final counts are final */
 	{
 		struct attachment *list[TL_MAX_SLOTS];
@@ -637,6 +845,7 @@ cleanup:
 	loader_free(app->skel);
 	flows__free(app->flows);
 	route_cache__free(app->rc);
+	pcap__close(app->pcap);
 	return ret;
 }
 

@@ -216,6 +216,9 @@ void event_print(struct out *o, const struct flow_rec *r)
 	out_u64(o, "packets", NULL, r->packets);
 	out_u64(o, "bytes", NULL, r->bytes);
 	out_str(o, "route", " via \"%s\"", r->has_route ? r->route : NULL);
+	out_bool(o, "reply", NULL, r->reply);
+	out_str(o, "reply_to", " (reply to a connection that came in on %s)",
+		r->reply ? r->reply_to : NULL);
 	out_str(o, "fix", NULL, r->fix[0] ? r->fix : NULL);
 	if (r->show_fix && r->fix[0])
 		out_str(o, NULL, "; fix: %s", r->fix);

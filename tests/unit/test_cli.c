@@ -78,6 +78,17 @@ static void test_full(void **state)
 	assert_true(cfg.duration == 10);
 	assert_int_equal(cfg.attach, ATTACH_TC);
 	assert_int_equal(cfg.max_flows, 1024);
+	assert_null(cfg.pcap_path);
+	assert_int_equal(cfg.pcap_packets, 5);
+	assert_int_equal(cfg.snaplen, 256);
+	assert_int_equal(cfg.pcap_max_mb, 64);
+	assert_int_equal(parse("--cluster-cidr", "10.0.0.0/8", "--pcap", "l.pcap", "--pcap-packets",
+			       "3", "--snaplen=128", "--pcap-max-mb", "2", NULL),
+			 CLI_RUN);
+	assert_string_equal(cfg.pcap_path, "l.pcap");
+	assert_int_equal(cfg.pcap_packets, 3);
+	assert_int_equal(cfg.snaplen, 128);
+	assert_int_equal(cfg.pcap_max_mb, 2);
 }
 
 static void test_commands(void **state)
@@ -160,6 +171,12 @@ static void test_errors(void **state)
 		     "10.0.0.0/8", "--max-flows", "10");
 	assert_error("--top and --json both given: choose one output", "--cluster-cidr",
 		     "10.0.0.0/8", "--top", "--json");
+	assert_error("--pcap-packets \"0\": expected packets per flow (1-1000)", "--cluster-cidr",
+		     "10.0.0.0/8", "--pcap", "x.pcap", "--pcap-packets", "0");
+	assert_error("--snaplen \"4096\": expected bytes (20-1024)", "--cluster-cidr", "10.0.0.0/8",
+		     "--snaplen", "4096");
+	assert_error("--pcap-max-mb \"lots\": expected megabytes (1-65536)", "--cluster-cidr",
+		     "10.0.0.0/8", "--pcap-max-mb", "lots");
 }
 
 static void test_duplicates(void **state)

@@ -225,6 +225,11 @@ static void test_event_text(void **state)
 
 	assert_string_equal(event_line(0, r),
 			    "2026-11-26T12:00:01.123Z LEAK tun0 egress tcp 10.8.0.2:40000 -> 10.130.0.5:8080 class=pod via \"10.0.0.0/8 via 10.8.0.1 dev tun0\"\n");
+	r->reply = 1;
+	strcpy(r->reply_to, "eth0");
+	assert_string_equal(event_line(0, r),
+			    "2026-11-26T12:00:01.123Z LEAK tun0 egress tcp 10.8.0.2:40000 -> 10.130.0.5:8080 class=pod via \"10.0.0.0/8 via 10.8.0.1 dev tun0\" (reply to a connection that came in on eth0)\n");
+	r->reply = 0;
 	r->has_route = 0;
 	r->key.proto = 1;
 	assert_string_equal(event_line(0, r),

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The --top view rendered into a buffer of a given width. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <cmocka.h>
+
+#include "table.h"
+
+static struct snapshot now, prev;
+static struct flows *fl;
+static const struct flow_rec *list[8];
+
+static int setup(void **state)
+{
+	struct tl_flow_key k = { .family = 4, .proto = 6, .slot = 1, .dir = TL_DIR_EGRESS };
+	struct flow_rec *r;
+	int is_new;
+
+	memset(&now, 0, sizeof(now));
+	now.nr_ifaces = 2;
+	strcpy(now.ifaces[0].name, "eth0");
+	now.ifaces[0].role = TL_ROLE_CLUSTER;
+	now.ifaces[0].state = "attached";
+	now.ifaces[0].c[TL_DIR_INGRESS][TL_CLASS_POD] = (struct tl_counter){ 12, 1008 };
+	strcpy(now.ifaces[1].name, "tun0");
+	now.ifaces[1].role = TL_ROLE_TUNNEL;
+	now.ifaces[1].state = "attached";
+	now.ifaces[1].c[TL_DIR_EGRESS][TL_CLASS_POD] = (struct tl_counter){ 4, 240 };
+	now.stats[TL_STAT_LEAK_FLOWS] = 1;
+	now.updated_ns = 1795694410000000000ULL;
+	now.started_ns = 1795694400000000000ULL;
+	prev = now;
+	prev.ifaces[1].c[TL_DIR_EGRESS][TL_CLASS_POD] = (struct tl_counter){ 2, 120 };
+	prev.updated_ns = now.updated_ns - 1000000000ULL;
+
+	fl = flows__new(16);
+	inet_pton(AF_INET, "10.128.0.10", k.src);
+	inet_pton(AF_INET, "10.130.0.5", k.dst);
+	k.sport = htons(8080);
+	k.dport = htons(40000);
+	r = flows__upsert(fl, &k, &is_new);
+	r->type = TL_TYPE_LEAK;
+	r->cls = TL_CLASS_POD;
+	strcpy(r->iface, "tun0");
+	r->first_ns = now.updated_ns - 7000000000ULL;
+	flows__set_kernel_counts(fl, r, 4, 240, now.updated_ns - 2000000000ULL);
+	strcpy(r->route, "10.0.0.0/8 via 198.19.8.1 dev tun0");
+	r->has_route = 1;
+	r->reply = 1;
+	strcpy(r->reply_to, "eth0");
+	r->pps = 2;
+	list[0] = r;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	flows__free(fl);
+	return 0;
+}
+
+static char out[64 * 1024];
+
+static int render(int width, int height, bool color, uint64_t dropped)
+{
+	struct table_view v = { .now = &now, .prev = &prev, .dt = 1.0, .where = "network namespace pod1",
+				.attach = "tcx", .uptime_s = 3723, .flows = list, .nflows = 1,
+				.now_ns = now.updated_ns, .color = color };
+
+	now.stats[TL_STAT_EVENTS_DROPPED] = dropped;
+	return table_render(out, sizeof(out), width, height, &v);
+}
+
+static const char *find_line(const char *needle)
+{
+	static char l[2048];
+	const char *p = out, *nl;
+
+	while ((nl = strchr(p, '\n'))) {
+		snprintf(l, sizeof(l), "%.*s", (int)(nl - p), p);
+		if (strstr(l, needle))
+			return l;
+		p = nl + 1;
+	}
+	return NULL;
+}
+
+static void assert_widths(int width)
+{
+	const char *p = out, *nl;
+
+	while ((nl = strchr(p, '\n'))) {
+		if (nl - p > width)
+			fail_msg("line of %d columns in a %d-column view: %.*s", (int)(nl - p), width,
+				 (int)(nl - p), p);
+		p = nl + 1;
+	}
+}
+
+static void test_80_columns(void **state)
+{
+	const char *l;
+	int n = render(80, 30, false, 0);
+
+	assert_true(n <= 30);
+	assert_widths(80);
+	assert_non_null(strstr(out, "tunleak  network namespace pod1  tcx  up 1:02:03"));
+	assert_non_null(find_line("eth0 cluster attached   tun0 tunnel attached"));
+	assert_non_null(find_line("LEAKS 4 packets in 1 flows   BYPASS 0 packets in 0 flows   events dropped 0"));
+	l = find_line("tun0       egress   pod");
+	assert_non_null(l);
+	/* 4 packets, 240 bytes, 2 pps, 960 bit/s since the last refresh */
+	assert_string_equal(l, "tun0       egress   pod              4       240         2       960");
+	l = find_line("LEAK   tun0");
+	assert_non_null(l);
+	assert_non_null(strstr(l, "tcp   10.128.0.10:8080 -> 10.130.0.5:40000"));
+	assert_non_null(strstr(l, "pod"));
+	assert_int_equal((int)strlen(l), 80); /* cut, the route does not fit */
+}
+
+static void test_wide(void **state)
+{
+	const char *l;
+
+	render(200, 30, false, 0);
+	assert_widths(200);
+	l = find_line("LEAK   tun0");
+	assert_non_null(l);
+	assert_non_null(strstr(l, "REPLY to eth0: 10.0.0.0/8 via 198.19.8.1 dev tun0"));
+	assert_non_null(strstr(l, "  7s    2s"));
+}
+
+static void test_dropped_highlight(void **state)
+{
+	render(120, 30, false, 3);
+	assert_non_null(find_line("events dropped 3 (!)"));
+	render(120, 30, true, 3);
+	assert_non_null(strstr(out, "\033[1;31mevents dropped 3"));
+	assert_widths(120 + 40); /* escape sequences take no columns */
+}
+
+static void test_short_terminal(void **state)
+{
+	assert_int_equal(render(80, 5, false, 0), 5);
+	assert_null(find_line("LEAK   tun0"));
+}
+
+static void test_human(void **state)
+{
+	char b[16];
+
+	assert_string_equal(human(999, b, sizeof(b)), "999");
+	assert_string_equal(human(1234, b, sizeof(b)), "1.2K");
+	assert_string_equal(human(56789, b, sizeof(b)), "57K");
+	assert_string_equal(human(5300000, b, sizeof(b)), "5.3M");
+	assert_string_equal(human(14.9e9, b, sizeof(b)), "15G");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_80_columns),     cmocka_unit_test(test_wide),
+		cmocka_unit_test(test_dropped_highlight), cmocka_unit_test(test_short_terminal),
+		cmocka_unit_test(test_human),
+	};
+
+	return cmocka_run_group_tests_name("table", tests, setup, teardown);
+}
