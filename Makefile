@@ -103,7 +103,13 @@ $(OUTPUT)/bench/storm: bench/storm.c | $(OUTPUT)
 	$(Q)mkdir -p $(OUTPUT)/bench
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
-bench-build: all $(OUTPUT)/bench/tlbench $(OUTPUT)/bench/empty.bpf.o $(OUTPUT)/bench/storm
+$(OUTPUT)/bench/hold: bench/hold.c | $(OUTPUT)
+	$(call msg,BENCH,$@)
+	$(Q)mkdir -p $(OUTPUT)/bench
+	$(Q)$(CC) $(CFLAGS) $< $(LIBS) -o $@
+
+bench-build: all $(OUTPUT)/bench/tlbench $(OUTPUT)/bench/empty.bpf.o $(OUTPUT)/bench/storm \
+	$(OUTPUT)/bench/hold
 
 test-build: all $(UNIT_TESTS) $(BPF_TESTS) $(HELPERS) $(HELPER_BPF)
 
