@@ -168,25 +168,54 @@ int table_render(char *buf, size_t len, int width, int height, const struct tabl
 	line(&c, "%sLEAK AND BYPASS FLOWS%s, by %s%s", b, off,
 	     v->sort == FLOW_SORT_BYTES ? "bytes" : v->sort == FLOW_SORT_LAST ? "last seen" : "packets",
 	     v->nflows ? "" : ": none");
-	if (v->nflows)
-		line(&c, "%s%-6s %-6s %-5s %-44s %-7s %6s %6s %5s %5s %5s  %s%s", b, "TYPE", "IFACE",
-		     "PROTO", "SOURCE -> DESTINATION", "CLASS", "PKTS", "BYTES", "PPS", "FIRST",
-		     "LAST", "ROUTE", off);
-	for (i = 0; i < v->nflows; i++) {
-		const struct flow_rec *r = v->flows[i];
-		char src[64], dst[64], pair[140], pb[8], f1[16], f2[16];
+	{
+		/* the endpoints column as wide as its widest entry; below 120
+		 * columns, interface, rate and times give way to the route */
+		static char pairs[256][136];
+		int pw = 21, wide = c.width >= 120, nf = v->nflows < 256 ? v->nflows : 256;
 
-		endpoint(r, 1, src, sizeof(src));
-		endpoint(r, 0, dst, sizeof(dst));
-		snprintf(pair, sizeof(pair), "%s -> %s", src, dst);
-		line(&c, "%-6s %-6s %-5s %-44s %-7s %6s %6s %5s %5s %5s  %s%s%s%s",
-		     r->type == TL_TYPE_LEAK ? "LEAK" : "BYPASS", r->iface,
-		     proto_name(r->key.proto, pb, sizeof(pb)), pair, class_name(r->cls),
-		     human((double)r->packets, h1, sizeof(h1)), human((double)r->bytes, h2, sizeof(h2)),
-		     human(r->pps, h3, sizeof(h3)), ago(v->now_ns, r->first_ns, f1, sizeof(f1)),
-		     ago(v->now_ns, r->last_ns, f2, sizeof(f2)), r->reply ? "REPLY to " : "",
-		     r->reply ? r->reply_to : "", r->reply ? ": " : "",
-		     r->has_route ? r->route : "?");
+		for (i = 0; i < nf; i++) {
+			char src[64], dst[64];
+
+			endpoint(v->flows[i], 1, src, sizeof(src));
+			endpoint(v->flows[i], 0, dst, sizeof(dst));
+			snprintf(pairs[i], sizeof(pairs[i]), "%s -> %s", src, dst);
+			if ((int)strlen(pairs[i]) > pw)
+				pw = strlen(pairs[i]);
+		}
+		if (nf && wide)
+			line(&c, "%s%-6s %-6s %-6s %-*s %-7s %6s %6s %5s %5s %5s  %s%s", b, "TYPE",
+			     "IFACE", "PROTO", pw, "SOURCE -> DESTINATION", "CLASS", "PKTS", "BYTES",
+			     "PPS", "FIRST", "LAST", "ROUTE", off);
+		else if (nf)
+			line(&c, "%s%-6s %-6s %-*s %-7s %6s %6s%s", b, "TYPE", "PROTO", pw,
+			     "SOURCE -> DESTINATION", "CLASS", "PKTS", "BYTES", off);
+		for (i = 0; i < nf; i++) {
+			const struct flow_rec *r = v->flows[i];
+			char pb[8], f1[16], f2[16], route[FLOW_ROUTE_LEN + 32];
+
+			snprintf(route, sizeof(route), "%s%s%s%s", r->reply ? "REPLY to " : "",
+				 r->reply ? r->reply_to : "", r->reply ? ": " : "",
+				 r->has_route ? r->route : "?");
+			if (wide)
+				line(&c, "%-6s %-6s %-6s %-*s %-7s %6s %6s %5s %5s %5s  %s",
+				     r->type == TL_TYPE_LEAK ? "LEAK" : "BYPASS", r->iface,
+				     proto_name(r->key.proto, pb, sizeof(pb)), pw, pairs[i],
+				     class_name(r->cls), human((double)r->packets, h1, sizeof(h1)),
+				     human((double)r->bytes, h2, sizeof(h2)), human(r->pps, h3, sizeof(h3)),
+				     ago(v->now_ns, r->first_ns, f1, sizeof(f1)),
+				     ago(v->now_ns, r->last_ns, f2, sizeof(f2)), route);
+			else { /* two lines: the route gets one of its own */
+				line(&c, "%-6s %-6s %-*s %-7s %6s %6s",
+				     r->type == TL_TYPE_LEAK ? "LEAK" : "BYPASS",
+				     proto_name(r->key.proto, pb, sizeof(pb)), pw, pairs[i],
+				     class_name(r->cls), human((double)r->packets, h1, sizeof(h1)),
+				     human((double)r->bytes, h2, sizeof(h2)));
+				line(&c, "       via %s%s%s%s", r->has_route ? r->route : "?",
+				     r->reply ? " (reply to " : "", r->reply ? r->reply_to : "",
+				     r->reply ? ")" : "");
+			}
+		}
 	}
 	return c.lines;
 }

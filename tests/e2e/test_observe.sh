@@ -88,7 +88,7 @@ wait "$CONN"
 expect_match "header" "^tunleak  network namespace $POD  tcx  up " "$(head -1 "$TMP/pane.txt")"
 expect_match "interfaces" "eth0 cluster attached   tun0 tunnel attached" "$(cat "$TMP/pane.txt")"
 expect_match "totals" "LEAKS [0-9]+ packets in [0-9]+ flows" "$(cat "$TMP/pane.txt")"
-expect_match "the flow" "LEAK +tun0 +tcp +$VPNPOD_IP:8080 -> $OTHER_IP:40001 +pod" "$(cat "$TMP/pane.txt")"
+expect_match "the flow" "LEAK +tun0 +tcp +$VPNPOD_IP:8080 -> $OTHER_IP:40001 +pod +[0-9]+ +[0-9]+ .*REPLY to eth0: 10.0.0.0/8 via $TUN_GW dev tun0" "$(cat "$TMP/pane.txt")"
 expect_match "per-class rows" "tun0 +egress +pod" "$(cat "$TMP/pane.txt")"
 tmux -L "$TMUX_SOCK" send-keys -t top b
 sleep 0.3
