@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "attach.h"
+#include "route.h"
 
 /* Not in the installed (6.1) headers; the running kernel has them. */
 #define TL_BPF_TCX_INGRESS 46
@@ -143,65 +144,30 @@ void detach_many(struct attachment *const *list, int n, bool dev_gone)
 		detach_iface(list[i], dev_gone);
 }
 
+static int count_cb(const struct nlmsghdr *m, void *data)
+{
+	if (m->nlmsg_type == RTM_NEWTFILTER)
+		(*(int *)data)++;
+	return MNL_CB_OK;
+}
+
 /* Number of filters on one clsact hook, or -errno. */
 static int count_filters(uint32_t ifindex, int ingress)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct mnl_socket *nl;
-	struct nlmsghdr *nlh;
+	char buf[256];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct tcmsg *t;
-	unsigned int seq = time(NULL), portid;
-	int ret, count = 0;
+	int count = 0, ret;
 
-	nl = mnl_socket_open(NETLINK_ROUTE);
-	if (!nl)
-		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	portid = mnl_socket_get_portid(nl);
-	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_GETTFILTER;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_seq = time(NULL);
 	t = mnl_nlmsg_put_extra_header(nlh, sizeof(*t));
 	t->tcm_family = AF_UNSPEC;
 	t->tcm_ifindex = ifindex;
 	t->tcm_parent = TC_H_MAKE(TC_H_CLSACT, ingress ? TC_H_MIN_INGRESS : TC_H_MIN_EGRESS);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	for (;;) {
-		const struct nlmsghdr *m;
-		int len = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-
-		if (len < 0) {
-			ret = -errno;
-			goto out;
-		}
-		for (m = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(m, len);
-		     m = mnl_nlmsg_next(m, &len)) {
-			if (m->nlmsg_seq != seq || m->nlmsg_pid != portid)
-				continue;
-			if (m->nlmsg_type == NLMSG_DONE) {
-				ret = count;
-				goto out;
-			}
-			if (m->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
-
-				ret = e->error ? e->error : count;
-				goto out;
-			}
-			if (m->nlmsg_type == RTM_NEWTFILTER)
-				count++;
-		}
-	}
-out:
-	mnl_socket_close(nl);
-	return ret;
+	ret = nl_request(nlh, 1, count_cb, &count);
+	return ret ? ret : count;
 }
 
 static void tc_detach_one(struct attachment *a, int d)

@@ -159,20 +159,31 @@ static int build(int family, const struct class_cidr *tab, int n, struct out *o)
 	return o->err ? o->err : o->n;
 }
 
+/* The ranges of one family in o (allocated for max); its count or -errno. */
+static int build_alloc(int family, const struct class_cidr *tab, int n, int max, struct out *o)
+{
+	int ret;
+
+	memset(o, 0, sizeof(*o));
+	o->max = max;
+	o->start = calloc(max, sizeof(*o->start));
+	o->cls = calloc(max, sizeof(*o->cls));
+	ret = o->start && o->cls ? build(family, tab, n, o) : -ENOMEM;
+	if (ret < 0) {
+		free(o->start);
+		free(o->cls);
+	}
+	return ret;
+}
+
 int ranges_build4(const struct class_cidr *tab, int n, struct tl_range4 *out, int max)
 {
-	struct out o = { .max = max };
-	int i, ret;
+	struct out o;
+	int i, ret = build_alloc(4, tab, n, max, &o);
 
-	o.start = calloc(max, sizeof(*o.start));
-	o.cls = calloc(max, sizeof(*o.cls));
-	if (!o.start || !o.cls) {
-		free(o.start);
-		free(o.cls);
-		return -ENOMEM;
-	}
-	ret = build(4, tab, n, &o);
-	for (i = 0; ret > 0 && i < ret; i++) {
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < ret; i++) {
 		out[i].start = (uint32_t)o.start[i].lo;
 		out[i].cls = o.cls[i];
 	}
@@ -183,18 +194,12 @@ int ranges_build4(const struct class_cidr *tab, int n, struct tl_range4 *out, in
 
 int ranges_build6(const struct class_cidr *tab, int n, struct tl_range6 *out, int max)
 {
-	struct out o = { .max = max };
-	int i, ret;
+	struct out o;
+	int i, ret = build_alloc(6, tab, n, max, &o);
 
-	o.start = calloc(max, sizeof(*o.start));
-	o.cls = calloc(max, sizeof(*o.cls));
-	if (!o.start || !o.cls) {
-		free(o.start);
-		free(o.cls);
-		return -ENOMEM;
-	}
-	ret = build(6, tab, n, &o);
-	for (i = 0; ret > 0 && i < ret; i++) {
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < ret; i++) {
 		out[i].hi = o.start[i].hi;
 		out[i].lo = o.start[i].lo;
 		out[i].cls = o.cls[i];

@@ -19,7 +19,6 @@
 struct collect {
 	struct route_info *list;
 	int n, cap;
-	int want_one;
 };
 
 static int attr_cb(const struct nlattr *a, void *data)
@@ -94,7 +93,8 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int talk(struct nlmsghdr *nlh, struct collect *c)
+int nl_request(struct nlmsghdr *nlh, int dump, int (*cb)(const struct nlmsghdr *, void *),
+	       void *data)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct mnl_socket *nl;
@@ -104,31 +104,25 @@ static int talk(struct nlmsghdr *nlh, struct collect *c)
 	nl = mnl_socket_open(NETLINK_ROUTE);
 	if (!nl)
 		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
 		ret = -errno;
 		goto out;
 	}
 	portid = mnl_socket_get_portid(nl);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		ret = -errno;
-		goto out;
-	}
 	for (;;) {
 		ret = mnl_socket_recvfrom(nl, buf, sizeof(buf));
 		if (ret < 0) {
 			ret = -errno;
 			break;
 		}
-		ret = mnl_cb_run(buf, ret, seq, portid, route_cb, c);
+		errno = 0;
+		ret = mnl_cb_run(buf, ret, seq, portid, cb, data);
 		if (ret == MNL_CB_ERROR) {
 			ret = errno ? -errno : -EIO;
 			break;
 		}
-		if (ret == MNL_CB_STOP) {
-			ret = 0;
-			break;
-		}
-		if (c->want_one && c->n) { /* a non-dump answer ends with its message */
+		if (ret == MNL_CB_STOP || !dump) { /* a single answer has no NLMSG_DONE */
 			ret = 0;
 			break;
 		}
@@ -142,7 +136,7 @@ int route_get(int family, const uint8_t *dst, const uint8_t *src, struct route_i
 {
 	char buf[512];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct collect c = { .want_one = 1 };
+	struct collect c = {};
 	struct rtmsg *rtm;
 	int n = family == 4 ? 4 : 16, ret;
 
@@ -158,7 +152,7 @@ int route_get(int family, const uint8_t *dst, const uint8_t *src, struct route_i
 		rtm->rtm_src_len = n * 8;
 		mnl_attr_put(nlh, RTA_SRC, n, src);
 	}
-	ret = talk(nlh, &c);
+	ret = nl_request(nlh, 0, route_cb, &c);
 	if (ret == -EINVAL && src) { /* src not local (forwarded traffic) */
 		free(c.list);
 		return route_get(family, dst, NULL, out);
@@ -184,7 +178,7 @@ int route_dump(int family, struct route_info **out, int *n)
 	nlh->nlmsg_seq = time(NULL) ^ 0xa5a5;
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = family == 4 ? AF_INET : AF_INET6;
-	ret = talk(nlh, &c);
+	ret = nl_request(nlh, 1, route_cb, &c);
 	if (ret) {
 		free(c.list);
 		return ret;

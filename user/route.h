@@ -6,6 +6,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct nlmsghdr;
+
+/* Send nlh on a fresh rtnetlink socket of the current namespace and give
+ * each answer to cb (MNL_CB_OK to go on) until the dump ends, or after the
+ * first answer when dump is 0. Returns 0 or -errno (a kernel NLMSG_ERROR
+ * included). */
+int nl_request(struct nlmsghdr *nlh, int dump, int (*cb)(const struct nlmsghdr *, void *),
+	       void *data);
+
 struct route_info {
 	uint8_t family; /* 4 or 6 */
 	uint8_t dst_len;

@@ -13,8 +13,13 @@ NSS=()
 PIDS=()
 ERRORS=()
 
+LAB_UP=""
+TMUX_SOCK=""
+
 e2e_cleanup() {
 	local p ns
+	[ -n "$TMUX_SOCK" ] && tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
+	[ -n "$LAB_UP" ] && "$ROOT/scripts/lab.sh" down "$LAB_UP"
 	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do
 		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
@@ -194,4 +199,16 @@ require_root() {
 		echo "skip ${1:-all}: needs root"
 		exit 0
 	fi
+}
+
+# lab_start: the OpenVPN lab of scripts/lab.sh for this test (taken down on
+# exit), its variables (NS_VPNPOD, OTHER_IP, ...) set; POD is the VPN pod.
+lab_start() {
+	if ! "$ROOT/scripts/lab.sh" up "$ID" >"$TMP/lab.out" 2>&1; then
+		echo "not ok lab-up: $(tail -5 "$TMP/lab.out" | tr '\n' ' ')"
+		return 1
+	fi
+	LAB_UP=$ID
+	eval "$("$ROOT/scripts/lab.sh" env "$ID")"
+	POD=$NS_VPNPOD
 }

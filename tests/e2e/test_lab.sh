@@ -9,14 +9,8 @@ if ! command -v openvpn >/dev/null; then
 fi
 
 LAB=$ROOT/scripts/lab.sh
-LAB_UP=""
-lab_down() { [ -n "$LAB_UP" ] && "$LAB" down "$LAB_UP"; e2e_cleanup; }
-trap lab_down EXIT
-"$LAB" up "$ID" >"$TMP/lab.out" 2>&1 || { echo "not ok lab-up: $(tail -5 "$TMP/lab.out" | tr '\n' ' ')"; exit 0; }
-LAB_UP=$ID
-eval "$("$LAB" env "$ID")"
+lab_start || exit 0
 PROBE=$HELPERS/netprobe
-POD=$NS_VPNPOD
 CIDRS=(--cluster-cidr "$CLUSTER_CIDR" --cluster-cidr "$CLUSTER_CIDR6" --service-cidr "$SERVICE_CIDR"
 	--service-cidr "$SERVICE_CIDR6" --node-cidr "$NODE_CIDR" --remote-cidr "$REMOTE_CIDR"
 	--remote-cidr "$REMOTE_CIDR6")

@@ -10,20 +10,9 @@ for tool in openvpn tcpdump tmux; do
 	fi
 done
 
-LAB=$ROOT/scripts/lab.sh
-LAB_UP=""
 TMUX_SOCK=tunleak$ID
-done_all() {
-	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
-	[ -n "$LAB_UP" ] && "$LAB" down "$LAB_UP"
-	e2e_cleanup
-}
-trap done_all EXIT
-"$LAB" up "$ID" >"$TMP/lab.out" 2>&1 || { echo "not ok lab-up: $(tail -5 "$TMP/lab.out" | tr '\n' ' ')"; exit 0; }
-LAB_UP=$ID
-eval "$("$LAB" env "$ID")"
+lab_start || exit 0
 PROBE=$HELPERS/netprobe
-POD=$NS_VPNPOD
 CIDRS=(--cluster-cidr "$CLUSTER_CIDR" --service-cidr "$SERVICE_CIDR" --remote-cidr "$REMOTE_CIDR")
 in_pod() { ip netns exec "$NS_VPNPOD" "$@"; }
 
