@@ -11,7 +11,7 @@ PKGS=(
 	# tests
 	libcmocka-dev jq tmux util-linux
 	# lab, e2e tests and benchmarks
-	openvpn iproute2 iputils-ping iperf3 tcpdump procps psmisc
+	openvpn openssl iproute2 iputils-ping iperf3 tcpdump procps psmisc
 )
 
 missing=()
