@@ -65,7 +65,8 @@ PIDS+=($!)
 sleep 0.5
 
 tl_start() { # mode
-	"$TL" --netns "$A" --cluster-cidr 10.128.0.0/14 --attach "$1" >/dev/null 2>"$TMP/tl.err" &
+	: >"$TMP/tl.err" # here, not in the child: the last run's line must not count
+	"$TL" --netns "$A" --cluster-cidr 10.128.0.0/14 --attach "$1" >/dev/null 2>>"$TMP/tl.err" &
 	TLP=$!
 	for _ in $(seq 200); do grep -q tracing "$TMP/tl.err" 2>/dev/null && return 0; sleep 0.01; done
 	say "tunleak did not start: $(cat "$TMP/tl.err")"
@@ -78,7 +79,8 @@ udp_run() { ip netns exec "$A" iperf3 -c 10.128.0.1 -u -l 64 -b 0 -t "$SECS" -J 
 
 : >"$TMP/ab.jsonl"
 empty_start() { # mode: the baseline, an empty tc program on the same hooks
-	ip netns exec "$A" "$B/hold" eth0 "$1" "$B/empty.bpf.o" >"$TMP/hold.out" 2>&1 &
+	: >"$TMP/hold.out"
+	ip netns exec "$A" "$B/hold" eth0 "$1" "$B/empty.bpf.o" >>"$TMP/hold.out" 2>&1 &
 	HP=$!
 	for _ in $(seq 200); do grep -q ready "$TMP/hold.out" 2>/dev/null && return 0; sleep 0.01; done
 	say "empty program did not attach: $(cat "$TMP/hold.out")"
@@ -199,8 +201,9 @@ ip -n "$L" link set tun0 up
 : >"$TMP/start"
 : >"$TMP/stop"
 for ((i = 0; i < RUNS; i++)); do
+	: >"$TMP/lc.err"
 	t0=$(date +%s%N)
-	"$TL" --netns "$L" --cluster-cidr 10.128.0.0/14 >/dev/null 2>"$TMP/lc.err" &
+	"$TL" --netns "$L" --cluster-cidr 10.128.0.0/14 >/dev/null 2>>"$TMP/lc.err" &
 	TLP=$!
 	while ! grep -q tracing "$TMP/lc.err" 2>/dev/null; do sleep 0.001; done
 	t1=$(date +%s%N)

@@ -165,7 +165,11 @@ tun_down() {
 # start_tunleak ARGS...: tunleak in the background against POD; waits until
 # it says it is tracing. Output in $TMP/tl.out, $TMP/tl.err.
 start_tunleak() {
-	"$TUNLEAK" --netns "$POD" "$@" >"$TMP/tl.out" 2>"$TMP/tl.err" &
+	# Empty them here, not in the child: the child may not have run yet
+	# when wait_for reads, and the last run's "tracing" must not count.
+	: >"$TMP/tl.out"
+	: >"$TMP/tl.err"
+	"$TUNLEAK" --netns "$POD" "$@" >>"$TMP/tl.out" 2>>"$TMP/tl.err" &
 	TL_PID=$!
 	PIDS+=("$TL_PID")
 	if ! wait_for "$TMP/tl.err" "tracing" 5; then
