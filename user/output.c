@@ -68,21 +68,40 @@ static void put_raw(struct out *o, const char *s, size_t n)
 static void put_json_string(struct out *o, const char *s)
 {
 	put_raw(o, "\"", 1);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	while (*s) {
+		const char *run = s;
+		unsigned char c;
 
+		/* copy what needs no escaping in one go */
+		while (*s && *s != '"' && *s != '\\' && (unsigned char)*s >= 0x20)
+			s++;
+		put_raw(o, run, s - run);
+		c = (unsigned char)*s;
+		if (!c)
+			break;
 		if (c == '"' || c == '\\')
 			put(o, "\\%c", c);
 		else if (c == '\n')
 			put_raw(o, "\\n", 2);
 		else if (c == '\t')
 			put_raw(o, "\\t", 2);
-		else if (c < 0x20)
-			put(o, "\\u%04x", c);
 		else
-			put_raw(o, s, 1);
+			put(o, "\\u%04x", c);
+		s++;
 	}
 	put_raw(o, "\"", 1);
+}
+
+static void put_u64(struct out *o, uint64_t v)
+{
+	char d[24];
+	int n = sizeof(d);
+
+	do {
+		d[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	put_raw(o, d + n, sizeof(d) - n);
 }
 
 static void json_key(struct out *o, const char *key)
@@ -119,7 +138,7 @@ void out_u64(struct out *o, const char *key, const char *fmt, uint64_t val)
 		if (!key)
 			return;
 		json_key(o, key);
-		put(o, "%" PRIu64, val);
+		put_u64(o, val);
 	} else if (fmt) {
 		put(o, fmt, val);
 	}
@@ -150,12 +169,18 @@ void out_end(struct out *o)
 
 const char *format_time(uint64_t ns, char *buf, size_t len)
 {
+	/* events come in bursts within one second: format its part once */
+	static time_t cached = (time_t)-1;
+	static char base[24];
 	time_t sec = (time_t)(ns / 1000000000ULL);
-	struct tm tm;
-	char base[24];
 
-	gmtime_r(&sec, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (sec != cached) {
+		struct tm tm;
+
+		gmtime_r(&sec, &tm);
+		strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+		cached = sec;
+	}
 	snprintf(buf, len, "%s.%03uZ", base, (unsigned)((ns / 1000000ULL) % 1000));
 	return buf;
 }
