@@ -263,6 +263,42 @@ static int classifier(int repeat, int runs)
 					 v6 ? 6 : 4, l2 ? "l2" : "l3", sizes[s]);
 				figure(name, eg, &f, repeat, runs, extra);
 			}
+			if (sizes[s] == 4) {
+				/* cluster ingress: a TCP ACK from a pod (the bulk of what
+				 * eth0 receives) on the ingress program */
+				struct frame f;
+				unsigned char *ip;
+				char name[96];
+
+				loader_set_iface(skel, LO, 0, TL_ROLE_CLUSTER, 1);
+				build(&f, v6, 1, pod, 40000);
+				ip = f.b + 14;
+				if (!v6) { /* swap: from the pod to us, and make it TCP */
+					unsigned char tmp[4];
+
+					memcpy(tmp, ip + 12, 4);
+					memcpy(ip + 12, ip + 16, 4);
+					memcpy(ip + 16, tmp, 4);
+					ip[9] = 6;
+					ip[20 + 12] = 5 << 4;
+					ip[20 + 13] = 0x10; /* ACK */
+				} else {
+					unsigned char tmp[16];
+
+					memcpy(tmp, ip + 8, 16);
+					memcpy(ip + 8, ip + 24, 16);
+					memcpy(ip + 24, tmp, 16);
+					ip[6] = 6;
+					ip[40 + 12] = 5 << 4;
+					ip[40 + 13] = 0x10;
+				}
+				snprintf(name, sizeof(name), "ingress tcp-ack ipv%d l2 4 prefixes",
+					 v6 ? 6 : 4);
+				snprintf(extra, sizeof(extra),
+					 ",\"path\":\"ingress-ack\",\"family\":\"ipv%d\",\"link\":\"l2\",\"prefixes\":4",
+					 v6 ? 6 : 4);
+				figure(name, loader_prog_fd(skel, TL_DIR_INGRESS), &f, repeat, runs, extra);
+			}
 			loader_free(skel);
 			free(t);
 		}

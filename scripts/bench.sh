@@ -244,6 +244,7 @@ def c(f; p; l; n): .classifier[] | select(.path == p and .family == f and .link 
 "| same, IPv6, 4 prefixes (L2 / L3) | \(c("ipv6"; "nonleak"; "l2"; 4)) / \(c("ipv6"; "nonleak"; "l3"; 4)) ns | |",
 "| non-leak, 64 prefixes, IPv4 / IPv6 (L2) | \(c("ipv4"; "nonleak"; "l2"; 64)) / \(c("ipv6"; "nonleak"; "l2"; 64)) ns | |",
 "| non-leak, 4096 prefixes, IPv4 / IPv6 (L2) | \(c("ipv4"; "nonleak"; "l2"; 4096)) / \(c("ipv6"; "nonleak"; "l2"; 4096)) ns | ≤ 60 ns |",
+"| cluster ingress, TCP ACK from a pod, IPv4 / IPv6, 4 prefixes (L2) | \(c("ipv4"; "ingress-ack"; "l2"; 4)) / \(c("ipv6"; "ingress-ack"; "l2"; 4)) ns | |",
 "| leak packet of a known flow, IPv4 / IPv6, 4 prefixes (L2) | \(c("ipv4"; "leak-flow"; "l2"; 4)) / \(c("ipv6"; "leak-flow"; "l2"; 4)) ns | |",
 "| new leak flow + event over non-leak, consumer draining, IPv4 / IPv6 | \([.classifier[] | select(.path=="event") | .ns_per_event_over_nonleak | r1] | map(tostring) | join(" / ")) ns | ≤ 150 ns |",
 (.throughput[] | "| \(.test | ascii_upcase) \(if .test == "tcp" then "bulk" else "64-byte" end) with/without, \(.attach) | \(.ratio * 1000 | round / 1000) (\(.with.median | r1) vs \(.without.median | r1) \(.with.unit)); over an empty program \(.ratio_over_empty * 1000 | round / 1000), empty/without \(.empty_over_without * 1000 | round / 1000) | \(if .test == "tcp" then "≥ 0.98" else "≥ 0.95" end) |"),
