@@ -103,13 +103,7 @@ $(OUTPUT)/bench/storm: bench/storm.c | $(OUTPUT)
 	$(Q)mkdir -p $(OUTPUT)/bench
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
-$(OUTPUT)/bench/hold: bench/hold.c | $(OUTPUT)
-	$(call msg,BENCH,$@)
-	$(Q)mkdir -p $(OUTPUT)/bench
-	$(Q)$(CC) $(CFLAGS) $< $(LIBS) -o $@
-
-bench-build: all $(OUTPUT)/bench/tlbench $(OUTPUT)/bench/empty.bpf.o $(OUTPUT)/bench/storm \
-	$(OUTPUT)/bench/hold
+bench-build: all $(OUTPUT)/bench/tlbench $(OUTPUT)/bench/empty.bpf.o $(OUTPUT)/bench/storm
 
 test-build: all $(UNIT_TESTS) $(BPF_TESTS) $(HELPERS) $(HELPER_BPF)
 

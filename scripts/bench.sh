@@ -80,7 +80,7 @@ udp_run() { ip netns exec "$A" iperf3 -c 10.128.0.1 -u -l 64 -b 0 -t "$SECS" -J 
 : >"$TMP/ab.jsonl"
 empty_start() { # mode: the baseline, an empty tc program on the same hooks
 	: >"$TMP/hold.out"
-	ip netns exec "$A" "$B/hold" eth0 "$1" "$B/empty.bpf.o" >>"$TMP/hold.out" 2>&1 &
+	ip netns exec "$A" "$H/tchold" eth0 both "$1" "$B/empty.bpf.o" >>"$TMP/hold.out" 2>&1 &
 	HP=$!
 	for _ in $(seq 200); do grep -q ready "$TMP/hold.out" 2>/dev/null && return 0; sleep 0.01; done
 	say "empty program did not attach: $(cat "$TMP/hold.out")"

@@ -167,10 +167,11 @@ case_end "route-up-hook"
 for mode in tcx tc; do
 	for order in before after; do
 		[ "$order" = after ] && start_tunleak "${CIDRS[@]}" --attach "$mode"
-		ip netns exec "$POD" "$HELPERS/tccount" eth0 egress "$mode" "$SAME_IP" >"$TMP/cnt.out" 2>&1 &
+		ip netns exec "$POD" "$HELPERS/tchold" eth0 egress "$mode" "$HELPERS/counter.bpf.o" \
+			"$SAME_IP" >"$TMP/cnt.out" 2>&1 &
 		CNT=$!
 		PIDS+=("$CNT")
-		wait_for "$TMP/cnt.out" ready 5 || ERRORS+=("tccount: $(cat "$TMP/cnt.out")")
+		wait_for "$TMP/cnt.out" ready 5 || ERRORS+=("tchold: $(cat "$TMP/cnt.out")")
 		[ "$order" = before ] && start_tunleak "${CIDRS[@]}" --attach "$mode"
 		in_pod ping -q -c 10 -i 0.05 -W 1 "$SAME_IP" >"$TMP/ping.out" 2>&1
 		expect_match "pings answered ($mode, counter $order)" "10 received" "$(cat "$TMP/ping.out")"
