@@ -2,7 +2,7 @@
 # make bench: tunleak's cost, measured against baselines in the same run.
 #   scripts/bench.sh [RESULTS.json]     (default bench/results.json)
 # Environment: BENCH_RUNS (5), BENCH_SECONDS (3, per throughput run),
-# STORM_SECONDS (10). Everything runs in network namespaces this script
+# STORM_SECONDS (10), STORM_RUNS (3). Everything runs in network namespaces this script
 # makes and removes; the machine's own interfaces are never touched.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -10,6 +10,7 @@ OUT=${1:-$ROOT/bench/results.json}
 RUNS=${BENCH_RUNS:-5}
 SECS=${BENCH_SECONDS:-3}
 STORM=${STORM_SECONDS:-10}
+STORM_RUNS=${STORM_RUNS:-3}
 TL=$ROOT/tunleak
 B=$ROOT/.output/bench
 H=$ROOT/.output/tests
@@ -136,53 +137,68 @@ ip link add eth0 netns "$P" type veth peer name peer0 netns "$P"
 ip -n "$P" link set eth0 up
 ip -n "$P" link set peer0 up
 baseline=$(ip netns exec "$P" "$B/storm" 2 10.128.0.0)
-"$TL" --netns "$P" --cluster-cidr 10.128.0.0/14 --json --export "$TMP/storm.json" --interval 1 \
-	>/dev/null 2>"$TMP/storm.err" &
-TLP=$!
-for _ in $(seq 200); do grep -q tracing "$TMP/storm.err" && break; sleep 0.01; done
-gen=$(ip netns exec "$P" "$B/storm" "$STORM" 10.128.0.0)
-sleep 1.5 # one more sweep of the kernel's flow table
-read -r ut st <<<"$(awk '{print $14, $15}' /proc/$TLP/stat)"
-kill -TERM "$TLP"
-wait "$TLP"
-hz=$(getconf CLK_TCK)
-jq -nc --arg gen "$gen" --arg base "$baseline" --argjson ut "$ut" --argjson st "$st" --argjson hz "$hz" \
-	--slurpfile s "$TMP/storm.json" '
-	($gen | split(" ")) as $g | ($base | split(" ")) as $b | $s[0] as $x |
-	($g[1]|tonumber) as $offered | ($g[3]|tonumber) as $secs |
-	($x.events.dropped - $x.events.recovered) as $evicted |
-	{figure: "leak storm", seconds: $secs, offered: $offered,
-	 offered_per_s: ($offered / $secs),
-	 generator_alone_per_s: (($b[1]|tonumber) / ($b[3]|tonumber)),
-	 kernel_new_flows: $x.leaks.flows, kernel_leak_packets: $x.leaks.packets,
-	 events_emitted: $x.events.emitted, events_dropped: $x.events.dropped,
-	 events_received: $x.events.received, received_per_s: ($x.events.received / $secs),
-	 recovered_by_sweep: $x.events.recovered, evicted_before_a_sweep: $evicted,
-	 user_flows_evicted: $x.errors.flows_evicted,
-	 invariant_holds: ($x.events.received + $x.events.recovered + $evicted == $offered
-	                   and $x.leaks.flows == $offered and $x.leaks.packets == $offered
-	                   and $x.events.emitted == $x.events.received),
-	 user_cpu_s: ($ut / $hz), system_cpu_s: ($st / $hz)}' >"$TMP/storm.jsonl"
-say "   $(jq -r '"offered \(.offered) (\(.offered_per_s|floor)/s), received \(.events_received) (\(.received_per_s|floor)/s), recovered \(.recovered_by_sweep), evicted before a sweep \(.evicted_before_a_sweep), invariant \(.invariant_holds)"' "$TMP/storm.jsonl")"
+: >"$TMP/storm_runs.jsonl"
+for ((r = 0; r < STORM_RUNS; r++)); do
+	: >"$TMP/storm.err"
+	"$TL" --netns "$P" --cluster-cidr 10.128.0.0/14 --json --export "$TMP/storm.json" --interval 1 \
+		>/dev/null 2>>"$TMP/storm.err" &
+	TLP=$!
+	for _ in $(seq 200); do grep -q tracing "$TMP/storm.err" && break; sleep 0.01; done
+	gen=$(ip netns exec "$P" "$B/storm" "$STORM" 10.128.0.0)
+	sleep 1.5 # one more sweep of the kernel's flow table
+	read -r ut st <<<"$(awk '{print $14, $15}' /proc/$TLP/stat)"
+	kill -TERM "$TLP"
+	wait "$TLP"
+	hz=$(getconf CLK_TCK)
+	jq -nc --arg gen "$gen" --arg base "$baseline" --argjson ut "$ut" --argjson st "$st" --argjson hz "$hz" \
+		--slurpfile s "$TMP/storm.json" '
+		($gen | split(" ")) as $g | ($base | split(" ")) as $b | $s[0] as $x |
+		($g[1]|tonumber) as $offered | ($g[3]|tonumber) as $secs |
+		($x.events.dropped - $x.events.recovered) as $evicted |
+		{seconds: $secs, offered: $offered,
+		 offered_per_s: ($offered / $secs),
+		 generator_alone_per_s: (($b[1]|tonumber) / ($b[3]|tonumber)),
+		 kernel_new_flows: $x.leaks.flows, kernel_leak_packets: $x.leaks.packets,
+		 events_emitted: $x.events.emitted, events_dropped: $x.events.dropped,
+		 events_received: $x.events.received, received_per_s: ($x.events.received / $secs),
+		 recovered_by_sweep: $x.events.recovered, evicted_before_a_sweep: $evicted,
+		 user_flows_evicted: $x.errors.flows_evicted,
+		 invariant_holds: ($x.events.received + $x.events.recovered + $evicted == $offered
+		                   and $x.leaks.flows == $offered and $x.leaks.packets == $offered
+		                   and $x.events.emitted == $x.events.received),
+		 user_cpu_s: ($ut / $hz), system_cpu_s: ($st / $hz)}' >>"$TMP/storm_runs.jsonl"
+	say "   run $((r + 1)): $(tail -1 "$TMP/storm_runs.jsonl" | jq -r '"offered \(.offered) (\(.offered_per_s|floor)/s), received \(.events_received) (\(.received_per_s|floor)/s), recovered \(.recovered_by_sweep), evicted before a sweep \(.evicted_before_a_sweep), invariant \(.invariant_holds)"')"
+done
+# the median run by events received per second, with min and max of both rates
+jq -sc 'sort_by(.received_per_s) as $r | $r[(length - 1) / 2 | floor] +
+	{figure: "leak storm", runs: length, invariant_holds: (map(.invariant_holds) | all),
+	 received_per_s_min: ($r[0].received_per_s), received_per_s_max: ($r[-1].received_per_s),
+	 offered_per_s_min: (map(.offered_per_s) | min), offered_per_s_max: (map(.offered_per_s) | max),
+	 each: $r}' "$TMP/storm_runs.jsonl" >"$TMP/storm.jsonl"
 
 # --- 4. footprint ------------------------------------------------------------------
 say "4/5 footprint at 10,000 active flows, default settings"
-"$TL" --netns "$P" --cluster-cidr 10.128.0.0/14 --json --interval 0.5 >/dev/null 2>"$TMP/fp.err" &
-TLP=$!
-for _ in $(seq 200); do grep -q tracing "$TMP/fp.err" && break; sleep 0.01; done
-ip netns exec "$P" "$B/storm" -N 10000 10.132.0.0 >/dev/null
-sleep 1.5
-hwm=$(awk '/VmHWM/ {print $2}' /proc/$TLP/status)
-maps=0
-for fd in /proc/$TLP/fd/*; do
-	[ "$(readlink "$fd")" = "anon_inode:bpf-map" ] || continue
-	m=$(awk '/^memlock:/ {print $2}' "/proc/$TLP/fdinfo/${fd##*/}")
-	maps=$((maps + ${m:-0}))
+: >"$TMP/fp.hwm"
+for ((r = 0; r < RUNS; r++)); do
+	: >"$TMP/fp.err"
+	"$TL" --netns "$P" --cluster-cidr 10.128.0.0/14 --json --interval 0.5 >/dev/null 2>>"$TMP/fp.err" &
+	TLP=$!
+	for _ in $(seq 200); do grep -q tracing "$TMP/fp.err" && break; sleep 0.01; done
+	ip netns exec "$P" "$B/storm" -N 10000 10.132.0.0 >/dev/null
+	sleep 1.5
+	awk '/VmHWM/ {print $2 / 1024}' /proc/$TLP/status >>"$TMP/fp.hwm"
+	maps=0
+	for fd in /proc/$TLP/fd/*; do
+		[ "$(readlink "$fd")" = "anon_inode:bpf-map" ] || continue
+		m=$(awk '/^memlock:/ {print $2}' "/proc/$TLP/fdinfo/${fd##*/}")
+		maps=$((maps + ${m:-0}))
+	done
+	kill -TERM "$TLP"
+	wait "$TLP"
 done
-kill -TERM "$TLP"
-wait "$TLP"
-jq -nc --argjson hwm "$hwm" --argjson maps "$maps" \
-	'{figure: "footprint", peak_rss_mib: ($hwm / 1024), bpf_maps_mib: ($maps / 1048576), flows: 10000}' \
+rss=$(stats_json "peak RSS at 10,000 flows" MiB <"$TMP/fp.hwm")
+jq -nc --argjson rss "$rss" --argjson maps "$maps" \
+	'{figure: "footprint", peak_rss_mib: $rss.median, peak_rss: $rss, bpf_maps_mib: ($maps / 1048576), flows: 10000}' \
 	>"$TMP/footprint.jsonl"
 say "   $(jq -r '"peak RSS \(.peak_rss_mib) MiB, BPF maps \(.bpf_maps_mib) MiB"' "$TMP/footprint.jsonl")"
 ip netns del "$P"
@@ -248,10 +264,10 @@ def c(f; p; l; n): .classifier[] | select(.path == p and .family == f and .link 
 "| leak packet of a known flow, IPv4 / IPv6, 4 prefixes (L2) | \(c("ipv4"; "leak-flow"; "l2"; 4)) / \(c("ipv6"; "leak-flow"; "l2"; 4)) ns | |",
 "| new leak flow + event over non-leak, consumer draining, IPv4 / IPv6 | \([.classifier[] | select(.path=="event") | .ns_per_event_over_nonleak | r1] | map(tostring) | join(" / ")) ns | ≤ 150 ns |",
 (.throughput[] | "| \(.test | ascii_upcase) \(if .test == "tcp" then "bulk" else "64-byte" end) with/without, \(.attach) | \(.ratio * 1000 | round / 1000) (\(.with.median | r1) vs \(.without.median | r1) \(.with.unit)); over an empty program \(.ratio_over_empty * 1000 | round / 1000), empty/without \(.empty_over_without * 1000 | round / 1000) | \(if .test == "tcp" then "≥ 0.98" else "≥ 0.95" end) |"),
-"| leak storm: offered / received per s | \(.storm.offered_per_s | floor) / \(.storm.received_per_s | floor) (generator alone: \(.storm.generator_alone_per_s | floor)/s) | ≥ 1,000,000 received, or every flow accounted for |",
-"| leak storm: received + recovered + evicted == offered | \(.storm.events_received) + \(.storm.recovered_by_sweep) + \(.storm.evicted_before_a_sweep) = \(.storm.offered): \(.storm.invariant_holds) | true |",
+"| leak storm: offered / received per s (median of \(.storm.runs)) | \(.storm.offered_per_s | floor) / \(.storm.received_per_s | floor) (received min \(.storm.received_per_s_min | floor), max \(.storm.received_per_s_max | floor); generator alone: \(.storm.generator_alone_per_s | floor)/s) | ≥ 1,000,000 received, or every flow accounted for |",
+"| leak storm: received + recovered + evicted == offered | \(.storm.events_received) + \(.storm.recovered_by_sweep) + \(.storm.evicted_before_a_sweep) = \(.storm.offered); in every run: \(.storm.invariant_holds) | true |",
 "| leak storm: user-space CPU | \(.storm.user_cpu_s) s user, \(.storm.system_cpu_s) s system in \(.storm.seconds | r1) s | |",
-"| peak RSS at 10,000 flows | \(.footprint.peak_rss_mib | r1) MiB | ≤ 16 MiB |",
+"| peak RSS at 10,000 flows | \(.footprint.peak_rss_mib | r1) MiB (min \(.footprint.peak_rss.min | r1), max \(.footprint.peak_rss.max | r1)) | ≤ 16 MiB |",
 "| BPF maps, default settings | \(.footprint.bpf_maps_mib * 100 | round / 100) MiB | ≤ 8 MiB |",
 (.lifecycle[] | "| \(.figure) | \(.median) ms (min \(.min), max \(.max)) | ≤ 100 ms |"),
 "",
