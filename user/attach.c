@@ -216,8 +216,10 @@ static int attach_tc(struct attachment *a, const int prog_fd[2], char *err, size
 		hook.attach_point = d ? BPF_TC_EGRESS : BPF_TC_INGRESS;
 		ret = bpf_tc_attach(&hook, &opts);
 		if (ret) {
-			snprintf(err, errlen, "attach %s %s (tc, handle 0x%x prio %d): %s", name,
-				 dirs[d], TL_TC_HANDLE, TL_TC_PRIO, strerror(-ret));
+			snprintf(err, errlen, "attach %s %s (tc, handle 0x%x prio %d): %s%s", name,
+				 dirs[d], TL_TC_HANDLE, TL_TC_PRIO, strerror(-ret),
+				 ret == -EINVAL ? " (another kind of filter holds prio 1? try --attach tcx)" :
+						  "");
 			detach_iface(a, false);
 			return ret;
 		}
