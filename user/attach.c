@@ -307,13 +307,12 @@ int cleanup_stale(uint32_t ifindex, int *foreign)
 	return removed;
 }
 
-int tcx_supported(uint32_t ifindex, int prog_fd)
+int tcx_supported(uint32_t ifindex)
 {
 	/* Query, not attach: nothing is touched. Kernels without tcx reject the
 	 * attach type. */
 	__u32 cnt = 0;
 	int ret = bpf_prog_query(ifindex, TL_BPF_TCX_INGRESS, 0, NULL, NULL, &cnt);
 
-	(void)prog_fd;
 	return ret == 0;
 }

@@ -47,6 +47,6 @@ void detach_many(struct attachment *const *list, int n, bool dev_gone);
 int cleanup_stale(uint32_t ifindex, int *foreign);
 
 /* 1 when a tcx link can be made on this kernel. */
-int tcx_supported(uint32_t ifindex, int prog_fd);
+int tcx_supported(uint32_t ifindex);
 
 #endif

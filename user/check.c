@@ -29,38 +29,28 @@ static int is_tunnel(const struct config *cfg, const char *name)
 int cmd_check(const struct config *cfg)
 {
 	struct route_info *routes[2] = {};
-	int nroutes[2] = {}, i, j, nfind = 0, err, total_regions = 0;
+	int nroutes[2] = {}, i, j, nfind = 0, err, total_regions = 0, ret = 2;
 	char errbuf[256], ns[160];
 	char (*seen)[256] = calloc(MAX_FINDINGS, 256);
 	uint8_t (*cand)[16] = calloc(MAX_CANDIDATES, 16);
 	struct out o = { .f = stdout, .json = cfg->json };
+	struct route_cache *rc = route_cache__new(); /* gateways: one dump per family */
 
-	if (!seen || !cand) {
+	if (!seen || !cand || !rc) {
 		fprintf(stderr, "tunleak: out of memory\n");
-		free(seen);
-		free(cand);
-		return 2;
+		goto cleanup;
 	}
 	if (caps_check(cfg->netns || cfg->pid ? NEED_SETNS : 0, errbuf, sizeof(errbuf)) ||
 	    netns_enter(cfg->netns, cfg->pid, errbuf, sizeof(errbuf))) {
 		fprintf(stderr, "tunleak: %s\n", errbuf);
-		free(seen);
-		free(cand);
-		return 2;
+		goto cleanup;
 	}
-	if (cfg->pid)
-		snprintf(ns, sizeof(ns), "the network namespace of PID %ld", cfg->pid);
-	else if (cfg->netns)
-		snprintf(ns, sizeof(ns), "network namespace %s", cfg->netns);
-	else
-		snprintf(ns, sizeof(ns), "the current network namespace");
+	netns_label(cfg->netns, cfg->pid, ns, sizeof(ns));
 	for (i = 0; i < cfg->nr_ifaces; i++) {
 		if (!if_nametoindex(cfg->ifaces[i])) {
 			fprintf(stderr, "tunleak: --iface \"%s\": no such interface in %s\n",
 				cfg->ifaces[i], ns);
-			free(seen);
-			free(cand);
-			return 2;
+			goto cleanup;
 		}
 	}
 	for (i = 0; i < 2; i++) {
@@ -68,9 +58,7 @@ int cmd_check(const struct config *cfg)
 		if (err) {
 			fprintf(stderr, "tunleak: check: cannot read IPv%d routes: %s\n", i ? 6 : 4,
 				strerror(-err));
-			free(seen);
-			free(cand);
-			return 2;
+			goto cleanup;
 		}
 	}
 
@@ -112,11 +100,13 @@ int cmd_check(const struct config *cfg)
 				strcpy(seen[nfind], key);
 			nfind++;
 			if (remote)
-				via = route_pick_gateway(cc->cidr.family, (char(*)[CLI_IFNAMSIZ])cfg->tunnels,
-						   cfg->nr_tunnels, gw, &has_gw);
+				via = route_cache__gateway(rc, 1, cc->cidr.family,
+							   (char(*)[CLI_IFNAMSIZ])cfg->tunnels,
+							   cfg->nr_tunnels, gw, &has_gw);
 			else
-				via = route_pick_gateway(cc->cidr.family, (char(*)[CLI_IFNAMSIZ])cfg->ifaces,
-						   cfg->nr_ifaces, gw, &has_gw);
+				via = route_cache__gateway(rc, 0, cc->cidr.family,
+							   (char(*)[CLI_IFNAMSIZ])cfg->ifaces,
+							   cfg->nr_ifaces, gw, &has_gw);
 			if (r.type == 0)
 				fix_command("add", &cc->cidr, via, has_gw ? gw : NULL, fix, sizeof(fix));
 			else
@@ -148,9 +138,12 @@ int cmd_check(const struct config *cfg)
 			"tunleak: check: clean: no cluster CIDR routes into a tunnel, every remote CIDR does, in %s (%d CIDR%s, %d region%s looked up)\n",
 			ns, cfg->nr_cidrs, cfg->nr_cidrs == 1 ? "" : "s", total_regions,
 			total_regions == 1 ? "" : "s");
+	ret = nfind ? 1 : 0;
+cleanup:
 	free(routes[0]);
 	free(routes[1]);
 	free(seen);
 	free(cand);
-	return nfind ? 1 : 0;
+	route_cache__free(rc);
+	return ret;
 }

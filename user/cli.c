@@ -108,8 +108,7 @@ static int add_cidr(struct config *cfg, const char *opt, const char *val, int cl
 	int ret, i;
 
 	ret = cidr_parse(val, &c);
-	if (ret == -CIDR_EHOSTBITS) {
-		cidr_parse(val, &c); /* fills family/prefix/addr before the check */
+	if (ret == -CIDR_EHOSTBITS) { /* c is filled: suggest it masked */
 		cidr_mask(&c);
 		return fail(err, errlen, "%s \"%s\": host bits are set (did you mean %s?)", opt,
 			    val, cidr_format(&c, fmt, sizeof(fmt)));

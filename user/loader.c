@@ -198,30 +198,3 @@ int loader_sweep_flows(struct tunleak_bpf *skel,
 	}
 	return n;
 }
-
-static uint64_t map_memlock(int fd)
-{
-	char path[64], line[128];
-	uint64_t v = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "memlock: %lu", &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
-
-uint64_t loader_map_memory(struct tunleak_bpf *skel)
-{
-	struct bpf_map *m;
-	uint64_t total = 0;
-
-	bpf_object__for_each_map(m, skel->obj)
-		total += map_memlock(bpf_map__fd(m));
-	return total;
-}

@@ -41,7 +41,5 @@ int loader_read_stats(struct tunleak_bpf *skel, uint64_t out[TL_NR_STATS]);
 int loader_sweep_flows(struct tunleak_bpf *skel,
 		       void (*fn)(const struct tl_flow_key *, const struct tl_flow_val *, void *),
 		       void *ctx);
-/* Total bytes of memory the kernel charges for the object's maps. */
-uint64_t loader_map_memory(struct tunleak_bpf *skel);
 
 #endif

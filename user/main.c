@@ -499,17 +499,6 @@ static int usage_error(const char *msg)
 	return EXIT_USAGE;
 }
 
-static const char *ns_label(const struct config *cfg, char *buf, size_t len)
-{
-	if (cfg->pid)
-		snprintf(buf, len, "the network namespace of PID %ld", cfg->pid);
-	else if (cfg->netns)
-		snprintf(buf, len, "network namespace %s", cfg->netns);
-	else
-		snprintf(buf, len, "the current network namespace");
-	return buf;
-}
-
 static int cmd_cleanup(struct config *cfg)
 {
 	char err[256], ns[128];
@@ -517,7 +506,7 @@ static int cmd_cleanup(struct config *cfg)
 
 	if (caps_check(NEED_NET_ADMIN | NEED_BPF | NEED_SETNS, err, sizeof(err)) || netns_enter(cfg->netns, cfg->pid, err, sizeof(err)))
 		return usage_error(err);
-	ns_label(cfg, ns, sizeof(ns));
+	netns_label(cfg->netns, cfg->pid, ns, sizeof(ns));
 	if (cfg->nr_ifaces || cfg->nr_tunnels) {
 		for (i = 0; i < cfg->nr_ifaces + cfg->nr_tunnels; i++) {
 			const char *name = i < cfg->nr_ifaces ? cfg->ifaces[i] :
@@ -580,7 +569,7 @@ static int cmd_trace(struct app *app)
 		return usage_error(err);
 	if (netns_enter(cfg->netns, cfg->pid, err, sizeof(err)))
 		return usage_error(err);
-	ns_label(cfg, ns, sizeof(ns));
+	netns_label(cfg->netns, cfg->pid, ns, sizeof(ns));
 
 	for (i = 0; i < cfg->nr_ifaces; i++)
 		add_slot(app, cfg->ifaces[i], TL_ROLE_CLUSTER);
@@ -675,7 +664,7 @@ static int cmd_trace(struct app *app)
 		int l2, has_tcx;
 
 		iface_lookup(cfg->ifaces[0], &idx, &l2, NULL);
-		has_tcx = tcx_supported(idx, loader_prog_fd(app->skel, 0));
+		has_tcx = tcx_supported(idx);
 		if (cfg->attach == ATTACH_TCX && !has_tcx) {
 			fprintf(stderr,
 				"tunleak: --attach \"tcx\": this kernel has no tcx links (Linux >= 6.6); use --attach tc\n");

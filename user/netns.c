@@ -56,6 +56,17 @@ int netns_enter(const char *netns, long pid, char *err, size_t errlen)
 	return 0;
 }
 
+const char *netns_label(const char *netns, long pid, char *buf, size_t len)
+{
+	if (pid)
+		snprintf(buf, len, "the network namespace of PID %ld", pid);
+	else if (netns)
+		snprintf(buf, len, "network namespace %s", netns);
+	else
+		snprintf(buf, len, "the current network namespace");
+	return buf;
+}
+
 static int cap_has(const struct __user_cap_data_struct *d, int cap)
 {
 	return !!(d[cap / 32].effective & (1u << (cap % 32)));

@@ -15,6 +15,10 @@ enum caps_need {
 	NEED_SETNS = 4, /* enter another namespace (CAP_SYS_ADMIN) */
 };
 
+/* "network namespace NAME", "the network namespace of PID N" or "the current
+ * network namespace", for messages. */
+const char *netns_label(const char *netns, long pid, char *buf, size_t len);
+
 /* Check the effective capabilities for `need` (enum caps_need bits).
  * Returns 0, or -1 with one line naming what is missing. */
 int caps_check(int need, char *err, size_t errlen);

@@ -10,38 +10,6 @@
 #include "flows.h"
 #include "output.h"
 
-void json_string(FILE *f, const char *s)
-{
-	const char *p;
-
-	/* The common case (addresses, names, routes): nothing to escape. */
-	for (p = s; *p; p++)
-		if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
-			break;
-	if (!*p) {
-		fputc('"', f);
-		fwrite(s, 1, p - s, f);
-		fputc('"', f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c == '\t')
-			fputs("\\t", f);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void put(struct out *o, const char *fmt, ...)
@@ -65,20 +33,22 @@ static void put_raw(struct out *o, const char *s, size_t n)
 	o->len += n;
 }
 
-static void put_json_string(struct out *o, const char *s)
+/* The escaped body of n bytes of s (no quotes): at most 6 bytes each. */
+static void put_json_body(struct out *o, const char *s, size_t n)
 {
-	put_raw(o, "\"", 1);
-	while (*s) {
+	const char *end = s + n;
+
+	while (s < end) {
 		const char *run = s;
 		unsigned char c;
 
 		/* copy what needs no escaping in one go */
-		while (*s && *s != '"' && *s != '\\' && (unsigned char)*s >= 0x20)
+		while (s < end && *s != '"' && *s != '\\' && (unsigned char)*s >= 0x20)
 			s++;
 		put_raw(o, run, s - run);
-		c = (unsigned char)*s;
-		if (!c)
+		if (s == end)
 			break;
+		c = (unsigned char)*s++;
 		if (c == '"' || c == '\\')
 			put(o, "\\%c", c);
 		else if (c == '\n')
@@ -87,8 +57,13 @@ static void put_json_string(struct out *o, const char *s)
 			put_raw(o, "\\t", 2);
 		else
 			put(o, "\\u%04x", c);
-		s++;
 	}
+}
+
+static void put_json_string(struct out *o, const char *s)
+{
+	put_raw(o, "\"", 1);
+	put_json_body(o, s, strlen(s));
 	put_raw(o, "\"", 1);
 }
 
@@ -102,6 +77,22 @@ static void put_u64(struct out *o, uint64_t v)
 		v /= 10;
 	} while (v);
 	put_raw(o, d + n, sizeof(d) - n);
+}
+
+/* For writers of whole documents (export.c): the same escaping, to a FILE,
+ * a piece at a time so no length is cut. */
+void json_string(FILE *f, const char *s)
+{
+	size_t n = strlen(s), off;
+	struct out o = { .f = f };
+
+	fputc('"', f);
+	for (off = 0; off < n; off += 128) {
+		o.len = 0;
+		put_json_body(&o, s + off, n - off < 128 ? n - off : 128);
+		fwrite(o.line, 1, o.len, f);
+	}
+	fputc('"', f);
 }
 
 static void json_key(struct out *o, const char *key)

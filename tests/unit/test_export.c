@@ -140,6 +140,25 @@ static void test_json(void **state)
 	flows__free(s.flows);
 }
 
+static void test_json_long_string(void **state)
+{
+	struct snapshot s = { .attach_mode = "tc" };
+	char path[128], name[2100], want[2100];
+	int i;
+
+	/* longer than the line buffer, with characters to escape across
+	 * the pieces it is written in */
+	for (i = 0; i < 2000; i++)
+		name[i] = i % 97 == 0 ? '"' : i % 89 == 0 ? '\\' : 'a' + i % 26;
+	name[2000] = '\0';
+	s.netns = name;
+	snprintf(path, sizeof(path), "%s/long.json", dir);
+	assert_int_equal(export_write(path, EXPORT_JSON, &s), 0);
+	assert_jq(path, ".netns | length", "2000");
+	memcpy(want, name, sizeof(name));
+	assert_string_equal(jq(path, ".netns"), want);
+}
+
 static void test_json_empty(void **state)
 {
 	struct snapshot s = { .attach_mode = "tc" };
@@ -297,6 +316,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json),	     cmocka_unit_test(test_json_empty),
+		cmocka_unit_test(test_json_long_string),
 		cmocka_unit_test(test_prom),	     cmocka_unit_test(test_atomic_write),
 		cmocka_unit_test(test_event_text),   cmocka_unit_test(test_event_json),
 		cmocka_unit_test(test_helpers),
