@@ -234,6 +234,9 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p)
 		return -1;
 	p->family = 4;
 	p->proto = ip->protocol;
+	/* IPv4 in the first 4 bytes, the rest zero (flow keys, reply tags) */
+	__builtin_memset(p->src, 0, sizeof(p->src));
+	__builtin_memset(p->dst, 0, sizeof(p->dst));
 	__builtin_memcpy(p->src, &ip->saddr, 4);
 	__builtin_memcpy(p->dst, &ip->daddr, 4);
 	p->hdr_len = ihl;
@@ -535,7 +538,7 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 dir)
 	void *data_end = (void *)(long)skb->data_end;
 	__u32 ifindex = skb->ifindex;
 	struct tl_iface *ifc;
-	struct pkt p = {};
+	struct pkt p;
 	__u64 packets, bytes;
 	__u32 cls, l2len = 0;
 	__be16 proto;
@@ -583,7 +586,12 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 dir)
 	}
 
 	bytes = skb->len > l2len ? skb->len - l2len : 0;
+	/* what the parsers may leave unset; the addresses they fill */
 	p.l3_off = l2len;
+	p.l4_off = 0;
+	p.sport = 0;
+	p.dport = 0;
+	p.ports_done = 0;
 	if (proto == bpf_htons(ETH_P_IP)) {
 		err = parse_ipv4(skb, &p);
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
