@@ -85,7 +85,8 @@ expect_match "sort key" "LEAK AND BYPASS FLOWS, by bytes" "$(tmux -L "$TMUX_SOCK
 tmux -L "$TMUX_SOCK" send-keys -t top q
 for _ in $(seq 50); do
 	tmux -L "$TMUX_SOCK" capture-pane -p -t top >"$TMP/after.txt"
-	grep -q "EXIT=" "$TMP/after.txt" && break
+	# the stty line comes after EXIT=: wait for it, not only for EXIT=
+	grep -qE '^-?icanon' "$TMP/after.txt" && break
 	sleep 0.1
 done
 expect_match "q exits 0" "EXIT=0" "$(cat "$TMP/after.txt")"
