@@ -11,14 +11,14 @@ ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powerpc
 
 CFLAGS ?= -g -O2
 CFLAGS += -Wall -Wextra -Werror -D_GNU_SOURCE -DTUNLEAK_VERSION='"$(VERSION)"'
-INCLUDES := -I$(OUTPUT) -Ibpf -Iuser
-LIBS := -lbpf -lelf -lz -lmnl -lm -lpthread
+INCLUDES := -I$(OUTPUT) -Ibpf -Iuser -I/usr/include/libnl3
+LIBS := -lbpf -lelf -lz -lnl-3 -lm -lpthread
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -I/usr/include/$(MARCH)-linux-gnu -Ibpf
 
 # Plain C modules: no libbpf, driven by unit tests without privileges.
-PURE := cidr cli output flows export audit ranges pcap table
-# Modules that load, attach or read BPF.
-PRIV := loader attach netns route check
+PURE := cidr cli output flows export audit ranges pcap table links
+# Modules that load, attach or read BPF, or work in a network namespace.
+PRIV := loader attach netns nl route check
 PURE_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(PURE))
 PRIV_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(PRIV))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -43,7 +43,7 @@ all: check-deps tunleak
 check-deps:
 	@missing=""; \
 	for c in $(CLANG) $(BPFTOOL) $(CC) pkg-config; do command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
-	for h in bpf/libbpf.h libelf.h zlib.h libmnl/libmnl.h; do \
+	for h in bpf/libbpf.h libelf.h zlib.h libnl3/netlink/netlink.h; do \
 		[ -e /usr/include/$$h ] || missing="$$missing $$h"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "tunleak: missing build dependencies:$$missing"; \

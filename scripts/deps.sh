@@ -6,8 +6,8 @@ set -euo pipefail
 PKGS=(
 	# BPF toolchain
 	clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc
-	# netlink (routes, link events, tc filter dumps)
-	libmnl-dev
+	# netlink (routes, link events, tc filter dumps); libnl-3 has a static archive
+	libnl-3-dev
 	# tests
 	libcmocka-dev jq tmux util-linux
 	# lab, e2e tests and benchmarks

@@ -8,15 +8,15 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/if_arp.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
-#include <libmnl/libmnl.h>
+#include <netlink/msg.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "attach.h"
-#include "route.h"
+#include "netns.h"
+#include "nl.h"
 
 /* Not in the installed (6.1) headers; the running kernel has them. */
 #define TL_BPF_TCX_INGRESS 46
@@ -24,37 +24,6 @@
 #ifndef BPF_F_BEFORE
 #define BPF_F_BEFORE (1U << 3)
 #endif
-
-int iface_lookup(const char *name, uint32_t *ifindex, int *l2, int *arphrd)
-{
-	struct ifreq ifr = {};
-	int fd, ret = 0;
-
-	if (strlen(name) >= IFNAMSIZ)
-		return -ENODEV;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	strcpy(ifr.ifr_name, name);
-	if (ioctl(fd, SIOCGIFINDEX, &ifr)) {
-		ret = -ENODEV;
-		goto out;
-	}
-	*ifindex = ifr.ifr_ifindex;
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr)) {
-		ret = -errno;
-		goto out;
-	}
-	/* Ethernet-framed devices (veth, tap, bridges, VLANs, loopback) carry an
-	 * L2 header at tc; tun, ovpn-dco, WireGuard, GRE, PPP do not. */
-	if (arphrd)
-		*arphrd = ifr.ifr_hwaddr.sa_family;
-	*l2 = ifr.ifr_hwaddr.sa_family == ARPHRD_ETHER ||
-	      ifr.ifr_hwaddr.sa_family == ARPHRD_LOOPBACK;
-out:
-	close(fd);
-	return ret;
-}
 
 struct tcx_job {
 	int prog_fd;
@@ -148,25 +117,35 @@ static int count_cb(const struct nlmsghdr *m, void *data)
 {
 	if (m->nlmsg_type == RTM_NEWTFILTER)
 		(*(int *)data)++;
-	return MNL_CB_OK;
+	return 0;
 }
 
-/* Number of filters on one clsact hook, or -errno. */
+/* Number of filters on one clsact hook of the current namespace, or -errno. */
 static int count_filters(uint32_t ifindex, int ingress)
 {
-	char buf[256];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct tcmsg *t;
+	struct tcmsg t = {
+		.tcm_family = AF_UNSPEC,
+		.tcm_ifindex = ifindex,
+		.tcm_parent = TC_H_MAKE(TC_H_CLSACT, ingress ? TC_H_MIN_INGRESS : TC_H_MIN_EGRESS),
+	};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETTFILTER, NLM_F_REQUEST);
+	struct nl *nl;
 	int count = 0, ret;
 
-	nlh->nlmsg_type = RTM_GETTFILTER;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = time(NULL);
-	t = mnl_nlmsg_put_extra_header(nlh, sizeof(*t));
-	t->tcm_family = AF_UNSPEC;
-	t->tcm_ifindex = ifindex;
-	t->tcm_parent = TC_H_MAKE(TC_H_CLSACT, ingress ? TC_H_MIN_INGRESS : TC_H_MIN_EGRESS);
-	ret = nl_request(nlh, 1, count_cb, &count);
+	if (!msg)
+		return -ENOMEM;
+	if (nlmsg_append(msg, &t, sizeof(t), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	nl = nl__open(NULL);
+	if (!nl) {
+		ret = -errno;
+		nlmsg_free(msg);
+		return ret;
+	}
+	ret = nl__request(nl, msg, true, count_cb, &count);
+	nl__free(nl);
 	return ret ? ret : count;
 }
 
@@ -228,15 +207,55 @@ static int attach_tc(struct attachment *a, const int prog_fd[2], char *err, size
 	return 0;
 }
 
-int attach_iface(struct attachment *a, uint32_t ifindex, const char *name, int kind,
-		 const int prog_fd[2], char *err, size_t errlen)
+struct attach_args {
+	struct attachment *a;
+	const char *name;
+	enum attach_kind kind;
+	const int *prog_fd;
+	char *err;
+	size_t errlen;
+};
+
+static int do_attach(void *arg)
 {
+	struct attach_args *x = arg;
+
+	if (x->kind == KIND_TCX)
+		return attach_tcx(x->a, x->prog_fd, x->err, x->errlen, x->name);
+	return attach_tc(x->a, x->prog_fd, x->err, x->errlen, x->name);
+}
+
+int attach_iface(struct attachment *a, const struct netns *ns, uint32_t ifindex,
+		 const char *name, enum attach_kind kind, const int prog_fd[2], char *err,
+		 size_t errlen)
+{
+	struct attach_args x = { a, name, kind, prog_fd, err, errlen };
+	int ret;
+
+	err[0] = '\0';
 	memset(a, 0, sizeof(*a));
+	a->ns = ns;
 	a->ifindex = ifindex;
 	a->link_fd[0] = a->link_fd[1] = -1;
-	if (kind == KIND_TCX)
-		return attach_tcx(a, prog_fd, err, errlen, name);
-	return attach_tc(a, prog_fd, err, errlen, name);
+	/* inside ns: the ifindex is the namespace's, and so are libbpf's tc
+	 * netlink sockets */
+	ret = netns_run(ns, do_attach, &x);
+	if (ret && !err[0])
+		snprintf(err, errlen, "attach %s: cannot enter its network namespace: %s", name,
+			 strerror(-ret));
+	return ret;
+}
+
+static int do_tc_detach(void *arg)
+{
+	struct attachment *a = arg;
+	int d;
+
+	for (d = 0; d < 2; d++)
+		if (a->filter[d])
+			tc_detach_one(a, d);
+	tc_maybe_drop_qdisc(a);
+	return 0;
 }
 
 void detach_iface(struct attachment *a, bool dev_gone)
@@ -250,13 +269,8 @@ void detach_iface(struct attachment *a, bool dev_gone)
 				close(a->link_fd[d]);
 			a->link_fd[d] = -1;
 		}
-	} else if (a->kind == KIND_TC) {
-		if (!dev_gone) {
-			for (d = 0; d < 2; d++)
-				if (a->filter[d])
-					tc_detach_one(a, d);
-			tc_maybe_drop_qdisc(a);
-		}
+	} else if (a->kind == KIND_TC && !dev_gone) {
+		netns_run(a->ns, do_tc_detach, a);
 	}
 	a->filter[0] = a->filter[1] = false;
 	a->created_qdisc = false;
@@ -278,12 +292,18 @@ static int prog_is_ours(__u32 prog_id)
 	return ours;
 }
 
-int cleanup_stale(uint32_t ifindex, int *foreign)
+struct stale_args {
+	uint32_t ifindex;
+	int *foreign;
+};
+
+static int do_cleanup_stale(void *arg)
 {
+	struct stale_args *x = arg;
 	int d, removed = 0;
 
 	for (d = 0; d < 2; d++) {
-		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = x->ifindex,
 				    .attach_point = d ? BPF_TC_EGRESS : BPF_TC_INGRESS);
 		DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TL_TC_HANDLE,
 				    .priority = TL_TC_PRIO);
@@ -292,8 +312,8 @@ int cleanup_stale(uint32_t ifindex, int *foreign)
 		if (ret)
 			continue; /* no qdisc, or no filter at our handle */
 		if (!prog_is_ours(opts.prog_id)) {
-			if (foreign)
-				(*foreign)++;
+			if (x->foreign)
+				(*x->foreign)++;
 			continue;
 		}
 		opts.prog_id = 0;
@@ -307,12 +327,23 @@ int cleanup_stale(uint32_t ifindex, int *foreign)
 	return removed;
 }
 
-int tcx_supported(uint32_t ifindex)
+int cleanup_stale(const struct netns *ns, uint32_t ifindex, int *foreign)
+{
+	struct stale_args x = { ifindex, foreign };
+
+	return netns_run(ns, do_cleanup_stale, &x);
+}
+
+static int do_tcx_query(void *arg)
 {
 	/* Query, not attach: nothing is touched. Kernels without tcx reject the
 	 * attach type. */
 	__u32 cnt = 0;
-	int ret = bpf_prog_query(ifindex, TL_BPF_TCX_INGRESS, 0, NULL, NULL, &cnt);
 
-	return ret == 0;
+	return bpf_prog_query(*(uint32_t *)arg, TL_BPF_TCX_INGRESS, 0, NULL, NULL, &cnt) == 0;
+}
+
+int tcx_supported(const struct netns *ns, uint32_t ifindex)
+{
+	return netns_run(ns, do_tcx_query, &ifindex) == 1;
 }

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct netns;
+
 /* tunleak's legacy filters: this handle at this priority, running a program
  * whose name begins with "tunleak_". */
 #define TL_TC_HANDLE 0x7e1e
@@ -22,21 +24,20 @@ enum attach_kind {
 };
 
 struct attachment {
+	const struct netns *ns; /* where (not owned; outlives the attachment) */
 	uint32_t ifindex;
-	int kind; /* enum attach_kind; 0: nothing attached */
+	enum attach_kind kind; /* 0: nothing attached */
 	int link_fd[2]; /* tcx: [ingress, egress] */
 	bool filter[2]; /* tc: our filter is on [ingress, egress] */
 	bool created_qdisc; /* tc: the clsact qdisc is ours */
 };
 
-/* ifindex and whether frames carry an Ethernet header (from ARPHRD_*).
- * Returns 0 or -ENODEV. */
-int iface_lookup(const char *name, uint32_t *ifindex, int *l2, int *arphrd);
-
-/* Attach prog_fd[0] (ingress) and prog_fd[1] (egress). On error nothing of
- * this call stays attached; returns -errno with one line in err. */
-int attach_iface(struct attachment *a, uint32_t ifindex, const char *name, int kind,
-		 const int prog_fd[2], char *err, size_t errlen);
+/* Attach prog_fd[0] (ingress) and prog_fd[1] (egress) to ifindex of ns. On
+ * error nothing of this call stays attached; returns -errno with one line in
+ * err. */
+int attach_iface(struct attachment *a, const struct netns *ns, uint32_t ifindex,
+		 const char *name, enum attach_kind kind, const int prog_fd[2], char *err,
+		 size_t errlen);
 /* Undo attach_iface(); dev_gone when the interface no longer exists. */
 void detach_iface(struct attachment *a, bool dev_gone);
 /* detach_iface() for n attachments, tcx links closed concurrently. */
@@ -44,9 +45,9 @@ void detach_many(struct attachment *const *list, int n, bool dev_gone);
 
 /* Remove tunleak filters of an earlier run from ifindex. Returns how many were
  * removed, or -errno. Filters at our handle that are not ours are left. */
-int cleanup_stale(uint32_t ifindex, int *foreign);
+int cleanup_stale(const struct netns *ns, uint32_t ifindex, int *foreign);
 
-/* 1 when a tcx link can be made on this kernel. */
-int tcx_supported(uint32_t ifindex);
+/* 1 when a tcx link can be made on this kernel (asked of ifindex in ns). */
+int tcx_supported(const struct netns *ns, uint32_t ifindex);
 
 #endif

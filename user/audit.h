@@ -10,7 +10,19 @@
 #include <stdint.h>
 
 #include "cidr.h"
-#include "route.h"
+
+/* A routing entry, as the kernel reports it (see route.h). */
+struct route_info {
+	uint8_t family; /* 4 or 6 */
+	uint8_t dst_len;
+	uint8_t dst[16];
+	uint8_t has_gw;
+	uint8_t gw[16];
+	uint8_t type; /* RTN_UNICAST, RTN_LOCAL, RTN_UNREACHABLE, ... */
+	uint32_t table;
+	int oif; /* 0: none */
+	char oif_name[16];
+};
 
 /*
  * The addresses of c at which the route choice can change: its first

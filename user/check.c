@@ -11,7 +11,9 @@
 #include "audit.h"
 #include "check.h"
 #include "netns.h"
+#include "nl.h"
 #include "output.h"
+#include "route.h"
 
 #define MAX_CANDIDATES 4096
 #define MAX_FINDINGS 256
@@ -34,27 +36,40 @@ int cmd_check(const struct config *cfg)
 	char (*seen)[256] = calloc(MAX_FINDINGS, 256);
 	uint8_t (*cand)[16] = calloc(MAX_CANDIDATES, 16);
 	struct out o = { .f = stdout, .json = cfg->json };
-	struct route_cache *rc = route_cache__new(); /* gateways: one dump per family */
+	struct route_cache *rc = NULL; /* gateways: one dump per family */
+	struct netns *nsh = NULL;
+	struct nl *nl = NULL;
+	struct link_info l;
 
-	if (!seen || !cand || !rc) {
+	if (!seen || !cand) {
 		fprintf(stderr, "tunleak: out of memory\n");
 		goto cleanup;
 	}
-	if (caps_check(cfg->netns || cfg->pid ? NEED_SETNS : 0, errbuf, sizeof(errbuf)) ||
-	    netns_enter(cfg->netns, cfg->pid, errbuf, sizeof(errbuf))) {
+	if (caps_check(cfg->netns || cfg->pid ? NEED_SETNS : 0, errbuf, sizeof(errbuf))) {
+		fprintf(stderr, "tunleak: %s\n", errbuf);
+		goto cleanup;
+	}
+	nsh = netns__open_arg(cfg->netns, cfg->pid, errbuf, sizeof(errbuf));
+	if (!nsh) {
 		fprintf(stderr, "tunleak: %s\n", errbuf);
 		goto cleanup;
 	}
 	netns_label(cfg->netns, cfg->pid, ns, sizeof(ns));
+	nl = nl__open(nsh);
+	rc = nl ? route_cache__new(nl) : NULL;
+	if (!rc) {
+		fprintf(stderr, "tunleak: check: netlink in %s: %s\n", ns, strerror(errno));
+		goto cleanup;
+	}
 	for (i = 0; i < cfg->nr_ifaces; i++) {
-		if (!if_nametoindex(cfg->ifaces[i])) {
+		if (nl__link_get(nl, cfg->ifaces[i], &l)) {
 			fprintf(stderr, "tunleak: --iface \"%s\": no such interface in %s\n",
 				cfg->ifaces[i], ns);
 			goto cleanup;
 		}
 	}
 	for (i = 0; i < 2; i++) {
-		err = route_dump(i ? 6 : 4, &routes[i], &nroutes[i]);
+		err = route_dump(nl, i ? 6 : 4, &routes[i], &nroutes[i]);
 		if (err) {
 			fprintf(stderr, "tunleak: check: cannot read IPv%d routes: %s\n", i ? 6 : 4,
 				strerror(-err));
@@ -79,7 +94,7 @@ int cmd_check(const struct config *cfg)
 			 * this address: it is audited as that class. */
 			if (audit_cidr_for(cfg->cidrs, cfg->nr_cidrs, cc->cidr.family, cand[j]) != cc)
 				continue;
-			if (route_get(cc->cidr.family, cand[j], NULL, &r))
+			if (route_get(nl, cc->cidr.family, cand[j], NULL, &r))
 				memset(&r, 0, sizeof(r)); /* no route: not into a tunnel */
 			r.family = cc->cidr.family;
 			bad = remote ? !(r.type == RTN_UNICAST && is_tunnel(cfg, r.oif_name)) :
@@ -145,5 +160,7 @@ cleanup:
 	free(seen);
 	free(cand);
 	route_cache__free(rc);
+	nl__free(nl);
+	netns__free(nsh);
 	return ret;
 }

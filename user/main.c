@@ -26,6 +26,7 @@
 #include "flows.h"
 #include "loader.h"
 #include "netns.h"
+#include "nl.h"
 #include "output.h"
 #include "pcap.h"
 #include "route.h"
@@ -51,6 +52,8 @@ struct slot {
 
 struct app {
 	struct config cfg;
+	struct netns *ns; /* the traced namespace */
+	struct nl *nl; /* its rtnetlink socket */
 	struct tunleak_bpf *skel;
 	struct ring_buffer *rb;
 	struct flows *flows;
@@ -426,7 +429,7 @@ static int attach_slot(struct app *app, struct slot *s, uint32_t ifindex, int l2
 		snprintf(err, errlen, "%s: cannot record interface: %s", s->name, strerror(-ret));
 		return ret;
 	}
-	ret = attach_iface(&s->att, ifindex, s->name, app->kind, prog_fd, err, errlen);
+	ret = attach_iface(&s->att, app->ns, ifindex, s->name, app->kind, prog_fd, err, errlen);
 	if (ret) {
 		loader_del_iface(app->skel, ifindex);
 		return ret;
@@ -446,9 +449,9 @@ static void detach_slot(struct app *app, struct slot *s, bool dev_gone)
 	s->ifindex = 0;
 }
 
-static void sweep_stale(const char *name, uint32_t ifindex)
+static void sweep_stale(struct app *app, const char *name, uint32_t ifindex)
 {
-	int foreign = 0, n = cleanup_stale(ifindex, &foreign);
+	int foreign = 0, n = cleanup_stale(app->ns, ifindex, &foreign);
 
 	if (n > 0)
 		warn("removed %d stale tunleak filter%s from %s (a killed run)\n", n,
@@ -467,11 +470,14 @@ static void watch_ifaces(struct app *app)
 
 	for (i = 0; i < app->nr_slots; i++) {
 		struct slot *s = &app->slots[i];
-		uint32_t idx = 0;
-		int l2 = 0;
+		struct link_info l = { 0 };
+		uint32_t idx;
+		int l2;
 
-		if (iface_lookup(s->name, &idx, &l2, NULL))
-			idx = 0;
+		if (nl__link_get(app->nl, s->name, &l))
+			l.ifindex = 0;
+		idx = l.ifindex;
+		l2 = l.l2;
 		if (idx == s->ifindex)
 			continue;
 		if (s->ifindex) {
@@ -481,7 +487,7 @@ static void watch_ifaces(struct app *app)
 		}
 		if (!idx)
 			continue;
-		sweep_stale(s->name, idx);
+		sweep_stale(app, s->name, idx);
 		if (attach_slot(app, s, idx, l2, err, sizeof(err))) {
 			warn("%s\n", err);
 			continue;
@@ -502,46 +508,58 @@ static int usage_error(const char *msg)
 static int cmd_cleanup(struct config *cfg)
 {
 	char err[256], ns[128];
-	int i, total = 0;
+	struct link_info *links = NULL;
+	struct netns *nsh = NULL;
+	struct nl *nl = NULL;
+	int i, n = 0, total = 0, ret = EXIT_USAGE;
 
-	if (caps_check(NEED_NET_ADMIN | NEED_BPF | NEED_SETNS, err, sizeof(err)) || netns_enter(cfg->netns, cfg->pid, err, sizeof(err)))
+	if (caps_check(NEED_NET_ADMIN | NEED_BPF | (cfg->netns || cfg->pid ? NEED_SETNS : 0), err,
+		       sizeof(err)))
+		return usage_error(err);
+	nsh = netns__open_arg(cfg->netns, cfg->pid, err, sizeof(err));
+	if (!nsh)
 		return usage_error(err);
 	netns_label(cfg->netns, cfg->pid, ns, sizeof(ns));
+	nl = nl__open(nsh);
+	if (!nl) {
+		fprintf(stderr, "tunleak: cleanup: netlink in %s: %s\n", ns, strerror(errno));
+		goto out;
+	}
 	if (cfg->nr_ifaces || cfg->nr_tunnels) {
+		links = calloc(cfg->nr_ifaces + cfg->nr_tunnels, sizeof(*links));
+		if (!links)
+			goto out;
 		for (i = 0; i < cfg->nr_ifaces + cfg->nr_tunnels; i++) {
 			const char *name = i < cfg->nr_ifaces ? cfg->ifaces[i] :
 								cfg->tunnels[i - cfg->nr_ifaces];
-			uint32_t idx;
-			int l2, n;
 
-			if (iface_lookup(name, &idx, &l2, NULL)) {
+			if (nl__link_get(nl, name, &links[n])) {
 				fprintf(stderr, "tunleak: %s \"%s\": no such interface in %s\n",
 					i < cfg->nr_ifaces ? "--iface" : "--tunnel", name, ns);
-				return EXIT_USAGE;
+				goto out;
 			}
-			n = cleanup_stale(idx, NULL);
-			if (n > 0)
-				fprintf(stderr, "tunleak: %s: removed %d filter%s\n", name, n,
-					n == 1 ? "" : "s");
-			total += n > 0 ? n : 0;
+			n++;
 		}
-	} else {
-		struct if_nameindex *ifs = if_nameindex(), *p;
+	} else if (nl__link_dump(nl, &links, &n)) {
+		fprintf(stderr, "tunleak: cleanup: cannot list the interfaces of %s\n", ns);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		int m = cleanup_stale(nsh, links[i].ifindex, NULL);
 
-		for (p = ifs; p && p->if_index; p++) {
-			int n = cleanup_stale(p->if_index, NULL);
-
-			if (n > 0)
-				fprintf(stderr, "tunleak: %s: removed %d filter%s\n", p->if_name, n,
-					n == 1 ? "" : "s");
-			total += n > 0 ? n : 0;
-		}
-		if (ifs)
-			if_freenameindex(ifs);
+		if (m > 0)
+			fprintf(stderr, "tunleak: %s: removed %d filter%s\n", links[i].name, m,
+				m == 1 ? "" : "s");
+		total += m > 0 ? m : 0;
 	}
 	fprintf(stderr, "tunleak: cleanup: %d stale filter%s removed in %s\n", total,
 		total == 1 ? "" : "s", ns);
-	return 0;
+	ret = 0;
+out:
+	free(links);
+	nl__free(nl);
+	netns__free(nsh);
+	return ret;
 }
 
 static void add_slot(struct app *app, const char *name, int role)
@@ -560,6 +578,7 @@ static int cmd_trace(struct app *app)
 	struct sigaction sa = {};
 	char err[256], ns[128];
 	uint64_t next_export, deadline = 0, next_watch;
+	struct nl_monitor *mon = NULL;
 	int i, ret = 0, nready = 0, ep = -1, lfd = -1;
 
 	if (cfg->top && !isatty(STDOUT_FILENO))
@@ -567,9 +586,15 @@ static int cmd_trace(struct app *app)
 	if (caps_check(NEED_NET_ADMIN | NEED_BPF | (cfg->netns || cfg->pid ? NEED_SETNS : 0), err,
 		       sizeof(err)))
 		return usage_error(err);
-	if (netns_enter(cfg->netns, cfg->pid, err, sizeof(err)))
+	app->ns = netns__open_arg(cfg->netns, cfg->pid, err, sizeof(err));
+	if (!app->ns)
 		return usage_error(err);
 	netns_label(cfg->netns, cfg->pid, ns, sizeof(ns));
+	app->nl = nl__open(app->ns);
+	if (!app->nl) {
+		fprintf(stderr, "tunleak: netlink in %s: %s\n", ns, strerror(errno));
+		return EXIT_USAGE;
+	}
 
 	for (i = 0; i < cfg->nr_ifaces; i++)
 		add_slot(app, cfg->ifaces[i], TL_ROLE_CLUSTER);
@@ -578,10 +603,9 @@ static int cmd_trace(struct app *app)
 
 	/* A cluster interface must be there; a tunnel may come later. */
 	for (i = 0; i < cfg->nr_ifaces; i++) {
-		uint32_t idx;
-		int l2;
+		struct link_info l;
 
-		if (iface_lookup(cfg->ifaces[i], &idx, &l2, NULL)) {
+		if (nl__link_get(app->nl, cfg->ifaces[i], &l)) {
 			fprintf(stderr, "tunleak: --iface \"%s\": no such interface in %s\n",
 				cfg->ifaces[i], ns);
 			return EXIT_USAGE;
@@ -597,7 +621,7 @@ static int cmd_trace(struct app *app)
 	app->out.json = cfg->json;
 	app->out.batch = true; /* flushed after each batch read from the ring */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	app->rc = route_cache__new();
+	app->rc = route_cache__new(app->nl);
 	if (!app->rc)
 		return usage_error("out of memory");
 
@@ -660,11 +684,11 @@ static int cmd_trace(struct app *app)
 
 	/* Choose tcx links or legacy tc filters */
 	{
-		uint32_t idx;
-		int l2, has_tcx;
+		struct link_info l = { 0 };
+		int has_tcx;
 
-		iface_lookup(cfg->ifaces[0], &idx, &l2, NULL);
-		has_tcx = tcx_supported(idx);
+		nl__link_get(app->nl, cfg->ifaces[0], &l);
+		has_tcx = tcx_supported(app->ns, l.ifindex);
 		if (cfg->attach == ATTACH_TCX && !has_tcx) {
 			fprintf(stderr,
 				"tunleak: --attach \"tcx\": this kernel has no tcx links (Linux >= 6.6); use --attach tc\n");
@@ -680,17 +704,16 @@ static int cmd_trace(struct app *app)
 	/* Attach to every cluster interface; any failure undoes them all */
 	for (i = 0; i < cfg->nr_ifaces; i++) {
 		struct slot *s = &app->slots[i];
-		uint32_t idx;
-		int l2;
+		struct link_info l;
 
-		if (iface_lookup(s->name, &idx, &l2, NULL)) {
+		if (nl__link_get(app->nl, s->name, &l)) {
 			fprintf(stderr, "tunleak: --iface \"%s\": no such interface in %s\n",
 				s->name, ns);
 			ret = EXIT_USAGE;
 			goto cleanup;
 		}
-		sweep_stale(s->name, idx);
-		if (attach_slot(app, s, idx, l2, err, sizeof(err))) {
+		sweep_stale(app, s->name, l.ifindex);
+		if (attach_slot(app, s, l.ifindex, l.l2, err, sizeof(err))) {
 			fprintf(stderr, "tunleak: %s\n", err);
 			ret = EXIT_USAGE;
 			goto cleanup;
@@ -724,12 +747,13 @@ static int cmd_trace(struct app *app)
 
 	/* Wake on events and on link changes; sweep and export on the clock */
 	ep = epoll_create1(EPOLL_CLOEXEC);
-	lfd = link_monitor_open();
+	mon = nl_monitor__open(app->ns);
+	lfd = mon ? nl_monitor__fd(mon) : -errno;
 	if (ep >= 0) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 1 };
 
 		epoll_ctl(ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(app->rb), &ev);
-		if (lfd >= 0) {
+		if (mon) {
 			ev.data.u32 = 2;
 			epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
 		}
@@ -766,10 +790,10 @@ static int cmd_trace(struct app *app)
 				stop_signal = SIGTERM; /* q: as on SIGTERM */
 			if (evs[k].data.u32 != 2)
 				continue;
-			m = link_monitor_drain(lfd);
-			if (m < 0 || (m & ROUTES_CHANGED))
+			m = nl_monitor__drain(mon);
+			if (m & ROUTES_CHANGED)
 				route_cache__invalidate(app->rc);
-			if (m < 0 || (m & LINK_CHANGED))
+			if (m & LINK_CHANGED)
 				relink = 1; /* a change, or lost events: rescan */
 		}
 		ring_buffer__consume(app->rb);
@@ -829,12 +853,14 @@ cleanup:
 	}
 	if (ep >= 0)
 		close(ep);
-	link_monitor_close(lfd);
+	nl_monitor__free(mon);
 	ring_buffer__free(app->rb);
 	loader_free(app->skel);
 	flows__free(app->flows);
 	route_cache__free(app->rc);
 	pcap__close(app->pcap);
+	nl__free(app->nl);
+	netns__free(app->ns);
 	return ret;
 }
 
@@ -856,6 +882,12 @@ int main(int argc, char **argv)
 	if (ret != CLI_RUN) {
 		fprintf(stderr, "tunleak: %s\n", err);
 		cli_free(&app.cfg);
+		return EXIT_USAGE;
+	}
+	ret = netns_init();
+	if (ret) {
+		fprintf(stderr, "tunleak: cannot open its own network namespace: %s\n",
+			strerror(-ret));
 		return EXIT_USAGE;
 	}
 	/* libbpf's own messages (verifier log, netlink errors) only with -v */

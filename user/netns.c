@@ -2,9 +2,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/nsfs.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -15,45 +19,160 @@
 #define CAP_BPF 39
 #endif
 
-int netns_enter(const char *netns, long pid, char *err, size_t errlen)
+struct netns {
+	int fd;
+	uint64_t dev, ino;
+};
+
+/* The namespace the process started in: every thread comes back to it. Set
+ * once by netns_init() before any other thread exists, read-only after. */
+static int home_fd = -1;
+static uint64_t home_dev, home_ino;
+
+static int open_nsfs(const char *path, uint64_t *dev, uint64_t *ino)
 {
-	char path[512];
-	const char *what;
+	struct stat st;
+	int fd, type;
+
+	/* O_NONBLOCK: a FIFO put where a namespace is expected must not hang us */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	type = ioctl(fd, NS_GET_NSTYPE);
+	if (type != CLONE_NEWNET || fstat(fd, &st)) {
+		close(fd);
+		return -EINVAL;
+	}
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+	return fd;
+}
+
+int netns_init(void)
+{
+	int fd = open_nsfs("/proc/thread-self/ns/net", &home_dev, &home_ino);
+
+	if (fd < 0)
+		return fd;
+	if (home_fd >= 0)
+		close(home_fd);
+	home_fd = fd;
+	return 0;
+}
+
+struct netns *netns__open(const char *path)
+{
+	struct netns *ns = calloc(1, sizeof(*ns));
 	int fd;
 
-	if (!netns && !pid)
-		return 0;
-	if (pid) {
-		snprintf(path, sizeof(path), "/proc/%ld/ns/net", pid);
-		what = "--pid";
-	} else if (strchr(netns, '/')) {
-		snprintf(path, sizeof(path), "%s", netns);
-		what = "--netns";
-	} else {
-		snprintf(path, sizeof(path), "/run/netns/%s", netns);
-		what = "--netns";
-	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (!ns)
+		return NULL;
+	fd = open_nsfs(path, &ns->dev, &ns->ino);
 	if (fd < 0) {
-		if (pid)
-			snprintf(err, errlen, "--pid \"%ld\": no such process (%s: %s)", pid, path,
-				 strerror(errno));
-		else
-			snprintf(err, errlen,
-				 "--netns \"%s\": no such network namespace (%s: %s)", netns, path,
-				 strerror(errno));
-		return -1;
+		free(ns);
+		errno = -fd;
+		return NULL;
 	}
-	if (setns(fd, CLONE_NEWNET)) {
-		int e = errno;
+	ns->fd = fd;
+	return ns;
+}
 
-		snprintf(err, errlen, "%s \"%s\": not a network namespace (%s)", what,
-			 pid ? path : netns, e == EINVAL ? "setns: wrong namespace type" : strerror(e));
-		close(fd);
-		return -1;
+struct netns *netns__open_home(void)
+{
+	struct netns *ns;
+
+	if (home_fd < 0) {
+		errno = ENOENT;
+		return NULL;
 	}
-	close(fd);
-	return 0;
+	ns = calloc(1, sizeof(*ns));
+	if (!ns)
+		return NULL;
+	ns->fd = fcntl(home_fd, F_DUPFD_CLOEXEC, 0);
+	if (ns->fd < 0) {
+		free(ns);
+		return NULL;
+	}
+	ns->dev = home_dev;
+	ns->ino = home_ino;
+	return ns;
+}
+
+void netns__free(struct netns *ns)
+{
+	if (!ns)
+		return;
+	close(ns->fd);
+	free(ns);
+}
+
+uint64_t netns__dev(const struct netns *ns)
+{
+	return ns->dev;
+}
+
+uint64_t netns__ino(const struct netns *ns)
+{
+	return ns->ino;
+}
+
+int netns__is_home(const struct netns *ns)
+{
+	return ns->dev == home_dev && ns->ino == home_ino;
+}
+
+int netns__fd(const struct netns *ns)
+{
+	return ns->fd;
+}
+
+int netns_run(const struct netns *ns, int (*fn)(void *arg), void *arg)
+{
+	int ret;
+
+	if (!ns || netns__is_home(ns))
+		return fn(arg);
+	if (setns(ns->fd, CLONE_NEWNET))
+		return -errno;
+	ret = fn(arg);
+	/* A thread left in a traced namespace would do the next pod's work in
+	 * the wrong place: there is no safe way on. */
+	if (setns(home_fd, CLONE_NEWNET)) {
+		fprintf(stderr, "tunleak: cannot return to the home network namespace: %s\n",
+			strerror(errno));
+		abort();
+	}
+	return ret;
+}
+
+struct sock_args {
+	int domain, type, protocol;
+};
+
+static int do_socket(void *arg)
+{
+	const struct sock_args *a = arg;
+	int fd = socket(a->domain, a->type, a->protocol);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int netns_socket(const struct netns *ns, int domain, int type, int protocol)
+{
+	struct sock_args a = { domain, type, protocol };
+
+	return netns_run(ns, do_socket, &a);
+}
+
+const char *netns_path(const char *netns, long pid, char *buf, size_t len)
+{
+	if (pid)
+		snprintf(buf, len, "/proc/%ld/ns/net", pid);
+	else if (strchr(netns, '/'))
+		snprintf(buf, len, "%s", netns);
+	else
+		snprintf(buf, len, "/run/netns/%s", netns);
+	return buf;
 }
 
 const char *netns_label(const char *netns, long pid, char *buf, size_t len)
@@ -65,6 +184,35 @@ const char *netns_label(const char *netns, long pid, char *buf, size_t len)
 	else
 		snprintf(buf, len, "the current network namespace");
 	return buf;
+}
+
+struct netns *netns__open_arg(const char *netns, long pid, char *err, size_t errlen)
+{
+	char path[512], val[32];
+	const char *opt = pid ? "--pid" : "--netns";
+	struct netns *ns;
+
+	if (!netns && !pid)
+		return netns__open_home();
+	netns_path(netns, pid, path, sizeof(path));
+	if (pid)
+		snprintf(val, sizeof(val), "%ld", pid);
+	ns = netns__open(path);
+	if (ns)
+		return ns;
+	if (errno == ENOENT && pid)
+		snprintf(err, errlen, "--pid \"%ld\": no such process (%s: %s)", pid, path,
+			 strerror(ENOENT));
+	else if (errno == ENOENT)
+		snprintf(err, errlen, "--netns \"%s\": no such network namespace (%s: %s)", netns,
+			 path, strerror(ENOENT));
+	else if (errno == EINVAL)
+		snprintf(err, errlen, "%s \"%s\": %s is not a network namespace", opt,
+			 pid ? val : netns, path);
+	else
+		snprintf(err, errlen, "%s \"%s\": cannot open %s: %s", opt, pid ? val : netns, path,
+			 strerror(errno));
+	return NULL;
 }
 
 static int cap_has(const struct __user_cap_data_struct *d, int cap)

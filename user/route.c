@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
-#include <fcntl.h>
-#include <unistd.h>
-#include <net/if.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/socket.h>
 #include <linux/rtnetlink.h>
-#include <libmnl/libmnl.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
 
+#include "nl.h"
 #include "route.h"
 
 #ifndef RTM_F_FIB_MATCH
@@ -21,186 +20,180 @@ struct collect {
 	int n, cap;
 };
 
-static int attr_cb(const struct nlattr *a, void *data)
+static int alen(int family)
 {
-	const struct nlattr **tb = data;
-	int type = mnl_attr_get_type(a);
+	return family == 4 ? 4 : 16;
+}
 
-	if (mnl_attr_type_valid(a, RTA_MAX) > 0)
-		tb[type] = a;
-	return MNL_CB_OK;
+static void copy_addr(uint8_t *dst, const struct nlattr *a, int n)
+{
+	if (a && nla_len(a) >= n)
+		memcpy(dst, nla_data(a), n);
 }
 
 static int route_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *tb[RTA_MAX + 1] = {};
+	const struct rtmsg *rtm = nlmsg_data(nlh);
+	struct nlattr *tb[RTA_MAX + 1];
 	struct collect *c = data;
 	struct route_info *r;
 	int n;
 
 	if (nlh->nlmsg_type != RTM_NEWROUTE)
-		return MNL_CB_OK;
+		return 0;
 	if (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6)
-		return MNL_CB_OK;
+		return 0;
+	if (nlmsg_parse((struct nlmsghdr *)nlh, sizeof(*rtm), tb, RTA_MAX, NULL) < 0)
+		return 0;
 	if (c->n == c->cap) {
 		int cap = c->cap ? c->cap * 2 : 64;
 		struct route_info *l = realloc(c->list, cap * sizeof(*l));
 
 		if (!l)
-			return MNL_CB_ERROR;
+			return -ENOMEM;
 		c->list = l;
 		c->cap = cap;
 	}
 	r = &c->list[c->n];
 	memset(r, 0, sizeof(*r));
 	r->family = rtm->rtm_family == AF_INET ? 4 : 6;
-	n = r->family == 4 ? 4 : 16;
+	n = alen(r->family);
 	r->dst_len = rtm->rtm_dst_len;
 	r->type = rtm->rtm_type;
-	r->table = rtm->rtm_table;
-	mnl_attr_parse(nlh, sizeof(*rtm), attr_cb, tb);
-	if (tb[RTA_TABLE])
-		r->table = mnl_attr_get_u32(tb[RTA_TABLE]);
-	if (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) >= (uint16_t)n)
-		memcpy(r->dst, mnl_attr_get_payload(tb[RTA_DST]), n);
-	if (tb[RTA_GATEWAY] && mnl_attr_get_payload_len(tb[RTA_GATEWAY]) >= (uint16_t)n) {
-		memcpy(r->gw, mnl_attr_get_payload(tb[RTA_GATEWAY]), n);
+	r->table = tb[RTA_TABLE] ? nla_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
+	copy_addr(r->dst, tb[RTA_DST], n);
+	if (tb[RTA_GATEWAY] && nla_len(tb[RTA_GATEWAY]) >= n) {
+		copy_addr(r->gw, tb[RTA_GATEWAY], n);
 		r->has_gw = 1;
 	}
 	if (tb[RTA_OIF])
-		r->oif = mnl_attr_get_u32(tb[RTA_OIF]);
-	if (tb[RTA_MULTIPATH] && !r->oif) {
+		r->oif = nla_get_u32(tb[RTA_OIF]);
+	if (tb[RTA_MULTIPATH] && !r->oif && nla_len(tb[RTA_MULTIPATH]) >= (int)sizeof(struct rtnexthop)) {
 		/* ECMP: the first next hop stands for the route */
-		const struct rtnexthop *nh = mnl_attr_get_payload(tb[RTA_MULTIPATH]);
+		const struct rtnexthop *nh = nla_data(tb[RTA_MULTIPATH]);
+		int len = nh->rtnh_len;
 
-		if (mnl_attr_get_payload_len(tb[RTA_MULTIPATH]) >= sizeof(*nh)) {
-			r->oif = nh->rtnh_ifindex;
-			if (nh->rtnh_len > sizeof(*nh)) {
-				const struct nlattr *a = (const void *)((const char *)nh + RTNH_ALIGN(sizeof(*nh)));
+		if (len > nla_len(tb[RTA_MULTIPATH]))
+			len = nla_len(tb[RTA_MULTIPATH]);
+		r->oif = nh->rtnh_ifindex;
+		if (len > (int)RTNH_ALIGN(sizeof(*nh))) {
+			struct nlattr *nb[RTA_MAX + 1];
 
-				if (mnl_attr_get_type(a) == RTA_GATEWAY &&
-				    mnl_attr_get_payload_len(a) >= (uint16_t)n) {
-					memcpy(r->gw, mnl_attr_get_payload(a), n);
-					r->has_gw = 1;
-				}
+			if (nla_parse(nb, RTA_MAX, (struct nlattr *)RTNH_DATA(nh),
+				      len - RTNH_ALIGN(sizeof(*nh)), NULL) == 0 &&
+			    nb[RTA_GATEWAY] && nla_len(nb[RTA_GATEWAY]) >= n) {
+				copy_addr(r->gw, nb[RTA_GATEWAY], n);
+				r->has_gw = 1;
 			}
 		}
 	}
-	if (r->oif && !if_indextoname(r->oif, r->oif_name))
-		r->oif_name[0] = '\0';
 	c->n++;
-	return MNL_CB_OK;
+	return 0;
 }
 
-int nl_request(struct nlmsghdr *nlh, int dump, int (*cb)(const struct nlmsghdr *, void *),
-	       void *data)
+/* Interface names of the namespace's routes, from its own link table (the
+ * process is elsewhere: if_indextoname() would ask the wrong namespace). */
+static void name_oifs(struct nl *nl, struct route_info *list, int n)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct mnl_socket *nl;
-	unsigned int portid, seq = nlh->nlmsg_seq;
-	int ret;
+	struct link_info *links = NULL;
+	int nlinks = 0, i, j;
 
-	nl = mnl_socket_open(NETLINK_ROUTE);
-	if (!nl)
-		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		ret = -errno;
-		goto out;
+	if (n == 1) {
+		struct link_info l;
+
+		if (list[0].oif && nl__link_by_index(nl, list[0].oif, &l) == 0)
+			snprintf(list[0].oif_name, sizeof(list[0].oif_name), "%s", l.name);
+		return;
 	}
-	portid = mnl_socket_get_portid(nl);
-	for (;;) {
-		ret = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (ret < 0) {
-			ret = -errno;
-			break;
-		}
-		errno = 0;
-		ret = mnl_cb_run(buf, ret, seq, portid, cb, data);
-		if (ret == MNL_CB_ERROR) {
-			ret = errno ? -errno : -EIO;
-			break;
-		}
-		if (ret == MNL_CB_STOP || !dump) { /* a single answer has no NLMSG_DONE */
-			ret = 0;
-			break;
-		}
-	}
-out:
-	mnl_socket_close(nl);
-	return ret;
+	if (nl__link_dump(nl, &links, &nlinks))
+		return;
+	for (i = 0; i < n; i++)
+		for (j = 0; j < nlinks; j++)
+			if (list[i].oif && (uint32_t)list[i].oif == links[j].ifindex)
+				snprintf(list[i].oif_name, sizeof(list[i].oif_name), "%s",
+					 links[j].name);
+	free(links);
 }
 
-int route_get(int family, const uint8_t *dst, const uint8_t *src, struct route_info *out)
+static struct nl_msg *route_msg(int family, bool dump)
 {
-	char buf[512];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct collect c = {};
-	struct rtmsg *rtm;
-	int n = family == 4 ? 4 : 16, ret;
+	struct rtmsg rtm = { .rtm_family = family == 4 ? AF_INET : AF_INET6 };
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETROUTE, NLM_F_REQUEST);
 
-	nlh->nlmsg_type = RTM_GETROUTE;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	nlh->nlmsg_seq = time(NULL) ^ 0x5a5a;
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = family == 4 ? AF_INET : AF_INET6;
-	rtm->rtm_dst_len = n * 8;
-	rtm->rtm_flags = RTM_F_FIB_MATCH; /* the entry, not the resolved dst */
-	mnl_attr_put(nlh, RTA_DST, n, dst);
-	if (src) {
-		rtm->rtm_src_len = n * 8;
-		mnl_attr_put(nlh, RTA_SRC, n, src);
+	if (!dump)
+		rtm.rtm_flags = RTM_F_FIB_MATCH; /* the entry, not the resolved dst */
+	if (!msg)
+		return NULL;
+	if (nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		return NULL;
 	}
-	ret = nl_request(nlh, 0, route_cb, &c);
+	return msg;
+}
+
+int route_get(struct nl *nl, int family, const uint8_t *dst, const uint8_t *src,
+	      struct route_info *out)
+{
+	struct nl_msg *msg = route_msg(family, false);
+	struct collect c = { 0 };
+	int n = alen(family), ret;
+
+	if (!msg)
+		return -ENOMEM;
+	((struct rtmsg *)nlmsg_data(nlmsg_hdr(msg)))->rtm_dst_len = n * 8;
+	if (src)
+		((struct rtmsg *)nlmsg_data(nlmsg_hdr(msg)))->rtm_src_len = n * 8;
+	if (nla_put(msg, RTA_DST, n, dst) < 0 || (src && nla_put(msg, RTA_SRC, n, src) < 0)) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	ret = nl__request(nl, msg, false, route_cb, &c);
 	if (ret == -EINVAL && src) { /* src not local (forwarded traffic) */
 		free(c.list);
-		return route_get(family, dst, NULL, out);
+		return route_get(nl, family, dst, NULL, out);
 	}
 	if (!ret && !c.n)
 		ret = -ENETUNREACH;
-	if (!ret)
+	if (!ret) {
+		name_oifs(nl, c.list, 1);
 		*out = c.list[0];
+	}
 	free(c.list);
 	return ret;
 }
 
-int route_dump(int family, struct route_info **out, int *n)
+int route_dump(struct nl *nl, int family, struct route_info **out, int *n)
 {
-	char buf[512];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct collect c = {};
-	struct rtmsg *rtm;
+	struct nl_msg *msg = route_msg(family, true);
+	struct collect c = { 0 };
 	int ret;
 
-	nlh->nlmsg_type = RTM_GETROUTE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = time(NULL) ^ 0xa5a5;
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = family == 4 ? AF_INET : AF_INET6;
-	ret = nl_request(nlh, 1, route_cb, &c);
+	if (!msg)
+		return -ENOMEM;
+	ret = nl__request(nl, msg, true, route_cb, &c);
 	if (ret) {
 		free(c.list);
 		return ret;
 	}
+	name_oifs(nl, c.list, c.n);
 	*out = c.list;
 	*n = c.n;
 	return 0;
 }
 
-int route_iface_gateway(int family, const char *ifname, uint8_t *gw)
+static int route_iface_gateway(struct nl *nl, int family, const char *ifname, uint8_t *gw)
 {
 	struct route_info *rs = NULL;
+	struct link_info l;
 	int n = 0, i, best = -1, ret;
-	unsigned int idx = if_nametoindex(ifname);
 
-	if (!idx)
+	if (nl__link_get(nl, ifname, &l))
 		return -ENODEV;
-	ret = route_dump(family, &rs, &n);
+	ret = route_dump(nl, family, &rs, &n);
 	if (ret)
 		return ret;
 	for (i = 0; i < n; i++) {
-		if (rs[i].oif != (int)idx || !rs[i].has_gw || rs[i].type != RTN_UNICAST)
+		if (rs[i].oif != (int)l.ifindex || !rs[i].has_gw || rs[i].type != RTN_UNICAST)
 			continue;
 		/* the default route's gateway first, else the shortest prefix's */
 		if (best < 0 || rs[i].dst_len < rs[best].dst_len ||
@@ -213,75 +206,22 @@ int route_iface_gateway(int family, const char *ifname, uint8_t *gw)
 	return best >= 0 ? 0 : -ENOENT;
 }
 
-const char *route_pick_gateway(int family, char names[][16], int n, uint8_t *gw, int *has_gw)
+const char *route_pick_gateway(struct nl *nl, int family, char names[][16], int n, uint8_t *gw,
+			       int *has_gw)
 {
+	struct link_info l;
 	int i;
 
 	*has_gw = 0;
 	for (i = 0; i < n; i++)
-		if (route_iface_gateway(family, names[i], gw) == 0) {
+		if (route_iface_gateway(nl, family, names[i], gw) == 0) {
 			*has_gw = 1;
 			return names[i];
 		}
 	for (i = 0; i < n; i++)
-		if (if_nametoindex(names[i]))
+		if (nl__link_get(nl, names[i], &l) == 0)
 			return names[i];
 	return n ? names[0] : "?";
-}
-
-int link_monitor_open(void)
-{
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
-				  .nl_groups = RTMGRP_LINK | RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE |
-					       RTMGRP_IPV4_RULE };
-	int grp = RTNLGRP_IPV6_RULE; /* no legacy RTMGRP_ bit for it */
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
-
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp));
-	return fd;
-}
-
-int link_monitor_drain(int fd)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	int changed = 0;
-
-	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		const struct nlmsghdr *m;
-		int len;
-
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return changed;
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		len = (int)n;
-		for (m = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(m, len);
-		     m = mnl_nlmsg_next(m, &len)) {
-			if (m->nlmsg_type == RTM_NEWLINK || m->nlmsg_type == RTM_DELLINK)
-				changed |= LINK_CHANGED | ROUTES_CHANGED;
-			else if (m->nlmsg_type == RTM_NEWROUTE || m->nlmsg_type == RTM_DELROUTE ||
-				 m->nlmsg_type == RTM_NEWRULE || m->nlmsg_type == RTM_DELRULE)
-				changed |= ROUTES_CHANGED;
-		}
-	}
-}
-
-void link_monitor_close(int fd)
-{
-	if (fd >= 0)
-		close(fd);
 }
 
 #define RC_ENTRIES 256
@@ -293,6 +233,7 @@ struct rc_entry {
 };
 
 struct route_cache {
+	struct nl *nl; /* the namespace's socket (not owned) */
 	struct route_info *routes[2]; /* dumps, [0] IPv4 [1] IPv6; NULL: stale */
 	int nroutes[2];
 	struct rc_entry e[RC_ENTRIES];
@@ -303,9 +244,13 @@ struct route_cache {
 	uint64_t lookups;
 };
 
-struct route_cache *route_cache__new(void)
+struct route_cache *route_cache__new(struct nl *nl)
 {
-	return calloc(1, sizeof(struct route_cache));
+	struct route_cache *c = calloc(1, sizeof(*c));
+
+	if (c)
+		c->nl = nl;
+	return c;
 }
 
 void route_cache__invalidate(struct route_cache *c)
@@ -343,7 +288,7 @@ int route_cache__get(struct route_cache *c, int family, const uint8_t *dst, cons
 	int f = family == 6, n = f ? 16 : 4, i, best = -1, ret;
 	uint8_t key[16] = {}, s[16] = {};
 
-	if (!c->routes[f] && route_dump(family, &c->routes[f], &c->nroutes[f]))
+	if (!c->routes[f] && route_dump(c->nl, family, &c->routes[f], &c->nroutes[f]))
 		c->routes[f] = NULL, c->nroutes[f] = 0;
 	for (i = 0; i < c->nroutes[f]; i++) {
 		const struct route_info *r = &c->routes[f][i];
@@ -368,7 +313,7 @@ int route_cache__get(struct route_cache *c, int family, const uint8_t *dst, cons
 		}
 	}
 	c->lookups++;
-	ret = route_get(family, dst, src, out);
+	ret = route_get(c->nl, family, dst, src, out);
 	if (!ret) {
 		struct rc_entry *e = &c->e[c->next++ % RC_ENTRIES];
 
@@ -388,7 +333,8 @@ const char *route_cache__gateway(struct route_cache *c, int which, int family, c
 	int f = family == 6, w = !!which;
 
 	if (!c->gw_valid[w][f]) {
-		const char *via = route_pick_gateway(family, names, n, c->gw[w][f], &c->gw_has[w][f]);
+		const char *via =
+			route_pick_gateway(c->nl, family, names, n, c->gw[w][f], &c->gw_has[w][f]);
 
 		snprintf(c->gw_iface[w][f], sizeof(c->gw_iface[w][f]), "%s", via);
 		c->gw_valid[w][f] = 1;

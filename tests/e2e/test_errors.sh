@@ -28,8 +28,13 @@ expect_usage missing-netns \
 	"tunleak: --netns \"nope$ID\": no such network namespace (/run/netns/nope$ID: No such file or directory)" \
 	"$TUNLEAK" --netns "nope$ID" --cluster-cidr 10.128.0.0/14
 expect_usage netns-not-a-netns \
-	"tunleak: --netns \"/proc/self/ns/uts\": not a network namespace (setns: wrong namespace type)" \
+	"tunleak: --netns \"/proc/self/ns/uts\": /proc/self/ns/uts is not a network namespace" \
 	"$TUNLEAK" --netns /proc/self/ns/uts --cluster-cidr 10.128.0.0/14
+# A FIFO where a namespace is expected: refused at once, never waited on
+mkfifo "$TMP/fifo"
+expect_usage netns-fifo \
+	"tunleak: --netns \"$TMP/fifo\": $TMP/fifo is not a network namespace" \
+	timeout 5 "$TUNLEAK" --netns "$TMP/fifo" --cluster-cidr 10.128.0.0/14 --duration 1
 expect_usage missing-pid \
 	"tunleak: --pid \"4194303\": no such process (/proc/4194303/ns/net: No such file or directory)" \
 	"$TUNLEAK" --pid 4194303 --cluster-cidr 10.128.0.0/14
