@@ -10,8 +10,9 @@ MARCH := $(shell uname -m)
 ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powerpc/')
 
 CFLAGS ?= -g -O2
-CFLAGS += -Wall -Wextra -Werror -D_GNU_SOURCE -DTUNLEAK_VERSION='"$(VERSION)"'
+# What the code needs, kept out of CFLAGS so that `make CFLAGS=...` keeps it.
 INCLUDES := -I$(OUTPUT) -Ibpf -Iuser -I/usr/include/libnl3
+TL_CFLAGS := -Wall -Wextra -Werror -D_GNU_SOURCE -DTUNLEAK_VERSION='"$(VERSION)"' $(INCLUDES)
 LIBS := -lbpf -lelf -lz -lnl-3 -lm -lpthread
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -I/usr/include/$(MARCH)-linux-gnu -Ibpf
 
@@ -35,7 +36,7 @@ else
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps check-deps test test-build bench-build demo bench install clean format
+.PHONY: all deps check-deps static test test-build bench-build demo bench install clean format
 
 all: check-deps tunleak
 
@@ -63,22 +64,35 @@ $(OUTPUT)/tunleak.skel.h: $(OUTPUT)/tunleak.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUTPUT)/%.o: user/%.c $(wildcard user/*.h) bpf/tunleak.h $(OUTPUT)/tunleak.skel.h | $(OUTPUT)
+# Header dependencies from the compiler (-MMD -MP); the skeleton must exist
+# before any object is built, and loader.o's .d names it.
+$(OUTPUT)/%.o: user/%.c | $(OUTPUT) $(OUTPUT)/tunleak.skel.h
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+-include $(wildcard $(OUTPUT)/*.d)
 
 tunleak: $(OUTPUT)/main.o $(PURE_OBJS) $(PRIV_OBJS)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) $^ $(LIBS) -o $@
+
+# One fully static binary from Debian's archives (libbpf.a, libelf.a, libz.a,
+# libnl-3.a): it runs on any x86_64 node with nothing installed.
+tunleak-static: $(OUTPUT)/main.o $(PURE_OBJS) $(PRIV_OBJS) $(OUTPUT)/static_nss.o
+	$(call msg,STATIC,$@)
+	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) -static -Wl,--strip-all $^ $(LIBS) -o $@
+	$(Q)file $@ | grep -q "statically linked" || { echo "$@: not statically linked"; rm -f $@; exit 1; }
+
+static: check-deps tunleak-static
 
 # --- tests -------------------------------------------------------------------
 $(OUTPUT)/tests/%: tests/unit/%.c $(PURE_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter $(INCLUDES) $< $(PURE_OBJS) -lcmocka -lm -o $@
+	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) -Wno-unused-parameter $< $(PURE_OBJS) -lcmocka -lm -o $@
 
 $(OUTPUT)/tests/%: tests/bpf/%.c $(PURE_OBJS) $(PRIV_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter $(INCLUDES) $< $(PURE_OBJS) $(PRIV_OBJS) -lcmocka $(LIBS) -o $@
+	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) -Wno-unused-parameter $< $(PURE_OBJS) $(PRIV_OBJS) -lcmocka $(LIBS) -o $@
 
 $(OUTPUT)/tests/%.bpf.o: tests/helpers/%.bpf.c | $(OUTPUT)/tests
 	$(call msg,BPF,$@)
@@ -86,7 +100,7 @@ $(OUTPUT)/tests/%.bpf.o: tests/helpers/%.bpf.c | $(OUTPUT)/tests
 
 $(OUTPUT)/tests/%: tests/helpers/%.c | $(OUTPUT)/tests
 	$(call msg,HELPER,$@)
-	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $< $(LIBS) -o $@
+	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) $< $(LIBS) -o $@
 
 $(OUTPUT)/bench/%.bpf.o: bench/%.bpf.c | $(OUTPUT)
 	$(call msg,BPF,$@)
@@ -96,16 +110,16 @@ $(OUTPUT)/bench/%.bpf.o: bench/%.bpf.c | $(OUTPUT)
 $(OUTPUT)/bench/tlbench: bench/tlbench.c $(PURE_OBJS) $(PRIV_OBJS) | $(OUTPUT)
 	$(call msg,BENCH,$@)
 	$(Q)mkdir -p $(OUTPUT)/bench
-	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $< $(PURE_OBJS) $(PRIV_OBJS) $(LIBS) -lpthread -o $@
+	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) $< $(PURE_OBJS) $(PRIV_OBJS) $(LIBS) -o $@
 
 $(OUTPUT)/bench/storm: bench/storm.c | $(OUTPUT)
 	$(call msg,BENCH,$@)
 	$(Q)mkdir -p $(OUTPUT)/bench
-	$(Q)$(CC) $(CFLAGS) $< -o $@
+	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) $< -o $@
 
 bench-build: all $(OUTPUT)/bench/tlbench $(OUTPUT)/bench/empty.bpf.o $(OUTPUT)/bench/storm
 
-test-build: all $(UNIT_TESTS) $(BPF_TESTS) $(HELPERS) $(HELPER_BPF)
+test-build: all tunleak-static $(UNIT_TESTS) $(BPF_TESTS) $(HELPERS) $(HELPER_BPF)
 
 # The README's test command: installs what it needs, builds, runs everything.
 test: deps
@@ -129,4 +143,4 @@ format:
 
 clean:
 	$(call msg,CLEAN)
-	$(Q)rm -rf $(OUTPUT) tunleak
+	$(Q)rm -rf $(OUTPUT) tunleak tunleak-static

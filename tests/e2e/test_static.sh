@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The static binary alone in an empty root (only the binary, /proc and /sys):
+# it loads, attaches in the pod's namespace and counts leaks exactly, as on a
+# node that has no library of ours.
+. "$(dirname "$0")/lib.sh"
+require_root
+STATIC=$ROOT/tunleak-static
+
+if [ ! -x "$STATIC" ]; then
+	echo "not ok static-binary: $STATIC missing (make static)"
+	exit 0
+fi
+expect_match "file(1) says static" "statically linked" "$(file -b "$STATIC")"
+expect_match "ldd says not dynamic" "not a dynamic executable" "$(ldd "$STATIC" 2>&1)"
+case_end "static-binary"
+
+topo_basic || { echo "not ok setup: topology"; exit 0; }
+wait_in_ns "$SINK_PID" "$POD" || { echo "not ok setup: tunsink not in $POD"; exit 0; }
+R=$TMP/root
+mkdir -p "$R/proc" "$R/sys" "$R/out"
+cp "$STATIC" "$R/tunleak"
+expect_eq "the root holds only the binary" "out proc sys tunleak" "$(ls "$R" | tr '\n' ' ' | sed 's/ $//')"
+
+# A private mount namespace: the mounts die with it, on every path.
+unshare --mount --propagation private sh -c '
+	mount -t proc proc "$1/proc" && mount -t sysfs sysfs "$1/sys" &&
+	exec chroot "$1" /tunleak --pid "$2" --cluster-cidr 10.128.0.0/14 \
+		--export /out/c.json --interval 0.2 --json' sh "$R" "$SINK_PID" \
+	>"$TMP/s.out" 2>"$TMP/s.err" &
+TL_PID=$!
+PIDS+=("$TL_PID")
+wait_for "$TMP/s.err" tracing 10 || ERRORS+=("did not start: $(tr '\n' ' ' <"$TMP/s.err")")
+pod_ping 4 10.130.0.5
+kill -TERM "$TL_PID"
+wait "$TL_PID"
+expect_eq "exit code after SIGTERM" 0 "$?"
+expect_eq "leak packets" 4 "$(jqf "$R/out/c.json" .leaks.packets)"
+expect_eq "leak bytes" 336 "$(jqf "$R/out/c.json" .leaks.bytes)"
+expect_eq "event" "leak tun0 10.8.0.2 10.130.0.5 icmp" \
+	"$(jq -r '"\(.type) \(.iface) \(.src) \(.dst) \(.proto)"' "$TMP/s.out" 2>&1)"
+expect_eq "event route" "10.0.0.0/8 via 10.8.0.1 dev tun0" "$(jq -r .route "$TMP/s.out" 2>&1)"
+expect_clean "$POD" eth0
+expect_clean "$POD" tun0
+case_end "static-in-empty-root"
