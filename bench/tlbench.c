@@ -232,20 +232,21 @@ static int classifier(int repeat, int runs)
 			const char *pod = v6 ? "fd00:10:128:2::5" : "10.130.0.5";
 			struct class_cidr *t = prefixes(sizes[s], v6, pod);
 			struct loader_opts o = { .cidrs = t, .nr_cidrs = sizes[s] };
-			struct tunleak_bpf *skel = loader_load(&o);
+			struct datapath *dp = datapath__new(&o);
+			struct probe *skel = dp ? probe__new(dp) : NULL;
 			int eg;
 
 			if (!skel) {
 				fprintf(stderr, "tlbench: load: %s\n", strerror(errno));
 				return 1;
 			}
-			eg = loader_prog_fd(skel, TL_DIR_EGRESS);
+			eg = probe__prog_fd(skel, TL_DIR_EGRESS);
 			for (l2 = 1; l2 >= 0; l2--) {
 				struct frame f;
 				char name[96];
 
 				/* non-leak: a pod address leaving the cluster interface */
-				loader_set_iface(skel, LO, 0, TL_ROLE_CLUSTER, l2);
+				probe__set_iface(skel, LO, 0, TL_ROLE_CLUSTER, l2);
 				build(&f, v6, l2, pod, 40000);
 				snprintf(name, sizeof(name), "nonleak ipv%d %s %d prefixes",
 					 v6 ? 6 : 4, l2 ? "l2" : "l3", sizes[s]);
@@ -254,7 +255,7 @@ static int classifier(int repeat, int runs)
 					 v6 ? 6 : 4, l2 ? "l2" : "l3", sizes[s]);
 				figure(name, eg, &f, repeat, runs, extra);
 				/* leak, existing flow: the same through the tunnel */
-				loader_set_iface(skel, LO, 1, TL_ROLE_TUNNEL, l2);
+				probe__set_iface(skel, LO, 1, TL_ROLE_TUNNEL, l2);
 				run(eg, &f, 1);
 				snprintf(name, sizeof(name), "leak-flow ipv%d %s %d prefixes",
 					 v6 ? 6 : 4, l2 ? "l2" : "l3", sizes[s]);
@@ -270,7 +271,7 @@ static int classifier(int repeat, int runs)
 				unsigned char *ip;
 				char name[96];
 
-				loader_set_iface(skel, LO, 0, TL_ROLE_CLUSTER, 1);
+				probe__set_iface(skel, LO, 0, TL_ROLE_CLUSTER, 1);
 				build(&f, v6, 1, pod, 40000);
 				ip = f.b + 14;
 				if (!v6) { /* swap: from the pod to us, and make it TCP */
@@ -297,9 +298,10 @@ static int classifier(int repeat, int runs)
 				snprintf(extra, sizeof(extra),
 					 ",\"path\":\"ingress-ack\",\"family\":\"ipv%d\",\"link\":\"l2\",\"prefixes\":4",
 					 v6 ? 6 : 4);
-				figure(name, loader_prog_fd(skel, TL_DIR_INGRESS), &f, repeat, runs, extra);
+				figure(name, probe__prog_fd(skel, TL_DIR_INGRESS), &f, repeat, runs, extra);
 			}
-			loader_free(skel);
+			probe__free(skel);
+			datapath__free(dp);
 			free(t);
 		}
 	return 0;
@@ -325,7 +327,8 @@ static int events(int n, int runs)
 		int r;
 
 		for (r = 0; r < runs; r++) {
-			struct tunleak_bpf *skel = loader_load(&o);
+			struct datapath *dp = datapath__new(&o);
+			struct probe *skel = dp ? probe__new(dp) : NULL;
 			struct ring_buffer *rb;
 			pthread_t th;
 			long got = 0;
@@ -334,17 +337,17 @@ static int events(int n, int runs)
 
 			if (!skel)
 				return 1;
-			rb = ring_buffer__new(loader_events_fd(skel), on_event, &got, NULL);
+			rb = ring_buffer__new(datapath__events_fd(dp), on_event, &got, NULL);
 			consumer_stop = 0;
 			pthread_create(&th, NULL, consumer, rb);
-			eg = loader_prog_fd(skel, TL_DIR_EGRESS);
+			eg = probe__prog_fd(skel, TL_DIR_EGRESS);
 			for (i = 0; i < n; i++) {
 				struct frame f;
 
 				build(&f, v6, 0, pod, 1024 + i);
-				loader_set_iface(skel, LO, 0, TL_ROLE_CLUSTER, 0);
+				probe__set_iface(skel, LO, 0, TL_ROLE_CLUSTER, 0);
 				sum_non += run(eg, &f, 1);
-				loader_set_iface(skel, LO, 1, TL_ROLE_TUNNEL, 0);
+				probe__set_iface(skel, LO, 1, TL_ROLE_TUNNEL, 0);
 				sum_leak += run(eg, &f, 1);
 			}
 			consumer_stop = 1;
@@ -355,7 +358,8 @@ static int events(int n, int runs)
 			if (got != n)
 				fprintf(stderr, "tlbench: %ld of %d events received\n", got, n);
 			ring_buffer__free(rb);
-			loader_free(skel);
+			probe__free(skel);
+			datapath__free(dp);
 		}
 		qsort(d, runs, sizeof(double), cmp_d);
 		qsort(lk, runs, sizeof(double), cmp_d);

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * tunleak: classify every packet on the cluster and tunnel interfaces of one
+ * tunleak: classify every packet on the cluster and tunnel interfaces of a
  * network namespace by address, count it exactly, and record cluster-bound
  * packets that leave through a tunnel (leaks) and remote-bound packets that
  * leave through the cluster interface (bypass).
+ *
+ * The object is loaded once per traced namespace. Each instance has its own
+ * .rodata and interface table (.data.ifaces); every other map, .bss
+ * included, is one for all instances (user space reuses their fds).
  *
  * The programs are observers: they never modify, drop or redirect a packet
  * and always return TC_ACT_UNSPEC, which is also TCX_NEXT, so the next
@@ -33,9 +37,11 @@ const volatile __u32 wakeup_events = 1;
 const volatile __u32 pcap_packets = 0;
 const volatile __u32 pcap_snaplen = 256;
 
-/* Filled by the loader through the mmap'ed .bss before anything is
- * attached; read with plain loads on the fast path (no helper calls). */
-struct tl_iface ifaces[TL_IFACE_TABLE];
+/* Filled by the loader through mmap'ed maps before anything is attached;
+ * read with plain loads on the fast path (no helper calls). This namespace's
+ * interfaces: */
+struct tl_iface ifaces[TL_IFACE_TABLE] SEC(".data.ifaces");
+/* Shared by every namespace: */
 struct tl_range4 ranges4[TL_MAX_RANGES];
 struct tl_range6 ranges6[TL_MAX_RANGES];
 __u32 nr_ranges4;
@@ -114,11 +120,10 @@ static __always_inline void stat_inc(__u32 idx)
 
 static __always_inline void count(__u8 slot, __u8 dir, __u32 kind, __u64 packets, __u64 bytes)
 {
+	/* slot is a __u8 and TL_MAX_SLOTS 256: idx is always in the map */
 	__u32 idx = TL_COUNTER_INDEX(slot, dir, kind);
 	struct tl_counter *c;
 
-	if (slot >= TL_MAX_SLOTS)
-		return;
 	c = bpf_map_lookup_elem(&counters, &idx);
 	if (!c)
 		return;

@@ -7,9 +7,11 @@
 #ifndef TUNLEAK_H
 #define TUNLEAK_H
 
-/* Interface slots: counters are kept by slot, a slot is an interface name,
- * so a tunnel recreated with a new ifindex keeps counting in its slot. */
-#define TL_MAX_SLOTS 32
+/* Interface slots: counters are kept by slot, a slot is an interface name
+ * in one namespace, so a tunnel recreated with a new ifindex keeps counting
+ * in its slot. Slots are global: every traced namespace's programs share the
+ * counters, the flow table and the ring buffer. */
+#define TL_MAX_SLOTS 256
 
 /* Counter kinds per (slot, direction): the five address classes, then
  * frames that are not IP and IP frames too short to classify. */
@@ -56,8 +58,10 @@ enum tl_stat {
 	((((slot) * 2 + (dir)) * TL_NR_COUNTERS) + (kind))
 #define TL_NR_COUNTER_ENTRIES (TL_MAX_SLOTS * 2 * TL_NR_COUNTERS)
 
-/* Interface table (in .bss): open addressing on ifindex, TL_IFACE_PROBES
- * slots from (ifindex & TL_IFACE_MASK); ifindex 0 marks a free slot. */
+/* Interface table (one per namespace: ifindexes repeat across namespaces,
+ * so each namespace's program instance has its own): open addressing on
+ * ifindex, TL_IFACE_PROBES slots from (ifindex & TL_IFACE_MASK); ifindex 0
+ * marks a free slot. */
 #define TL_IFACE_TABLE 1024
 #define TL_IFACE_MASK (TL_IFACE_TABLE - 1)
 #define TL_IFACE_PROBES 4

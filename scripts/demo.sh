@@ -126,7 +126,7 @@ TL_PID=""
 sleep 0.2
 jq -r 'def ep(a; p; proto): if (proto == "tcp" or proto == "udp") then "\(a):\(p)" else a end;
        "   leaks: \(.leaks.packets) packets, \(.leaks.bytes) bytes in \(.leaks.flows) flows; events dropped: \(.events.dropped)",
-       (.flows | sort_by(-.packets)[] |
+       ([.namespaces[].flows[]] | sort_by(-.packets)[] |
         "   \(.type) \(.proto) \(ep(.src; .sport; .proto)) -> \(ep(.dst; .dport; .proto)) \(.class): \(.packets) packet\(if .packets == 1 then "" else "s" end) via \"\(.route)\"")' \
 	"$TMP/counters.json"
 printf '\n%sDone in %d s; lab removed.%s\n' "$B" "$(($(date +%s) - T0))" "$N"

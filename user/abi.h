@@ -7,6 +7,7 @@
 
 #include "tunleak.h"
 
+_Static_assert(TL_MAX_SLOTS <= 256, "a slot is a __u8 in flow keys and tl_iface");
 _Static_assert(sizeof(struct tl_iface) == 8, "tl_iface layout");
 _Static_assert(sizeof(struct tl_counter) == 16, "tl_counter layout");
 _Static_assert(sizeof(struct tl_range4) == 8, "tl_range4 layout");

@@ -9,7 +9,9 @@
 
 #include "abi.h"
 #include "audit.h"
-#include "check.h"
+#include "links.h"
+#include "names.h"
+#include "commands.h"
 #include "netns.h"
 #include "nl.h"
 #include "output.h"
@@ -18,18 +20,41 @@
 #define MAX_CANDIDATES 4096
 #define MAX_FINDINGS 256
 
-static int is_tunnel(const struct config *cfg, const char *name)
+static int is_tunnel(char names[][CLI_IFNAMSIZ], int n, const char *name)
 {
 	int i;
 
-	for (i = 0; i < cfg->nr_tunnels; i++)
-		if (!strcmp(cfg->tunnels[i], name))
+	for (i = 0; i < n; i++)
+		if (!strcmp(names[i], name))
 			return 1;
 	return 0;
 }
 
-int cmd_check(const struct config *cfg)
+/* The tunnels: those named, else every interface of a VPN's link kind. */
+static int tunnel_names(const struct config *cfg, struct nl *nl, char names[][CLI_IFNAMSIZ],
+			int max)
 {
+	struct link_info *links = NULL;
+	int i, n = 0, nl_n = 0;
+
+	if (cfg->nr_tunnels) {
+		for (i = 0; i < cfg->nr_tunnels && i < max; i++)
+			memcpy(names[i], cfg->tunnels[i], CLI_IFNAMSIZ);
+		return i;
+	}
+	if (nl__link_dump(nl, &links, &nl_n))
+		return 0;
+	for (i = 0; i < nl_n && n < max; i++)
+		if (link_is_vpn(&links[i]))
+			memcpy(names[n++], links[i].name, CLI_IFNAMSIZ);
+	free(links);
+	return n;
+}
+
+int cmd_check(struct config *cfg)
+{
+	char tunnels[64][CLI_IFNAMSIZ];
+	int nr_tunnels;
 	struct route_info *routes[2] = {};
 	int nroutes[2] = {}, i, j, nfind = 0, err, total_regions = 0, ret = 2;
 	char errbuf[256], ns[160];
@@ -68,6 +93,7 @@ int cmd_check(const struct config *cfg)
 			goto cleanup;
 		}
 	}
+	nr_tunnels = tunnel_names(cfg, nl, tunnels, 64);
 	for (i = 0; i < 2; i++) {
 		err = route_dump(nl, i ? 6 : 4, &routes[i], &nroutes[i]);
 		if (err) {
@@ -97,8 +123,9 @@ int cmd_check(const struct config *cfg)
 			if (route_get(nl, cc->cidr.family, cand[j], NULL, &r))
 				memset(&r, 0, sizeof(r)); /* no route: not into a tunnel */
 			r.family = cc->cidr.family;
-			bad = remote ? !(r.type == RTN_UNICAST && is_tunnel(cfg, r.oif_name)) :
-				       (r.type == RTN_UNICAST && is_tunnel(cfg, r.oif_name));
+			bad = remote ? !(r.type == RTN_UNICAST &&
+					 is_tunnel(tunnels, nr_tunnels, r.oif_name)) :
+				       (r.type == RTN_UNICAST && is_tunnel(tunnels, nr_tunnels, r.oif_name));
 			if (!bad)
 				continue;
 			route_format(&r, rs, sizeof(rs));
@@ -115,9 +142,8 @@ int cmd_check(const struct config *cfg)
 				strcpy(seen[nfind], key);
 			nfind++;
 			if (remote)
-				via = route_cache__gateway(rc, 1, cc->cidr.family,
-							   (char(*)[CLI_IFNAMSIZ])cfg->tunnels,
-							   cfg->nr_tunnels, gw, &has_gw);
+				via = route_cache__gateway(rc, 1, cc->cidr.family, tunnels,
+							   nr_tunnels, gw, &has_gw);
 			else
 				via = route_cache__gateway(rc, 0, cc->cidr.family,
 							   (char(*)[CLI_IFNAMSIZ])cfg->ifaces,

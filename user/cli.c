@@ -8,18 +8,9 @@
 
 #include "cli.h"
 #include "abi.h"
-
-static const char *const class_names[TL_NR_COUNTERS] = {
-	[TL_CLASS_POD] = "pod",	      [TL_CLASS_SERVICE] = "service",
-	[TL_CLASS_NODE] = "node",     [TL_CLASS_REMOTE] = "remote",
-	[TL_CLASS_OTHER] = "other",   [TL_CNT_NONIP] = "non_ip",
-	[TL_CNT_MALFORMED] = "malformed",
-};
-
-const char *class_name(int cls)
-{
-	return cls >= 0 && cls < TL_NR_COUNTERS ? class_names[cls] : "?";
-}
+#include "links.h"
+#include "names.h"
+#include "output.h"
 
 const char *cli_usage(void)
 {
@@ -35,7 +26,8 @@ const char *cli_usage(void)
 	       "\n"
 	       "Where:\n"
 	       "  --iface IFACE           cluster interface; repeatable (default eth0)\n"
-	       "  --tunnel IFACE          tunnel interface; repeatable (default tun0)\n"
+	       "  --tunnel IFACE          tunnel interface; repeatable (default: every interface of\n"
+	       "                          a VPN's link kind: tun, tap, wireguard, ovpn, ipip, gre, ...)\n"
 	       "  --netns PATH|NAME       work in this network namespace\n"
 	       "                          (/proc/PID/ns/net, /run/netns/NAME or NAME)\n"
 	       "  --pid PID               work in the network namespace of process PID\n"
@@ -146,13 +138,14 @@ static int add_cidr(struct config *cfg, const char *opt, const char *val, int cl
 static int add_iface(char list[][CLI_IFNAMSIZ], int *nr, const char *opt, const char *val,
 		     char *err, size_t errlen)
 {
-	size_t len = strlen(val);
+	char safe[64];
 	int i;
 
-	if (len == 0 || len >= CLI_IFNAMSIZ || strchr(val, '/') || strchr(val, ' ') ||
-	    !strcmp(val, ".") || !strcmp(val, ".."))
+	/* As the kernel names interfaces: "tun0:x" is an alias, not one */
+	if (!link_name_valid(val))
 		return fail(err, errlen,
-			    "%s \"%s\": expected an interface name of 1-15 characters", opt, val);
+			    "%s \"%s\": expected an interface name (1-15 characters, no '/', ':' or space)",
+			    opt, escape_ctl(val, safe, sizeof(safe)));
 	for (i = 0; i < *nr; i++)
 		if (!strcmp(list[i], val))
 			return 0;
@@ -356,12 +349,9 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 		return fail(err, errlen, "cleanup takes no output options");
 	if (cfg->top && cfg->json)
 		return fail(err, errlen, "--top and --json both given: choose one output");
-	if (cfg->cmd != CMD_CLEANUP) {
-		if (!cfg->nr_ifaces)
-			strcpy(cfg->ifaces[cfg->nr_ifaces++], "eth0");
-		if (!cfg->nr_tunnels)
-			strcpy(cfg->tunnels[cfg->nr_tunnels++], "tun0");
-	}
+	/* No --tunnel: every interface of a VPN's link kind is a tunnel */
+	if (cfg->cmd != CMD_CLEANUP && !cfg->nr_ifaces)
+		strcpy(cfg->ifaces[cfg->nr_ifaces++], "eth0");
 	for (i = 0; i < cfg->nr_tunnels; i++) {
 		int j;
 

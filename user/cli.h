@@ -66,6 +66,5 @@ enum cli_result {
 int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen);
 void cli_free(struct config *cfg);
 const char *cli_usage(void);
-const char *class_name(int cls);
 
 #endif

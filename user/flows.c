@@ -160,6 +160,17 @@ void flows__set_kernel_counts(struct flows *f, struct flow_rec *r, uint64_t pack
 	}
 }
 
+void flows__purge_slot(struct flows *f, int slot)
+{
+	struct flow_rec *r = f->head, *n;
+
+	for (; r; r = n) {
+		n = r->lnext;
+		if (r->key.slot == slot)
+			remove_rec(f, r);
+	}
+}
+
 size_t flows__count(const struct flows *f)
 {
 	return f->count;

@@ -16,6 +16,7 @@
 
 struct flow_rec {
 	struct tl_flow_key key;
+	uint32_t ns_id; /* the namespace's tracer */
 	uint8_t type; /* enum tl_type */
 	uint8_t cls;
 	uint8_t reported; /* its event was printed */
@@ -54,6 +55,8 @@ struct flow_rec *flows__upsert(struct flows *f, const struct tl_flow_key *key, i
 /* Set the kernel's cumulative counts for a flow (from a sweep or an event). */
 void flows__set_kernel_counts(struct flows *f, struct flow_rec *r, uint64_t packets,
 			      uint64_t bytes, uint64_t last_ns);
+/* Forget the flows of slot (before it is given to another interface). */
+void flows__purge_slot(struct flows *f, int slot);
 size_t flows__count(const struct flows *f);
 uint64_t flows__evicted(const struct flows *f);
 /* Up to n flows last seen at or after since_ns, best first. Returns how many. */

@@ -10,31 +10,47 @@
 #include "ranges.h"
 #include "tunleak.skel.h"
 
-struct tunleak_bpf *loader_load(const struct loader_opts *o)
+struct datapath {
+	/* Owns the shared maps; its programs are never loaded. */
+	struct tunleak_bpf *skel;
+	struct loader_opts o; /* what every probe's .rodata gets */
+	unsigned int wakeup_events;
+};
+
+struct probe {
+	struct tunleak_bpf *skel;
+};
+
+struct datapath *datapath__new(const struct loader_opts *o)
 {
 	unsigned int ring = o->ringbuf_bytes ? o->ringbuf_bytes : LOADER_RINGBUF_DEFAULT;
+	struct datapath *dp;
 	struct tunleak_bpf *skel;
 	int n4, n6, err;
 
-	skel = tunleak_bpf__open();
-	if (!skel)
+	dp = calloc(1, sizeof(*dp));
+	if (!dp)
 		return NULL;
+	dp->o = *o;
+	dp->o.cidrs = NULL; /* not kept: the ranges are built here */
+	/* A record is the event and the ring's 8-byte header */
+	dp->wakeup_events =
+		o->wakeup_events ? o->wakeup_events : ring / (sizeof(struct tl_event) + 8) / 4;
+	skel = tunleak_bpf__open();
+	if (!skel) {
+		err = -errno;
+		goto fail;
+	}
+	dp->skel = skel;
 
-	/* Parameterize BPF code: sizes, and when to wake the consumer */
+	/* The maps only: programs are loaded per namespace, by probe__new() */
+	bpf_program__set_autoload(skel->progs.tunleak_ingress, false);
+	bpf_program__set_autoload(skel->progs.tunleak_egress, false);
 	if (o->max_flows)
 		bpf_map__set_max_entries(skel->maps.flows, o->max_flows);
 	bpf_map__set_max_entries(skel->maps.events, ring);
-	/* A record is the event and the ring's 8-byte header */
-	skel->rodata->wakeup_events =
-		o->wakeup_events ? o->wakeup_events : ring / (sizeof(struct tl_event) + 8) / 4;
-
-	if (o->pcap_packets) {
-		skel->rodata->pcap_packets = o->pcap_packets;
-		skel->rodata->pcap_snaplen = o->pcap_snaplen ? o->pcap_snaplen : 256;
+	if (o->pcap_packets)
 		bpf_map__set_max_entries(skel->maps.pkts, 4 * 1024 * 1024);
-	}
-
-	/* Load and verify BPF programs */
 	err = tunleak_bpf__load(skel);
 	if (err)
 		goto fail;
@@ -54,43 +70,109 @@ struct tunleak_bpf *loader_load(const struct loader_opts *o)
 	 * starting at the highest address, so such a probe changes nothing */
 	ranges_pad4(skel->bss->ranges4, n4, TL_MAX_RANGES);
 	ranges_pad6(skel->bss->ranges6, n6, TL_MAX_RANGES);
-	return skel;
+	return dp;
 fail:
-	tunleak_bpf__destroy(skel);
+	datapath__free(dp);
 	errno = -err;
 	return NULL;
 }
 
-void loader_free(struct tunleak_bpf *skel)
+void datapath__free(struct datapath *dp)
 {
-	tunleak_bpf__destroy(skel);
+	if (!dp)
+		return;
+	tunleak_bpf__destroy(dp->skel);
+	free(dp);
 }
 
-int loader_prog_fd(struct tunleak_bpf *skel, int dir)
+int datapath__events_fd(const struct datapath *dp)
 {
-	return bpf_program__fd(dir == TL_DIR_EGRESS ? skel->progs.tunleak_egress :
-						      skel->progs.tunleak_ingress);
+	return bpf_map__fd(dp->skel->maps.events);
 }
 
-int loader_events_fd(struct tunleak_bpf *skel)
+int datapath__pkts_fd(const struct datapath *dp)
 {
-	return bpf_map__fd(skel->maps.events);
+	return bpf_map__fd(dp->skel->maps.pkts);
 }
 
-int loader_pkts_fd(struct tunleak_bpf *skel)
+int datapath__flows_fd(const struct datapath *dp)
 {
-	return bpf_map__fd(skel->maps.pkts);
+	return bpf_map__fd(dp->skel->maps.flows);
 }
 
-int loader_set_iface(struct tunleak_bpf *skel, uint32_t ifindex, int slot, int role, int l2)
+struct probe *probe__new(struct datapath *dp)
 {
-	struct tl_iface *free_e = NULL;
+	struct bpf_map *shared[][2] = {
+		{ dp->skel->maps.counters, NULL }, { dp->skel->maps.stats, NULL },
+		{ dp->skel->maps.flows, NULL },	   { dp->skel->maps.events, NULL },
+		{ dp->skel->maps.pkts, NULL },	   { dp->skel->maps.bss, NULL },
+	};
+	struct probe *p;
+	size_t i;
+	int err;
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->skel = tunleak_bpf__open();
+	if (!p->skel) {
+		err = -errno;
+		goto fail;
+	}
+	shared[0][1] = p->skel->maps.counters;
+	shared[1][1] = p->skel->maps.stats;
+	shared[2][1] = p->skel->maps.flows;
+	shared[3][1] = p->skel->maps.events;
+	shared[4][1] = p->skel->maps.pkts;
+	shared[5][1] = p->skel->maps.bss;
+	/* Every map but .rodata and the interface table is the datapath's */
+	for (i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
+		err = bpf_map__reuse_fd(shared[i][1], bpf_map__fd(shared[i][0]));
+		if (err)
+			goto fail;
+	}
+
+	/* Parameterize BPF code: when to wake the consumer, what to capture */
+	p->skel->rodata->wakeup_events = dp->wakeup_events;
+	if (dp->o.pcap_packets) {
+		p->skel->rodata->pcap_packets = dp->o.pcap_packets;
+		p->skel->rodata->pcap_snaplen = dp->o.pcap_snaplen ? dp->o.pcap_snaplen : 256;
+	}
+
+	/* Load and verify BPF programs */
+	err = tunleak_bpf__load(p->skel);
+	if (err)
+		goto fail;
+	return p;
+fail:
+	probe__free(p);
+	errno = -err;
+	return NULL;
+}
+
+void probe__free(struct probe *p)
+{
+	if (!p)
+		return;
+	tunleak_bpf__destroy(p->skel);
+	free(p);
+}
+
+int probe__prog_fd(const struct probe *p, int dir)
+{
+	return bpf_program__fd(dir == TL_DIR_EGRESS ? p->skel->progs.tunleak_egress :
+						      p->skel->progs.tunleak_ingress);
+}
+
+int probe__set_iface(struct probe *p, uint32_t ifindex, int slot, int role, bool l2)
+{
+	struct tl_iface *ifaces = p->skel->data_ifaces->ifaces, *free_e = NULL;
 	int i;
 
-	if (!ifindex)
+	if (!ifindex || slot < 0 || slot >= TL_MAX_SLOTS)
 		return -EINVAL;
 	for (i = 0; i < TL_IFACE_PROBES; i++) {
-		struct tl_iface *e = &skel->bss->ifaces[(ifindex + i) & TL_IFACE_MASK];
+		struct tl_iface *e = &ifaces[(ifindex + i) & TL_IFACE_MASK];
 
 		if (e->ifindex == ifindex) {
 			free_e = e;
@@ -104,18 +186,19 @@ int loader_set_iface(struct tunleak_bpf *skel, uint32_t ifindex, int slot, int r
 	/* The fields first, the ifindex last: a packet never sees half an entry */
 	free_e->slot = slot;
 	free_e->role = role;
-	free_e->l2 = !!l2;
+	free_e->l2 = l2;
 	free_e->pad = 0;
 	__atomic_store_n(&free_e->ifindex, ifindex, __ATOMIC_RELEASE);
 	return 0;
 }
 
-int loader_del_iface(struct tunleak_bpf *skel, uint32_t ifindex)
+int probe__del_iface(struct probe *p, uint32_t ifindex)
 {
+	struct tl_iface *ifaces = p->skel->data_ifaces->ifaces;
 	int i;
 
 	for (i = 0; i < TL_IFACE_PROBES; i++) {
-		struct tl_iface *e = &skel->bss->ifaces[(ifindex + i) & TL_IFACE_MASK];
+		struct tl_iface *e = &ifaces[(ifindex + i) & TL_IFACE_MASK];
 
 		if (e->ifindex == ifindex)
 			__atomic_store_n(&e->ifindex, 0, __ATOMIC_RELEASE);
@@ -123,10 +206,10 @@ int loader_del_iface(struct tunleak_bpf *skel, uint32_t ifindex)
 	return 0;
 }
 
-int loader_read_counters(struct tunleak_bpf *skel,
-			 struct tl_counter out[TL_MAX_SLOTS][2][TL_NR_COUNTERS])
+int datapath__read_counters(struct datapath *dp,
+			    struct tl_counter out[TL_MAX_SLOTS][2][TL_NR_COUNTERS])
 {
-	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(skel->maps.counters);
+	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(dp->skel->maps.counters);
 	struct tl_counter *vals;
 	__u32 idx;
 
@@ -155,9 +238,9 @@ int loader_read_counters(struct tunleak_bpf *skel,
 	return 0;
 }
 
-int loader_read_stats(struct tunleak_bpf *skel, uint64_t out[TL_NR_STATS])
+int datapath__read_stats(struct datapath *dp, uint64_t out[TL_NR_STATS])
 {
-	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(skel->maps.stats);
+	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(dp->skel->maps.stats);
 	__u64 *vals;
 	__u32 idx;
 
@@ -179,11 +262,11 @@ int loader_read_stats(struct tunleak_bpf *skel, uint64_t out[TL_NR_STATS])
 	return 0;
 }
 
-int loader_sweep_flows(struct tunleak_bpf *skel,
-		       void (*fn)(const struct tl_flow_key *, const struct tl_flow_val *, void *),
-		       void *ctx)
+int datapath__sweep_flows(struct datapath *dp,
+			  void (*fn)(const struct tl_flow_key *, const struct tl_flow_val *, void *),
+			  void *ctx)
 {
-	int fd = bpf_map__fd(skel->maps.flows), n = 0;
+	int fd = bpf_map__fd(dp->skel->maps.flows), n = 0;
 	struct tl_flow_key key, next;
 	struct tl_flow_val val;
 	void *prev = NULL;
@@ -197,4 +280,40 @@ int loader_sweep_flows(struct tunleak_bpf *skel,
 		prev = &key;
 	}
 	return n;
+}
+
+int datapath__reset_slot(struct datapath *dp, int slot)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(dp->skel->maps.counters);
+	int ffd = bpf_map__fd(dp->skel->maps.flows), d, k, err = 0;
+	struct tl_flow_key key, next;
+	struct tl_counter *zero;
+	void *prev = NULL;
+
+	if (ncpu < 0)
+		return ncpu;
+	if (slot < 0 || slot >= TL_MAX_SLOTS)
+		return -EINVAL;
+	zero = calloc(ncpu, sizeof(*zero));
+	if (!zero)
+		return -ENOMEM;
+	for (d = 0; d < 2 && !err; d++)
+		for (k = 0; k < TL_NR_COUNTERS && !err; k++) {
+			__u32 idx = TL_COUNTER_INDEX(slot, d, k);
+
+			if (bpf_map_update_elem(fd, &idx, zero, BPF_ANY))
+				err = -errno;
+		}
+	free(zero);
+	/* Its flows: deleting while iterating, so restart after each delete
+	 * from the key before it (prev stays valid) */
+	while (!err && bpf_map_get_next_key(ffd, prev, &next) == 0) {
+		if (next.slot == slot) {
+			bpf_map_delete_elem(ffd, &next);
+			continue;
+		}
+		key = next;
+		prev = &key;
+	}
+	return err;
 }

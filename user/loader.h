@@ -1,5 +1,11 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Loading the BPF object and reading and writing its maps. */
+/*
+ * The BPF side, as two objects. A datapath is the state every traced
+ * namespace shares: counters, statistics, the flow table, the ring buffers
+ * and the address classes. A probe is one namespace's pair of programs and its
+ * interface table (ifindexes repeat across namespaces); every probe uses the
+ * datapath's maps.
+ */
 #ifndef TL_LOADER_H
 #define TL_LOADER_H
 
@@ -8,8 +14,6 @@
 
 #include "abi.h"
 #include "cidr.h"
-
-struct tunleak_bpf;
 
 struct loader_opts {
 	const struct class_cidr *cidrs;
@@ -24,22 +28,33 @@ struct loader_opts {
 
 #define LOADER_RINGBUF_DEFAULT (1024 * 1024)
 
-/* Open, parameterize, load, fill the CIDR tries. NULL and errno on error. */
-struct tunleak_bpf *loader_load(const struct loader_opts *o);
-void loader_free(struct tunleak_bpf *skel);
+struct datapath;
+struct probe;
 
-int loader_prog_fd(struct tunleak_bpf *skel, int dir);
-int loader_events_fd(struct tunleak_bpf *skel);
-int loader_pkts_fd(struct tunleak_bpf *skel);
-int loader_set_iface(struct tunleak_bpf *skel, uint32_t ifindex, int slot, int role, int l2);
-int loader_del_iface(struct tunleak_bpf *skel, uint32_t ifindex);
+/* Create the shared maps and fill the address classes. NULL and errno. */
+struct datapath *datapath__new(const struct loader_opts *o);
+void datapath__free(struct datapath *dp);
+int datapath__events_fd(const struct datapath *dp);
+int datapath__pkts_fd(const struct datapath *dp);
+int datapath__flows_fd(const struct datapath *dp);
 /* Sum the per-CPU counters: out[slot][dir][kind]. */
-int loader_read_counters(struct tunleak_bpf *skel,
-			 struct tl_counter out[TL_MAX_SLOTS][2][TL_NR_COUNTERS]);
-int loader_read_stats(struct tunleak_bpf *skel, uint64_t out[TL_NR_STATS]);
+int datapath__read_counters(struct datapath *dp,
+			    struct tl_counter out[TL_MAX_SLOTS][2][TL_NR_COUNTERS]);
+int datapath__read_stats(struct datapath *dp, uint64_t out[TL_NR_STATS]);
 /* Call fn for every entry of the kernel flow table. Returns entries seen. */
-int loader_sweep_flows(struct tunleak_bpf *skel,
-		       void (*fn)(const struct tl_flow_key *, const struct tl_flow_val *, void *),
-		       void *ctx);
+int datapath__sweep_flows(struct datapath *dp,
+			  void (*fn)(const struct tl_flow_key *, const struct tl_flow_val *, void *),
+			  void *ctx);
+/* Make slot as new: zero its counters, drop its flows (before reusing it). */
+int datapath__reset_slot(struct datapath *dp, int slot);
+
+/* Load one namespace's programs (verified here) on dp's maps. NULL and errno. */
+struct probe *probe__new(struct datapath *dp);
+void probe__free(struct probe *p);
+int probe__prog_fd(const struct probe *p, int dir);
+/* Record ifindex (of the probe's namespace) as slot, before attaching, so
+ * that the first packet is counted. */
+int probe__set_iface(struct probe *p, uint32_t ifindex, int slot, int role, bool l2);
+int probe__del_iface(struct probe *p, uint32_t ifindex);
 
 #endif

@@ -1,161 +1,118 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <arpa/inet.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
 #include "flows.h"
+#include "names.h"
 #include "output.h"
 
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put_text(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-static void put(struct out *o, const char *fmt, ...)
+static void put_text(struct out *o, const char *fmt, ...)
 {
-	size_t room = sizeof(o->line) - o->len;
+	char buf[1024];
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(o->line + o->len, room, fmt, ap);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		o->len += (size_t)n < room ? (size_t)n : room - 1;
+		jw_raw(&o->jw, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
-static void put_raw(struct out *o, const char *s, size_t n)
+const char *escape_ctl(const char *s, char *buf, size_t len)
 {
-	if (n > sizeof(o->line) - 1 - o->len)
-		n = sizeof(o->line) - 1 - o->len;
-	memcpy(o->line + o->len, s, n);
-	o->len += n;
-}
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
 
-/* The escaped body of n bytes of s (no quotes): at most 6 bytes each. */
-static void put_json_body(struct out *o, const char *s, size_t n)
-{
-	const char *end = s + n;
+	if (!len)
+		return buf;
+	for (; *s && o + 1 < len; s++) {
+		unsigned char c = (unsigned char)*s;
 
-	while (s < end) {
-		const char *run = s;
-		unsigned char c;
-
-		/* copy what needs no escaping in one go */
-		while (s < end && *s != '"' && *s != '\\' && (unsigned char)*s >= 0x20)
-			s++;
-		put_raw(o, run, s - run);
-		if (s == end)
+		if (c >= 0x20 && c != 0x7f) {
+			buf[o++] = (char)c;
+			continue;
+		}
+		if (o + 5 > len)
 			break;
-		c = (unsigned char)*s++;
-		if (c == '"' || c == '\\')
-			put(o, "\\%c", c);
-		else if (c == '\n')
-			put_raw(o, "\\n", 2);
-		else if (c == '\t')
-			put_raw(o, "\\t", 2);
-		else
-			put(o, "\\u%04x", c);
+		buf[o++] = '\\';
+		buf[o++] = 'x';
+		buf[o++] = hex[c >> 4];
+		buf[o++] = hex[c & 15];
 	}
-}
-
-static void put_json_string(struct out *o, const char *s)
-{
-	put_raw(o, "\"", 1);
-	put_json_body(o, s, strlen(s));
-	put_raw(o, "\"", 1);
-}
-
-static void put_u64(struct out *o, uint64_t v)
-{
-	char d[24];
-	int n = sizeof(d);
-
-	do {
-		d[--n] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	put_raw(o, d + n, sizeof(d) - n);
-}
-
-/* For writers of whole documents (export.c): the same escaping, to a FILE,
- * a piece at a time so no length is cut. */
-void json_string(FILE *f, const char *s)
-{
-	size_t n = strlen(s), off;
-	struct out o = { .f = f };
-
-	fputc('"', f);
-	for (off = 0; off < n; off += 128) {
-		o.len = 0;
-		put_json_body(&o, s + off, n - off < 128 ? n - off : 128);
-		fwrite(o.line, 1, o.len, f);
-	}
-	fputc('"', f);
-}
-
-static void json_key(struct out *o, const char *key)
-{
-	put_raw(o, o->nfields++ ? "," : "{", 1);
-	put_json_string(o, key);
-	put_raw(o, ":", 1);
+	buf[o] = '\0';
+	return buf;
 }
 
 void out_begin(struct out *o)
 {
-	o->nfields = 0;
-	o->len = 0;
+	jw_reset(&o->jw);
+	if (o->json)
+		jw_obj_open(&o->jw, NULL);
 }
 
 void out_str(struct out *o, const char *key, const char *fmt, const char *val)
 {
+	char safe[512];
+
 	if (o->json) {
-		if (!key)
-			return;
-		json_key(o, key);
-		if (val)
-			put_json_string(o, val);
-		else
-			put_raw(o, "null", 4);
+		if (key)
+			jw_str(&o->jw, key, val);
 	} else if (fmt && val) {
-		put(o, fmt, val);
+		put_text(o, fmt, escape_ctl(val, safe, sizeof(safe)));
 	}
 }
 
 void out_u64(struct out *o, const char *key, const char *fmt, uint64_t val)
 {
 	if (o->json) {
-		if (!key)
-			return;
-		json_key(o, key);
-		put_u64(o, val);
+		if (key)
+			jw_u64(&o->jw, key, val);
 	} else if (fmt) {
-		put(o, fmt, val);
+		put_text(o, fmt, val);
 	}
 }
 
 void out_bool(struct out *o, const char *key, const char *fmt, bool val)
 {
 	if (o->json) {
-		if (!key)
-			return;
-		json_key(o, key);
-		put_raw(o, val ? "true" : "false", val ? 4 : 5);
+		if (key)
+			jw_bool(&o->jw, key, val);
 	} else if (fmt && val) {
-		put(o, "%s", fmt);
+		put_text(o, "%s", fmt);
 	}
 }
 
 void out_end(struct out *o)
 {
 	if (o->json)
-		put_raw(o, o->nfields ? "}" : "{}", o->nfields ? 1 : 2);
-	o->line[o->len++] = '\n'; /* put_raw keeps one byte free */
-	fwrite(o->line, 1, o->len, o->f);
+		jw_obj_close(&o->jw);
+	jw_raw(&o->jw, "\n", 1);
+	if (o->err)
+		return; /* nobody reads: the caller stops */
+	if (fwrite(o->jw.buf, 1, o->jw.len, o->f) != o->jw.len)
+		o->err = errno ? -errno : -EIO;
 	if (!o->batch)
-		fflush(o->f);
-	o->len = 0;
+		out_flush(o);
+}
+
+int out_flush(struct out *o)
+{
+	if (!o->err && fflush(o->f))
+		o->err = errno ? -errno : -EIO;
+	return o->err;
+}
+
+void out_free(struct out *o)
+{
+	jw_free(&o->jw);
 }
 
 const char *format_time(uint64_t ns, char *buf, size_t len)
@@ -205,22 +162,29 @@ static int has_ports(int proto)
 	return proto == 6 || proto == 17 || proto == 132 || proto == 33;
 }
 
-void event_print(struct out *o, const struct flow_rec *r)
+void event_print(struct out *o, const struct flow_rec *r, const struct flow_origin *from)
 {
 	const struct tl_flow_key *k = &r->key;
-	char t[32], pb[8], src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+	char t[32], pb[8], src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], who[160];
 	int v6 = k->family == 6, ports = has_ports(k->proto);
+	const char *pod = from && from->pod && from->pod[0] ? from->pod : NULL;
+	const char *kns = from && from->k8s_ns && from->k8s_ns[0] ? from->k8s_ns : NULL;
 
 	format_time(r->first_ns, t, sizeof(t));
 	addr_format(k->family, k->src, src, sizeof(src));
 	addr_format(k->family, k->dst, dst, sizeof(dst));
+	/* text: the pod as NAMESPACE/NAME where both are known */
+	if (pod)
+		snprintf(who, sizeof(who), "%s%s%s", kns ? kns : "", kns ? "/" : "", pod);
 
 	out_begin(o);
 	out_str(o, "time", "%s", t);
-	out_str(o, "type", NULL, r->type == TL_TYPE_LEAK ? "leak" : "bypass");
+	out_str(o, "type", NULL, type_name(r->type));
 	out_str(o, NULL, " %s", r->type == TL_TYPE_LEAK ? "LEAK" : "BYPASS");
+	out_str(o, NULL, " pod=%s", pod ? who : NULL);
+	out_str(o, NULL, " netns=%s", !pod && from && from->name_it ? from->netns : NULL);
 	out_str(o, "iface", " %s", r->iface);
-	out_str(o, "direction", " %s", k->dir == TL_DIR_EGRESS ? "egress" : "ingress");
+	out_str(o, "direction", " %s", dir_name(k->dir));
 	out_str(o, "family", NULL, v6 ? "ipv6" : "ipv4");
 	out_str(o, "proto", " %s", proto_name(k->proto, pb, sizeof(pb)));
 	/* Text: addr:port, [v6]:port, or the bare address without ports. */
@@ -238,5 +202,8 @@ void event_print(struct out *o, const struct flow_rec *r)
 	out_str(o, "fix", NULL, r->fix[0] ? r->fix : NULL);
 	if (r->show_fix && r->fix[0])
 		out_str(o, NULL, "; fix: %s", r->fix);
+	out_str(o, "netns", NULL, from ? from->netns : NULL);
+	out_str(o, "pod", NULL, pod);
+	out_str(o, "k8s_namespace", NULL, kns);
 	out_end(o);
 }

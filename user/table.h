@@ -14,7 +14,8 @@ struct table_view {
 	const struct snapshot *now;
 	const struct snapshot *prev; /* NULL: no rates yet */
 	double dt; /* seconds from prev to now */
-	const char *where; /* "network namespace pod1" */
+	const char *where; /* "network namespace pod1", "all pods on node-1" */
+	bool node_mode; /* namespaces are discovered: group by pod */
 	const char *attach; /* "tcx" or "tc" */
 	uint64_t uptime_s;
 	enum flow_sort sort;

@@ -22,13 +22,14 @@
 
 #include "cli.h"
 #include "loader.h"
-#include "tunleak.skel.h"
+#include "names.h"
 
 #define LO_IFINDEX 1 /* BPF_PROG_TEST_RUN runs on the namespace's loopback */
 #define SLOT_CLUSTER 0
 #define SLOT_TUNNEL 1
 
-static struct tunleak_bpf *skel;
+static struct datapath *dp;
+static struct probe *pr; /* the test namespace's programs */
 static struct ring_buffer *rb;
 static struct tl_event events[512];
 static int nr_events;
@@ -58,7 +59,7 @@ static int on_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-static struct tunleak_bpf *load(unsigned int ringbuf)
+static struct datapath *load(unsigned int ringbuf)
 {
 	static struct class_cidr cidrs[16];
 	struct loader_opts o = { .cidrs = cidrs, .ringbuf_bytes = ringbuf };
@@ -72,7 +73,7 @@ static struct tunleak_bpf *load(unsigned int ringbuf)
 								     TL_CLASS_REMOTE;
 	}
 	o.nr_cidrs = i;
-	return loader_load(&o);
+	return datapath__new(&o);
 }
 
 static int setup(void **state)
@@ -81,19 +82,25 @@ static int setup(void **state)
 		perror("unshare(CLONE_NEWNET)");
 		return -1;
 	}
-	skel = load(0);
-	if (!skel) {
-		perror("loader_load");
+	dp = load(0);
+	if (!dp) {
+		perror("datapath__new");
 		return -1;
 	}
-	rb = ring_buffer__new(loader_events_fd(skel), on_event, NULL, NULL);
+	pr = probe__new(dp);
+	if (!pr) {
+		perror("probe__new");
+		return -1;
+	}
+	rb = ring_buffer__new(datapath__events_fd(dp), on_event, NULL, NULL);
 	return rb ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
 	ring_buffer__free(rb);
-	loader_free(skel);
+	probe__free(pr);
+	datapath__free(dp);
 	return 0;
 }
 
@@ -199,10 +206,10 @@ static void set_iface(int role, int l2)
 {
 	int slot = role == TL_ROLE_TUNNEL ? SLOT_TUNNEL : SLOT_CLUSTER;
 
-	assert_int_equal(loader_set_iface(skel, LO_IFINDEX, slot, role, l2), 0);
+	assert_int_equal(probe__set_iface(pr, LO_IFINDEX, slot, role, l2), 0);
 }
 
-static void run(struct tunleak_bpf *s, int dir, const struct frame *f, uint32_t gso_segs)
+static void run(struct probe *p, int dir, const struct frame *f, uint32_t gso_segs)
 {
 	uint8_t out[512];
 	struct __sk_buff ctx = { .gso_segs = gso_segs };
@@ -213,7 +220,7 @@ static void run(struct tunleak_bpf *s, int dir, const struct frame *f, uint32_t 
 		o.ctx_in = &ctx;
 		o.ctx_size_in = sizeof(ctx);
 	}
-	assert_int_equal(bpf_prog_test_run_opts(loader_prog_fd(s, dir), &o), 0);
+	assert_int_equal(bpf_prog_test_run_opts(probe__prog_fd(p, dir), &o), 0);
 	/* Transparent: TC_ACT_UNSPEC (== TCX_NEXT), and the packet unchanged. */
 	if (o.retval != (uint32_t)TC_ACT_UNSPEC)
 		fail_msg("verdict: expected TC_ACT_UNSPEC (-1), got %d", (int)o.retval);
@@ -230,7 +237,7 @@ static void expect_delta(int slot, int dir, int kind, uint64_t packets, uint64_t
 {
 	int s, d, k;
 
-	assert_int_equal(loader_read_counters(skel, after), 0);
+	assert_int_equal(datapath__read_counters(dp, after), 0);
 	for (s = 0; s < TL_MAX_SLOTS; s++)
 		for (d = 0; d < 2; d++)
 			for (k = 0; k < TL_NR_COUNTERS; k++) {
@@ -251,7 +258,7 @@ static void expect_delta(int slot, int dir, int kind, uint64_t packets, uint64_t
 
 static void snap(void)
 {
-	assert_int_equal(loader_read_counters(skel, before), 0);
+	assert_int_equal(datapath__read_counters(dp, before), 0);
 	ring_buffer__consume(rb);
 	nr_events = 0;
 }
@@ -263,12 +270,17 @@ static int take_events(void)
 	return nr_events;
 }
 
-static uint64_t stat(struct tunleak_bpf *s, int idx)
+static uint64_t stat_of(struct datapath *d, int idx)
 {
 	uint64_t st[TL_NR_STATS];
 
-	assert_int_equal(loader_read_stats(s, st), 0);
+	assert_int_equal(datapath__read_stats(d, st), 0);
 	return st[idx];
+}
+
+static uint64_t stat(int idx)
+{
+	return stat_of(dp, idx);
 }
 
 /* Build the packet whose class (by the address that counts for dir) is cls. */
@@ -316,7 +328,7 @@ static void test_matrix(void **state)
 		build(&f, l2, v6, dir, cls, IPPROTO_UDP, sport, 53, 100);
 		l3 = f.len - f.l2len;
 		snap();
-		run(skel, dir, &f, 0);
+		run(pr, dir, &f, 0);
 		expect_delta(slot, dir, cls, 1, l3, what);
 		if (take_events() != (leak || bypass))
 			fail_msg("%s: expected %d event, got %d", what, leak || bypass, nr_events);
@@ -338,14 +350,14 @@ static void test_matrix(void **state)
 		}
 		/* The same flow again: counted, no second event. */
 		snap();
-		run(skel, dir, &f, 0);
+		run(pr, dir, &f, 0);
 		expect_delta(slot, dir, cls, 1, l3, what);
 		if (take_events() != 0)
 			fail_msg("%s: second packet of a flow gave an event", what);
 		if (leak || bypass) {
 			struct tl_flow_val v;
 
-			assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.flows), &fk, &v), 0);
+			assert_int_equal(bpf_map_lookup_elem(datapath__flows_fd(dp), &fk, &v), 0);
 			assert_int_equal(v.packets, 2);
 			assert_int_equal(v.bytes, 2 * l3);
 		} else {
@@ -355,7 +367,7 @@ static void test_matrix(void **state)
 			/* nothing of a non-leak packet enters the flow table */
 			memcpy(&k, &fk, sizeof(k));
 			k.sport = htons(sport);
-			assert_int_not_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.flows), &k, &v), 0);
+			assert_int_not_equal(bpf_map_lookup_elem(datapath__flows_fd(dp), &k, &v), 0);
 		}
 		cases++;
 	}
@@ -372,7 +384,7 @@ static void test_flow_table(void **state)
 	set_iface(TL_ROLE_TUNNEL, 0);
 	build(&f, 0, 0, TL_DIR_EGRESS, TL_CLASS_POD, IPPROTO_TCP, 40000, 8080, 60);
 	for (i = 0; i < 5; i++)
-		run(skel, TL_DIR_EGRESS, &f, 0);
+		run(pr, TL_DIR_EGRESS, &f, 0);
 	inet_pton(AF_INET, "10.8.0.2", k.src);
 	inet_pton(AF_INET, addr_of[TL_CLASS_POD][0], k.dst);
 	k.sport = htons(40000);
@@ -381,7 +393,7 @@ static void test_flow_table(void **state)
 	k.proto = IPPROTO_TCP;
 	k.slot = SLOT_TUNNEL;
 	k.dir = TL_DIR_EGRESS;
-	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.flows), &k, &v), 0);
+	assert_int_equal(bpf_map_lookup_elem(datapath__flows_fd(dp), &k, &v), 0);
 	assert_int_equal(v.packets, 5);
 	assert_int_equal(v.bytes, 5 * 100);
 	assert_int_equal(v.type, TL_TYPE_LEAK);
@@ -399,13 +411,13 @@ static void test_longest_prefix(void **state)
 	set_iface(TL_ROLE_TUNNEL, 0);
 	put_ipv4(&f, "10.8.0.2", "10.5.0.1", IPPROTO_ICMP, 0, 0, 0, 56);
 	snap();
-	run(skel, TL_DIR_EGRESS, &f, 0);
+	run(pr, TL_DIR_EGRESS, &f, 0);
 	expect_delta(SLOT_TUNNEL, TL_DIR_EGRESS, TL_CLASS_REMOTE, 1, 84, "10.5.0.1");
 	assert_int_equal(take_events(), 0); /* remote through the tunnel: fine */
 	memset(&f, 0, sizeof(f));
 	put_ipv4(&f, "10.8.0.2", "10.131.255.255", IPPROTO_ICMP, 0, 0, 0, 56);
 	snap();
-	run(skel, TL_DIR_EGRESS, &f, 0);
+	run(pr, TL_DIR_EGRESS, &f, 0);
 	expect_delta(SLOT_TUNNEL, TL_DIR_EGRESS, TL_CLASS_POD, 1, 84, "10.131.255.255");
 	assert_int_equal(take_events(), 1);
 	assert_int_equal(events[0].key.proto, IPPROTO_ICMP);
@@ -425,7 +437,7 @@ static void test_vlan(void **state)
 		put_ipv4(&f, "10.128.0.2", addr_of[TL_CLASS_REMOTE][0], IPPROTO_UDP, 0,
 			 next_port++, 443, 30);
 		snap();
-		run(skel, TL_DIR_EGRESS, &f, 0);
+		run(pr, TL_DIR_EGRESS, &f, 0);
 		expect_delta(SLOT_CLUSTER, TL_DIR_EGRESS, TL_CLASS_REMOTE, 1, f.len - 18,
 			     tag == 1 ? "802.1Q" : "802.1ad");
 		assert_int_equal(take_events(), 1); /* a bypass */
@@ -444,7 +456,7 @@ static void test_ipv6_ext_headers(void **state)
 	put_ipv6(&f, "fd00:8::2", addr_of[TL_CLASS_SERVICE][1], chain, IPPROTO_TCP, 33000, 443,
 		 10);
 	snap();
-	run(skel, TL_DIR_EGRESS, &f, 0);
+	run(pr, TL_DIR_EGRESS, &f, 0);
 	expect_delta(SLOT_TUNNEL, TL_DIR_EGRESS, TL_CLASS_SERVICE, 1, f.len - 14, "ext headers");
 	assert_int_equal(take_events(), 1);
 	assert_int_equal(events[0].key.proto, IPPROTO_TCP);
@@ -462,7 +474,7 @@ static void test_fragments(void **state)
 	set_iface(TL_ROLE_TUNNEL, 0);
 	put_ipv4(&f, "10.8.0.2", "10.129.0.7", IPPROTO_UDP, 185, 1111, 2222, 40);
 	snap();
-	run(skel, TL_DIR_EGRESS, &f, 0);
+	run(pr, TL_DIR_EGRESS, &f, 0);
 	expect_delta(SLOT_TUNNEL, TL_DIR_EGRESS, TL_CLASS_POD, 1, f.len, "IPv4 fragment");
 	assert_int_equal(take_events(), 1);
 	assert_int_equal(events[0].key.proto, IPPROTO_UDP);
@@ -478,7 +490,7 @@ static void test_fragments(void **state)
 		fh = f.b + 40;
 		*(uint16_t *)&fh[2] = htons(1480); /* offset in 8-byte units << 3 */
 		snap();
-		run(skel, TL_DIR_EGRESS, &f, 0);
+		run(pr, TL_DIR_EGRESS, &f, 0);
 		expect_delta(SLOT_TUNNEL, TL_DIR_EGRESS, TL_CLASS_POD, 1, f.len, "IPv6 fragment");
 		assert_int_equal(take_events(), 1);
 		assert_int_equal(events[0].key.proto, IPPROTO_UDP);
@@ -491,7 +503,7 @@ static void test_fragments(void **state)
 		memset(&f, 0, sizeof(f));
 		put_ipv6(&f, "fd00:8::2", "fd00:10:128::78", chain, IPPROTO_UDP, 5555, 6666, 40);
 		snap();
-		run(skel, TL_DIR_EGRESS, &f, 0);
+		run(pr, TL_DIR_EGRESS, &f, 0);
 		assert_int_equal(take_events(), 1);
 		assert_int_equal(ntohs(events[0].key.sport), 5555);
 		assert_int_equal(ntohs(events[0].key.dport), 6666);
@@ -510,7 +522,7 @@ static void test_truncated(void **state)
 	memset(f.b + 18, 0x45, 10);
 	f.len = 28;
 	snap();
-	run(skel, TL_DIR_EGRESS, &f, 0);
+	run(pr, TL_DIR_EGRESS, &f, 0);
 	expect_delta(SLOT_TUNNEL, TL_DIR_EGRESS, TL_CNT_MALFORMED, 1, 10, "truncated L2 IPv4");
 	assert_int_equal(take_events(), 0);
 
@@ -520,7 +532,7 @@ static void test_truncated(void **state)
 	f.b[0] = 0x60;
 	f.len = 30;
 	snap();
-	run(skel, TL_DIR_INGRESS, &f, 0);
+	run(pr, TL_DIR_INGRESS, &f, 0);
 	expect_delta(SLOT_TUNNEL, TL_DIR_INGRESS, TL_CNT_MALFORMED, 1, 30, "truncated L3 IPv6");
 
 	/* L2 VLAN tag cut off after the outer ethertype. */
@@ -531,7 +543,7 @@ static void test_truncated(void **state)
 	f.b[14] = 0;
 	f.len = 15;
 	snap();
-	run(skel, TL_DIR_INGRESS, &f, 0);
+	run(pr, TL_DIR_INGRESS, &f, 0);
 	expect_delta(SLOT_CLUSTER, TL_DIR_INGRESS, TL_CNT_MALFORMED, 1, 15, "truncated VLAN");
 
 	/* IPv4 header complete, TCP header cut: classified, ports 0. */
@@ -540,7 +552,7 @@ static void test_truncated(void **state)
 	put_ipv4(&f, "10.8.0.2", "10.128.9.9", IPPROTO_TCP, 0, 1, 2, 0);
 	f.len = 24; /* 20 IP + 4 of the TCP header */
 	snap();
-	run(skel, TL_DIR_EGRESS, &f, 0);
+	run(pr, TL_DIR_EGRESS, &f, 0);
 	expect_delta(SLOT_TUNNEL, TL_DIR_EGRESS, TL_CLASS_POD, 1, 24, "cut TCP");
 	assert_int_equal(take_events(), 1);
 	assert_int_equal(events[0].key.sport, 0);
@@ -556,7 +568,7 @@ static void test_non_ip(void **state)
 	memset(f.b + 14, 0x01, 28);
 	f.len = 42;
 	snap();
-	run(skel, TL_DIR_EGRESS, &f, 0);
+	run(pr, TL_DIR_EGRESS, &f, 0);
 	expect_delta(SLOT_CLUSTER, TL_DIR_EGRESS, TL_CNT_NONIP, 1, 28, "ARP");
 	assert_int_equal(take_events(), 0);
 
@@ -566,7 +578,7 @@ static void test_non_ip(void **state)
 	f.b[0] = 0x20;
 	f.len = 40;
 	snap();
-	run(skel, TL_DIR_INGRESS, &f, 0);
+	run(pr, TL_DIR_INGRESS, &f, 0);
 	expect_delta(SLOT_TUNNEL, TL_DIR_INGRESS, TL_CNT_NONIP, 1, 40, "version 2");
 }
 
@@ -583,7 +595,7 @@ static void test_gso(void **state)
 	put_eth(&f, ETH_P_IP, 0);
 	put_ipv4(&f, "10.8.0.2", "10.128.3.3", IPPROTO_TCP, 0, 40001, 80, 100);
 	snap();
-	run(skel, TL_DIR_EGRESS, &f, segs);
+	run(pr, TL_DIR_EGRESS, &f, segs);
 	expect_delta(SLOT_TUNNEL, TL_DIR_EGRESS, TL_CLASS_POD, segs,
 		     (f.len - 14) + (segs - 1) * 40, "GSO x4");
 	assert_int_equal(take_events(), 1);
@@ -593,14 +605,14 @@ static void test_gso(void **state)
 static void test_unknown_iface(void **state)
 {
 	struct frame f = {};
-	uint64_t unknown = stat(skel, TL_STAT_UNKNOWN_IFACE);
+	uint64_t unknown = stat(TL_STAT_UNKNOWN_IFACE);
 
-	assert_int_equal(loader_del_iface(skel, LO_IFINDEX), 0);
+	assert_int_equal(probe__del_iface(pr, LO_IFINDEX), 0);
 	put_ipv4(&f, "10.8.0.2", "10.128.3.4", IPPROTO_ICMP, 0, 0, 0, 56);
 	snap();
-	run(skel, TL_DIR_EGRESS, &f, 0);
+	run(pr, TL_DIR_EGRESS, &f, 0);
 	expect_delta(-1, 0, 0, 0, 0, "unknown interface");
-	assert_int_equal(stat(skel, TL_STAT_UNKNOWN_IFACE), unknown + 1);
+	assert_int_equal(stat(TL_STAT_UNKNOWN_IFACE), unknown + 1);
 	assert_int_equal(take_events(), 0);
 }
 
@@ -608,27 +620,29 @@ static void test_ring_full(void **state)
 {
 	/* A ring buffer of one page and nobody consuming: every new flow still
 	 * lands in the flow table, every lost event is counted. */
-	struct tunleak_bpf *small = load(4096);
+	struct datapath *small = load(4096);
+	struct probe *p = small ? probe__new(small) : NULL;
 	struct tl_flow_key k, nk, *prev = NULL;
 	const int flows = 200;
 	uint64_t emitted, dropped;
 	int i, in_table = 0;
 
 	assert_non_null(small);
-	assert_int_equal(loader_set_iface(small, LO_IFINDEX, SLOT_TUNNEL, TL_ROLE_TUNNEL, 0), 0);
+	assert_non_null(p);
+	assert_int_equal(probe__set_iface(p, LO_IFINDEX, SLOT_TUNNEL, TL_ROLE_TUNNEL, 0), 0);
 	for (i = 0; i < flows; i++) {
 		struct frame f = {};
 
 		put_ipv4(&f, "10.8.0.2", "10.128.7.7", IPPROTO_UDP, 0, 20000 + i, 53, 20);
-		run(small, TL_DIR_EGRESS, &f, 0);
+		run(p, TL_DIR_EGRESS, &f, 0);
 	}
-	emitted = stat(small, TL_STAT_EVENTS_EMITTED);
-	dropped = stat(small, TL_STAT_EVENTS_DROPPED);
+	emitted = stat_of(small, TL_STAT_EVENTS_EMITTED);
+	dropped = stat_of(small, TL_STAT_EVENTS_DROPPED);
 	assert_int_equal(emitted + dropped, flows);
 	if (dropped == 0 || emitted == 0)
 		fail_msg("expected a partly full ring: emitted %lu, dropped %lu", emitted, dropped);
-	assert_int_equal(stat(small, TL_STAT_LEAK_FLOWS), flows);
-	while (bpf_map_get_next_key(bpf_map__fd(small->maps.flows), prev, &nk) == 0) {
+	assert_int_equal(stat_of(small, TL_STAT_LEAK_FLOWS), flows);
+	while (bpf_map_get_next_key(datapath__flows_fd(small), prev, &nk) == 0) {
 		in_table++;
 		k = nk;
 		prev = &k;
@@ -639,13 +653,50 @@ static void test_ring_full(void **state)
 		struct ring_buffer *r;
 
 		nr_events = 0;
-		r = ring_buffer__new(loader_events_fd(small), on_event, NULL, NULL);
+		r = ring_buffer__new(datapath__events_fd(small), on_event, NULL, NULL);
 		assert_non_null(r);
 		ring_buffer__consume(r);
 		assert_int_equal(nr_events, emitted);
 		ring_buffer__free(r);
 	}
-	loader_free(small);
+	probe__free(p);
+	datapath__free(small);
+}
+
+/* Two namespaces, two probes on one datapath: the same ifindex (every
+ * namespace has its own) counts in each probe's own slot, and a leak event
+ * names the slot of the namespace it happened in. */
+static void test_two_namespaces(void **state)
+{
+	struct probe *other = probe__new(dp);
+	const int other_slot = 200; /* beyond what a single namespace uses */
+	struct frame f = {};
+
+	assert_non_null(other);
+	set_iface(TL_ROLE_TUNNEL, 0);
+	assert_int_equal(probe__set_iface(other, LO_IFINDEX, other_slot, TL_ROLE_TUNNEL, 0), 0);
+	put_ipv4(&f, "10.8.0.2", "10.128.9.9", IPPROTO_UDP, 0, 4444, 53, 30);
+	snap();
+	run(pr, TL_DIR_EGRESS, &f, 0);
+	run(other, TL_DIR_EGRESS, &f, 0);
+	run(other, TL_DIR_EGRESS, &f, 0);
+	assert_int_equal(datapath__read_counters(dp, after), 0);
+	{
+		const struct tl_counter *a = &after[SLOT_TUNNEL][TL_DIR_EGRESS][TL_CLASS_POD];
+		const struct tl_counter *b = &before[SLOT_TUNNEL][TL_DIR_EGRESS][TL_CLASS_POD];
+		const struct tl_counter *c = &after[other_slot][TL_DIR_EGRESS][TL_CLASS_POD];
+		const struct tl_counter *d = &before[other_slot][TL_DIR_EGRESS][TL_CLASS_POD];
+
+		if (a->packets - b->packets != 1 || a->bytes - b->bytes != f.len)
+			fail_msg("this namespace: expected 1 packet %zu bytes, got %lu %lu", f.len,
+				 a->packets - b->packets, a->bytes - b->bytes);
+		if (c->packets - d->packets != 2 || c->bytes - d->bytes != 2 * f.len)
+			fail_msg("the other namespace: expected 2 packets %zu bytes, got %lu %lu",
+				 2 * f.len, c->packets - d->packets, c->bytes - d->bytes);
+	}
+	assert_int_equal(take_events(), 2);
+	assert_int_equal(events[0].key.slot + events[1].key.slot, SLOT_TUNNEL + other_slot);
+	probe__free(other);
 }
 
 static void test_ingress_never_leaks(void **state)
@@ -657,7 +708,7 @@ static void test_ingress_never_leaks(void **state)
 	set_iface(TL_ROLE_TUNNEL, 0);
 	put_ipv4(&f, addr_of[TL_CLASS_POD][0], "10.8.0.2", IPPROTO_UDP, 0, 53, 5353, 10);
 	snap();
-	run(skel, TL_DIR_INGRESS, &f, 0);
+	run(pr, TL_DIR_INGRESS, &f, 0);
 	expect_delta(SLOT_TUNNEL, TL_DIR_INGRESS, TL_CLASS_POD, 1, f.len, "ingress pod on tunnel");
 	assert_int_equal(take_events(), 0);
 }
@@ -671,6 +722,7 @@ int main(void)
 		cmocka_unit_test(test_truncated),	 cmocka_unit_test(test_non_ip),
 		cmocka_unit_test(test_gso),		 cmocka_unit_test(test_unknown_iface),
 		cmocka_unit_test(test_ring_full),	 cmocka_unit_test(test_ingress_never_leaks),
+		cmocka_unit_test(test_two_namespaces),
 	};
 
 	return cmocka_run_group_tests_name("bpf", tests, setup, teardown);

@@ -48,9 +48,22 @@ expect_usage bad-interval \
 	"tunleak: --interval \"fast\": expected seconds between 0.1 and 3600" \
 	"$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.0/14 --interval fast
 expect_usage export-unwritable \
-	"tunleak: write /nonexistent$ID/c.json: No such file or directory
-tunleak: --export \"/nonexistent$ID/c.json\": cannot write the counters file" \
+	"tunleak: --export \"/nonexistent$ID/c.json\": cannot write the counters file: No such file or directory" \
 	"$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.0/14 --export "/nonexistent$ID/c.json"
+# What the export would replace must be a regular file: a FIFO, a symlink or
+# a device stays what it is (as root, --export /dev/stdout would replace it)
+mkfifo "$TMP/efifo"
+ln -s "$TMP/elsewhere" "$TMP/elink"
+for target in "$TMP/efifo" "$TMP/elink" /dev/null; do
+	expect_usage "export-not-regular-${target##*/}" \
+		"tunleak: --export \"$target\": cannot write the counters file: not a regular file" \
+		timeout 5 "$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.0/14 --export "$target" --duration 1
+done
+expect_eq "the FIFO is still a FIFO" "fifo" "$(stat -c %F "$TMP/efifo")"
+expect_eq "the symlink is still a symlink" "symbolic link" "$(stat -c %F "$TMP/elink")"
+expect_eq "/dev/null is still a device" "character special file" "$(stat -c %F /dev/null)"
+expect_eq "nothing created behind the symlink" "no" "$([ -e "$TMP/elsewhere" ] && echo yes || echo no)"
+case_end "export-targets-untouched"
 expect_usage top-without-terminal \
 	"tunleak: --top needs a terminal on stdout (use the event stream or --json)" \
 	"$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.0/14 --top

@@ -43,16 +43,16 @@ in_pod "$PROBE" udp "$SAME_IP" 9999 2 64 41003
 in_pod ping -q -c 3 -i 0.1 -W 1 "$REMOTE_IP" >/dev/null || ERRORS+=("remote ping failed")
 in_pod ping -q -6 -c 2 -i 0.1 -W 1 "$REMOTE_IP6" >/dev/null || ERRORS+=("remote IPv6 ping failed")
 settle
-expect_eq "tun0 egress pod" "13 1392" "$(pair .interfaces.tun0.egress.pod)"
-expect_eq "tun0 egress service" "8 1002" "$(pair .interfaces.tun0.egress.service)"
-expect_eq "tun0 egress node" "0 0" "$(pair .interfaces.tun0.egress.node)"
+expect_eq "tun0 egress pod" "13 1392" "$(pair .namespaces[0].interfaces.tun0.egress.pod)"
+expect_eq "tun0 egress service" "8 1002" "$(pair .namespaces[0].interfaces.tun0.egress.service)"
+expect_eq "tun0 egress node" "0 0" "$(pair .namespaces[0].interfaces.tun0.egress.node)"
 expect_eq "leaks" "21 2394 6" "$(jqf "$TMP/lab.json" '.leaks | "\(.packets) \(.bytes) \(.flows)"')"
-expect_eq "tun0 egress remote (not leaks)" "5 460" "$(pair .interfaces.tun0.egress.remote)"
-expect_eq "tun0 ingress remote (replies)" "5 460" "$(pair .interfaces.tun0.ingress.remote)"
+expect_eq "tun0 egress remote (not leaks)" "5 460" "$(pair .namespaces[0].interfaces.tun0.egress.remote)"
+expect_eq "tun0 ingress remote (replies)" "5 460" "$(pair .namespaces[0].interfaces.tun0.ingress.remote)"
 expect_eq "bypass" 0 "$(jqf "$TMP/lab.json" .bypass.packets)"
 expect_eq "events" 6 "$(grep -c '"type":"leak"' "$TMP/tl.out")"
 expect_eq "leak flows by dst" "$OTHER_IP icmp pod 4 336|$OTHER_IP udp pod 5 640|$SERVICE_IP icmp service 3 252|$SERVICE_IP udp service 2 456|$OTHER_IP6 icmpv6 pod 4 416|$SERVICE_IP6 udp service 3 294" \
-	"$(jq -r '[.flows[] | select(.type=="leak") | "\(.dst) \(.proto) \(.class) \(.packets) \(.bytes)"] | sort | join("|")' "$TMP/lab.json")"
+	"$(jq -r '[.namespaces[0].flows[] | select(.type=="leak") | "\(.dst) \(.proto) \(.class) \(.packets) \(.bytes)"] | sort | join("|")' "$TMP/lab.json")"
 expect_eq "route of the IPv4 pod leaks" "10.0.0.0/8 via $TUN_GW dev tun0" \
 	"$(jq -r "select(.dst==\"$OTHER_IP\" and .proto==\"udp\") | .route" "$TMP/tl.out")"
 expect_eq "route of the service leaks" "172.16.0.0/12 via $TUN_GW dev tun0" \
@@ -105,7 +105,7 @@ done
 settle
 expect_eq "leaks after 5 restarts" $((before + 10)) "$(jqf "$TMP/lab.json" .leaks.packets)"
 expect_eq "gone messages" 5 "$(grep -c 'tun0 gone' "$TMP/tl.err")"
-expect_eq "state after restarts" attached "$(jqf "$TMP/lab.json" .interfaces.tun0.state)"
+expect_eq "state after restarts" attached "$(jqf "$TMP/lab.json" .namespaces[0].interfaces.tun0.state)"
 case_end "openvpn-restarts"
 
 # --- tunleak check before the fix ---------------------------------------------

@@ -8,12 +8,20 @@ topo_basic || { echo "not ok setup: topology"; exit 0; }
 tun_down
 total=0
 
+# tcx: tunnels found by their link kind (the default); tc: named with --tunnel
 for mode in tcx tc; do
 	: >"$TMP/sink.sum"
-	start_tunleak --cluster-cidr 10.128.0.0/14 --attach "$mode" --json --export "$TMP/t.json" --interval 0.2
-	expect_match "waiting message" "waiting for tun0" "$(cat "$TMP/tl.err")"
-	wait_for "$TMP/t.json" '"tun0"' 3
-	expect_eq "state while missing" waiting "$(jqf "$TMP/t.json" .interfaces.tun0.state)"
+	if [ "$mode" = tcx ]; then
+		start_tunleak --cluster-cidr 10.128.0.0/14 --attach "$mode" --json --export "$TMP/t.json" --interval 0.2
+		expect_match "waiting message" "waiting for a tunnel interface \(tun, tap, wireguard" "$(cat "$TMP/tl.err")"
+		wait_for "$TMP/t.json" '"eth0"' 3
+		expect_eq "no tunnel while none exists" null "$(jqf "$TMP/t.json" .namespaces[0].interfaces.tun0)"
+	else
+		start_tunleak --cluster-cidr 10.128.0.0/14 --tunnel tun0 --attach "$mode" --json --export "$TMP/t.json" --interval 0.2
+		expect_match "waiting message" "waiting for tun0" "$(cat "$TMP/tl.err")"
+		wait_for "$TMP/t.json" '"tun0"' 3
+		expect_eq "state while missing" waiting "$(jqf "$TMP/t.json" .namespaces[0].interfaces.tun0.state)"
+	fi
 
 	for round in 1 2 3; do
 		t0=$(date +%s%N)
@@ -39,10 +47,10 @@ for mode in tcx tc; do
 	truth=$(awk '{p += $1; b += $2} END {print p, b}' "$TMP/sink.sum")
 	expect_eq "tunsink ground truth" "6 504" "$truth"
 	expect_eq "leak packets across 3 tunnels" 6 "$(jqf "$TMP/t.json" .leaks.packets)"
-	expect_eq "tun0 egress pod" "6 504" "$(jqf "$TMP/t.json" '.interfaces.tun0.egress.pod | "\(.packets) \(.bytes)"')"
+	expect_eq "tun0 egress pod" "6 504" "$(jqf "$TMP/t.json" '.namespaces[0].interfaces.tun0.egress.pod | "\(.packets) \(.bytes)"')"
 	expect_eq "one flow for the same 5-tuple" 1 "$(jqf "$TMP/t.json" .leaks.flows)"
 	expect_eq "one event" 1 "$(wc -l <"$TMP/tl.out")"
-	expect_eq "state at the end" gone "$(jqf "$TMP/t.json" .interfaces.tun0.state)"
+	expect_eq "state at the end" gone "$(jqf "$TMP/t.json" .namespaces[0].interfaces.tun0.state)"
 	expect_clean "$POD" eth0
 	case_end "tunnel-recreated-$mode"
 done

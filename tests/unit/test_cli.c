@@ -40,8 +40,8 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.cmd, CMD_TRACE);
 	assert_int_equal(cfg.nr_ifaces, 1);
 	assert_string_equal(cfg.ifaces[0], "eth0");
-	assert_int_equal(cfg.nr_tunnels, 1);
-	assert_string_equal(cfg.tunnels[0], "tun0");
+	/* no --tunnel: tunnels are found by link kind */
+	assert_int_equal(cfg.nr_tunnels, 0);
 	assert_true(cfg.interval == 1.0);
 	assert_true(cfg.duration == 0);
 	assert_int_equal(cfg.attach, ATTACH_AUTO);
@@ -157,10 +157,17 @@ static void test_errors(void **state)
 		     "10.0.0.0/8", "--pid", "12x");
 	assert_error("--attach \"xdp\": expected auto, tcx or tc", "--cluster-cidr", "10.0.0.0/8",
 		     "--attach", "xdp");
-	assert_error("--iface \"averyveryverylongname\": expected an interface name of 1-15 characters",
+	assert_error("--iface \"averyveryverylongname\": expected an interface name (1-15 characters, no '/', ':' or space)",
 		     "--cluster-cidr", "10.0.0.0/8", "--iface", "averyveryverylongname");
-	assert_error("--tunnel \"\": expected an interface name of 1-15 characters",
+	assert_error("--tunnel \"\": expected an interface name (1-15 characters, no '/', ':' or space)",
 		     "--cluster-cidr", "10.0.0.0/8", "--tunnel", "");
+	/* an alias the kernel would resolve to tun0 is not an interface name */
+	assert_error("--tunnel \"tun0:x\": expected an interface name (1-15 characters, no '/', ':' or space)",
+		     "--cluster-cidr", "10.0.0.0/8", "--tunnel", "tun0:x");
+	assert_error("--tunnel \"tun\\x0a0\": expected an interface name (1-15 characters, no '/', ':' or space)",
+		     "--cluster-cidr", "10.0.0.0/8", "--tunnel", "tun\n0");
+	assert_error("--iface \"a b\": expected an interface name (1-15 characters, no '/', ':' or space)",
+		     "--cluster-cidr", "10.0.0.0/8", "--iface", "a b");
 	assert_error("--netns and --pid both given: choose one namespace", "--cluster-cidr",
 		     "10.0.0.0/8", "--netns", "a", "--pid", "5");
 	assert_error("--remote-cidr \"10.0.0.0/8\": already given as class pod", "--cluster-cidr",

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <arpa/inet.h>
 #include <cmocka.h>
 
@@ -67,6 +69,7 @@ static struct flows *sample_flows(void)
 	k.sport = htons(40000);
 	k.dport = htons(8080);
 	r = flows__upsert(f, &k, &is_new);
+	r->ns_id = 1;
 	r->type = TL_TYPE_LEAK;
 	r->cls = TL_CLASS_POD;
 	strcpy(r->iface, "tun0");
@@ -79,30 +82,51 @@ static struct flows *sample_flows(void)
 
 static void sample(struct snapshot *s)
 {
+	struct ns_snap *n;
+
 	memset(s, 0, sizeof(*s));
 	s->started_ns = 1795694400000000000ULL; /* 2026-11-26T12:00:00.000Z */
 	s->updated_ns = 1795694405500000000ULL;
-	s->netns = "pod\"1";
 	s->attach_mode = "tcx";
-	s->nr_ifaces = 2;
-	strcpy(s->ifaces[0].name, "eth0");
-	s->ifaces[0].role = TL_ROLE_CLUSTER;
-	s->ifaces[0].state = "attached";
-	s->ifaces[0].l2 = 1;
-	s->ifaces[0].c[TL_DIR_INGRESS][TL_CLASS_POD] = (struct tl_counter){ 3, 252 };
-	s->ifaces[0].c[TL_DIR_EGRESS][TL_CLASS_REMOTE] = (struct tl_counter){ 2, 200 };
-	s->ifaces[0].c[TL_DIR_EGRESS][TL_CNT_NONIP] = (struct tl_counter){ 1, 28 };
-	strcpy(s->ifaces[1].name, "tun0");
-	s->ifaces[1].role = TL_ROLE_TUNNEL;
-	s->ifaces[1].state = "waiting";
-	s->ifaces[1].c[TL_DIR_EGRESS][TL_CLASS_POD] = (struct tl_counter){ 7, 588 };
-	s->ifaces[1].c[TL_DIR_EGRESS][TL_CLASS_SERVICE] = (struct tl_counter){ 2, 120 };
-	s->ifaces[1].c[TL_DIR_EGRESS][TL_CLASS_OTHER] = (struct tl_counter){ 9, 900 };
+	n = snapshot_add_ns(s);
+	n->id = 1;
+	strcpy(n->label, "pod\"1");
+	strcpy(n->netns, "/run/netns/pod\"1");
+	n->state = NS_TRACING;
+	n->leak_flows = 2;
+	n->bypass_flows = 1;
+	n->nr_ifaces = 2;
+	strcpy(n->ifaces[0].name, "eth0");
+	n->ifaces[0].role = TL_ROLE_CLUSTER;
+	n->ifaces[0].state = IFACE_ATTACHED;
+	n->ifaces[0].l2 = 1;
+	n->ifaces[0].c[TL_DIR_INGRESS][TL_CLASS_POD] = (struct tl_counter){ 3, 252 };
+	n->ifaces[0].c[TL_DIR_EGRESS][TL_CLASS_REMOTE] = (struct tl_counter){ 2, 200 };
+	n->ifaces[0].c[TL_DIR_EGRESS][TL_CNT_NONIP] = (struct tl_counter){ 1, 28 };
+	strcpy(n->ifaces[1].name, "tun0");
+	n->ifaces[1].role = TL_ROLE_TUNNEL;
+	n->ifaces[1].state = IFACE_WAITING;
+	n->ifaces[1].c[TL_DIR_EGRESS][TL_CLASS_POD] = (struct tl_counter){ 7, 588 };
+	n->ifaces[1].c[TL_DIR_EGRESS][TL_CLASS_SERVICE] = (struct tl_counter){ 2, 120 };
+	n->ifaces[1].c[TL_DIR_EGRESS][TL_CLASS_OTHER] = (struct tl_counter){ 9, 900 };
 	s->stats[TL_STAT_LEAK_FLOWS] = 2;
 	s->stats[TL_STAT_BYPASS_FLOWS] = 1;
 	s->stats[TL_STAT_EVENTS_EMITTED] = 3;
 	s->stats[TL_STAT_EVENTS_DROPPED] = 4;
 	s->flows = sample_flows();
+	/* a second namespace: a pod that has ended */
+	n = snapshot_add_ns(s);
+	n->id = 2;
+	strcpy(n->label, "vpn-b");
+	strcpy(n->pod, "vpn-b");
+	strcpy(n->k8s_ns, "team-a");
+	n->state = NS_GONE;
+	n->leak_flows = 1;
+	n->nr_ifaces = 1;
+	strcpy(n->ifaces[0].name, "tun0");
+	n->ifaces[0].role = TL_ROLE_TUNNEL;
+	n->ifaces[0].state = IFACE_GONE;
+	n->ifaces[0].c[TL_DIR_EGRESS][TL_CLASS_NODE] = (struct tl_counter){ 5, 500 };
 }
 
 static void test_json(void **state)
@@ -113,50 +137,103 @@ static void test_json(void **state)
 	sample(&s);
 	snprintf(path, sizeof(path), "%s/c.json", dir);
 	assert_int_equal(export_write(path, EXPORT_JSON, &s), 0);
-	assert_jq(path, ".version", "1");
+	assert_jq(path, ".version", "2");
 	assert_jq(path, ".started", "2026-11-26T12:00:00.000Z");
 	assert_jq(path, ".updated", "2026-11-26T12:00:05.500Z");
-	assert_jq(path, ".netns", "pod\"1");
-	assert_jq(path, ".interfaces.eth0.role", "cluster");
-	assert_jq(path, ".interfaces.tun0.role", "tunnel");
-	assert_jq(path, ".interfaces.tun0.state", "waiting");
-	assert_jq(path, ".interfaces.eth0.ingress.pod.packets", "3");
-	assert_jq(path, ".interfaces.eth0.ingress.pod.bytes", "252");
-	assert_jq(path, ".interfaces.eth0.egress | keys | join(\",\")",
+	assert_jq(path, ".namespaces | length", "2");
+	assert_jq(path, ".namespaces[0].label", "pod\"1");
+	assert_jq(path, ".namespaces[0].netns", "/run/netns/pod\"1");
+	assert_jq(path, ".namespaces[0].pod", "null");
+	assert_jq(path, ".namespaces[0].state", "tracing");
+	assert_jq(path, ".namespaces[0].interfaces.eth0.role", "cluster");
+	assert_jq(path, ".namespaces[0].interfaces.tun0.role", "tunnel");
+	assert_jq(path, ".namespaces[0].interfaces.tun0.state", "waiting");
+	assert_jq(path, ".namespaces[0].interfaces.eth0.ingress.pod.packets", "3");
+	assert_jq(path, ".namespaces[0].interfaces.eth0.ingress.pod.bytes", "252");
+	assert_jq(path, ".namespaces[0].interfaces.eth0.egress | keys | join(\",\")",
 		  "node,other,pod,remote,service");
-	assert_jq(path, ".interfaces.eth0.non_ip.egress.bytes", "28");
-	assert_jq(path, ".interfaces.tun0.egress.pod.packets", "7");
-	assert_jq(path, ".leaks.packets", "9");
-	assert_jq(path, ".leaks.bytes", "708");
-	assert_jq(path, ".leaks.flows", "2");
+	assert_jq(path, ".namespaces[0].interfaces.eth0.non_ip.egress.bytes", "28");
+	assert_jq(path, ".namespaces[0].interfaces.tun0.egress.pod.packets", "7");
+	assert_jq(path, ".namespaces[0].leaks | [.packets,.bytes,.flows] | map(tostring) | join(\" \")",
+		  "9 708 2");
+	assert_jq(path, ".namespaces[1] | [.label,.pod,.k8s_namespace,.state] | join(\" \")",
+		  "vpn-b vpn-b team-a gone");
+	assert_jq(path, ".namespaces[1].leaks.packets", "5");
+	/* the totals are over every namespace */
+	assert_jq(path, ".leaks.packets", "14");
+	assert_jq(path, ".leaks.bytes", "1208");
+	assert_jq(path, ".leaks.flows", "3");
 	assert_jq(path, ".bypass.packets", "2");
 	assert_jq(path, ".bypass.flows", "1");
 	assert_jq(path, ".events.emitted", "3");
 	assert_jq(path, ".events.dropped", "4");
-	assert_jq(path, ".flows | length", "1");
+	assert_jq(path, ".events.flows", "3");
+	assert_jq(path, ".flow_list | [.limit,.listed,.omitted] | map(tostring) | join(\" \")",
+		  "1000 1 0");
+	assert_jq(path, ".namespaces[0].flows | length", "1");
+	assert_jq(path, ".namespaces[1].flows | length", "0");
 	assert_jq(path,
-		  ".flows[0] | [.type,.iface,.src,.dst,.proto,.sport,.dport,.class,.packets,.bytes,.first,.route] | map(tostring) | join(\" \")",
+		  ".namespaces[0].flows[0] | [.type,.iface,.src,.dst,.proto,.sport,.dport,.class,.packets,.bytes,.first,.route] | map(tostring) | join(\" \")",
 		  "leak tun0 10.8.0.2 10.130.0.5 tcp 40000 8080 pod 7 588 2026-11-26T12:00:01.123Z 10.0.0.0/8 via 10.8.0.1 dev tun0");
 	flows__free(s.flows);
+	snapshot_free(&s);
+}
+
+/* 70,000 flows: the file lists 1,000 (the largest, then the newest), says
+ * how many it left out, and its totals stay exact. */
+static void test_json_bounded(void **state)
+{
+	struct snapshot s;
+	struct flows *f = flows__new(100000);
+	char path[128];
+	uint32_t i;
+
+	sample(&s);
+	flows__free(s.flows);
+	for (i = 0; i < 70000; i++) {
+		struct tl_flow_key k = { .family = 4, .proto = 17, .slot = 1, .dir = TL_DIR_EGRESS };
+		struct flow_rec *r;
+		int is_new;
+
+		memcpy(k.src, &i, 4);
+		r = flows__upsert(f, &k, &is_new);
+		r->ns_id = 1;
+		r->type = TL_TYPE_LEAK;
+		/* flow i has i packets; flows 34500..34999 were seen last */
+		flows__set_kernel_counts(f, r, i, i * 100ULL, 1000000000ULL + (i + 35000) % 70000);
+	}
+	s.flows = f;
+	snprintf(path, sizeof(path), "%s/big.json", dir);
+	assert_int_equal(export_write(path, EXPORT_JSON, &s), 0);
+	assert_jq(path, ".flow_list | [.listed,.omitted] | map(tostring) | join(\" \")", "1000 69000");
+	assert_jq(path, ".namespaces[0].flows | length", "1000");
+	assert_jq(path, ".namespaces[0].flows | map(.packets) | max", "69999");
+	/* the 500 largest are there, and the 500 most recent */
+	assert_jq(path, "[.namespaces[0].flows[] | select(.packets >= 69500)] | length", "500");
+	assert_jq(path, "[.namespaces[0].flows[] | select(.packets >= 34500 and .packets < 35000)] | length",
+		  "500");
+	assert_jq(path, ".leaks.packets", "14");
+	flows__free(f);
+	snapshot_free(&s);
 }
 
 static void test_json_long_string(void **state)
 {
 	struct snapshot s = { .attach_mode = "tc" };
-	char path[128], name[2100], want[2100];
+	struct ns_snap *n = snapshot_add_ns(&s);
+	char path[128], want[64];
 	int i;
 
-	/* longer than the line buffer, with characters to escape across
-	 * the pieces it is written in */
-	for (i = 0; i < 2000; i++)
-		name[i] = i % 97 == 0 ? '"' : i % 89 == 0 ? '\\' : 'a' + i % 26;
-	name[2000] = '\0';
-	s.netns = name;
+	/* characters to escape, and control characters a pod could put in a name */
+	for (i = 0; i < 60; i++)
+		n->label[i] = i % 17 == 0 ? '"' : i % 13 == 0 ? '\\' : i % 11 == 0 ? '\033' : 'a' + i % 26;
+	n->label[60] = '\0';
 	snprintf(path, sizeof(path), "%s/long.json", dir);
 	assert_int_equal(export_write(path, EXPORT_JSON, &s), 0);
-	assert_jq(path, ".netns | length", "2000");
-	memcpy(want, name, sizeof(name));
-	assert_string_equal(jq(path, ".netns"), want);
+	assert_jq(path, ".namespaces[0].label | length", "60");
+	memcpy(want, n->label, sizeof(want));
+	assert_string_equal(jq(path, ".namespaces[0].label"), want);
+	snapshot_free(&s);
 }
 
 static void test_json_empty(void **state)
@@ -166,32 +243,42 @@ static void test_json_empty(void **state)
 
 	snprintf(path, sizeof(path), "%s/empty.json", dir);
 	assert_int_equal(export_write(path, EXPORT_JSON, &s), 0);
-	assert_jq(path, ".flows | length", "0");
-	assert_jq(path, ".interfaces | length", "0");
-	assert_jq(path, ".netns", "null");
+	assert_jq(path, ".namespaces | length", "0");
+	assert_jq(path, ".leaks.packets", "0");
+	assert_jq(path, ".flow_list.listed", "0");
+}
+
+static char *prom(struct snapshot *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_int_equal(export_render_prom(f, s), 0);
+	fclose(f);
+	return buf;
 }
 
 static void test_prom(void **state)
 {
 	struct snapshot s;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	char *buf;
 
 	sample(&s);
-	assert_int_equal(export_render_prom(f, &s), 0);
-	fclose(f);
+	buf = prom(&s);
 	assert_non_null(strstr(buf, "# HELP tunleak_packets_total "));
 	assert_non_null(strstr(buf, "# TYPE tunleak_packets_total counter\n"));
 	assert_non_null(strstr(buf,
-			       "\ntunleak_packets_total{iface=\"tun0\",direction=\"egress\",class=\"pod\"} 7\n"));
+			       "\ntunleak_packets_total{netns=\"pod\\\"1\",pod=\"\",k8s_namespace=\"\",iface=\"tun0\",direction=\"egress\",class=\"pod\"} 7\n"));
 	assert_non_null(strstr(buf,
-			       "\ntunleak_bytes_total{iface=\"eth0\",direction=\"ingress\",class=\"pod\"} 252\n"));
-	assert_non_null(strstr(buf, "# TYPE tunleak_leak_packets_total counter\ntunleak_leak_packets_total 9\n"));
-	assert_non_null(strstr(buf, "# TYPE tunleak_leak_flows gauge\ntunleak_leak_flows 2\n"));
-	assert_non_null(strstr(buf, "\ntunleak_bypass_packets_total 2\n"));
+			       "\ntunleak_bytes_total{netns=\"pod\\\"1\",pod=\"\",k8s_namespace=\"\",iface=\"eth0\",direction=\"ingress\",class=\"pod\"} 252\n"));
+	assert_non_null(strstr(buf, "# TYPE tunleak_leak_packets_total counter\ntunleak_leak_packets_total{netns=\"pod\\\"1\",pod=\"\",k8s_namespace=\"\"} 9\n"));
+	assert_non_null(strstr(buf, "\ntunleak_leak_packets_total{netns=\"vpn-b\",pod=\"vpn-b\",k8s_namespace=\"team-a\"} 5\n"));
+	assert_non_null(strstr(buf, "\ntunleak_leak_flows{netns=\"pod\\\"1\",pod=\"\",k8s_namespace=\"\"} 2\n"));
+	assert_non_null(strstr(buf, "\ntunleak_bypass_packets_total{netns=\"pod\\\"1\",pod=\"\",k8s_namespace=\"\"} 2\n"));
 	assert_non_null(strstr(buf, "# TYPE tunleak_events_dropped_total counter\ntunleak_events_dropped_total 4\n"));
-	assert_non_null(strstr(buf, "tunleak_interface_up{iface=\"tun0\",role=\"tunnel\"} 0\n"));
+	assert_non_null(strstr(buf, "tunleak_interface_up{netns=\"pod\\\"1\",pod=\"\",k8s_namespace=\"\",iface=\"tun0\",role=\"tunnel\"} 0\n"));
+	assert_non_null(strstr(buf, "tunleak_namespace_traced{netns=\"vpn-b\",pod=\"vpn-b\",k8s_namespace=\"team-a\"} 0\n"));
 	/* every sample line is NAME{...} VALUE or NAME VALUE */
 	{
 		char *line, *save = NULL;
@@ -205,6 +292,40 @@ static void test_prom(void **state)
 	}
 	free(buf);
 	flows__free(s.flows);
+	snapshot_free(&s);
+}
+
+/* Names a pod controls cannot break the file: quotes and backslashes escaped,
+ * newlines and escape sequences shown as text. */
+static void test_prom_hostile_names(void **state)
+{
+	struct snapshot s = { .attach_mode = "tc" };
+	struct ns_snap *n = snapshot_add_ns(&s);
+	char *buf, *line, *save = NULL;
+	int samples = 0;
+
+	strcpy(n->label, "evil\n# TYPE x counter");
+	strcpy(n->pod, "p\033[31m");
+	n->nr_ifaces = 1;
+	strcpy(n->ifaces[0].name, "tun\"0\\");
+	n->ifaces[0].role = TL_ROLE_TUNNEL;
+	buf = prom(&s);
+	assert_non_null(strstr(buf, "tunleak_interface_up{netns=\"evil\\\\x0a# TYPE x counter\",pod=\"p\\\\x1b[31m\",k8s_namespace=\"\",iface=\"tun\\\"0\\\\\",role=\"tunnel\"} 0\n"));
+	assert_null(strchr(buf, '\033'));
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '#') {
+			assert_true(!strncmp(line, "# HELP tunleak_", 15) ||
+				    !strncmp(line, "# TYPE tunleak_", 15));
+			continue;
+		}
+		assert_true(!strncmp(line, "tunleak_", 8));
+		samples++;
+	}
+	/* packets and bytes per direction and class, 5 totals, 2 event
+	 * counters, interface up, namespace traced */
+	assert_int_equal(samples, 2 * 2 * 7 + 5 + 2 + 1 + 1);
+	free(buf);
+	snapshot_free(&s);
 }
 
 static void test_atomic_write(void **state)
@@ -222,7 +343,31 @@ static void test_atomic_write(void **state)
 	assert_int_not_equal(export_write("/nonexistent-dir/c.json", EXPORT_JSON, &s), 0);
 }
 
-static char *event_line(int json, struct flow_rec *r)
+/* What the rename would replace must be a regular file: a FIFO, a symlink,
+ * a device or a directory stays what it is. */
+static void test_export_refuses_non_regular(void **state)
+{
+	struct snapshot s = { .attach_mode = "tc" };
+	char path[128], link[128], cmd[300];
+
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(export_write(path, EXPORT_JSON, &s), -EINVAL);
+	snprintf(cmd, sizeof(cmd), "test -p %s", path);
+	assert_int_equal(system(cmd), 0);
+	snprintf(link, sizeof(link), "%s/link", dir);
+	assert_int_equal(symlink("a.prom", link), 0);
+	assert_int_equal(export_write(link, EXPORT_JSON, &s), -EINVAL);
+	snprintf(cmd, sizeof(cmd), "test -L %s", link);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(export_write("/dev/null", EXPORT_JSON, &s), -EINVAL);
+	assert_int_equal(export_write(dir, EXPORT_JSON, &s), -EINVAL);
+	assert_int_equal(export_check_target("/dev/stdout"), -EINVAL);
+	snprintf(path, sizeof(path), "%s/absent.json", dir);
+	assert_int_equal(export_check_target(path), 0);
+}
+
+static char *event_line_from(int json, struct flow_rec *r, const struct flow_origin *from)
 {
 	static char out[1024];
 	char *buf = NULL;
@@ -230,11 +375,17 @@ static char *event_line(int json, struct flow_rec *r)
 	struct out o = { .json = json };
 
 	o.f = open_memstream(&buf, &len);
-	event_print(&o, r);
+	event_print(&o, r, from);
 	fclose(o.f);
+	out_free(&o);
 	snprintf(out, sizeof(out), "%s", buf);
 	free(buf);
 	return out;
+}
+
+static char *event_line(int json, struct flow_rec *r)
+{
+	return event_line_from(json, r, NULL);
 }
 
 static void test_event_text(void **state)
@@ -264,6 +415,39 @@ static void test_event_text(void **state)
 	strcpy(r->iface, "eth0");
 	assert_string_equal(event_line(0, r),
 			    "2026-11-26T12:00:01.123Z BYPASS eth0 egress udp [fd00:8::2]:40000 -> [fd00:10:128::5]:8080 class=remote\n");
+	flows__free(f);
+}
+
+/* Node mode: the pod (NAMESPACE/NAME) or the namespace's label in the text,
+ * netns and pod in JSON; a hostile interface name is shown as text. */
+static void test_event_origin(void **state)
+{
+	struct flows *f = sample_flows();
+	struct flow_rec *r = (struct flow_rec *)flows__next(f, NULL);
+	struct flow_origin pod = { .netns = "vpn-a", .pod = "vpn-a", .k8s_ns = "team-a", .name_it = true };
+	struct flow_origin anon = { .netns = "pid:42", .name_it = true };
+	struct flow_origin single = { .netns = "pod1" };
+	char path[128];
+	FILE *fp;
+
+	assert_string_equal(event_line_from(0, r, &pod),
+			    "2026-11-26T12:00:01.123Z LEAK pod=team-a/vpn-a tun0 egress tcp 10.8.0.2:40000 -> 10.130.0.5:8080 class=pod via \"10.0.0.0/8 via 10.8.0.1 dev tun0\"\n");
+	assert_string_equal(event_line_from(0, r, &anon),
+			    "2026-11-26T12:00:01.123Z LEAK netns=pid:42 tun0 egress tcp 10.8.0.2:40000 -> 10.130.0.5:8080 class=pod via \"10.0.0.0/8 via 10.8.0.1 dev tun0\"\n");
+	assert_string_equal(event_line_from(0, r, &single),
+			    "2026-11-26T12:00:01.123Z LEAK tun0 egress tcp 10.8.0.2:40000 -> 10.130.0.5:8080 class=pod via \"10.0.0.0/8 via 10.8.0.1 dev tun0\"\n");
+	strcpy(r->iface, "t\n\033[2J");
+	assert_string_equal(event_line_from(0, r, &single),
+			    "2026-11-26T12:00:01.123Z LEAK t\\x0a\\x1b[2J egress tcp 10.8.0.2:40000 -> 10.130.0.5:8080 class=pod via \"10.0.0.0/8 via 10.8.0.1 dev tun0\"\n");
+	snprintf(path, sizeof(path), "%s/origin.json", dir);
+	fp = fopen(path, "w");
+	fputs(event_line_from(1, r, &pod), fp);
+	fclose(fp);
+	assert_jq(path, "[.netns,.pod,.k8s_namespace,.iface] | join(\"|\")", "vpn-a|vpn-a|team-a|t\n\033[2J");
+	fp = fopen(path, "w");
+	fputs(event_line_from(1, r, &anon), fp);
+	fclose(fp);
+	assert_jq(path, "[.netns,.pod,.k8s_namespace] | map(tostring) | join(\"|\")", "pid:42|null|null");
 	flows__free(f);
 }
 
@@ -315,10 +499,17 @@ static void test_helpers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_json),	     cmocka_unit_test(test_json_empty),
+		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_json_bounded),
+		cmocka_unit_test(test_json_empty),
 		cmocka_unit_test(test_json_long_string),
-		cmocka_unit_test(test_prom),	     cmocka_unit_test(test_atomic_write),
-		cmocka_unit_test(test_event_text),   cmocka_unit_test(test_event_json),
+		cmocka_unit_test(test_prom),
+		cmocka_unit_test(test_prom_hostile_names),
+		cmocka_unit_test(test_atomic_write),
+		cmocka_unit_test(test_export_refuses_non_regular),
+		cmocka_unit_test(test_event_text),
+		cmocka_unit_test(test_event_origin),
+		cmocka_unit_test(test_event_json),
 		cmocka_unit_test(test_helpers),
 	};
 

@@ -21,21 +21,31 @@ static int setup(void **state)
 	struct flow_rec *r;
 	int is_new;
 
+	struct ns_snap *n, *p;
+
+	snapshot_free(&now);
+	snapshot_free(&prev);
 	memset(&now, 0, sizeof(now));
-	now.nr_ifaces = 2;
-	strcpy(now.ifaces[0].name, "eth0");
-	now.ifaces[0].role = TL_ROLE_CLUSTER;
-	now.ifaces[0].state = "attached";
-	now.ifaces[0].c[TL_DIR_INGRESS][TL_CLASS_POD] = (struct tl_counter){ 12, 1008 };
-	strcpy(now.ifaces[1].name, "tun0");
-	now.ifaces[1].role = TL_ROLE_TUNNEL;
-	now.ifaces[1].state = "attached";
-	now.ifaces[1].c[TL_DIR_EGRESS][TL_CLASS_POD] = (struct tl_counter){ 4, 240 };
-	now.stats[TL_STAT_LEAK_FLOWS] = 1;
+	n = snapshot_add_ns(&now);
+	n->id = 1;
+	strcpy(n->label, "pod1");
+	n->state = NS_TRACING;
+	n->leak_flows = 1;
+	n->nr_ifaces = 2;
+	strcpy(n->ifaces[0].name, "eth0");
+	n->ifaces[0].role = TL_ROLE_CLUSTER;
+	n->ifaces[0].state = IFACE_ATTACHED;
+	n->ifaces[0].c[TL_DIR_INGRESS][TL_CLASS_POD] = (struct tl_counter){ 12, 1008 };
+	strcpy(n->ifaces[1].name, "tun0");
+	n->ifaces[1].role = TL_ROLE_TUNNEL;
+	n->ifaces[1].state = IFACE_ATTACHED;
+	n->ifaces[1].c[TL_DIR_EGRESS][TL_CLASS_POD] = (struct tl_counter){ 4, 240 };
 	now.updated_ns = 1795694410000000000ULL;
 	now.started_ns = 1795694400000000000ULL;
-	prev = now;
-	prev.ifaces[1].c[TL_DIR_EGRESS][TL_CLASS_POD] = (struct tl_counter){ 2, 120 };
+	memset(&prev, 0, sizeof(prev));
+	p = snapshot_add_ns(&prev);
+	*p = *n;
+	p->ifaces[1].c[TL_DIR_EGRESS][TL_CLASS_POD] = (struct tl_counter){ 2, 120 };
 	prev.updated_ns = now.updated_ns - 1000000000ULL;
 
 	fl = flows__new(16);
@@ -44,6 +54,7 @@ static int setup(void **state)
 	k.sport = htons(8080);
 	k.dport = htons(40000);
 	r = flows__upsert(fl, &k, &is_new);
+	r->ns_id = 1;
 	r->type = TL_TYPE_LEAK;
 	r->cls = TL_CLASS_POD;
 	strcpy(r->iface, "tun0");
@@ -61,19 +72,26 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	flows__free(fl);
+	snapshot_free(&now);
+	snapshot_free(&prev);
 	return 0;
 }
 
 static char out[64 * 1024];
 
-static int render(int width, int height, bool color, uint64_t dropped)
+static int render_mode(int width, int height, bool color, uint64_t dropped, bool node_mode)
 {
 	struct table_view v = { .now = &now, .prev = &prev, .dt = 1.0, .where = "network namespace pod1",
 				.attach = "tcx", .uptime_s = 3723, .flows = list, .nflows = 1,
-				.now_ns = now.updated_ns, .color = color };
+				.now_ns = now.updated_ns, .color = color, .node_mode = node_mode };
 
 	now.stats[TL_STAT_EVENTS_DROPPED] = dropped;
 	return table_render(out, sizeof(out), width, height, &v);
+}
+
+static int render(int width, int height, bool color, uint64_t dropped)
+{
+	return render_mode(width, height, color, dropped, false);
 }
 
 static const char *find_line(const char *needle)
@@ -152,6 +170,30 @@ static void test_short_terminal(void **state)
 	assert_null(find_line("LEAK   tcp"));
 }
 
+/* Node mode: a POD column for the counters, flows under their pod's name */
+static void test_by_pod(void **state)
+{
+	struct ns_snap *n = &now.ns[0];
+	const char *l;
+
+	strcpy(n->pod, "vpn-a");
+	strcpy(n->k8s_ns, "team-a");
+	now.ns_seen = 12;
+	render_mode(120, 30, false, 0, true);
+	assert_widths(120);
+	assert_non_null(find_line("namespaces: 1 traced, 0 gone, 12 found on the node"));
+	l = find_line("team-a/vpn-a         tun0       egress   pod");
+	assert_non_null(l);
+	assert_string_equal(l, "team-a/vpn-a         tun0       egress   pod              4       240         2       960");
+	assert_non_null(find_line("LEAK AND BYPASS FLOWS, by packets, by pod"));
+	l = find_line("LEAK   tun0");
+	assert_non_null(l);
+	/* the pod's name on the line above its flows */
+	assert_string_equal(l - 0, l);
+	assert_non_null(strstr(out, "\nteam-a/vpn-a\nLEAK   tun0"));
+	n->pod[0] = n->k8s_ns[0] = '\0';
+}
+
 static void test_human(void **state)
 {
 	char b[16];
@@ -168,7 +210,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_80_columns),     cmocka_unit_test(test_wide),
 		cmocka_unit_test(test_dropped_highlight), cmocka_unit_test(test_short_terminal),
-		cmocka_unit_test(test_human),
+		cmocka_unit_test(test_by_pod),	       cmocka_unit_test(test_human),
 	};
 
 	return cmocka_run_group_tests_name("table", tests, setup, teardown);

@@ -1,0 +1,657 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * tunleak trace: load the datapath, start a tracer per namespace, and wire
+ * them to the outputs — the event stream, the counters file, the pcap file,
+ * the live table — until a signal, --duration or q.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <bpf/libbpf.h>
+
+#include "attach.h"
+#include "commands.h"
+#include "export.h"
+#include "flows.h"
+#include "loader.h"
+#include "log.h"
+#include "netns.h"
+#include "output.h"
+#include "pcap.h"
+#include "top.h"
+#include "tracer.h"
+
+#define DRAIN_MS 20
+#define RESCAN_MS 1000
+#define USER_FLOWS_MAX 65536
+
+/* epoll sources: the kind in the high bits, a tracer's id in the low ones */
+#define SRC_RING (1ULL << 32)
+#define SRC_KEYS (2ULL << 32)
+#define SRC_TRACER (3ULL << 32)
+#define SRC_KIND(u) ((u) & ~0xffffffffULL)
+
+struct trace {
+	struct config *cfg;
+	struct tracer_env env;
+	struct ring_buffer *rb;
+	struct tracer **tracers;
+	int nr_tracers, cap_tracers;
+	uint32_t next_id;
+	int ep;
+	struct out out;
+	struct pcap_writer *pcap;
+	struct top *top;
+	struct snapshot snap;
+	int64_t mono_to_real; /* add to CLOCK_MONOTONIC ns for realtime ns */
+	uint64_t started_ns;
+	uint64_t received; /* events read from the ring buffer */
+	uint64_t recovered; /* flows found by a sweep whose event was lost */
+	bool node_mode;
+	char where[192];
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void on_winch(int sig)
+{
+	(void)sig;
+	top_resized();
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	(void)level;
+	return vfprintf(stderr, fmt, args);
+}
+
+static uint64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static const char *kind_name(enum attach_kind kind)
+{
+	return kind == KIND_TCX ? "tcx" : kind == KIND_TC ? "tc" : "none";
+}
+
+static struct tracer *tracer_by_id(struct trace *tr, uint32_t id)
+{
+	int i;
+
+	for (i = 0; i < tr->nr_tracers; i++)
+		if (tr->tracers[i]->id == id)
+			return tr->tracers[i];
+	return NULL;
+}
+
+static int add_tracer(struct trace *tr, struct tracer *t)
+{
+	if (tr->nr_tracers == tr->cap_tracers) {
+		int cap = tr->cap_tracers ? tr->cap_tracers * 2 : 8;
+		struct tracer **n = realloc(tr->tracers, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		tr->tracers = n;
+		tr->cap_tracers = cap;
+	}
+	tr->tracers[tr->nr_tracers++] = t;
+	return 0;
+}
+
+/* Watch the tracer's link monitor. */
+static void watch_tracer(struct trace *tr, struct tracer *t)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = SRC_TRACER | t->id };
+	int fd = tracer__monitor_fd(t);
+
+	if (fd >= 0 && tr->ep >= 0)
+		epoll_ctl(tr->ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* --- flows: events and sweeps --------------------------------------------- */
+
+static void fill_rec(struct trace *tr, struct flow_rec *r, int type, int cls, uint64_t first_mono,
+		     int reply, int reply_slot)
+{
+	const struct slot_table *st = &tr->env.slots;
+	struct tracer *t = st->owner[r->key.slot];
+
+	r->type = type;
+	r->cls = cls;
+	r->reply = reply;
+	r->ns_id = t ? t->id : 0;
+	snprintf(r->iface, sizeof(r->iface), "%s", t ? t->ifaces[st->iface[r->key.slot]].name : "?");
+	if (reply) {
+		struct tracer *rt = st->owner[reply_slot & 0xff];
+
+		snprintf(r->reply_to, sizeof(r->reply_to), "%s",
+			 rt ? rt->ifaces[st->iface[reply_slot & 0xff]].name : "?");
+	}
+	r->first_ns = first_mono + tr->mono_to_real;
+	r->last_ns = r->first_ns;
+	if (t) {
+		t->flows++;
+	}
+}
+
+static void report(struct trace *tr, struct flow_rec *r)
+{
+	struct tracer *t = tracer_by_id(tr, r->ns_id);
+	struct flow_origin from = { 0 };
+
+	if (r->reported)
+		return;
+	r->reported = 1;
+	if (t) {
+		tracer__diagnose(t, r);
+		from.netns = t->label;
+		from.pod = t->pod;
+		from.k8s_ns = t->k8s_ns;
+		from.name_it = tr->node_mode;
+	}
+	if (!tr->cfg->top)
+		event_print(&tr->out, r, &from);
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	const struct tl_event *e = data;
+	struct trace *tr = ctx;
+	struct flow_rec *r;
+	int is_new;
+
+	if (len < sizeof(*e))
+		return 0;
+	tr->received++;
+	r = flows__upsert(tr->env.flows, &e->key, &is_new);
+	if (!r)
+		return 0;
+	if (is_new) {
+		fill_rec(tr, r, e->type, e->cls, e->ts_ns, e->reply, e->reply_slot);
+		flows__set_kernel_counts(tr->env.flows, r, e->packets, e->bytes,
+					 e->ts_ns + tr->mono_to_real);
+	}
+	report(tr, r);
+	return 0;
+}
+
+static int on_pkt(void *ctx, void *data, size_t len)
+{
+	const struct tl_pkt *p = data;
+	struct trace *tr = ctx;
+
+	if (len < sizeof(*p) || !tr->pcap)
+		return 0;
+	pcap__write(tr->pcap, p->ts_ns + tr->mono_to_real, p->data, p->caplen, p->origlen);
+	return 0;
+}
+
+static void on_swept(const struct tl_flow_key *k, const struct tl_flow_val *v, void *ctx)
+{
+	struct trace *tr = ctx;
+	struct flow_rec *r;
+	int is_new;
+
+	r = flows__upsert(tr->env.flows, k, &is_new);
+	if (!r)
+		return;
+	if (is_new) {
+		/* its event was lost */
+		fill_rec(tr, r, v->type, v->cls, v->first_ns, v->reply, v->reply_slot);
+		tr->recovered++;
+	}
+	flows__set_kernel_counts(tr->env.flows, r, v->packets, v->bytes,
+				 v->last_ns + tr->mono_to_real);
+	report(tr, r);
+}
+
+static void sweep(struct trace *tr)
+{
+	ring_buffer__consume(tr->rb);
+	datapath__sweep_flows(tr->env.dp, on_swept, tr);
+	out_flush(&tr->out);
+}
+
+/* --- snapshot and export ----------------------------------------------------- */
+
+static void build_snapshot(struct trace *tr, struct snapshot *s)
+{
+	struct tl_counter(*all)[2][TL_NR_COUNTERS] = calloc(TL_MAX_SLOTS, sizeof(*all));
+	const struct flow_rec *r = NULL;
+	int i, j;
+
+	snapshot_clear(s);
+	s->started_ns = tr->started_ns;
+	s->updated_ns = now_ns(CLOCK_REALTIME);
+	s->attach_mode = kind_name(tr->env.kind);
+	s->flows = tr->env.flows;
+	s->received = tr->received;
+	s->recovered = tr->recovered;
+	s->pcap_path = tr->cfg->pcap_path;
+	s->pcap_packets = pcap__packets(tr->pcap);
+	s->pcap_dropped = pcap__dropped(tr->pcap);
+	s->node_mode = tr->node_mode;
+	if (all && datapath__read_counters(tr->env.dp, all)) {
+		free(all);
+		all = NULL;
+	}
+	datapath__read_stats(tr->env.dp, s->stats);
+	for (i = 0; i < tr->nr_tracers; i++) {
+		const struct tracer *t = tr->tracers[i];
+		struct ns_snap *n;
+
+		/* a namespace that never had a tunnel has nothing to show */
+		if (t->state == NS_WATCHING)
+			continue;
+		n = snapshot_add_ns(s);
+		if (!n)
+			break;
+		n->id = t->id;
+		snprintf(n->label, sizeof(n->label), "%s", t->label);
+		snprintf(n->pod, sizeof(n->pod), "%s", t->pod);
+		snprintf(n->k8s_ns, sizeof(n->k8s_ns), "%s", t->k8s_ns);
+		snprintf(n->netns, sizeof(n->netns), "%s", t->path);
+		n->inode = t->ns_ino;
+		n->state = t->state;
+		for (j = 0; j < t->nr_ifaces && j < SNAP_MAX_IFACES; j++) {
+			struct iface_snap *is = &n->ifaces[n->nr_ifaces++];
+
+			snprintf(is->name, sizeof(is->name), "%s", t->ifaces[j].name);
+			is->role = t->ifaces[j].role;
+			is->state = t->ifaces[j].state;
+			is->ifindex = t->ifaces[j].ifindex;
+			is->l2 = t->ifaces[j].l2;
+			tracer__iface_counters(t, j, (const void *)all, is->c);
+		}
+	}
+	/* distinct flows per namespace, from the user-space records */
+	while ((r = flows__next(tr->env.flows, r))) {
+		for (i = 0; i < s->nr_ns; i++) {
+			if (s->ns[i].id != r->ns_id)
+				continue;
+			if (r->type == TL_TYPE_LEAK)
+				s->ns[i].leak_flows++;
+			else
+				s->ns[i].bypass_flows++;
+			break;
+		}
+	}
+	free(all);
+}
+
+static int write_export(struct trace *tr)
+{
+	int err;
+
+	if (!tr->cfg->export_path)
+		return 0;
+	build_snapshot(tr, &tr->snap);
+	err = export_write(tr->cfg->export_path, tr->cfg->export_fmt, &tr->snap);
+	if (err)
+		warn("write %s: %s\n", tr->cfg->export_path, strerror(-err));
+	return err;
+}
+
+static void refresh_top(struct trace *tr)
+{
+	build_snapshot(tr, &tr->snap);
+	top__refresh(tr->top, &tr->snap, tr->env.flows);
+}
+
+/* --- start and stop -------------------------------------------------------------- */
+
+static enum attach_kind choose_kind(struct trace *tr, struct tracer *t, char *err, size_t errlen)
+{
+	const struct config *cfg = tr->cfg;
+	int has_tcx = tcx_supported(t->ns, 1); /* lo: every namespace has it */
+
+	if (cfg->attach == ATTACH_TCX && !has_tcx) {
+		snprintf(err, errlen,
+			 "--attach \"tcx\": this kernel has no tcx links (Linux >= 6.6); use --attach tc");
+		return 0;
+	}
+	return cfg->attach == ATTACH_TC	 ? KIND_TC :
+	       cfg->attach == ATTACH_TCX ? KIND_TCX :
+	       has_tcx			 ? KIND_TCX :
+					   KIND_TC;
+}
+
+/* Everything detached at once (tcx links close concurrently), then each
+ * tracer stopped. */
+static void detach_all(struct trace *tr)
+{
+	struct attachment **list;
+	int i, n = 0, max = tr->nr_tracers * TRACER_MAX_IFACES;
+
+	list = calloc(max ? max : 1, sizeof(*list));
+	if (list) {
+		for (i = 0; i < tr->nr_tracers; i++)
+			n += tracer__attachments(tr->tracers[i], list + n, max - n);
+		detach_many(list, n, false);
+		free(list);
+	}
+	for (i = 0; i < tr->nr_tracers; i++)
+		tracer__stop(tr->tracers[i], false);
+}
+
+static void summary(struct trace *tr)
+{
+	struct totals t;
+
+	build_snapshot(tr, &tr->snap);
+	snapshot_totals(&tr->snap, &t);
+	warn("detached; %" PRIu64 " leak packet%s in %" PRIu64 " flow%s, %" PRIu64
+	     " bypass packet%s in %" PRIu64 " flow%s, %" PRIu64 " event%s dropped\n",
+	     t.leak_packets, t.leak_packets == 1 ? "" : "s", t.leak_flows,
+	     t.leak_flows == 1 ? "" : "s", t.bypass_packets, t.bypass_packets == 1 ? "" : "s",
+	     t.bypass_flows, t.bypass_flows == 1 ? "" : "s", tr->snap.stats[TL_STAT_EVENTS_DROPPED],
+	     tr->snap.stats[TL_STAT_EVENTS_DROPPED] == 1 ? "" : "s");
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction pipe = { .sa_handler = SIG_IGN };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &pipe, NULL);
+}
+
+/* The one namespace of --netns, --pid, or the current one. */
+static int start_single(struct trace *tr, char *err, size_t errlen)
+{
+	const struct config *cfg = tr->cfg;
+	char path[512];
+	struct netns *ns;
+	struct tracer *t;
+	int ret;
+
+	ns = netns__open_arg(cfg->netns, cfg->pid, err, errlen);
+	if (!ns)
+		return -EINVAL;
+	path[0] = '\0';
+	if (cfg->netns || cfg->pid)
+		netns_path(cfg->netns, cfg->pid, path, sizeof(path));
+	t = tracer__new(&tr->env, ns, path, ++tr->next_id, true);
+	if (!t) {
+		snprintf(err, errlen, "cannot open netlink in the namespace: %s", strerror(errno));
+		return -errno;
+	}
+	netns_label(cfg->netns, cfg->pid, tr->where, sizeof(tr->where));
+	tracer__set_name(t, cfg->netns ? cfg->netns : path, NULL, NULL, tr->where);
+	ret = add_tracer(tr, t);
+	if (ret) {
+		tracer__free(t);
+		return ret;
+	}
+	tr->env.kind = choose_kind(tr, t, err, errlen);
+	if (!tr->env.kind)
+		return -EINVAL;
+	if (stop_signal)
+		return 0;
+	return tracer__start(t, err, errlen);
+}
+
+static int open_outputs(struct trace *tr)
+{
+	const struct config *cfg = tr->cfg;
+
+	/* An unwritable export file is a usage error, found before attaching */
+	if (cfg->export_path) {
+		int err;
+
+		build_snapshot(tr, &tr->snap);
+		err = export_write(cfg->export_path, cfg->export_fmt, &tr->snap);
+		if (err) {
+			fprintf(stderr, "tunleak: --export \"%s\": cannot write the counters file: %s\n",
+				cfg->export_path,
+				err == -EINVAL ? "not a regular file" : strerror(-err));
+			return -1;
+		}
+	}
+	/* An unwritable pcap file too */
+	if (cfg->pcap_path) {
+		tr->pcap = pcap__open(cfg->pcap_path, cfg->snaplen,
+				      (uint64_t)cfg->pcap_max_mb * 1024 * 1024);
+		if (!tr->pcap) {
+			fprintf(stderr, "tunleak: --pcap \"%s\": cannot create: %s\n",
+				cfg->pcap_path, strerror(errno));
+			return -1;
+		}
+	}
+	tr->rb = ring_buffer__new(datapath__events_fd(tr->env.dp), on_event, tr, NULL);
+	if (tr->rb && cfg->pcap_path &&
+	    ring_buffer__add(tr->rb, datapath__pkts_fd(tr->env.dp), on_pkt, tr)) {
+		ring_buffer__free(tr->rb);
+		tr->rb = NULL;
+	}
+	if (!tr->rb) {
+		fprintf(stderr, "tunleak: cannot open the ring buffer: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* --- the loop --------------------------------------------------------------------- */
+
+static void loop(struct trace *tr)
+{
+	const struct config *cfg = tr->cfg;
+	uint64_t now = now_ns(CLOCK_MONOTONIC), deadline = 0;
+	uint64_t next_export = now + (uint64_t)(cfg->interval * 1e9);
+	uint64_t next_rescan = now + RESCAN_MS * 1000000ULL;
+	int i;
+
+	if (cfg->duration > 0)
+		deadline = now + (uint64_t)(cfg->duration * 1e9);
+	while (!stop_signal) {
+		struct epoll_event evs[16];
+		uint64_t next = next_export < next_rescan ? next_export : next_rescan;
+		int n, k, timeout;
+
+		if (deadline && deadline < next)
+			next = deadline;
+		now = now_ns(CLOCK_MONOTONIC);
+		timeout = next > now ? (int)((next - now + 999999) / 1000000) : 0;
+		/* The programs wake us only every so many events (a wakeup per
+		 * event would cost the datapath microseconds): drain on a tick. */
+		if (timeout > DRAIN_MS)
+			timeout = DRAIN_MS;
+		n = epoll_wait(tr->ep, evs, 16, timeout);
+		if (n < 0 && errno != EINTR) {
+			warn("epoll: %s\n", strerror(errno));
+			break;
+		}
+		for (k = 0; k < n; k++) {
+			uint64_t src = evs[k].data.u64;
+
+			if (SRC_KIND(src) == SRC_KEYS && top__keys(tr->top, tr->env.flows))
+				stop_signal = SIGTERM; /* q: as on SIGTERM */
+			if (SRC_KIND(src) == SRC_TRACER) {
+				struct tracer *t = tracer_by_id(tr, (uint32_t)src);
+
+				if (t)
+					tracer__on_monitor(t);
+			}
+		}
+		ring_buffer__consume(tr->rb);
+		if (out_flush(&tr->out) == -EPIPE)
+			break;
+		now = now_ns(CLOCK_MONOTONIC);
+		if (deadline && now >= deadline)
+			break;
+		if (now >= next_rescan) {
+			/* link events may be lost (or unavailable): look anyway */
+			for (i = 0; i < tr->nr_tracers; i++)
+				tracer__rescan(tr->tracers[i]);
+			next_rescan = now + RESCAN_MS * 1000000ULL;
+		}
+		if (now >= next_export) {
+			sweep(tr);
+			write_export(tr);
+			if (tr->top)
+				refresh_top(tr);
+			next_export = now + (uint64_t)(cfg->interval * 1e9);
+		} else if (tr->top && top_resize_pending()) {
+			top__redraw(tr->top, tr->env.flows);
+		}
+	}
+}
+
+int cmd_trace(struct config *cfg)
+{
+	struct trace *tr = calloc(1, sizeof(*tr));
+	struct loader_opts lo = { 0 };
+	char err[512];
+	int i, ret = EXIT_USAGE, nready = 0, started = 0;
+
+	if (!tr)
+		return EXIT_USAGE;
+	tr->cfg = cfg;
+	tr->ep = -1;
+	tr->env.cfg = cfg;
+	if (cfg->top && !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "tunleak: --top needs a terminal on stdout (use the event stream or --json)\n");
+		goto out;
+	}
+	if (caps_check(NEED_NET_ADMIN | NEED_BPF | (cfg->netns || cfg->pid ? NEED_SETNS : 0), err,
+		       sizeof(err))) {
+		fprintf(stderr, "tunleak: %s\n", err);
+		goto out;
+	}
+	/* libbpf's own messages (verifier log, netlink errors) only with -v */
+	libbpf_set_print(cfg->verbose ? libbpf_print : NULL);
+
+	tr->env.flows = flows__new(USER_FLOWS_MAX);
+	if (!tr->env.flows)
+		goto out;
+	tr->started_ns = now_ns(CLOCK_REALTIME);
+	tr->mono_to_real = (int64_t)tr->started_ns - (int64_t)now_ns(CLOCK_MONOTONIC);
+	tr->out.f = stdout;
+	tr->out.json = cfg->json;
+	tr->out.batch = true; /* flushed after each batch read from the ring */
+	jw_init(&tr->out.jw, false);
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+
+	/* Create the shared maps and fill the address classes */
+	lo.cidrs = cfg->cidrs;
+	lo.nr_cidrs = cfg->nr_cidrs;
+	lo.max_flows = cfg->max_flows;
+	if (cfg->pcap_path) {
+		lo.pcap_packets = cfg->pcap_packets;
+		lo.pcap_snaplen = cfg->snaplen;
+	}
+	tr->env.dp = datapath__new(&lo);
+	if (!tr->env.dp) {
+		fprintf(stderr, "tunleak: cannot load the BPF maps: %s%s\n", strerror(errno),
+			cfg->verbose ? "" : " (run with -v for libbpf's log)");
+		goto out;
+	}
+	if (open_outputs(tr))
+		goto out;
+
+	/* Signal handlers before the first attach: a Ctrl-C from here on still
+	 * goes through the detach below. */
+	install_signals();
+	tr->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (tr->ep < 0) {
+		fprintf(stderr, "tunleak: epoll: %s\n", strerror(errno));
+		goto out;
+	}
+	{
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = SRC_RING };
+
+		epoll_ctl(tr->ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(tr->rb), &ev);
+	}
+
+	started = 1;
+	if (start_single(tr, err, sizeof(err))) {
+		fprintf(stderr, "tunleak: %s\n", err);
+		goto out;
+	}
+	for (i = 0; i < tr->nr_tracers; i++)
+		watch_tracer(tr, tr->tracers[i]);
+	for (i = 0; i < tr->nr_tracers; i++) {
+		const struct tracer *t = tr->tracers[i];
+		int j;
+
+		for (j = 0; j < t->nr_ifaces; j++) {
+			if (t->ifaces[j].ifindex)
+				nready++;
+			else if (t->ifaces[j].named)
+				warn("waiting for %s\n", t->ifaces[j].name);
+		}
+		if (!cfg->nr_tunnels && !t->nr_ifaces)
+			continue;
+		if (!cfg->nr_tunnels) {
+			bool tun = false;
+
+			for (j = 0; j < t->nr_ifaces; j++)
+				tun |= t->ifaces[j].role == TL_ROLE_TUNNEL;
+			if (!tun)
+				warn("waiting for a tunnel interface (tun, tap, wireguard, ovpn, ipip, gre, sit, ip6tnl, vti, xfrm)\n");
+		}
+	}
+	warn("tracing %d interface%s in %s (%s); Ctrl-C to stop\n", nready, nready == 1 ? "" : "s",
+	     tr->where, kind_name(tr->env.kind));
+	if (cfg->top) {
+		struct sigaction wa = { .sa_handler = on_winch };
+
+		sigaction(SIGWINCH, &wa, NULL);
+		tr->top = top__new(tr->where, kind_name(tr->env.kind), tr->node_mode);
+		if (tr->top && top__key_fd(tr->top) >= 0) {
+			struct epoll_event ev = { .events = EPOLLIN, .data.u64 = SRC_KEYS };
+
+			epoll_ctl(tr->ep, EPOLL_CTL_ADD, top__key_fd(tr->top), &ev);
+		}
+		if (tr->top)
+			refresh_top(tr);
+	}
+	loop(tr);
+	ret = 0;
+
+out:
+	top__free(tr->top);
+	tr->top = NULL;
+	/* Detach everything first, so the final counts are final */
+	detach_all(tr);
+	if (tr->env.dp && tr->rb) {
+		sweep(tr);
+		if (write_export(tr) && !ret)
+			ret = EXIT_USAGE;
+		if (started && (nready || ret == 0))
+			summary(tr);
+	}
+	for (i = 0; i < tr->nr_tracers; i++)
+		tracer__free(tr->tracers[i]);
+	free(tr->tracers);
+	if (tr->ep >= 0)
+		close(tr->ep);
+	ring_buffer__free(tr->rb);
+	datapath__free(tr->env.dp);
+	flows__free(tr->env.flows);
+	pcap__close(tr->pcap);
+	snapshot_free(&tr->snap);
+	out_free(&tr->out);
+	free(tr);
+	return ret;
+}
