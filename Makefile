@@ -23,6 +23,12 @@ PURE := cidr cli output flows export audit ranges pcap table links names jw log
 PRIV := loader attach netns nl route tracer top trace check cleanup
 PURE_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(PURE))
 PRIV_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(PRIV))
+
+# --- ship (issue 10): plain C modules for running on a node ------------------
+# JSON reader, --cidrs-from (OpenShift network config), the /metrics server.
+SHIP_PURE := json
+PURE_OBJS += $(patsubst %,$(OUTPUT)/%.o,$(SHIP_PURE))
+# --- end ship ------------------------------------------------------------------
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/%,$(wildcard tests/bpf/test_*.c))
 HELPERS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(filter-out %.bpf.c,$(wildcard tests/helpers/*.c)))
