@@ -26,7 +26,7 @@ PRIV_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(PRIV))
 
 # --- ship (issue 10): plain C modules for running on a node ------------------
 # JSON reader, --cidrs-from (OpenShift network config), the /metrics server.
-SHIP_PURE := json
+SHIP_PURE := json netconf
 PURE_OBJS += $(patsubst %,$(OUTPUT)/%.o,$(SHIP_PURE))
 # --- end ship ------------------------------------------------------------------
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
