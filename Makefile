@@ -17,10 +17,10 @@ LIBS := -lbpf -lelf -lz -lnl-3 -lm -lpthread
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -I/usr/include/$(MARCH)-linux-gnu -Ibpf
 
 # Plain C modules: no libbpf, driven by unit tests without privileges.
-PURE := cidr cli output flows export audit ranges pcap table links names jw log
+PURE := cidr cli output flows export audit ranges pcap table links names jw log discover
 # Modules that load, attach or read BPF, work in a network namespace, or own
 # the terminal; and the commands.
-PRIV := loader attach netns nl route tracer top trace check cleanup
+PRIV := loader attach netns nl route tracer node top trace check cleanup
 PURE_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(PURE))
 PRIV_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(PRIV))
 

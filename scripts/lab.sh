@@ -201,7 +201,8 @@ wait_tunnel() { # until the client has tun0 with the pushed routes
 	for ((i = 0; i < 200; i++)); do
 		if ip -n "$NS_VPNPOD" route show 10.0.0.0/8 2>/dev/null | grep -q tun0 &&
 			ip -n "$NS_VPNPOD" -6 route show fd00::/8 2>/dev/null | grep -q tun0; then
-			if [ "${1:-}" != fix ] || ip -n "$NS_VPNPOD" route show 10.128.0.0/14 | grep -q eth0; then
+			# with the hook: until its last route is in (it adds them in order)
+			if [ "${1:-}" != fix ] || ip -n "$NS_VPNPOD" -6 route show fd00:172:30::/112 | grep -q eth0; then
 				return 0
 			fi
 		fi

@@ -23,6 +23,8 @@ const char *cli_usage(void)
 	       "  --service-cidr CIDR     service network (class service)\n"
 	       "  --node-cidr CIDR        node/machine network (class node)\n"
 	       "  --remote-cidr CIDR      networks that belong behind the tunnel (class remote)\n"
+	       "  --cidrs-from FILE|-     pod and service CIDRs from OpenShift's network config\n"
+	       "                          (oc get network.config.openshift.io cluster -o json)\n"
 	       "\n"
 	       "Where:\n"
 	       "  --iface IFACE           cluster interface; repeatable (default eth0)\n"
@@ -31,6 +33,9 @@ const char *cli_usage(void)
 	       "  --netns PATH|NAME       work in this network namespace\n"
 	       "                          (/proc/PID/ns/net, /run/netns/NAME or NAME)\n"
 	       "  --pid PID               work in the network namespace of process PID\n"
+	       "  --pod NAME              work in the network namespace of pod NAME (or NS/NAME)\n"
+	       "  --all                   every pod namespace on the node with a tunnel, now and\n"
+	       "                          as they come and go\n"
 	       "  --attach auto|tcx|tc    tcx links (kernel >= 6.6) or clsact + cls_bpf (default auto)\n"
 	       "\n"
 	       "Output:\n"
@@ -45,6 +50,7 @@ const char *cli_usage(void)
 	       "  --snaplen N             bytes per packet, from the IP header (default 256)\n"
 	       "  --pcap-max-mb N         stop capturing at this file size (default 64)\n"
 	       "  --top                   live table instead of the event stream\n"
+	       "  --metrics-addr HOST:PORT  serve GET /metrics (Prometheus text), e.g. :9464\n"
 	       "  -v, --verbose           libbpf and attach details on stderr\n"
 	       "  -h, --help              this text\n"
 	       "      --version           print the version\n"
@@ -161,7 +167,8 @@ static const char *const valued[] = {
 	"--cluster-cidr", "--service-cidr", "--node-cidr", "--remote-cidr", "--iface",
 	"--tunnel",	  "--netns",	    "--pid",	   "--export",	    "--export-format",
 	"--interval",	  "--duration",	    "--attach",	   "--max-flows",   "--pcap",
-	"--pcap-packets", "--snaplen",	    "--pcap-max-mb", NULL,
+	"--pcap-packets", "--snaplen",	    "--pcap-max-mb", "--pod",	    "--cidrs-from",
+	"--metrics-addr", NULL,
 };
 
 static int takes_value(const char *name)
@@ -221,6 +228,10 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 			cfg->top = true;
 			continue;
 		}
+		if (!strcmp(arg, "--all")) {
+			cfg->all = true;
+			continue;
+		}
 		if (strncmp(arg, "--", 2) || strlen(arg) >= sizeof(name))
 			return fail(err, errlen, "unknown option \"%s\" (see tunleak --help)",
 				    arg);
@@ -259,6 +270,25 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 				return fail(err, errlen,
 					    "--netns \"\": expected a namespace name or path");
 			cfg->netns = val;
+			ret = 0;
+		} else if (!strcmp(name, "--pod")) {
+			if (!*val || strlen(val) >= 128)
+				return fail(err, errlen,
+					    "--pod \"%s\": expected a pod name (NAME or NAMESPACE/NAME)",
+					    val);
+			cfg->pod = val;
+			ret = 0;
+		} else if (!strcmp(name, "--cidrs-from")) {
+			if (!*val)
+				return fail(err, errlen,
+					    "--cidrs-from \"\": expected a file name, or - for stdin");
+			cfg->cidrs_from = val;
+			ret = 0;
+		} else if (!strcmp(name, "--metrics-addr")) {
+			if (!*val)
+				return fail(err, errlen,
+					    "--metrics-addr \"\": expected HOST:PORT, e.g. :9464");
+			cfg->metrics_addr = val;
 			ret = 0;
 		} else if (!strcmp(name, "--pid")) {
 			if (parse_ulong(val, 1, 4194304, &ul))
@@ -340,13 +370,32 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 			return ret;
 	}
 
-	if (cfg->netns && cfg->pid)
-		return fail(err, errlen, "--netns and --pid both given: choose one namespace");
-	if (cfg->cmd != CMD_CLEANUP && cfg->nr_cidrs == 0)
+	{
+		const char *given[4];
+		int n = 0;
+
+		if (cfg->netns)
+			given[n++] = "--netns";
+		if (cfg->pid)
+			given[n++] = "--pid";
+		if (cfg->pod)
+			given[n++] = "--pod";
+		if (cfg->all)
+			given[n++] = "--all";
+		if (n > 1)
+			return fail(err, errlen, "%s and %s both given: choose one namespace",
+				    given[0], given[1]);
+	}
+	if (cfg->cmd != CMD_CLEANUP && cfg->nr_cidrs == 0 && !cfg->cidrs_from)
 		return fail(err, errlen,
-			    "no CIDR given: expected at least one of --cluster-cidr, --service-cidr, --node-cidr, --remote-cidr");
+			    "no CIDR given: expected at least one of --cluster-cidr, --service-cidr, --node-cidr, --remote-cidr, --cidrs-from");
+	if (cfg->cmd != CMD_TRACE && cfg->metrics_addr)
+		return fail(err, errlen, "--metrics-addr is for trace (it serves while tracing)");
 	if (cfg->cmd == CMD_CLEANUP && (cfg->json || cfg->top || cfg->export_path || cfg->pcap_path))
 		return fail(err, errlen, "cleanup takes no output options");
+	if (cfg->cmd == CMD_CHECK && (cfg->top || cfg->export_path || cfg->pcap_path))
+		return fail(err, errlen, "check takes no %s: it audits routes and traces nothing",
+			    cfg->top ? "--top" : cfg->export_path ? "--export" : "--pcap");
 	if (cfg->top && cfg->json)
 		return fail(err, errlen, "--top and --json both given: choose one output");
 	/* No --tunnel: every interface of a VPN's link kind is a tunnel */
@@ -369,6 +418,21 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 					  EXPORT_JSON;
 	}
 	return CLI_RUN;
+}
+
+int cli_add_cidrs(struct config *cfg, const struct class_cidr *list, int n, const char *from,
+		  char *err, size_t errlen)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		char c[64];
+
+		cidr_format(&list[i].cidr, c, sizeof(c));
+		if (add_cidr(cfg, from, c, list[i].cls, err, errlen))
+			return CLI_ERROR;
+	}
+	return 0;
 }
 
 void cli_free(struct config *cfg)

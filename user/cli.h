@@ -40,6 +40,10 @@ struct config {
 	int nr_tunnels; /* 0: the default, tun0 */
 	const char *netns;
 	long pid; /* 0: not given */
+	const char *pod; /* --pod NAME or NAMESPACE/NAME */
+	bool all; /* --all: every pod namespace with a tunnel */
+	const char *cidrs_from; /* --cidrs-from FILE or "-" (read by the caller) */
+	const char *metrics_addr; /* --metrics-addr HOST:PORT */
 	bool json;
 	bool top;
 	bool verbose;
@@ -65,6 +69,11 @@ enum cli_result {
 /* Parse argv (argv[0] is the program). Pure: never prints, never exits. */
 int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen);
 void cli_free(struct config *cfg);
+/* Add CIDRs read from elsewhere (--cidrs-from), with the same checks as the
+ * options: a CIDR given twice with one class is kept once, with two classes
+ * is an error naming `from`. 0, or CLI_ERROR with one line in err. */
+int cli_add_cidrs(struct config *cfg, const struct class_cidr *list, int n, const char *from,
+		  char *err, size_t errlen);
 const char *cli_usage(void);
 
 #endif

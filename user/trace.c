@@ -18,10 +18,12 @@
 #include "attach.h"
 #include "commands.h"
 #include "export.h"
+#include "discover.h"
 #include "flows.h"
 #include "loader.h"
 #include "log.h"
 #include "netns.h"
+#include "node.h"
 #include "output.h"
 #include "pcap.h"
 #include "top.h"
@@ -29,7 +31,9 @@
 
 #define DRAIN_MS 20
 #define RESCAN_MS 1000
+#define DISCOVER_MS 1000 /* namespaces that appear or end are seen within 2 s */
 #define USER_FLOWS_MAX 65536
+#define GONE_KEPT 64 /* ended namespaces kept in the counters file */
 
 /* epoll sources: the kind in the high bits, a tracer's id in the low ones */
 #define SRC_RING (1ULL << 32)
@@ -54,7 +58,9 @@ struct trace {
 	uint64_t received; /* events read from the ring buffer */
 	uint64_t recovered; /* flows found by a sweep whose event was lost */
 	bool node_mode;
+	struct node *node; /* --all, --pod: the node's namespaces */
 	char where[192];
+	const char *gone_why; /* the traced namespace ended (single mode): why */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -122,6 +128,19 @@ static void watch_tracer(struct trace *tr, struct tracer *t)
 
 	if (fd >= 0 && tr->ep >= 0)
 		epoll_ctl(tr->ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void on_tracer_monitor(struct tracer *t, void *ctx)
+{
+	watch_tracer(ctx, t);
+}
+
+/* Drop a tracer from the list (its monitor leaves the poll set as its fd closes). */
+static void remove_tracer(struct trace *tr, int i)
+{
+	tracer__free(tr->tracers[i]);
+	memmove(&tr->tracers[i], &tr->tracers[i + 1], (tr->nr_tracers - i - 1) * sizeof(tr->tracers[0]));
+	tr->nr_tracers--;
 }
 
 /* --- flows: events and sweeps --------------------------------------------- */
@@ -316,10 +335,11 @@ static void refresh_top(struct trace *tr)
 
 /* --- start and stop -------------------------------------------------------------- */
 
-static enum attach_kind choose_kind(struct trace *tr, struct tracer *t, char *err, size_t errlen)
+static enum attach_kind choose_kind(struct trace *tr, const struct netns *ns, char *err,
+				     size_t errlen)
 {
 	const struct config *cfg = tr->cfg;
-	int has_tcx = tcx_supported(t->ns, 1); /* lo: every namespace has it */
+	int has_tcx = tcx_supported(ns, 1); /* lo: every namespace has it */
 
 	if (cfg->attach == ATTACH_TCX && !has_tcx) {
 		snprintf(err, errlen,
@@ -376,39 +396,211 @@ static void install_signals(void)
 	sigaction(SIGPIPE, &pipe, NULL);
 }
 
-/* The one namespace of --netns, --pid, or the current one. */
+/* The one namespace of --netns, --pid, --pod, or the current one. */
 static int start_single(struct trace *tr, char *err, size_t errlen)
 {
 	const struct config *cfg = tr->cfg;
+	struct node_ns named = { 0 };
 	char path[512];
 	struct netns *ns;
 	struct tracer *t;
 	int ret;
 
-	ns = netns__open_arg(cfg->netns, cfg->pid, err, errlen);
-	if (!ns)
-		return -EINVAL;
 	path[0] = '\0';
-	if (cfg->netns || cfg->pid)
-		netns_path(cfg->netns, cfg->pid, path, sizeof(path));
+	if (cfg->pod) {
+		const struct node_ns *x;
+
+		tr->node = node__new(NULL, NULL);
+		if (!tr->node || node__scan(tr->node)) {
+			snprintf(err, errlen, "--pod \"%s\": cannot list the node's namespaces",
+				 cfg->pod);
+			return -EINVAL;
+		}
+		x = node__find_pod(tr->node, cfg->pod, err, errlen);
+		if (!x)
+			return -ENOENT;
+		named = *x;
+		snprintf(path, sizeof(path), "%s", x->f.path);
+		ns = netns__open(path);
+		if (!ns) {
+			snprintf(err, errlen, "--pod \"%s\": cannot open %s: %s", cfg->pod, path,
+				 strerror(errno));
+			return -EINVAL;
+		}
+		snprintf(tr->where, sizeof(tr->where), "%s", x->where);
+	} else {
+		ns = netns__open_arg(cfg->netns, cfg->pid, err, errlen);
+		if (!ns)
+			return -EINVAL;
+		if (cfg->netns || cfg->pid)
+			netns_path(cfg->netns, cfg->pid, path, sizeof(path));
+		netns_label(cfg->netns, cfg->pid, tr->where, sizeof(tr->where));
+		snprintf(named.label, sizeof(named.label), "%s", cfg->netns ? cfg->netns : path);
+		/* a pod's name, when its processes tell it */
+		if (cfg->pid && !netns__is_home(ns)) {
+			struct node *nd = node__new(NULL, NULL);
+			struct ns_found f = { .dev = netns__dev(ns), .ino = netns__ino(ns),
+					      .pid = cfg->pid };
+			struct node_ns x;
+
+			if (nd) {
+				node__name(nd, &f, &x);
+				snprintf(named.pod, sizeof(named.pod), "%s", x.pod);
+				snprintf(named.k8s_ns, sizeof(named.k8s_ns), "%s", x.k8s_ns);
+				node__free(nd);
+			}
+		}
+	}
 	t = tracer__new(&tr->env, ns, path, ++tr->next_id, true);
 	if (!t) {
-		snprintf(err, errlen, "cannot open netlink in the namespace: %s", strerror(errno));
+		snprintf(err, errlen, "cannot open netlink in %s: %s", tr->where, strerror(errno));
 		return -errno;
 	}
-	netns_label(cfg->netns, cfg->pid, tr->where, sizeof(tr->where));
-	tracer__set_name(t, cfg->netns ? cfg->netns : path, NULL, NULL, tr->where);
+	tracer__set_name(t, named.label, named.pod, named.k8s_ns, tr->where);
 	ret = add_tracer(tr, t);
 	if (ret) {
 		tracer__free(t);
 		return ret;
 	}
-	tr->env.kind = choose_kind(tr, t, err, errlen);
+	tr->env.kind = choose_kind(tr, t->ns, err, errlen);
 	if (!tr->env.kind)
 		return -EINVAL;
 	if (stop_signal)
 		return 0;
 	return tracer__start(t, err, errlen);
+}
+
+static struct tracer *tracer_by_ns(struct trace *tr, uint64_t dev, uint64_t ino)
+{
+	int i;
+
+	for (i = 0; i < tr->nr_tracers; i++)
+		if (tr->tracers[i]->state != NS_GONE && tr->tracers[i]->ns_dev == dev &&
+		    tr->tracers[i]->ns_ino == ino)
+			return tr->tracers[i];
+	return NULL;
+}
+
+/* Keep at most GONE_KEPT ended namespaces (the oldest go first). */
+static void trim_gone(struct trace *tr)
+{
+	int i, gone = 0;
+
+	for (i = 0; i < tr->nr_tracers; i++)
+		gone += tr->tracers[i]->state == NS_GONE;
+	for (i = 0; i < tr->nr_tracers && gone > GONE_KEPT;) {
+		if (tr->tracers[i]->state == NS_GONE) {
+			remove_tracer(tr, i);
+			gone--;
+			continue;
+		}
+		i++;
+	}
+}
+
+/* --all: look at the node's namespaces again; trace those with a tunnel,
+ * watch the others, let go of those that ended. */
+static void discover(struct trace *tr)
+{
+	int i, n;
+
+	if (node__scan(tr->node))
+		return;
+	n = node__count(tr->node);
+	for (i = 0; i < n; i++) {
+		const struct node_ns *x = node__get(tr->node, i);
+		struct tracer *t = tracer_by_ns(tr, x->f.dev, x->f.ino);
+		struct netns *ns;
+		char err[256];
+
+		if (t) {
+			/* a name may come later than the namespace (hostname set after unshare) */
+			if (!t->pod[0] && x->pod[0]) {
+				tracer__set_name(t, x->label, x->pod, x->k8s_ns, x->where);
+				if (t->state == NS_TRACING)
+					warn("%s is %s\n", t->path, x->where);
+			}
+			if (t->state == NS_WATCHING)
+				tracer__rescan(t);
+			continue;
+		}
+		ns = netns__open(x->f.path);
+		if (!ns)
+			continue; /* its last process has just ended */
+		t = tracer__new(&tr->env, ns, x->f.path, ++tr->next_id, false);
+		if (!t)
+			continue;
+		tracer__set_name(t, x->label, x->pod, x->k8s_ns, x->where);
+		if (add_tracer(tr, t)) {
+			tracer__free(t);
+			continue;
+		}
+		if (tracer__start(t, err, sizeof(err)))
+			warn("%s\n", err);
+	}
+	/* namespaces no process and no /run/netns file holds any more: ended */
+	for (i = 0; i < tr->nr_tracers;) {
+		struct tracer *t = tr->tracers[i];
+
+		if (t->state == NS_GONE || node__find(tr->node, t->ns_dev, t->ns_ino)) {
+			i++;
+			continue;
+		}
+		if (t->state == NS_WATCHING) {
+			remove_tracer(tr, i);
+			continue;
+		}
+		tracer__stop(t, true);
+		warn("%s: its network namespace is gone (the pod ended); detached\n", t->where);
+		i++;
+	}
+	trim_gone(tr);
+}
+
+static int start_node(struct trace *tr, char *err, size_t errlen)
+{
+	struct netns *home;
+	int i, traced = 0, ifaces = 0;
+
+	tr->node_mode = true;
+	tr->node = node__new(NULL, NULL);
+	if (!tr->node) {
+		snprintf(err, errlen, "--all: %s", strerror(errno));
+		return -errno;
+	}
+	/* tcx or tc: asked of the home namespace's loopback */
+	home = netns__open_home();
+	if (!home) {
+		snprintf(err, errlen, "--all: cannot open its own namespace: %s", strerror(errno));
+		return -errno;
+	}
+	tr->env.kind = choose_kind(tr, home, err, errlen);
+	netns__free(home);
+	if (!tr->env.kind)
+		return -EINVAL;
+	snprintf(tr->where, sizeof(tr->where), "every pod namespace of this node");
+	discover(tr);
+	for (i = 0; i < tr->nr_tracers; i++) {
+		const struct tracer *t = tr->tracers[i];
+		int j;
+
+		if (t->state != NS_TRACING)
+			continue;
+		traced++;
+		for (j = 0; j < t->nr_ifaces; j++)
+			ifaces += t->ifaces[j].ifindex != 0;
+	}
+	warn("found %d network namespace%s besides the host's (%d process%s%s), %d with a tunnel\n",
+	     node__count(tr->node), node__count(tr->node) == 1 ? "" : "s",
+	     node__processes(tr->node), node__processes(tr->node) == 1 ? "" : "es",
+	     tr->cfg->verbose && node__unreadable(tr->node) ? ", some unreadable" : "", traced);
+	if (tr->cfg->verbose)
+		warn("%d process%s whose namespace could not be read (skipped)\n",
+		     node__unreadable(tr->node), node__unreadable(tr->node) == 1 ? "" : "es");
+	warn("tracing %d interface%s in %d namespace%s (%s); watching for more; Ctrl-C to stop\n",
+	     ifaces, ifaces == 1 ? "" : "s", traced, traced == 1 ? "" : "s",
+	     kind_name(tr->env.kind));
+	return 0;
 }
 
 static int open_outputs(struct trace *tr)
@@ -453,12 +645,29 @@ static int open_outputs(struct trace *tr)
 
 /* --- the loop --------------------------------------------------------------------- */
 
+/* Single mode: has the traced namespace ended (ip netns del, the pod's last
+ * process gone)? Then it is let go, and the run ends. */
+static bool single_gone(struct trace *tr)
+{
+	struct tracer *t = tr->nr_tracers ? tr->tracers[0] : NULL;
+
+	if (!t || t->state == NS_GONE || !t->ns || netns__is_home(t->ns))
+		return false;
+	if (ns_alive(t->ns_dev, t->ns_ino, t->path, "/proc", "/run/netns"))
+		return false;
+	warn("%s is gone (no process and no /run/netns file holds it any more); detaching\n",
+	     t->where);
+	tr->gone_why = "gone";
+	return true;
+}
+
 static void loop(struct trace *tr)
 {
 	const struct config *cfg = tr->cfg;
 	uint64_t now = now_ns(CLOCK_MONOTONIC), deadline = 0;
 	uint64_t next_export = now + (uint64_t)(cfg->interval * 1e9);
 	uint64_t next_rescan = now + RESCAN_MS * 1000000ULL;
+	uint64_t next_discover = now + DISCOVER_MS * 1000000ULL;
 	int i;
 
 	if (cfg->duration > 0)
@@ -502,8 +711,16 @@ static void loop(struct trace *tr)
 		if (now >= next_rescan) {
 			/* link events may be lost (or unavailable): look anyway */
 			for (i = 0; i < tr->nr_tracers; i++)
-				tracer__rescan(tr->tracers[i]);
+				if (tr->tracers[i]->state == NS_TRACING)
+					tracer__rescan(tr->tracers[i]);
 			next_rescan = now + RESCAN_MS * 1000000ULL;
+		}
+		if (now >= next_discover) {
+			if (tr->node_mode)
+				discover(tr);
+			else if (single_gone(tr))
+				break;
+			next_discover = now + DISCOVER_MS * 1000000ULL;
 		}
 		if (now >= next_export) {
 			sweep(tr);
@@ -584,13 +801,13 @@ int cmd_trace(struct config *cfg)
 	}
 
 	started = 1;
-	if (start_single(tr, err, sizeof(err))) {
+	tr->env.on_monitor = on_tracer_monitor;
+	tr->env.ctx = tr;
+	if (cfg->all ? start_node(tr, err, sizeof(err)) : start_single(tr, err, sizeof(err))) {
 		fprintf(stderr, "tunleak: %s\n", err);
 		goto out;
 	}
-	for (i = 0; i < tr->nr_tracers; i++)
-		watch_tracer(tr, tr->tracers[i]);
-	for (i = 0; i < tr->nr_tracers; i++) {
+	for (i = 0; i < tr->nr_tracers && !tr->node_mode; i++) {
 		const struct tracer *t = tr->tracers[i];
 		int j;
 
@@ -611,8 +828,9 @@ int cmd_trace(struct config *cfg)
 				warn("waiting for a tunnel interface (tun, tap, wireguard, ovpn, ipip, gre, sit, ip6tnl, vti, xfrm)\n");
 		}
 	}
-	warn("tracing %d interface%s in %s (%s); Ctrl-C to stop\n", nready, nready == 1 ? "" : "s",
-	     tr->where, kind_name(tr->env.kind));
+	if (!tr->node_mode)
+		warn("tracing %d interface%s in %s (%s); Ctrl-C to stop\n", nready,
+		     nready == 1 ? "" : "s", tr->where, kind_name(tr->env.kind));
 	if (cfg->top) {
 		struct sigaction wa = { .sa_handler = on_winch };
 
@@ -644,6 +862,7 @@ out:
 	for (i = 0; i < tr->nr_tracers; i++)
 		tracer__free(tr->tracers[i]);
 	free(tr->tracers);
+	node__free(tr->node);
 	if (tr->ep >= 0)
 		close(tr->ep);
 	ring_buffer__free(tr->rb);

@@ -256,6 +256,17 @@ static int begin_tracing(struct tracer *t, char *err, size_t errlen)
 		return errno ? -errno : -EINVAL;
 	}
 	t->state = NS_TRACING;
+	/* From now on interfaces are followed as they change; a namespace that
+	 * is only watched is looked at on the discovery clock instead (one
+	 * socket fewer per pod without a tunnel). */
+	if (!t->mon) {
+		t->mon = nl_monitor__open(t->ns);
+		if (!t->mon)
+			warn("%s: link events unavailable (%s); polling interfaces\n", t->where,
+			     strerror(errno));
+		else if (t->env->on_monitor)
+			t->env->on_monitor(t, t->env->ctx);
+	}
 	return 0;
 }
 
@@ -350,10 +361,6 @@ int tracer__start(struct tracer *t, char *err, size_t errlen)
 			}
 		}
 	}
-	t->mon = nl_monitor__open(t->ns);
-	if (!t->mon)
-		warn("%s: link events unavailable (%s); polling interfaces\n", t->where,
-		     strerror(errno));
 	tracer__rescan(t);
 	return 0;
 }

@@ -42,6 +42,9 @@ struct tracer_env {
 	const struct config *cfg;
 	enum attach_kind kind;
 	struct slot_table slots;
+	/* a tracer opened its link monitor: add its fd to the poll set */
+	void (*on_monitor)(struct tracer *t, void *ctx);
+	void *ctx;
 };
 
 struct tracer_iface {

@@ -51,6 +51,51 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.cidrs[0].cls, TL_CLASS_POD);
 }
 
+static void test_node_mode(void **state)
+{
+	assert_int_equal(parse("--all", "--cluster-cidr", "10.128.0.0/14", "--metrics-addr", ":9464",
+			       NULL),
+			 CLI_RUN);
+	assert_true(cfg.all);
+	assert_string_equal(cfg.metrics_addr, ":9464");
+	assert_int_equal(parse("check", "--pod", "team-a/vpn-1", "--cidrs-from", "-", NULL), CLI_RUN);
+	assert_string_equal(cfg.pod, "team-a/vpn-1");
+	assert_string_equal(cfg.cidrs_from, "-");
+	assert_int_equal(cfg.nr_cidrs, 0);
+	assert_error("--pod and --all both given: choose one namespace", "--cluster-cidr",
+		     "10.0.0.0/8", "--pod", "x", "--all");
+	assert_error("--netns and --all both given: choose one namespace", "--cluster-cidr",
+		     "10.0.0.0/8", "--all", "--netns", "x");
+	assert_error("--pod \"\": expected a pod name (NAME or NAMESPACE/NAME)", "--cluster-cidr",
+		     "10.0.0.0/8", "--pod", "");
+	assert_error("--cidrs-from \"\": expected a file name, or - for stdin", "--cidrs-from", "");
+	assert_error("--metrics-addr is for trace (it serves while tracing)", "check",
+		     "--cluster-cidr", "10.0.0.0/8", "--metrics-addr", ":1");
+	assert_error("check takes no --export: it audits routes and traces nothing", "check",
+		     "--cluster-cidr", "10.0.0.0/8", "--export", "x.json");
+	assert_error("check takes no --top: it audits routes and traces nothing", "check",
+		     "--cluster-cidr", "10.0.0.0/8", "--top");
+}
+
+/* --cidrs-from merges with the options: the same CIDR twice is one, a CIDR
+ * with two classes is refused naming where it came from */
+static void test_add_cidrs(void **state)
+{
+	struct class_cidr more[2];
+	char err[256];
+
+	assert_int_equal(parse("--cluster-cidr", "10.128.0.0/14", NULL), CLI_RUN);
+	assert_int_equal(cidr_parse("10.128.0.0/14", &more[0].cidr), 0);
+	more[0].cls = TL_CLASS_POD;
+	assert_int_equal(cidr_parse("172.30.0.0/16", &more[1].cidr), 0);
+	more[1].cls = TL_CLASS_SERVICE;
+	assert_int_equal(cli_add_cidrs(&cfg, more, 2, "--cidrs-from", err, sizeof(err)), 0);
+	assert_int_equal(cfg.nr_cidrs, 2);
+	more[0].cls = TL_CLASS_REMOTE;
+	assert_int_equal(cli_add_cidrs(&cfg, more, 1, "--cidrs-from", err, sizeof(err)), CLI_ERROR);
+	assert_string_equal(err, "--cidrs-from \"10.128.0.0/14\": already given as class pod");
+}
+
 static void test_full(void **state)
 {
 	assert_int_equal(parse("trace", "--cluster-cidr", "10.128.0.0/14", "--service-cidr=172.30.0.0/16",
@@ -128,7 +173,7 @@ static void test_export_format(void **state)
 
 static void test_errors(void **state)
 {
-	assert_error("no CIDR given: expected at least one of --cluster-cidr, --service-cidr, --node-cidr, --remote-cidr",
+	assert_error("no CIDR given: expected at least one of --cluster-cidr, --service-cidr, --node-cidr, --remote-cidr, --cidrs-from",
 		     "--iface", "eth0");
 	assert_error("--cluster-cidr \"10.128.0.1/14\": host bits are set (did you mean 10.128.0.0/14?)",
 		     "--cluster-cidr", "10.128.0.1/14");
@@ -207,7 +252,8 @@ int main(void)
 		cmocka_unit_test(test_defaults),      cmocka_unit_test(test_full),
 		cmocka_unit_test(test_commands),      cmocka_unit_test(test_help_version),
 		cmocka_unit_test(test_export_format), cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_duplicates),
+		cmocka_unit_test(test_duplicates),    cmocka_unit_test(test_node_mode),
+		cmocka_unit_test(test_add_cidrs),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, teardown);
