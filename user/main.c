@@ -6,8 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "cli.h"
 #include "commands.h"
+#include "netconf.h"
 #include "netns.h"
 
 #ifndef TUNLEAK_VERSION
@@ -43,6 +46,21 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tunleak: %s\n", err);
 		cli_free(&cfg);
 		return EXIT_USAGE;
+	}
+	/* --cidrs-from: the cluster's own CIDRs, with those of the options */
+	if (cfg.cidrs_from) {
+		struct class_cidr *list = NULL;
+		int n = 0;
+
+		ret = netconf_read_file(cfg.cidrs_from, &list, &n, err, sizeof(err));
+		if (!ret)
+			ret = cli_add_cidrs(&cfg, list, n, "--cidrs-from", err, sizeof(err));
+		free(list);
+		if (ret) {
+			fprintf(stderr, "tunleak: --cidrs-from %s\n", err);
+			cli_free(&cfg);
+			return EXIT_USAGE;
+		}
 	}
 	/* Every namespace tunleak works in is entered from here and left again */
 	ret = netns_init();

@@ -229,9 +229,16 @@ static int link_get(struct nl *nl, const char *name, uint32_t ifindex, struct li
 
 int nl__link_get(struct nl *nl, const char *name, struct link_info *out)
 {
+	int ret;
+
 	if (!link_name_valid(name))
 		return -ENODEV;
-	return link_get(nl, name, 0, out);
+	ret = link_get(nl, name, 0, out);
+	/* The kernel also resolves an alternative name; tunleak follows
+	 * interfaces by their one name, so an altname is not one */
+	if (!ret && strcmp(out->name, name))
+		return -ENODEV;
+	return ret;
 }
 
 int nl__link_by_index(struct nl *nl, uint32_t ifindex, struct link_info *out)
