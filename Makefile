@@ -126,7 +126,7 @@ $(OUTPUT)/bench/storm: bench/storm.c | $(OUTPUT)
 
 bench-build: all $(OUTPUT)/bench/tlbench $(OUTPUT)/bench/empty.bpf.o $(OUTPUT)/bench/storm
 
-test-build: all tunleak-static $(UNIT_TESTS) $(BPF_TESTS) $(HELPERS) $(HELPER_BPF)
+test-build: all tunleak-static $(OUTPUT)/bench/storm $(UNIT_TESTS) $(BPF_TESTS) $(HELPERS) $(HELPER_BPF)
 
 # The README's test command: installs what it needs, builds, runs everything.
 test: deps

@@ -77,6 +77,16 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
 
+/* New flows whose event did not fit the ring (the loader sizes it like the
+ * flow table). Not preallocated: it costs memory only while a storm lasts. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tl_lost_key);
+	__type(value, struct tl_event);
+} lost SEC(".maps");
+
 /* Packet copies for --pcap (one page unless enabled). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -443,19 +453,9 @@ static __always_inline void capture(struct __sk_buff *skb, const struct pkt *p, 
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP); /* drained on the timer */
 }
 
-/* First packet of a leak or bypass flow: one ring-buffer record. */
-static __always_inline void emit_event(struct __sk_buff *skb, const struct tl_flow_key *key,
-				       const struct tl_flow_val *val)
+static __always_inline void fill_event(struct tl_event *e, struct __sk_buff *skb,
+				       const struct tl_flow_key *key, const struct tl_flow_val *val)
 {
-	struct tl_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	__u32 idx = TL_STAT_EVENTS_EMITTED;
-	__u64 *emitted, flags = BPF_RB_NO_WAKEUP;
-
-	if (!e) {
-		/* The flow is in the table: the next sweep still finds it. */
-		stat_inc(TL_STAT_EVENTS_DROPPED);
-		return;
-	}
 	__builtin_memcpy(&e->key, key, sizeof(*key));
 	e->ts_ns = val->first_ns;
 	e->packets = val->packets;
@@ -465,6 +465,31 @@ static __always_inline void emit_event(struct __sk_buff *skb, const struct tl_fl
 	e->cls = val->cls;
 	e->reply = val->reply;
 	e->reply_slot = val->reply_slot;
+}
+
+/* First packet of a leak or bypass flow: one ring-buffer record, or, when
+ * the ring is full, one entry in the lost table. */
+static __always_inline void emit_event(struct __sk_buff *skb, const struct tl_flow_key *key,
+				       const struct tl_flow_val *val)
+{
+	struct tl_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	__u32 idx = TL_STAT_EVENTS_EMITTED;
+	__u64 *emitted, flags = BPF_RB_NO_WAKEUP;
+
+	if (!e) {
+		struct tl_lost_key lk = { .seq = val->first_ns };
+		struct tl_event le;
+
+		__builtin_memcpy(&lk.key, key, sizeof(*key));
+		fill_event(&le, skb, key, val);
+		if (bpf_map_update_elem(&lost, &lk, &le, BPF_NOEXIST))
+			stat_inc(TL_STAT_UNREPORTED);
+		/* counted after the entry is in: user space drains the lost
+		 * table when this count moves, and finds it there */
+		stat_inc(TL_STAT_EVENTS_DROPPED);
+		return;
+	}
+	fill_event(e, skb, key, val);
 	emitted = bpf_map_lookup_elem(&stats, &idx);
 	if (emitted) {
 		*emitted += 1;

@@ -51,7 +51,8 @@ enum tl_stat {
 	TL_STAT_BYPASS_FLOWS = 4, /* new bypass flows inserted */
 	TL_STAT_UNKNOWN_IFACE = 5, /* program ran on an ifindex not in ifaces */
 	TL_STAT_PCAP_DROPPED = 6, /* packet copies lost to a full pcap ring */
-	TL_NR_STATS = 7,
+	TL_STAT_UNREPORTED = 7, /* event dropped and the lost table full: never reported */
+	TL_NR_STATS = 8,
 };
 
 #define TL_COUNTER_INDEX(slot, dir, kind) \
@@ -144,6 +145,15 @@ struct tl_pkt {
 	__u8 type;
 	__u8 pad[6];
 	__u8 data[TL_SNAP_MAX];
+};
+
+/* A new flow whose event found the ring buffer full waits in the lost table
+ * until user space takes it (reads and deletes it): every new flow is
+ * reported exactly once, by its event or by its entry there. seq (the first
+ * packet's time) keeps keys apart when a flow comes again after an eviction. */
+struct tl_lost_key {
+	struct tl_flow_key key;
+	__u64 seq;
 };
 
 /* Ring buffer record: one per new leak or bypass flow. */

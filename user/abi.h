@@ -15,6 +15,7 @@ _Static_assert(sizeof(struct tl_range6) == 24, "tl_range6 layout");
 _Static_assert(sizeof(struct tl_flow_key) == 40, "tl_flow_key layout");
 _Static_assert(sizeof(struct tl_flow_val) == 40, "tl_flow_val layout");
 _Static_assert(sizeof(struct tl_event) == 72, "tl_event layout");
+_Static_assert(sizeof(struct tl_lost_key) == 48, "tl_lost_key layout");
 _Static_assert(sizeof(struct tl_recent) == 16, "tl_recent layout");
 _Static_assert(sizeof(struct tl_pkt) == 24 + TL_SNAP_MAX, "tl_pkt layout");
 

@@ -215,6 +215,7 @@ int export_render_json(FILE *f, const struct snapshot *s)
 	jw_u64(&w, "dropped", s->stats[TL_STAT_EVENTS_DROPPED]);
 	jw_u64(&w, "received", s->received);
 	jw_u64(&w, "recovered", s->recovered);
+	jw_u64(&w, "unreported", s->stats[TL_STAT_UNREPORTED]);
 	jw_obj_close(&w);
 	jw_obj_open(&w, "errors");
 	jw_u64(&w, "flow_insert_failed", s->stats[TL_STAT_FLOW_INSERT_FAIL]);
@@ -385,6 +386,9 @@ int export_render_prom(FILE *f, const struct snapshot *s)
 	prom_head(f, "tunleak_events_dropped_total", "counter",
 		  "Flow events lost to a full ring buffer (the flows are still reported).");
 	fprintf(f, "tunleak_events_dropped_total %" PRIu64 "\n", s->stats[TL_STAT_EVENTS_DROPPED]);
+	prom_head(f, "tunleak_events_unreported_total", "counter",
+		  "New flows never reported: their event found the ring and the lost table full.");
+	fprintf(f, "tunleak_events_unreported_total %" PRIu64 "\n", s->stats[TL_STAT_UNREPORTED]);
 	prom_head(f, "tunleak_interface_up", "gauge",
 		  "1 while tunleak is attached to the interface.");
 	for (k = 0; k < s->nr_ns; k++)

@@ -50,7 +50,7 @@ struct snapshot {
 	const char *attach_mode; /* "tcx" or "tc" */
 	uint64_t stats[TL_NR_STATS];
 	uint64_t received; /* events read by user space */
-	uint64_t recovered; /* flows whose event was lost, found in the lost table */
+	uint64_t recovered; /* flows whose event did not fit the ring, taken from the lost table */
 	const char *pcap_path; /* NULL: no --pcap */
 	uint64_t pcap_packets, pcap_dropped; /* written; lost to the size limit */
 	struct flows *flows; /* may be NULL */

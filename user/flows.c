@@ -5,7 +5,18 @@
 
 #include "flows.h"
 
+/* Interned strings: few (one per route, fix and interface name), kept for
+ * the table's life. */
+struct str {
+	struct str *next;
+	char s[];
+};
+
+#define STR_BUCKETS 1024
+
 struct flows {
+	struct str *strs[STR_BUCKETS];
+	int nstrs;
 	struct flow_rec **buckets;
 	size_t nbuckets;
 	size_t count;
@@ -55,6 +66,7 @@ struct flows *flows__new(size_t max_flows)
 void flows__free(struct flows *f)
 {
 	struct flow_rec *r, *n;
+	int i;
 
 	if (!f)
 		return;
@@ -62,6 +74,13 @@ void flows__free(struct flows *f)
 		n = r->lnext;
 		free(r);
 	}
+	for (i = 0; i < STR_BUCKETS; i++)
+		while (f->strs[i]) {
+			struct str *x = f->strs[i];
+
+			f->strs[i] = x->next;
+			free(x);
+		}
 	free(f->buckets);
 	free(f);
 }
@@ -129,6 +148,7 @@ struct flow_rec *flows__upsert(struct flows *f, const struct tl_flow_key *key, i
 	if (!r)
 		return NULL;
 	r->key = *key;
+	r->iface = r->route = r->fix = r->reply_to = "";
 	b = key_hash(key) & (f->nbuckets - 1);
 	r->hnext = f->buckets[b];
 	f->buckets[b] = r;
@@ -158,6 +178,32 @@ void flows__set_kernel_counts(struct flows *f, struct flow_rec *r, uint64_t pack
 			list_push_front(f, r);
 		}
 	}
+}
+
+const char *flows__intern(struct flows *f, const char *s)
+{
+	size_t n = strnlen(s, FLOW_ROUTE_LEN - 1), i;
+	uint32_t h = 2166136261u; /* FNV-1a */
+	struct str *x, **b;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	b = &f->strs[h % STR_BUCKETS];
+	for (x = *b; x; x = x->next)
+		if (!strncmp(x->s, s, n) && x->s[n] == '\0')
+			return x->s;
+	/* a bound on what a pod can make us keep: past it, names are not kept */
+	if (f->nstrs >= 65536)
+		return "";
+	x = malloc(sizeof(*x) + n + 1);
+	if (!x)
+		return "";
+	memcpy(x->s, s, n);
+	x->s[n] = '\0';
+	x->next = *b;
+	*b = x;
+	f->nstrs++;
+	return x->s;
 }
 
 void flows__purge_slot(struct flows *f, int slot)

@@ -12,8 +12,10 @@
 
 #include "abi.h"
 
-#define FLOW_ROUTE_LEN 160
+#define FLOW_ROUTE_LEN 160 /* longest route or fix text kept */
 
+/* A leak or bypass flow. Strings are interned in the table (flows__intern):
+ * shared by every flow with the same route, never NULL ("" when unknown). */
 struct flow_rec {
 	struct tl_flow_key key;
 	uint32_t ns_id; /* the namespace's tracer */
@@ -21,16 +23,16 @@ struct flow_rec {
 	uint8_t cls;
 	uint8_t reported; /* its event was printed */
 	uint8_t has_route;
-	char iface[16];
+	uint8_t show_fix; /* text: the first event of its CIDR shows the fix */
+	uint8_t reply; /* it answers a connection that came in on reply_to */
+	const char *iface;
+	const char *route; /* the routing entry that sent it out */
+	const char *fix; /* the command that fixes it, or "" */
+	const char *reply_to;
 	uint64_t packets;
 	uint64_t bytes;
 	uint64_t first_ns; /* realtime */
 	uint64_t last_ns;
-	char route[FLOW_ROUTE_LEN];
-	char fix[FLOW_ROUTE_LEN]; /* the command that fixes it, or "" */
-	uint8_t show_fix; /* text: the first event of its CIDR shows the fix */
-	uint8_t reply; /* it answers a connection that came in on reply_to */
-	char reply_to[16];
 	double pps; /* over the last refresh of the live table */
 	uint64_t view_packets; /* packets at that refresh */
 	/* private: kernel counts at the last sweep, and counts carried over
@@ -55,6 +57,9 @@ struct flow_rec *flows__upsert(struct flows *f, const struct tl_flow_key *key, i
 /* Set the kernel's cumulative counts for a flow (from a sweep or an event). */
 void flows__set_kernel_counts(struct flows *f, struct flow_rec *r, uint64_t packets,
 			      uint64_t bytes, uint64_t last_ns);
+/* A copy of s (at most FLOW_ROUTE_LEN - 1 bytes) that lives as long as the
+ * table: one per distinct string. "" when out of memory. */
+const char *flows__intern(struct flows *f, const char *s);
 /* Forget the flows of slot (before it is given to another interface). */
 void flows__purge_slot(struct flows *f, int slot);
 size_t flows__count(const struct flows *f);

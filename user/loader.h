@@ -45,6 +45,11 @@ int datapath__read_stats(struct datapath *dp, uint64_t out[TL_NR_STATS]);
 int datapath__sweep_flows(struct datapath *dp,
 			  void (*fn)(const struct tl_flow_key *, const struct tl_flow_val *, void *),
 			  void *ctx);
+/* Take every entry of the lost table (flows whose event did not fit the
+ * ring), each exactly once: when events were dropped since the last time,
+ * or always with all. Returns how many, or -errno. */
+int datapath__drain_lost(struct datapath *dp, bool all,
+			 void (*fn)(const struct tl_event *, void *), void *ctx);
 /* Make slot as new: zero its counters, drop its flows (before reusing it). */
 int datapath__reset_slot(struct datapath *dp, int slot);
 

@@ -449,7 +449,7 @@ static int names_of(const struct tracer *t, enum tl_role role, char names[][16])
 void tracer__diagnose(struct tracer *t, struct flow_rec *r)
 {
 	const struct config *cfg = t->env->cfg;
-	char names[TRACER_MAX_IFACES][16];
+	char names[TRACER_MAX_IFACES][16], buf[FLOW_ROUTE_LEN];
 	const struct class_cidr *cc;
 	struct route_info ri;
 	const char *via;
@@ -458,7 +458,7 @@ void tracer__diagnose(struct tracer *t, struct flow_rec *r)
 
 	if (!t->rc || route_cache__get(t->rc, r->key.family, r->key.dst, r->key.src, &ri))
 		return;
-	route_format(&ri, r->route, sizeof(r->route));
+	r->route = flows__intern(t->env->flows, route_format(&ri, buf, sizeof(buf)));
 	r->has_route = 1;
 	cc = audit_cidr_for(cfg->cidrs, cfg->nr_cidrs, r->key.family, r->key.dst);
 	if (!cc)
@@ -466,7 +466,8 @@ void tracer__diagnose(struct tracer *t, struct flow_rec *r)
 	/* a leak is fixed through a cluster interface, a bypass through a tunnel */
 	n = names_of(t, leak ? TL_ROLE_CLUSTER : TL_ROLE_TUNNEL, names);
 	via = route_cache__gateway(t->rc, !leak, r->key.family, names, n, gw, &has_gw);
-	audit_fix(&cc->cidr, &ri, via, has_gw ? gw : NULL, r->fix, sizeof(r->fix));
+	r->fix = flows__intern(t->env->flows,
+			       audit_fix(&cc->cidr, &ri, via, has_gw ? gw : NULL, buf, sizeof(buf)));
 	for (i = 0; i < t->nr_fixed; i++)
 		if (t->fixed[i] == cc)
 			return;

@@ -616,6 +616,18 @@ static void test_unknown_iface(void **state)
 	assert_int_equal(take_events(), 0);
 }
 
+static int lost_seen;
+
+static void on_lost(const struct tl_event *e, void *ctx)
+{
+	(void)ctx;
+	/* the event as the ring would have carried it */
+	assert_int_equal(e->type, TL_TYPE_LEAK);
+	assert_int_equal(e->key.slot, SLOT_TUNNEL);
+	assert_int_equal(e->packets, 1);
+	lost_seen++;
+}
+
 static void test_ring_full(void **state)
 {
 	/* A ring buffer of one page and nobody consuming: every new flow still
@@ -659,6 +671,13 @@ static void test_ring_full(void **state)
 		assert_int_equal(nr_events, emitted);
 		ring_buffer__free(r);
 	}
+	/* what was dropped waits in the lost table, each flow once, and is
+	 * taken exactly once */
+	lost_seen = 0;
+	assert_int_equal(datapath__drain_lost(small, false, on_lost, NULL), dropped);
+	assert_int_equal(lost_seen, dropped);
+	assert_int_equal(stat_of(small, TL_STAT_UNREPORTED), 0);
+	assert_int_equal(datapath__drain_lost(small, false, on_lost, NULL), 0);
 	probe__free(p);
 	datapath__free(small);
 }

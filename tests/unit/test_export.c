@@ -72,10 +72,10 @@ static struct flows *sample_flows(void)
 	r->ns_id = 1;
 	r->type = TL_TYPE_LEAK;
 	r->cls = TL_CLASS_POD;
-	strcpy(r->iface, "tun0");
+	r->iface = "tun0";
 	r->first_ns = 1795694401123000000ULL; /* 2026-11-26T12:00:01.123Z */
 	flows__set_kernel_counts(f, r, 7, 588, 1795694402000000000ULL);
-	strcpy(r->route, "10.0.0.0/8 via 10.8.0.1 dev tun0");
+	r->route = "10.0.0.0/8 via 10.8.0.1 dev tun0";
 	r->has_route = 1;
 	return f;
 }
@@ -321,9 +321,9 @@ static void test_prom_hostile_names(void **state)
 		assert_true(!strncmp(line, "tunleak_", 8));
 		samples++;
 	}
-	/* packets and bytes per direction and class, 5 totals, 2 event
+	/* packets and bytes per direction and class, 5 totals, 3 event
 	 * counters, interface up, namespace traced */
-	assert_int_equal(samples, 2 * 2 * 7 + 5 + 2 + 1 + 1);
+	assert_int_equal(samples, 2 * 2 * 7 + 5 + 3 + 1 + 1);
 	free(buf);
 	snapshot_free(&s);
 }
@@ -396,7 +396,7 @@ static void test_event_text(void **state)
 	assert_string_equal(event_line(0, r),
 			    "2026-11-26T12:00:01.123Z LEAK tun0 egress tcp 10.8.0.2:40000 -> 10.130.0.5:8080 class=pod via \"10.0.0.0/8 via 10.8.0.1 dev tun0\"\n");
 	r->reply = 1;
-	strcpy(r->reply_to, "eth0");
+	r->reply_to = "eth0";
 	assert_string_equal(event_line(0, r),
 			    "2026-11-26T12:00:01.123Z LEAK tun0 egress tcp 10.8.0.2:40000 -> 10.130.0.5:8080 class=pod via \"10.0.0.0/8 via 10.8.0.1 dev tun0\" (reply to a connection that came in on eth0)\n");
 	r->reply = 0;
@@ -412,7 +412,7 @@ static void test_event_text(void **state)
 	inet_pton(AF_INET6, "fd00:10:128::5", r->key.dst);
 	r->type = TL_TYPE_BYPASS;
 	r->cls = TL_CLASS_REMOTE;
-	strcpy(r->iface, "eth0");
+	r->iface = "eth0";
 	assert_string_equal(event_line(0, r),
 			    "2026-11-26T12:00:01.123Z BYPASS eth0 egress udp [fd00:8::2]:40000 -> [fd00:10:128::5]:8080 class=remote\n");
 	flows__free(f);
@@ -436,7 +436,7 @@ static void test_event_origin(void **state)
 			    "2026-11-26T12:00:01.123Z LEAK netns=pid:42 tun0 egress tcp 10.8.0.2:40000 -> 10.130.0.5:8080 class=pod via \"10.0.0.0/8 via 10.8.0.1 dev tun0\"\n");
 	assert_string_equal(event_line_from(0, r, &single),
 			    "2026-11-26T12:00:01.123Z LEAK tun0 egress tcp 10.8.0.2:40000 -> 10.130.0.5:8080 class=pod via \"10.0.0.0/8 via 10.8.0.1 dev tun0\"\n");
-	strcpy(r->iface, "t\n\033[2J");
+	r->iface = "t\n\033[2J";
 	assert_string_equal(event_line_from(0, r, &single),
 			    "2026-11-26T12:00:01.123Z LEAK t\\x0a\\x1b[2J egress tcp 10.8.0.2:40000 -> 10.130.0.5:8080 class=pod via \"10.0.0.0/8 via 10.8.0.1 dev tun0\"\n");
 	snprintf(path, sizeof(path), "%s/origin.json", dir);

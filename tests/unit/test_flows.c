@@ -173,13 +173,56 @@ static void test_iterate(void **state)
 	flows__free(f);
 }
 
+/* Strings shared by many flows are kept once, and outlive nothing */
+static void test_intern(void **state)
+{
+	struct flows *f = flows__new(4);
+	char long_name[400];
+	const char *a, *b;
+
+	a = flows__intern(f, "10.0.0.0/8 via 10.8.0.1 dev tun0");
+	b = flows__intern(f, "10.0.0.0/8 via 10.8.0.1 dev tun0");
+	assert_ptr_equal(a, b);
+	assert_string_equal(a, "10.0.0.0/8 via 10.8.0.1 dev tun0");
+	assert_ptr_not_equal(a, flows__intern(f, "tun0"));
+	/* cut to FLOW_ROUTE_LEN - 1 bytes */
+	memset(long_name, 'x', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	assert_int_equal(strlen(flows__intern(f, long_name)), FLOW_ROUTE_LEN - 1);
+	flows__free(f);
+}
+
+/* A slot given to another interface: its old flows are forgotten */
+static void test_purge_slot(void **state)
+{
+	struct flows *f = flows__new(16);
+	struct tl_flow_key k = { .family = 4, .proto = 17 };
+	int i, is_new;
+
+	for (i = 0; i < 6; i++) {
+		k.slot = i % 2;
+		k.sport = i;
+		assert_non_null(flows__upsert(f, &k, &is_new));
+	}
+	flows__purge_slot(f, 1);
+	assert_int_equal(flows__count(f), 3);
+	k.slot = 1;
+	k.sport = 1;
+	assert_null(flows__lookup(f, &k));
+	k.slot = 0;
+	k.sport = 0;
+	assert_non_null(flows__lookup(f, &k));
+	flows__free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_insert_update), cmocka_unit_test(test_kernel_reinsert),
 		cmocka_unit_test(test_top),	      cmocka_unit_test(test_ageing),
 		cmocka_unit_test(test_bounded),	      cmocka_unit_test(test_recent_survives),
-		cmocka_unit_test(test_iterate),
+		cmocka_unit_test(test_iterate),	      cmocka_unit_test(test_intern),
+		cmocka_unit_test(test_purge_slot),
 	};
 
 	return cmocka_run_group_tests_name("flows", tests, NULL, NULL);

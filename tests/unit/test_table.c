@@ -57,13 +57,13 @@ static int setup(void **state)
 	r->ns_id = 1;
 	r->type = TL_TYPE_LEAK;
 	r->cls = TL_CLASS_POD;
-	strcpy(r->iface, "tun0");
+	r->iface = "tun0";
 	r->first_ns = now.updated_ns - 7000000000ULL;
 	flows__set_kernel_counts(fl, r, 4, 240, now.updated_ns - 2000000000ULL);
-	strcpy(r->route, "10.0.0.0/8 via 198.19.8.1 dev tun0");
+	r->route = "10.0.0.0/8 via 198.19.8.1 dev tun0";
 	r->has_route = 1;
 	r->reply = 1;
-	strcpy(r->reply_to, "eth0");
+	r->reply_to = "eth0";
 	r->pps = 2;
 	list[0] = r;
 	return 0;
