@@ -27,6 +27,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/vpnlib.sh
+. "$ROOT/scripts/vpnlib.sh"
 PROBE=$ROOT/.output/tests/netprobe
 cmd=${1:-}
 ID=${2:-}
@@ -108,74 +110,30 @@ forwarding() {
 }
 
 pki() {
-	local d=$STATE/pki
-	mkdir -p "$d"
-	(
-		cd "$d"
-		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-			-keyout ca.key -out ca.crt -days 2 -subj "/CN=tunleak-lab-ca-$ID" 2>/dev/null
-		for who in server client; do
-			eku=$([ $who = server ] && echo serverAuth || echo clientAuth)
-			openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-				-keyout $who.key -out $who.csr -subj "/CN=$who" 2>/dev/null
-			printf 'extendedKeyUsage=%s\nkeyUsage=digitalSignature,keyAgreement\n' "$eku" >$who.ext
-			openssl x509 -req -in $who.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
-				-out $who.crt -days 2 -extfile $who.ext 2>/dev/null
-		done
-	)
+	vpn_pki "$STATE/pki" "$ID"
 }
 
 server_conf() {
-	cat >"$STATE/server.conf" <<EOT
-dev tun0
-dev-type tun
-proto udp
-local 198.19.0.2
-port 1194
-topology subnet
-server 198.19.8.0 255.255.255.0
-server-ipv6 2001:db8:8::/64
-# The misconfiguration: the customer's "all private space" routes.
-push "route 10.0.0.0 255.0.0.0"
-push "route 172.16.0.0 255.240.0.0"
-push "route 192.0.2.0 255.255.255.0"
-push "route-ipv6 fd00::/8"
-push "route-ipv6 2001:db8:50::/48"
-ca $STATE/pki/ca.crt
-cert $STATE/pki/server.crt
-key $STATE/pki/server.key
-dh none
-keepalive 2 10
-disable-dco
-verb 3
-EOT
+	vpn_server_conf "$STATE/server.conf" "$STATE/pki" tun0 198.19.0.2 198.19.8.0 \
+		"server-ipv6 2001:db8:8::/64" \
+		"# The misconfiguration: the customer's \"all private space\" routes." \
+		'push "route 10.0.0.0 255.0.0.0"' \
+		'push "route 172.16.0.0 255.240.0.0"' \
+		'push "route 192.0.2.0 255.255.255.0"' \
+		'push "route-ipv6 fd00::/8"' \
+		'push "route-ipv6 2001:db8:50::/48"'
 }
 
 client_conf() { # [fix]
-	cat >"$STATE/client.conf" <<EOT
-client
-dev tun0
-dev-type tun
-proto udp
-remote 198.19.0.2 1194
-nobind
-connect-retry 1 1
-ca $STATE/pki/ca.crt
-cert $STATE/pki/client.crt
-key $STATE/pki/client.key
-remote-cert-tls server
-disable-dco
-verb 3
-EOT
+	local fix=()
 	if [ "${1:-}" = fix ]; then
-		cat >>"$STATE/client.conf" <<EOT
-# The fix: route the cluster through eth0 once the tunnel's routes are in.
-script-security 2
-setenv TUNLEAK_CLUSTER_CIDRS "10.128.0.0/14 172.30.0.0/16 fd00:10:128::/48 fd00:172:30::/112"
-setenv TUNLEAK_CLUSTER_IFACE eth0
-route-up $ROOT/scripts/openvpn-route-up.sh
-EOT
+		fix=("# The fix: route the cluster through eth0 once the tunnel's routes are in."
+			"script-security 2"
+			'setenv TUNLEAK_CLUSTER_CIDRS "10.128.0.0/14 172.30.0.0/16 fd00:10:128::/48 fd00:172:30::/112"'
+			"setenv TUNLEAK_CLUSTER_IFACE eth0"
+			"route-up $ROOT/scripts/openvpn-route-up.sh")
 	fi
+	vpn_client_conf "$STATE/client.conf" "$STATE/pki" 198.19.0.2 "${fix[@]}"
 }
 
 # start_bg NAME NS CMD...: background process in NS, its PID in STATE/NAME.pid
