@@ -12,6 +12,8 @@ PKGS=(
 	libcmocka-dev jq tmux util-linux
 	# lab, e2e tests and benchmarks
 	openvpn openssl iproute2 iputils-ping iperf3 tcpdump procps psmisc
+	# the simulated node (scripts/nodelab.sh): the real CNI bridge and host-local plugins
+	containernetworking-plugins
 )
 
 missing=()

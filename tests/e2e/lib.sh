@@ -14,12 +14,14 @@ PIDS=()
 ERRORS=()
 
 LAB_UP=""
+NODELAB_UP=""
 TMUX_SOCK=""
 
 e2e_cleanup() {
 	local p ns
 	[ -n "$TMUX_SOCK" ] && tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
 	[ -n "$LAB_UP" ] && "$ROOT/scripts/lab.sh" down "$LAB_UP"
+	[ -n "$NODELAB_UP" ] && "$ROOT/scripts/nodelab.sh" down "$NODELAB_UP"
 	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do
 		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
@@ -215,4 +217,15 @@ lab_start() {
 	LAB_UP=$ID
 	eval "$("$ROOT/scripts/lab.sh" env "$ID")"
 	POD=$NS_VPNPOD
+}
+
+# nodelab_start POD:KIND[:RUNTIME]...: the simulated node of scripts/nodelab.sh
+# for this test (taken down on exit), its NL_* variables set.
+nodelab_start() {
+	if ! "$ROOT/scripts/nodelab.sh" up "$ID" "$@" >"$TMP/nodelab.out" 2>&1; then
+		echo "not ok nodelab-up: $(tail -1 "$TMP/nodelab.out")"
+		return 1
+	fi
+	NODELAB_UP=$ID
+	eval "$("$ROOT/scripts/nodelab.sh" env "$ID")"
 }
