@@ -270,35 +270,51 @@ containerd_meta() { # POD NODEPID IP
 	echo "$dir" >"$PD/metadir"
 }
 
-# pod_up POD KIND RUNTIME (inside the node): the pod's process, its eth0 from
-# CNI, its runtime metadata, its tunnel. Few processes per pod (each costs
-# ~10 ms here): sysctls and the hostname are written by the shell itself.
-pod_up() {
-	local pod=$1 kind=$2 rt=$3 p fd out ip
-	PD=$STATE/pods/$pod
-	echo "$kind" >"$PD/kind"
-	echo "$rt" >"$PD/runtime"
-	# The pod's sandbox process: new network and UTS namespaces, hostname =
-	# pod name as the kubelet sets it, IPv6 off (no router solicitations in
-	# the counts), forwarding off whatever the machine's default. Its PID
-	# comes through the pipe once all that is done.
-	exec {fd}< <(exec unshare --net --uts -- bash -c '
+# Pods are made in three steps, so that 50 of them take seconds: all sandbox
+# processes at once (pod_spawn), then CNI ADD one pod after the other (the
+# plugin spends its time under the kernel's RTNL lock: in parallel it only
+# gets slower, measured 3.0 s against 2.4 s for 50), each pod finished in the
+# background as soon as it has its address (pod_finish). Few processes per
+# pod (each costs ~10 ms here): sysctls and hostname are written by the shell.
+
+# pod_spawn POD KIND RUNTIME (inside the node): the pod's sandbox process: new
+# network and UTS namespaces, hostname = pod name as the kubelet sets it, IPv6
+# off (no router solicitations in the counts), forwarding off whatever the
+# machine's default. Sets SPAWN_FD: its PID comes through it once all that is
+# done.
+pod_spawn() {
+	local pod=$1 PD=$STATE/pods/$1
+	echo "$2" >"$PD/kind"
+	echo "$3" >"$PD/runtime"
+	exec {SPAWN_FD}< <(exec unshare --net --uts -- bash -c '
 		echo "$1" >/proc/sys/kernel/hostname &&
 		echo 0 >/proc/sys/net/ipv4/ip_forward &&
 		echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6 &&
 		echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6 &&
 		echo $$ && exec -a "pause-$1" sleep infinity </dev/null >/dev/null 2>&1' \
 		_ "$pod" </dev/null 2>"$PD/pause.err")
-	read -r p <&"$fd" || true
+}
+
+# pod_net POD FD: the PID from FD, then CNI ADD. Sets P and IP.
+pod_net() {
+	local pod=$1 PD=$STATE/pods/$1 out fd=$2
+	P=
+	read -r P <&"$fd" || true
 	exec {fd}<&-
-	[[ $p =~ ^[0-9]+$ ]] || die "pod $pod: its process failed: $(tail -1 "$PD/pause.err")"
-	echo "$p" >"$PD/pid"
-	out=$(cni ADD "$pod" "$p" 2>&1) || die "pod $pod: CNI ADD failed: ${out//$'\n'/ }"
+	[[ $P =~ ^[0-9]+$ ]] || die "pod $pod: its process failed: $(tail -1 "$PD/pause.err")"
+	echo "$P" >"$PD/pid"
+	out=$(cni ADD "$pod" "$P" 2>&1) || die "pod $pod: CNI ADD failed: ${out//$'\n'/ }"
 	echo "$out" >"$PD/cni.json"
 	[[ $out =~ \"address\":\ *\"(10\.128\.[01]\.[0-9]+)/23\" ]] ||
 		die "pod $pod: CNI ADD gave no address in 10.128.0.0/23: ${out//$'\n'/ }"
-	ip=${BASH_REMATCH[1]}
-	echo "$ip" >"$PD/ip"
+	IP=${BASH_REMATCH[1]}
+	echo "$IP" >"$PD/ip"
+}
+
+# pod_finish POD KIND RUNTIME NODEPID IP: runtime metadata, lo, the tunnel.
+pod_finish() {
+	local pod=$1 kind=$2 rt=$3 p=$4 ip=$5 i
+	PD=$STATE/pods/$pod
 	case $rt in
 	crio) crio_meta "$pod" "$p" "$ip" ;;
 	containerd) containerd_meta "$pod" "$p" "$ip" ;;
@@ -306,6 +322,11 @@ pod_up() {
 	case $kind in
 	leaky | clean)
 		nsenter -t "$p" -n -- ip link set lo up
+		for ((i = 0; i < 300; i++)); do
+			[ -e "$STATE/servers.ready" ] && break
+			sleep 0.05
+		done
+		[ -e "$STATE/servers.ready" ] || die "pod $pod: the VPN servers did not come up"
 		nsenter -t "$p" -n -u -- openvpn --config "$STATE/client-$kind.conf" \
 			--log "$PD/openvpn.log" --writepid "$PD/openvpn.pid" --daemon "ovpn-$pod" ||
 			die "pod $pod: openvpn did not start: $(tail -1 "$PD/openvpn.log" 2>/dev/null)"
@@ -327,29 +348,31 @@ EOT
 	esac
 }
 
-# _pods-up ID SPEC...: the pods, the first alone (the bridge plugin creates
-# cni0 and its address; two first ADDs would race for them), then the others
-# in parallel. Output: nothing; one error line per failed pod.
+# _pods-up ID SPEC...: the pods. Output: nothing, or the error line of the
+# first pod that failed.
 pods_up() {
-	local spec pod kind rt pids=() failed=0 p dirs=()
-	for spec in "$@"; do
-		dirs+=("$STATE/pods/${spec%%:*}")
-	done
-	mkdir -p "${dirs[@]}"
+	local spec pod kind rt i fds=() jobs=() failed=0 j dirs=() pods=() kinds=() rts=()
 	for spec in "$@"; do
 		IFS=: read -r pod kind rt <<<"$spec"
+		pods+=("$pod")
+		kinds+=("$kind")
+		rts+=("${rt:-none}")
+		dirs+=("$STATE/pods/$pod")
+	done
+	mkdir -p "${dirs[@]}"
+	for ((i = 0; i < ${#pods[@]}; i++)); do
+		pod_spawn "${pods[i]}" "${kinds[i]}" "${rts[i]}"
+		fds+=("$SPAWN_FD")
+	done
+	for ((i = 0; i < ${#pods[@]}; i++)); do
+		pod_net "${pods[i]}" "${fds[i]}"
 		# A subshell of its own (not tested by || or if), so that set -e
 		# holds inside it.
-		(pod_up "$pod" "$kind" "${rt:-none}") &
-		if [ ! -e "$STATE/cni.first" ]; then
-			wait $! || return 1
-			: >"$STATE/cni.first"
-			continue
-		fi
-		pids+=($!)
+		(pod_finish "${pods[i]}" "${kinds[i]}" "${rts[i]}" "$P" "$IP") &
+		jobs+=($!)
 	done
-	for p in "${pids[@]}"; do
-		wait "$p" || failed=1
+	for j in "${jobs[@]}"; do
+		wait "$j" || failed=1
 	done
 	return $failed
 }
@@ -422,9 +445,9 @@ parse_spec() { # SPEC: checks it; sets SPOD SKIND SRT
 
 # host_pids: for pods without one, the PID outside the node of their sandbox
 # process (a child of the node's init, reparented there; NSpid "<host> <node>")
-# and the inode of their network namespace.
+# and the inode of their network namespace. One grep and one stat for all.
 host_pids() {
-	local c k a b pod p kids=() f
+	local c pod p f kids=() line host node want=() inodes
 	declare -A bynode=()
 	for pod in $(ls "$STATE/pods" 2>/dev/null); do
 		[ -s "$STATE/pods/$pod/hostpid" ] && continue
@@ -434,19 +457,28 @@ host_pids() {
 	[ ${#bynode[@]} -eq 0 ] && return 0
 	for f in /proc/"$INIT"/task/*/children; do
 		read -r -a c <"$f" || true
-		kids+=("${c[@]}")
+		kids+=("${c[@]/#//proc/}")
 	done
-	for c in "${kids[@]}"; do
-		while read -r k a b; do
-			[ "$k" = NSpid: ] && break
-		done <"/proc/$c/status" 2>/dev/null || continue
-		[ "$a" = "$c" ] && [ -n "$b" ] && [ -n "${bynode[$b]:-}" ] || continue
-		pod=${bynode[$b]}
-		remember "$STATE/pods/$pod/hostpid" "$c"
-		stat -L -c %i "/proc/$c/ns/net" >"$STATE/pods/$pod/inode"
-		unset "bynode[$b]"
+	declare -A hostpid=()
+	while read -r f line host node; do
+		f=${f#/proc/}
+		f=${f%%/*}
+		[ "$host" = "$f" ] && [ -n "${bynode[$node]:-}" ] || continue
+		hostpid[$node]=$host
+	done < <(grep -H '^NSpid:' "${kids[@]/%//status}" 2>/dev/null | sed 's/:NSpid:/ NSpid:/')
+	for node in "${!bynode[@]}"; do
+		[ -n "${hostpid[$node]:-}" ] ||
+			die "pod ${bynode[$node]}: its sandbox process is not under the node's init"
+		want+=("$node")
 	done
-	[ ${#bynode[@]} -eq 0 ] || die "pods ${bynode[*]}: their sandbox process is not under the node's init"
+	mapfile -t inodes < <(for node in "${want[@]}"; do echo "/proc/${hostpid[$node]}/ns/net"; done |
+		xargs stat -L -c %i)
+	for ((p = 0; p < ${#want[@]}; p++)); do
+		node=${want[p]}
+		pod=${bynode[$node]}
+		remember "$STATE/pods/$pod/hostpid" "${hostpid[$node]}"
+		echo "${inodes[p]}" >"$STATE/pods/$pod/inode"
+	done
 }
 
 wait_vpn() { # POD...: until each OpenVPN pod's client has its routes in
@@ -501,10 +533,13 @@ cmd_up() {
 	mkdir -p "$STATE"
 	# Anything failing from here takes everything down again and says
 	# why in one line. (Not "if ! (up_body)": set -e would not hold in it.)
+	# Interrupted, it takes down what it had made.
+	trap 'cmd_down >/dev/null 2>&1; rm -f "$STATE.up.log"; exit 130' INT TERM
 	set +e
 	(up_body "${specs[@]}") 2>"$STATE.up.log"
 	rc=$?
 	set -e
+	trap - INT TERM
 	if [ $rc -ne 0 ]; then
 		fail_line "$STATE.up.log" "up $ID"
 		cmd_down >/dev/null 2>&1 || true
@@ -581,6 +616,40 @@ route add 10.128.2.0/23 via 198.18.0.2
 route add 172.30.0.0/16 via 198.18.0.2
 EOT
 
+	# The CNI config a kubelet would find in /etc/cni/net.d.
+	cat >"$STATE/cni.conf" <<EOT
+{
+	"cniVersion": "1.0.0",
+	"name": "nodelab",
+	"type": "bridge",
+	"bridge": "cni0",
+	"isGateway": true,
+	"ipMasq": false,
+	"ipam": {
+		"type": "host-local",
+		"ranges": [[{"subnet": "10.128.0.0/23", "gateway": "10.128.0.1"}]],
+		"routes": [{"dst": "0.0.0.0/0"}],
+		"dataDir": "/var/lib/cni/networks"
+	}
+}
+EOT
+	echo 0 >"$STATE/procs"
+	# The pods come up while the rest of the lab does; their OpenVPN
+	# clients wait for servers.ready.
+	local podsjob= pods=() spec
+	if [ $# -gt 0 ]; then
+		for spec in "$@"; do
+			parse_spec "$spec"
+			pods+=("$SPOD")
+		done
+		mkdir -p "$STATE/pods"
+		(
+			trap - ERR
+			in_node bash "$SELF" _pods-up "$ID" "$@"
+		) 2>"$STATE/pods-up.log" &
+		podsjob=$!
+	fi
+
 	# Another node: the pod 10.128.2.5 (and the service 172.30.0.10), listening.
 	sysctls "$NS_OTHER" 0
 	ip -n "$NS_OTHER" -batch - <<EOT
@@ -638,24 +707,15 @@ EOT
 	done
 	[ "$i" -lt 200 ] || die "the OpenVPN servers did not start: $(tail -1 "$STATE/server-broad.log")"
 
-	cat >"$STATE/cni.conf" <<EOT
-{
-	"cniVersion": "1.0.0",
-	"name": "nodelab",
-	"type": "bridge",
-	"bridge": "cni0",
-	"isGateway": true,
-	"ipMasq": false,
-	"ipam": {
-		"type": "host-local",
-		"ranges": [[{"subnet": "10.128.0.0/23", "gateway": "10.128.0.1"}]],
-		"routes": [{"dst": "0.0.0.0/0"}],
-		"dataDir": "/var/lib/cni/networks"
-	}
-}
-EOT
-	echo 0 >"$STATE/procs"
-	[ $# -eq 0 ] || add_pods "$@"
+	: >"$STATE/servers.ready"
+	if [ -n "$podsjob" ]; then
+		if ! wait "$podsjob"; then
+			n=$(grep -v '^$' "$STATE/pods-up.log" | tail -1)
+			die "${n#nodelab: }"
+		fi
+		host_pids
+		wait_vpn "${pods[@]}"
+	fi
 }
 
 cmd_down() {

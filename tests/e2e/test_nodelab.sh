@@ -238,6 +238,22 @@ expect_match "clean pod still reaches the other node" '^3 packets transmitted, 3
 	"$(ping3 clean "$NL_OTHER_POD_IP")"
 case_end "del-pod"
 
+# --- a failing add-pod (a broken CNI plugin) leaves no trace of the pod -----
+mkdir -p "$TMP/cni"
+printf '#!/bin/sh\necho "{\\"code\\": 11, \\"msg\\": \\"broken on purpose\\"}"\nexit 1\n' >"$TMP/cni/bridge"
+chmod +x "$TMP/cni/bridge"
+before=$(netns_inodes | sort | uniq -c)
+out=$(NODELAB_CNI_DIR=$TMP/cni "$NL" add-pod "$ID" broken:plain:crio 2>&1)
+expect_eq "failing add-pod: exit" 1 "$?"
+expect_eq "failing add-pod: message" \
+	"nodelab: add-pod broken: pod broken: CNI ADD failed: {\"code\": 11, \"msg\": \"broken on purpose\"}" "$out"
+expect_eq "pods after the failing add-pod" "clean late plain tt" "$(eval "$("$NL" env "$ID")"; echo "$NL_PODS")"
+# The node's own processes come and go with each check; the pods' do not.
+expect_eq "namespaces and their process counts, but for the node's own" \
+	"$(grep -v " $(stat -L -c %i "/proc/$NL_INIT_PID/ns/net")\$" <<<"$before")" \
+	"$(netns_inodes | sort | uniq -c | grep -v " $(stat -L -c %i "/proc/$NL_INIT_PID/ns/net")\$")"
+case_end "failing-add-pod-leaves-nothing"
+
 # --- bad usage: exit 2, one line ---------------------------------------------
 check_usage() { # WHAT EXPECTED-LINE ARGS...
 	local what=$1 want=$2 out rc
@@ -298,9 +314,6 @@ expect_eq "down again" "0 " "$? $out"
 case_end "down-leaves-nothing"
 
 # --- a failing up (a broken CNI plugin) takes everything down again ----------
-mkdir -p "$TMP/cni"
-printf '#!/bin/sh\necho "{\\"code\\": 11, \\"msg\\": \\"broken on purpose\\"}"\nexit 1\n' >"$TMP/cni/bridge"
-chmod +x "$TMP/cni/bridge"
 out=$(NODELAB_CNI_DIR=$TMP/cni "$NL" up "$ID" p1:plain 2>&1)
 expect_eq "failing up: exit" 1 "$?"
 expect_eq "failing up: message" \
