@@ -78,12 +78,12 @@ rd() {
 # with the PID it names one process for good, so a recycled PID is never
 # signalled. Also STATE1, the process state letter.
 starttime() {
-	local s
+	local s f
 	{ read -r s <"/proc/$1/stat"; } 2>/dev/null || return 1
-	s=${s##*) }
-	set -- $s
-	STATE1=$1
-	START=${20}
+	# After the command name, which may hold spaces and ")".
+	read -r -a f <<<"${s##*) }"
+	STATE1=${f[0]}
+	START=${f[19]}
 }
 
 remember() { # FILE PID
