@@ -185,6 +185,37 @@ expect_eq "containerd path's inode is the pod's namespace" "$(stat -L -c %i "/pr
 	"$(in_node stat -L -c %i "$path")"
 case_end "containerd-metadata"
 
+# --- tunleak --all on the node: the lab's pods with a tunnel, nothing else --
+if [ -x "$TUNLEAK" ] && "$TUNLEAK" --help 2>&1 | grep -q -- '--all'; then
+	: >"$TMP/all.out"
+	: >"$TMP/all.err"
+	"$NL" node "$ID" -- "$TUNLEAK" --all --cluster-cidr "$NL_CLUSTER_CIDR" \
+		--service-cidr "$NL_SERVICE_CIDR" --remote-cidr "$NL_REMOTE_CIDR" --json \
+		--export "$TMP/all.json" --interval 0.2 --duration 6 >"$TMP/all.out" 2>"$TMP/all.err" &
+	ALL_PID=$!
+	PIDS+=("$ALL_PID")
+	if wait_for "$TMP/all.err" "tracing" 5; then
+		ping3 leaky "$NL_OTHER_POD_IP" >/dev/null
+		wait_for "$TMP/all.out" '"type":"leak"' 3
+	else
+		ERRORS+=("tunleak --all did not start: $(tr '\n' ' ' <"$TMP/all.err")")
+	fi
+	wait "$ALL_PID"
+	expect_eq "tunleak --all exit code" 0 "$?"
+	expect_match "namespaces with a tunnel" "found 4 network namespaces besides the host's \(.*\), 3 with a tunnel" \
+		"$(cat "$TMP/all.err")"
+	expect_eq "traced: label, pod namespace, inode" \
+		"clean default $NL_POD_CLEAN_NETNS_INODE|leaky default $NL_POD_LEAKY_NETNS_INODE|tt null $NL_POD_TT_NETNS_INODE" \
+		"$(jq -r '[.namespaces[] | "\(.label) \(.k8s_namespace) \(.inode)"] | sort | join("|")' "$TMP/all.json" 2>&1)"
+	expect_eq "leaky's leaks: the 3 echo requests" "3 252 1" \
+		"$(jq -r '.namespaces[] | select(.label == "leaky") | .leaks | "\(.packets) \(.bytes) \(.flows)"' "$TMP/all.json" 2>&1)"
+	expect_eq "the leak event names the pod" "leaky default $NL_OTHER_POD_IP 10.0.0.0/8 via $NL_TUN_GW_BROAD dev tun0" \
+		"$(jq -r 'select(.type == "leak") | "\(.pod) \(.k8s_namespace) \(.dst) \(.route)"' "$TMP/all.out" 2>&1)"
+	case_end "tunleak-all-sees-only-the-node"
+else
+	echo "skip tunleak-all-sees-only-the-node: this tunleak has no --all"
+fi
+
 # --- procs: idle processes spread over the pods ---------------------------
 before=$(netns_inodes)
 "$NL" procs "$ID" 7
