@@ -536,11 +536,13 @@ static void discover(struct trace *tr)
 		char err[256];
 
 		if (t) {
-			/* a name may come later than the namespace (hostname set after unshare) */
-			if (!t->pod[0] && x->pod[0]) {
-				tracer__set_name(t, x->label, x->pod, x->k8s_ns, x->where);
+			/* a name may come later than the namespace: the hostname
+			 * set after unshare, the runtime's config.json written
+			 * after the namespace was pinned */
+			if (strcmp(t->pod, x->pod) || strcmp(t->k8s_ns, x->k8s_ns)) {
 				if (t->state == NS_TRACING)
-					warn("%s is %s\n", t->path, x->where);
+					warn("%s is %s\n", t->where, x->where);
+				tracer__set_name(t, x->label, x->pod, x->k8s_ns, x->where);
 			}
 			if (t->state == NS_WATCHING)
 				tracer__rescan(t);

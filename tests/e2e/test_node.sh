@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Node mode on a simulated node (scripts/nodelab.sh): pods are processes with
+# their own network and UTS namespaces, given eth0 by the real CNI bridge
+# plugin; one leaks through a real OpenVPN whose server pushes 10.0.0.0/8, one
+# has a VPN with correct routes, one has none. tunleak runs on the node with
+# --all and is told nothing about which pod leaks.
+. "$(dirname "$0")/lib.sh"
+require_root
+PROBE=$HELPERS/netprobe
+
+nodelab_start vpn-leaky:leaky vpn-clean:clean web-plain:plain || exit 0
+NL=$ROOT/scripts/nodelab.sh
+CIDRS=(--cluster-cidr "$NL_CLUSTER_CIDR" --service-cidr "$NL_SERVICE_CIDR" --remote-cidr "$NL_REMOTE_CIDR")
+on_node() { "$NL" node "$NL_ID" -- "$@"; }
+in_pod() { local p=$1; shift; "$NL" pod "$NL_ID" "$p" -- "$@"; }
+J=$TMP/node.json
+
+# node_tunleak ARGS...: tunleak on the node in the background; waits until it
+# is tracing. Output in $TMP/n.out, $TMP/n.err.
+node_tunleak() {
+	: >"$TMP/n.out"
+	: >"$TMP/n.err"
+	"$NL" node "$NL_ID" -- "$TUNLEAK" "$@" >"$TMP/n.out" 2>"$TMP/n.err" &
+	TL_PID=$!
+	PIDS+=("$TL_PID")
+	wait_for "$TMP/n.err" "tracing" 10 || ERRORS+=("tunleak did not start: $(tr '\n' ' ' <"$TMP/n.err")")
+	# nsenter forks to enter the node's PID namespace and does not pass
+	# signals on: signal its child, tunleak itself
+	TL_CHILD=$(pgrep -P "$TL_PID" | head -1)
+	[ -n "$TL_CHILD" ] && PIDS+=("$TL_CHILD")
+}
+
+# node_stop: SIGTERM to tunleak on the node; its exit code in TL_RC.
+node_stop() {
+	kill -TERM "$TL_CHILD" 2>/dev/null
+	wait "$TL_PID"
+	TL_RC=$?
+}
+
+# until the counters file says JQ is VALUE (or 5 s)
+wait_json() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ "$(jqf "$J" "$1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+ns_of() { echo ".namespaces[] | select(.label == \"$1\")"; }
+
+# --- which pod leaks, found without being told ---------------------------------
+node_tunleak --all "${CIDRS[@]}" --json --export "$J" --interval 0.2
+expect_match "what it found" "found 3 network namespaces besides the host's \([0-9]+ processes\), 2 with a tunnel" "$(cat "$TMP/n.err")"
+expect_match "tracing line" "tracing 4 interfaces in 2 namespaces \(tcx\)" "$(cat "$TMP/n.err")"
+
+# leaky: 4 UDP datagrams of 100 bytes to the other node's pod (4 x 128 L3
+# bytes), 2 pings to a service (2 x 84): all into tun0
+in_pod vpn-leaky "$PROBE" udp "$NL_OTHER_POD_IP" 9999 4 100
+in_pod vpn-leaky ping -q -n -c 2 -i 0.1 -W 1 "$NL_SERVICE_IP" >/dev/null
+# clean: the same through eth0 (not leaks), and the remote host through its tunnel
+in_pod vpn-clean "$PROBE" udp "$NL_OTHER_POD_IP" 9999 3 100
+in_pod vpn-clean ping -q -n -c 2 -i 0.1 -W 1 "$NL_REMOTE_IP" >/dev/null
+in_pod web-plain "$PROBE" udp "$NL_OTHER_POD_IP" 9999 2 100
+wait_json "$(ns_of vpn-leaky).leaks.packets" 6
+expect_eq "namespaces traced" "vpn-clean vpn-leaky" "$(jqf "$J" '[.namespaces[].label] | sort | join(" ")')"
+expect_eq "vpn-leaky: pod, state" "vpn-leaky tracing" "$(jqf "$J" "$(ns_of vpn-leaky) | \"\(.pod) \(.state)\"")"
+expect_eq "vpn-leaky leaks" "6 680 2" "$(jqf "$J" "$(ns_of vpn-leaky).leaks | \"\(.packets) \(.bytes) \(.flows)\"")"
+expect_eq "vpn-leaky tun0 egress pod" "4 512" "$(jqf "$J" "$(ns_of vpn-leaky).interfaces.tun0.egress.pod | \"\(.packets) \(.bytes)\"")"
+expect_eq "vpn-leaky tun0 egress service" "2 168" "$(jqf "$J" "$(ns_of vpn-leaky).interfaces.tun0.egress.service | \"\(.packets) \(.bytes)\"")"
+expect_eq "vpn-clean leaks" "0 0 0" "$(jqf "$J" "$(ns_of vpn-clean).leaks | \"\(.packets) \(.bytes) \(.flows)\"")"
+expect_eq "vpn-clean eth0 egress pod" "3 384" "$(jqf "$J" "$(ns_of vpn-clean).interfaces.eth0.egress.pod | \"\(.packets) \(.bytes)\"")"
+expect_eq "vpn-clean tun0 egress remote" "2 168" "$(jqf "$J" "$(ns_of vpn-clean).interfaces.tun0.egress.remote | \"\(.packets) \(.bytes)\"")"
+expect_eq "web-plain not traced" "" "$(jqf "$J" "$(ns_of web-plain) | .label")"
+expect_eq "total leaks" 6 "$(jqf "$J" .leaks.packets)"
+expect_eq "counters file version" 2 "$(jqf "$J" .version)"
+expect_eq "events: one per flow (its first packet), both vpn-leaky's" "leak vpn-leaky vpn-leaky 10.128.2.5 udp 1 128|leak vpn-leaky vpn-leaky 172.30.0.10 icmp 1 84" \
+	"$(jq -r '"\(.type) \(.netns) \(.pod) \(.dst) \(.proto) \(.packets) \(.bytes)"' "$TMP/n.out" | sort | paste -sd '|')"
+expect_eq "the fix, with the event" "ip route add $NL_CLUSTER_CIDR via $NL_POD_GW dev eth0" "$(jq -r 'select(.class == "pod") | .fix' "$TMP/n.out")"
+case_end "finds-the-leaking-pod"
+
+# --- a VPN pod that starts later (CRI-O metadata: namespace/name) ------------------
+"$NL" add-pod "$NL_ID" vpn-late:leaky:crio >/dev/null || ERRORS+=("add-pod vpn-late failed")
+eval "$("$NL" env "$NL_ID")"
+t0=$(date +%s%N)
+wait_for "$TMP/n.err" "tun0 attached .* in pod .*vpn-late" 10 || ERRORS+=("vpn-late not picked up: $(tail -3 "$TMP/n.err" | tr '\n' ' ')")
+in_pod vpn-late ping -q -n -c 3 -i 0.1 -W 1 "$NL_OTHER_POD_IP" >/dev/null
+wait_json "$(ns_of vpn-late).leaks.packets" 3
+expect_eq "vpn-late: pod, k8s namespace (from the runtime)" "vpn-late $NL_PODNS" "$(jqf "$J" "$(ns_of vpn-late) | \"\(.pod) \(.k8s_namespace)\"")"
+expect_eq "vpn-late leaks" "3 252" "$(jqf "$J" "$(ns_of vpn-late).leaks | \"\(.packets) \(.bytes)\"")"
+expect_eq "vpn-late's event" "vpn-late $NL_PODNS 10.128.2.5 icmp" \
+	"$(jq -r 'select(.pod == "vpn-late") | "\(.pod) \(.k8s_namespace) \(.dst) \(.proto)"' "$TMP/n.out")"
+case_end "picks-up-a-new-vpn-pod"
+
+# --- a pod that ends ----------------------------------------------------------------
+"$NL" del-pod "$NL_ID" vpn-leaky >/dev/null || ERRORS+=("del-pod vpn-leaky failed")
+t0=$(date +%s%N)
+wait_for "$TMP/n.err" "pod vpn-leaky: its network namespace is gone" 3 || ERRORS+=("the pod's end not noticed: $(tail -2 "$TMP/n.err" | tr '\n' ' ')")
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$ms" -le 2500 ] || ERRORS+=("noticed after $ms ms")
+wait_json "$(ns_of vpn-leaky).state" gone
+expect_eq "vpn-leaky kept, gone, counts final" "gone 6 680" "$(jqf "$J" "$(ns_of vpn-leaky) | \"\(.state) \(.leaks.packets) \(.leaks.bytes)\"")"
+expect_eq "no error on stderr" "" "$(grep -iE 'error|cannot|failed' "$TMP/n.err")"
+case_end "drops-a-pod-that-ends"
+
+node_stop
+expect_eq "exit code" 0 "$TL_RC"
+expect_match "summary" "detached; 9 leak packets in 3 flows" "$(cat "$TMP/n.err")"
+for p in vpn-clean vpn-late web-plain; do
+	for dev in eth0 tun0; do
+		in_pod "$p" ip link show "$dev" >/dev/null 2>&1 || continue
+		expect_eq "$p $dev: tcx programs left" "ingress 0 egress 0" "$(in_pod "$p" "$HELPERS/tcxq" "$dev" 2>&1)"
+		expect_eq "$p $dev: tc filters left" "" "$(in_pod "$p" tc filter show dev "$dev" ingress; in_pod "$p" tc filter show dev "$dev" egress)"
+	done
+done
+case_end "nothing-left-attached"
+
+# --- --pod: one pod by name ----------------------------------------------------------
+node_tunleak --pod vpn-late "${CIDRS[@]}" --duration 3
+in_pod vpn-late ping -q -n -c 2 -i 0.1 -W 1 "$NL_OTHER_POD_IP" >/dev/null
+wait "$TL_PID"
+expect_eq "--pod: exit code" 0 "$?"
+expect_match "--pod: where" "in pod $NL_PODNS/vpn-late" "$(grep tracing "$TMP/n.err")"
+expect_match "--pod: the text event names the pod" "^20[0-9T:.-]+Z LEAK pod=$NL_PODNS/vpn-late tun0 egress icmp [0-9.]+ -> 10\.128\.2\.5 class=pod via \"10\.0\.0\.0/8 via $NL_TUN_GW_BROAD dev tun0\"; fix: " "$(cat "$TMP/n.out")"
+case_end "pod-by-name"
+
+on_node "$TUNLEAK" --pod no-such-pod "${CIDRS[@]}" >"$TMP/e.out" 2>"$TMP/e.err"
+expect_eq "--pod unknown: exit code" 2 "$?"
+expect_match "--pod unknown: one line naming it" "^tunleak: --pod \"no-such-pod\": no pod of that name on this node \([0-9]+ network namespaces looked at\)$" "$(cat "$TMP/e.err")"
+case_end "pod-unknown"
+
+# --- check --all ------------------------------------------------------------------------
+"$NL" add-pod "$NL_ID" vpn-two:leaky >/dev/null || ERRORS+=("add-pod vpn-two failed")
+on_node "$TUNLEAK" check --all "${CIDRS[@]}" >"$TMP/c.out" 2>"$TMP/c.err"
+expect_eq "check --all: exit code" 1 "$?"
+expect_eq "check --all: findings, each with its pod" \
+	"$NL_PODNS/vpn-late: LEAK-ROUTE pod $NL_CLUSTER_CIDR|$NL_PODNS/vpn-late: LEAK-ROUTE service $NL_SERVICE_CIDR|vpn-two: LEAK-ROUTE pod $NL_CLUSTER_CIDR|vpn-two: LEAK-ROUTE service $NL_SERVICE_CIDR" \
+	"$(awk '{sub(/:$/, "", $4); print $1, $2, $3, $4}' "$TMP/c.out" | sort | paste -sd '|')"
+expect_match "check --all: summary" "check: 3 namespaces with a tunnel audited \(of 4 on this node\), 2 with findings; 4 findings" "$(cat "$TMP/c.err")"
+case_end "check-all"
+
+# --- a pod that names itself with control characters --------------------------------
+# Its hostname is the pod's to choose: a newline or an escape sequence must
+# reach no terminal and break no file.
+"$NL" add-pod "$NL_ID" evil:plain >/dev/null || ERRORS+=("add-pod evil failed")
+# sethostname(2) takes any bytes (hostname(1) and /proc refuse these)
+in_pod evil /usr/bin/python3 -c 'import socket; socket.sethostname("ev\nil\x1b[31m")' ||
+	ERRORS+=("sethostname failed")
+in_pod evil ip tuntap add tun0 mode tun
+in_pod evil ip addr add 198.19.10.2/24 dev tun0
+in_pod evil ip link set tun0 up
+in_pod evil ip route add 10.0.0.0/8 dev tun0
+node_tunleak --all "${CIDRS[@]}" --export "$TMP/n.prom" --interval 0.2
+in_pod evil ping -q -n -c 1 -W 1 "$NL_OTHER_POD_IP" >/dev/null
+wait_for "$TMP/n.out" "LEAK" 3
+sleep 0.5
+node_stop
+expect_eq "no raw escape on stderr, stdout, in the file" "0 0 0" \
+	"$(grep -c $'\e' "$TMP/n.err") $(grep -c $'\e' "$TMP/n.out") $(grep -c $'\e' "$TMP/n.prom")"
+expect_match "stderr names it as text" 'tun0 attached .* in pod ev\\x0ail\\x1b\[31m$' "$(grep 'tun0 attached' "$TMP/n.err" | grep ev)"
+expect_match "the event names it as text, on one line" '^20[0-9T:.-]+Z LEAK pod=ev\\x0ail\\x1b\[31m tun0 egress icmp ' "$(grep ev "$TMP/n.out")"
+expect_eq "event lines" 1 "$(wc -l <"$TMP/n.out")"
+expect_eq "its series, the label escaped" 'tunleak_leak_packets_total{netns="ev\\x0ail\\x1b[31m",pod="ev\\x0ail\\x1b[31m",k8s_namespace=""} 1' \
+	"$(grep '^tunleak_leak_packets_total{netns="ev' "$TMP/n.prom")"
+expect_eq "every sample line well formed" 0 "$(grep -vcE '^(# (HELP|TYPE) tunleak_|tunleak_[a-z_]+(\{[^}]*\})? [0-9]+$)' "$TMP/n.prom")"
+case_end "hostile-pod-name"
