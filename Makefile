@@ -26,7 +26,7 @@ PRIV_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(PRIV))
 
 # --- ship (issue 10): plain C modules for running on a node ------------------
 # JSON reader, --cidrs-from (OpenShift network config), the /metrics server.
-SHIP_PURE := json netconf
+SHIP_PURE := json netconf http
 PURE_OBJS += $(patsubst %,$(OUTPUT)/%.o,$(SHIP_PURE))
 # --- end ship ------------------------------------------------------------------
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -151,3 +151,9 @@ format:
 clean:
 	$(call msg,CLEAN)
 	$(Q)rm -rf $(OUTPUT) tunleak tunleak-static
+
+# --- ship (issue 10): helpers, fuzzing, sanitizers, image ----------------------
+# The HTTP server's test helper links the server module.
+$(OUTPUT)/tests/httpd: tests/helpers/httpd.c $(OUTPUT)/http.o | $(OUTPUT)/tests
+	$(call msg,HELPER,$@)
+	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) $^ -o $@
