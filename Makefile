@@ -217,6 +217,11 @@ test-asan: asan-build
 # objects of pattern rules only: keep them between builds
 .SECONDARY: $(FUZZ_OBJS) $(ASAN_OBJS)
 
+.PHONY: clean-ship
+clean: clean-ship
+clean-ship:
+	$(Q)rm -rf $(FUZZ_OUT) $(ASAN_OUT)
+
 # make test builds these too; tests/run.sh runs them (kinds fuzz, asan)
 test-build: fuzz-build asan-build
 # --- end ship -------------------------------------------------------------------
