@@ -165,7 +165,7 @@ FUZZ_OUT := .output-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -D_GNU_SOURCE \
 	-Ibpf -Iuser -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZ_MODS := json netconf http cidr cli
+FUZZ_MODS := $(PURE) $(SHIP_PURE)
 FUZZ_OBJS := $(patsubst %,$(FUZZ_OUT)/%.o,$(FUZZ_MODS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(wildcard tests/fuzz/fuzz_*.c))
 
@@ -193,7 +193,7 @@ fuzz-short: fuzz-build
 # The unit tests again with AddressSanitizer and UBSan, into $(ASAN_OUT) (the
 # plain C modules only: main.o is not part of them).
 ASAN_OUT := .output-asan
-ASAN_CFLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+ASAN_CFLAGS := -g -O2 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined -Wall -Wextra -Werror -D_GNU_SOURCE
 ASAN_OBJS := $(patsubst $(OUTPUT)/%,$(ASAN_OUT)/%,$(PURE_OBJS))
 ASAN_TESTS := $(patsubst tests/unit/%.c,$(ASAN_OUT)/tests/%,$(wildcard tests/unit/test_*.c))
