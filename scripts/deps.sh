@@ -16,6 +16,8 @@ PKGS=(
 	containernetworking-plugins
 	# ship (issue 10): libFuzzer's runtime (make fuzz), the /metrics test's clients
 	libclang-rt-14-dev curl python3
+	# ship: validating deploy/ (tests/deploy/validate.py)
+	python3-kubernetes python3-yaml
 )
 
 missing=()

@@ -148,6 +148,31 @@ for t in tests/fuzz/fuzz_*.c; do
 	done < <(scripts/fuzz.sh "${FUZZ_SECONDS:-3}" "${name#fuzz_}")
 done
 
+# deploy: the Kubernetes manifests, validated without a cluster against the
+# API's models (python3-kubernetes); then the validator must refuse broken
+# copies of them (--self-test).
+if selected deploy deploy; then
+	for mode in validate --self-test; do
+		log=$(mktemp)
+		/usr/bin/python3 tests/deploy/validate.py ${mode#validate} deploy >"$log" 2>&1
+		rc=$?
+		n=0 bad=0
+		while IFS= read -r line; do
+			case "$line" in
+			"ok "*) record ok "deploy/${line#ok }"; n=$((n + 1)) ;;
+			"not ok "*) rest=${line#not ok }; record fail "deploy/${rest%%: *}" "${rest#*: }"
+				n=$((n + 1)); bad=1 ;;
+			*) printf '      %s\n' "$line" ;;
+			esac
+		done <"$log"
+		rm -f "$log"
+		# a crash (an import error, a traceback) must not pass as silence
+		if [ "$n" -eq 0 ] || { [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; }; then
+			record fail "deploy/${mode#--}" "tests/deploy/validate.py exited $rc after $n results"
+		fi
+	done
+fi
+
 echo
 if [ ${#failed_names[@]} -gt 0 ]; then
 	printf 'failed: %s\n' "${failed_names[@]}"
