@@ -217,10 +217,19 @@ test-asan: asan-build
 # objects of pattern rules only: keep them between builds
 .SECONDARY: $(FUZZ_OBJS) $(ASAN_OBJS)
 
+# The OCI image archive FROM scratch: only tunleak-static, as /tunleak
+# (scripts/image.sh: reproducible, nothing pulled). Load it with
+# `skopeo copy oci-archive:tunleak.oci.tar docker://REGISTRY/tunleak:TAG`.
+IMAGE_OUT ?= tunleak.oci.tar
+.PHONY: image
+image: static
+	$(call msg,IMAGE,$(IMAGE_OUT))
+	$(Q)VERSION=$(VERSION) scripts/image.sh tunleak-static $(IMAGE_OUT)
+
 .PHONY: clean-ship
 clean: clean-ship
 clean-ship:
-	$(Q)rm -rf $(FUZZ_OUT) $(ASAN_OUT)
+	$(Q)rm -rf $(FUZZ_OUT) $(ASAN_OUT) $(IMAGE_OUT)
 
 # make test builds these too; tests/run.sh runs them (kinds fuzz, asan)
 test-build: fuzz-build asan-build

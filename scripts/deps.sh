@@ -18,6 +18,8 @@ PKGS=(
 	libclang-rt-14-dev curl python3
 	# ship: validating deploy/ (tests/deploy/validate.py)
 	python3-kubernetes python3-yaml
+	# ship: make image (scripts/image.sh) and its test
+	umoci skopeo file
 )
 
 missing=()
