@@ -439,6 +439,8 @@ static void conn_respond(struct http_server *s, struct conn *c, int status, bool
 			      status == 200 ? "text/plain; version=0.0.4; charset=utf-8"
 					    : "text/plain; charset=utf-8",
 			      body_len, date, status == 405 ? "Allow: GET, HEAD\r\n" : "");
+	if (c->hdr_len >= sizeof(c->hdr)) /* cannot happen: ~210 bytes at most */
+		c->hdr_len = sizeof(c->hdr) - 1;
 	c->hdr_off = 0;
 	c->body_off = 0;
 	if (head_only) {
