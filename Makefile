@@ -26,7 +26,7 @@ PRIV_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(PRIV))
 
 # --- ship (issue 10): plain C modules for running on a node ------------------
 # JSON reader, --cidrs-from (OpenShift network config), the /metrics server.
-SHIP_PURE := json netconf
+SHIP_PURE := json netconf http
 PURE_OBJS += $(patsubst %,$(OUTPUT)/%.o,$(SHIP_PURE))
 # --- end ship ------------------------------------------------------------------
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -151,3 +151,86 @@ format:
 clean:
 	$(call msg,CLEAN)
 	$(Q)rm -rf $(OUTPUT) tunleak tunleak-static
+
+# --- ship (issue 10): helpers, fuzzing, sanitizers, image ----------------------
+# The HTTP server's test helper links the server module.
+$(OUTPUT)/tests/httpd: tests/helpers/httpd.c $(OUTPUT)/http.o | $(OUTPUT)/tests
+	$(call msg,HELPER,$@)
+	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) $^ -o $@
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c) over the plain C modules, built with
+# clang into $(FUZZ_OUT); `make fuzz` runs each for FUZZ_SECONDS, `make
+# fuzz-short` (part of make test, through tests/run.sh) for 3 s each.
+FUZZ_OUT := .output-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -D_GNU_SOURCE \
+	-Ibpf -Iuser -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_MODS := $(PURE) $(SHIP_PURE)
+FUZZ_OBJS := $(patsubst %,$(FUZZ_OUT)/%.o,$(FUZZ_MODS))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(FUZZ_OUT):
+	$(Q)mkdir -p $@
+
+$(FUZZ_OUT)/%.o: user/%.c $(wildcard user/*.h) bpf/tunleak.h | $(FUZZ_OUT)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS) | $(FUZZ_OUT)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) -lm -o $@
+
+.PHONY: fuzz-build fuzz fuzz-short asan-build test-asan
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory fuzz-build
+	$(Q)scripts/fuzz.sh $(FUZZ_SECONDS)
+
+fuzz-short: fuzz-build
+	$(Q)scripts/fuzz.sh 3
+
+# The unit tests again with AddressSanitizer and UBSan, into $(ASAN_OUT) (the
+# plain C modules only: main.o is not part of them).
+ASAN_OUT := .output-asan
+ASAN_CFLAGS := -g -O2 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined -Wall -Wextra -Werror -D_GNU_SOURCE
+ASAN_OBJS := $(patsubst $(OUTPUT)/%,$(ASAN_OUT)/%,$(PURE_OBJS))
+ASAN_TESTS := $(patsubst tests/unit/%.c,$(ASAN_OUT)/tests/%,$(wildcard tests/unit/test_*.c))
+
+$(ASAN_OUT)/tests:
+	$(Q)mkdir -p $@
+
+$(ASAN_OUT)/%.o: user/%.c $(wildcard user/*.h) bpf/tunleak.h | $(ASAN_OUT)/tests
+	$(call msg,CC-ASAN,$@)
+	$(Q)$(CC) $(ASAN_CFLAGS) $(INCLUDES) -c $< -o $@
+
+$(ASAN_OUT)/tests/%: tests/unit/%.c $(ASAN_OBJS) | $(ASAN_OUT)/tests
+	$(call msg,TEST-ASAN,$@)
+	$(Q)$(CC) $(ASAN_CFLAGS) -Wno-unused-parameter $(INCLUDES) $< $(ASAN_OBJS) -lcmocka -lm -o $@
+
+asan-build: $(ASAN_TESTS)
+
+test-asan: asan-build
+	$(Q)tests/run.sh asan
+
+# objects of pattern rules only: keep them between builds
+.SECONDARY: $(FUZZ_OBJS) $(ASAN_OBJS)
+
+# The OCI image archive FROM scratch: only tunleak-static, as /tunleak
+# (scripts/image.sh: reproducible, nothing pulled). Load it with
+# `skopeo copy oci-archive:tunleak.oci.tar docker://REGISTRY/tunleak:TAG`.
+IMAGE_OUT ?= tunleak.oci.tar
+.PHONY: image
+image: static
+	$(call msg,IMAGE,$(IMAGE_OUT))
+	$(Q)VERSION=$(VERSION) scripts/image.sh tunleak-static $(IMAGE_OUT)
+
+.PHONY: clean-ship
+clean: clean-ship
+clean-ship:
+	$(Q)rm -rf $(FUZZ_OUT) $(ASAN_OUT) $(IMAGE_OUT)
+
+# make test builds these too; tests/run.sh runs them (kinds fuzz, asan)
+test-build: fuzz-build asan-build
+# --- end ship -------------------------------------------------------------------

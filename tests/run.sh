@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # tunleak test runner: unit (no privileges), bpf (BPF_PROG_TEST_RUN), e2e
-# (network namespaces). Ends with "N passed, N failed" (", N skipped").
-# Usage: tests/run.sh [unit|bpf|e2e|PATTERN...]
+# (network namespaces), asan (unit tests with sanitizers), fuzz (libFuzzer,
+# FUZZ_SECONDS each, default 3), deploy (the Kubernetes manifests).
+# Ends with "N passed, N failed" (", N skipped").
+# Usage: tests/run.sh [unit|bpf|e2e|asan|fuzz|deploy|PATTERN...]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -93,6 +95,83 @@ for t in tests/e2e/test_*.sh; do
 		record fail "e2e/$name" "the script reported no test"
 	fi
 done
+
+# --- ship (issue 10): asan, fuzz, deploy ----------------------------------------
+# asan: the unit tests built with AddressSanitizer and UBSan (make asan-build).
+# A sanitizer report stops the program, and LeakSanitizer reports at exit
+# with every test passed: the plan ("1..N") and the exit status count too.
+run_asan() { # binary suite
+	local bin=$1 suite=$2 line n=0 bad=0 log rc plan
+	log=$(mktemp)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		CMOCKA_MESSAGE_OUTPUT=TAP "$bin" >"$log" 2>&1
+	rc=$?
+	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$log" | head -1)
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*) record ok "$suite/${line#*- }"; n=$((n + 1)) ;;
+		"not ok "[0-9]*) record fail "$suite/${line#*- }"; n=$((n + 1)); bad=1 ;;
+		"# not ok - "* | "# ok - "* | "1.."*) ;;
+		*) printf '      %s\n' "$line" ;;
+		esac
+	done <"$log"
+	rm -f "$log"
+	if [ "$n" -eq 0 ] || [ "$n" -lt "${plan:-0}" ]; then
+		record fail "$suite" "ran $n of ${plan:-?} tests (exit $rc): see the report above"
+	elif [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then
+		record fail "$suite" "every test passed but the program exited $rc: see the report above"
+	fi
+}
+
+ASAN_DIR=.output-asan/tests
+for t in tests/unit/test_*.c; do
+	name=$(basename "$t" .c)
+	selected "$name" asan || continue
+	if [ ! -x "$ASAN_DIR/$name" ]; then
+		record fail "asan/${name#test_}" "$ASAN_DIR/$name not built (make asan-build)"
+		continue
+	fi
+	run_asan "$ASAN_DIR/$name" "asan/${name#test_}"
+done
+
+# fuzz: each libFuzzer target for FUZZ_SECONDS (3: make fuzz-short; make fuzz
+# runs them for 60). scripts/fuzz.sh prints "ok NAME: ..." / "not ok NAME: crash".
+for t in tests/fuzz/fuzz_*.c; do
+	name=$(basename "$t" .c)
+	selected "$name" fuzz || continue
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*) record ok "fuzz/${line#ok }" ;;
+		"not ok "*) rest=${line#not ok }; record fail "fuzz/${rest%%: *}" "${rest#*: }" ;;
+		*) printf '      %s\n' "$line" ;;
+		esac
+	done < <(scripts/fuzz.sh "${FUZZ_SECONDS:-3}" "${name#fuzz_}")
+done
+
+# deploy: the Kubernetes manifests, validated without a cluster against the
+# API's models (python3-kubernetes); then the validator must refuse broken
+# copies of them (--self-test).
+if selected deploy deploy; then
+	for mode in validate --self-test; do
+		log=$(mktemp)
+		/usr/bin/python3 tests/deploy/validate.py ${mode#validate} deploy >"$log" 2>&1
+		rc=$?
+		n=0 bad=0
+		while IFS= read -r line; do
+			case "$line" in
+			"ok "*) record ok "deploy/${line#ok }"; n=$((n + 1)) ;;
+			"not ok "*) rest=${line#not ok }; record fail "deploy/${rest%%: *}" "${rest#*: }"
+				n=$((n + 1)); bad=1 ;;
+			*) printf '      %s\n' "$line" ;;
+			esac
+		done <"$log"
+		rm -f "$log"
+		# a crash (an import error, a traceback) must not pass as silence
+		if [ "$n" -eq 0 ] || { [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; }; then
+			record fail "deploy/${mode#--}" "tests/deploy/validate.py exited $rc after $n results"
+		fi
+	done
+fi
 
 echo
 if [ ${#failed_names[@]} -gt 0 ]; then

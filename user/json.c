@@ -234,7 +234,8 @@ static int parse_escape(struct parser *p, char **o)
 	case 'u':
 		break;
 	default:
-		return fail(p, EINVAL, at, "invalid escape \"\\%c\"", c >= 0x20 && c < 0x7f ? c : '?');
+		return fail(p, EINVAL, at, "invalid escape \"\\%c\"",
+			    c >= 0x20 && c < 0x7f ? c : '?');
 	}
 	if (p->len - p->pos < 4 || hex4(p->buf + p->pos, &cp))
 		return fail(p, EINVAL, at, "\"\\u\" needs four hex digits");

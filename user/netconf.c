@@ -192,8 +192,7 @@ static const struct json *network_of(struct sink *s, const struct json *root)
 	char q[300];
 
 	if (json_type(root) != JSON_OBJECT) {
-		fail(s, -EINVAL, "expected a Network object, got %s",
-		     a_type(root));
+		fail(s, -EINVAL, "expected a Network object, got %s", a_type(root));
 		return NULL;
 	}
 	if (!kind || !strcmp(kind, "Network"))
@@ -209,7 +208,8 @@ static const struct json *network_of(struct sink *s, const struct json *root)
 		     kind, json_len(items));
 		return NULL;
 	}
-	fail(s, -EINVAL, "kind %s: expected a Network (oc get network.config.openshift.io cluster -o json)",
+	fail(s, -EINVAL,
+	     "kind %s: expected a Network (oc get network.config.openshift.io cluster -o json)",
 	     quote(kind, strlen(kind), q, sizeof(q)));
 	return NULL;
 }

@@ -93,7 +93,8 @@ static void test_sample(void **state)
 	ret = netconf_read_file(path, &v, &n, err, sizeof(err));
 	if (ret)
 		fail_msg("%s", err);
-	assert_string_equal(list(v, n, got, sizeof(got)), "pod 10.128.0.0/14, service 172.30.0.0/16");
+	assert_string_equal(list(v, n, got, sizeof(got)),
+			    "pod 10.128.0.0/14, service 172.30.0.0/16");
 	free(v);
 }
 
@@ -167,12 +168,14 @@ static void test_duplicates(void **state)
 		     "pod 10.128.0.0/14, service 172.30.0.0/16");
 	assert_fails("{\"spec\": {\"clusterNetwork\": [{\"cidr\": \"10.128.0.0/14\"}], "
 		     "\"serviceNetwork\": [\"10.128.0.0/14\"]}}",
-		     -EINVAL, "spec.serviceNetwork[0] \"10.128.0.0/14\": also listed as a pod CIDR");
+		     -EINVAL,
+		     "spec.serviceNetwork[0] \"10.128.0.0/14\": also listed as a pod CIDR");
 }
 
 static void test_missing(void **state)
 {
-	assert_fails("{}", -EINVAL, "no spec.clusterNetwork[].cidr or status.clusterNetwork[].cidr");
+	assert_fails("{}", -EINVAL,
+		     "no spec.clusterNetwork[].cidr or status.clusterNetwork[].cidr");
 	assert_fails("{\"spec\": {\"clusterNetwork\": [], \"serviceNetwork\": []}, \"status\": {}}",
 		     -EINVAL, "no spec.clusterNetwork[].cidr or status.clusterNetwork[].cidr");
 	assert_fails("{\"spec\": null, \"status\": null}", -EINVAL,
@@ -224,7 +227,8 @@ static void test_bad_cidr(void **state)
 
 static void test_not_json(void **state)
 {
-	assert_fails("", -EINVAL, "not JSON: expected a value, found the end of the input at byte 0");
+	assert_fails("", -EINVAL,
+		     "not JSON: expected a value, found the end of the input at byte 0");
 	assert_fails("apiVersion: config.openshift.io/v1\nkind: Network\n", -EINVAL,
 		     "not JSON: expected a value, found 'a' at byte 0");
 	assert_fails("{\"spec\": {\"clusterNetwork\": [{\"cidr\": \"10.128.0.0/14\"},]}}", -EINVAL,
@@ -305,7 +309,8 @@ static void test_stdin(void **state)
 	waitpid(pid, &st, 0);
 	if (ret)
 		fail_msg("%s", err);
-	assert_string_equal(list(v, n, got, sizeof(got)), "pod 10.128.0.0/14, service 172.30.0.0/16");
+	assert_string_equal(list(v, n, got, sizeof(got)),
+			    "pod 10.128.0.0/14, service 172.30.0.0/16");
 	free(v);
 
 	/* errors from stdin are named so */
@@ -345,8 +350,8 @@ static void test_files(void **state)
 	assert_string_equal(err, want);
 
 	assert_int_equal(netconf_read_file("/dev/null", &v, &n, err, sizeof(err)), -EINVAL);
-	assert_string_equal(err,
-			    "/dev/null: a character device, expected a regular file (or - for stdin)");
+	assert_string_equal(err, "/dev/null: a character device, expected a regular file "
+				 "(or - for stdin)");
 
 	snprintf(path, sizeof(path), "%s/missing.json", dir);
 	assert_int_equal(netconf_read_file(path, &v, &n, err, sizeof(err)), -ENOENT);

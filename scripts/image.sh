@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# scripts/image.sh STATIC_BINARY OUT.oci.tar: an OCI image archive FROM
+# scratch holding only the binary, as /tunleak, with entrypoint ["/tunleak"].
+# Nothing is pulled. Built with umoci, reproducibly: the same binary and
+# commit give the same bytes (every timestamp is SOURCE_DATE_EPOCH, by default
+# the commit's date; the layer and the archive are sorted tars with numeric
+# owners; umoci's gzip carries no name or time; blobs left over by the steps
+# are collected before the layout is archived).
+#
+# Environment: SOURCE_DATE_EPOCH (default: the commit date of HEAD),
+# VERSION (default: 0.1.0+g<commit>, as the Makefile's), IMAGE_SOURCE (the
+# source URL label; default: git's origin URL), IMAGE_ARCH (default: this
+# machine's, in OCI terms). Load it with: skopeo copy oci-archive:OUT docker://...
+set -euo pipefail
+
+if [ $# -ne 2 ]; then
+	echo "usage: scripts/image.sh STATIC_BINARY OUT.oci.tar" >&2
+	exit 2
+fi
+BIN=$1
+OUT=$2
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+
+die() {
+	echo "image.sh: $*" >&2
+	exit 2
+}
+
+[ -f "$BIN" ] && [ -x "$BIN" ] || die "$BIN: not an executable file (make static)"
+# FROM scratch has no loader and no library: only a static binary runs there
+if ! file -b "$BIN" | grep -q "statically linked"; then
+	die "$BIN: not statically linked ($(file -b "$BIN" | cut -d, -f1-2))"
+fi
+for c in umoci jq file; do
+	command -v "$c" >/dev/null || die "$c missing: run scripts/deps.sh"
+done
+
+if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
+	SOURCE_DATE_EPOCH=$(git -C "$ROOT" log -1 --format=%ct 2>/dev/null) ||
+		die "not a git checkout: set SOURCE_DATE_EPOCH"
+fi
+[[ "$SOURCE_DATE_EPOCH" =~ ^[0-9]+$ ]] || die "SOURCE_DATE_EPOCH \"$SOURCE_DATE_EPOCH\": expected seconds since 1970"
+CREATED=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
+COMMIT=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)
+VERSION=${VERSION:-0.1.0+g$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)}
+IMAGE_SOURCE=${IMAGE_SOURCE:-$(git -C "$ROOT" remote get-url origin 2>/dev/null || echo "unknown (set IMAGE_SOURCE)")}
+case "${IMAGE_ARCH:-$(uname -m)}" in
+x86_64 | amd64) ARCH=amd64 ;;
+aarch64 | arm64) ARCH=arm64 ;;
+ppc64le) ARCH=ppc64le ;;
+s390x) ARCH=s390x ;;
+*) die "architecture ${IMAGE_ARCH:-$(uname -m)}: set IMAGE_ARCH to its OCI name" ;;
+esac
+# an OCI/Docker tag: letters, digits, _ . - (the version's + is not one)
+TAG=${VERSION//+/-}
+
+W=$(mktemp -d /tmp/tunleak-image.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+umask 022
+
+umoci init --layout "$W/layout"
+umoci new --image "$W/layout:$TAG"
+# the empty image's root, to which the binary is added
+if [ "$(id -u)" -eq 0 ]; then
+	umoci unpack --image "$W/layout:$TAG" "$W/bundle" >/dev/null
+else
+	umoci unpack --rootless --image "$W/layout:$TAG" "$W/bundle" >/dev/null
+fi
+chmod 0755 "$W/bundle/rootfs"
+install -m 0755 "$BIN" "$W/bundle/rootfs/tunleak"
+touch -h -d "@$SOURCE_DATE_EPOCH" "$W/bundle/rootfs/tunleak" "$W/bundle/rootfs"
+umoci repack --image "$W/layout:$TAG" --history.created "$CREATED" \
+	--history.created_by "scripts/image.sh: COPY $(basename "$BIN") /tunleak" "$W/bundle"
+umoci config --image "$W/layout:$TAG" --no-history --created "$CREATED" \
+	--os linux --architecture "$ARCH" \
+	--config.entrypoint /tunleak --config.workingdir / \
+	--config.label "org.opencontainers.image.title=tunleak" \
+	--config.label "org.opencontainers.image.description=Finds pods whose VPN routes send cluster traffic into the tunnel (eBPF, tc)" \
+	--config.label "org.opencontainers.image.version=$VERSION" \
+	--config.label "org.opencontainers.image.revision=$COMMIT" \
+	--config.label "org.opencontainers.image.source=$IMAGE_SOURCE" \
+	--config.label "org.opencontainers.image.created=$CREATED" \
+	--config.label "org.opencontainers.image.licenses=LGPL-2.1 OR BSD-2-Clause"
+# unpack, repack and config each wrote a new manifest and config: keep the last
+umoci gc --layout "$W/layout"
+
+mkdir -p "$(dirname "$OUT")"
+tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" \
+	--mode=a+rX --format=gnu -C "$W/layout" -cf "$W/image.tar" .
+mv "$W/image.tar" "$OUT"
+echo "image.sh: $OUT ($TAG, $ARCH, created $CREATED): $(sha256sum "$OUT" | cut -d' ' -f1)"
