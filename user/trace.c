@@ -20,6 +20,7 @@
 #include "export.h"
 #include "discover.h"
 #include "flows.h"
+#include "http.h"
 #include "loader.h"
 #include "log.h"
 #include "netns.h"
@@ -41,6 +42,7 @@
 #define SRC_RING (1ULL << 32)
 #define SRC_KEYS (2ULL << 32)
 #define SRC_TRACER (3ULL << 32)
+#define SRC_HTTP (4ULL << 32)
 #define SRC_KIND(u) ((u) & ~0xffffffffULL)
 
 struct trace {
@@ -54,6 +56,7 @@ struct trace {
 	struct out out;
 	struct pcap_writer *pcap;
 	struct top *top;
+	struct http_server *http; /* --metrics-addr */
 	struct snapshot snap;
 	int64_t mono_to_real; /* add to CLOCK_MONOTONIC ns for realtime ns */
 	uint64_t started_ns;
@@ -347,6 +350,25 @@ static int write_export(struct trace *tr)
 	if (err)
 		warn("write %s: %s\n", tr->cfg->export_path, strerror(-err));
 	return err;
+}
+
+/* What GET /metrics answers: the Prometheus text of a fresh snapshot. */
+static void refresh_metrics(struct trace *tr)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!tr->http)
+		return;
+	build_snapshot(tr, &tr->snap);
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return;
+	if (export_render_prom(f, &tr->snap) == 0 && fflush(f) == 0)
+		http_server__set_metrics(tr->http, buf, len);
+	fclose(f);
+	free(buf);
 }
 
 static void refresh_top(struct trace *tr)
@@ -720,6 +742,8 @@ static void loop(struct trace *tr)
 
 			if (SRC_KIND(src) == SRC_KEYS && top__keys(tr->top, tr->env.flows))
 				stop_signal = SIGTERM; /* q: as on SIGTERM */
+			if (SRC_KIND(src) == SRC_HTTP)
+				http_server__run(tr->http, now_ns(CLOCK_MONOTONIC) / 1000000);
 			if (SRC_KIND(src) == SRC_TRACER) {
 				struct tracer *t = tracer_by_id(tr, (uint32_t)src);
 
@@ -728,6 +752,9 @@ static void loop(struct trace *tr)
 			}
 		}
 		drain(tr, false);
+		/* deadlines of slow clients, answers that wait for room */
+		if (tr->http)
+			http_server__run(tr->http, now_ns(CLOCK_MONOTONIC) / 1000000);
 		if (out_flush(&tr->out) == -EPIPE)
 			break;
 		now = now_ns(CLOCK_MONOTONIC);
@@ -758,6 +785,7 @@ static void loop(struct trace *tr)
 				drain(tr, false);
 			}
 			write_export(tr);
+			refresh_metrics(tr);
 			if (tr->top)
 				refresh_top(tr);
 			next_export = now + (uint64_t)(cfg->interval * 1e9);
@@ -819,6 +847,14 @@ int cmd_trace(struct config *cfg)
 	}
 	if (open_outputs(tr))
 		goto out;
+	/* A bad or busy --metrics-addr is found before anything is attached */
+	if (cfg->metrics_addr) {
+		tr->http = http_server__new(cfg->metrics_addr, err, sizeof(err));
+		if (!tr->http) {
+			fprintf(stderr, "tunleak: --metrics-addr %s\n", err);
+			goto out;
+		}
+	}
 
 	/* Signal handlers before the first attach: a Ctrl-C from here on still
 	 * goes through the detach below. */
@@ -832,6 +868,10 @@ int cmd_trace(struct config *cfg)
 		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = SRC_RING };
 
 		epoll_ctl(tr->ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(tr->rb), &ev);
+		if (tr->http) {
+			ev.data.u64 = SRC_HTTP;
+			epoll_ctl(tr->ep, EPOLL_CTL_ADD, http_server__fd(tr->http), &ev);
+		}
 	}
 
 	started = 1;
@@ -865,6 +905,10 @@ int cmd_trace(struct config *cfg)
 	if (!tr->node_mode)
 		warn("tracing %d interface%s in %s (%s); Ctrl-C to stop\n", nready,
 		     nready == 1 ? "" : "s", tr->where, kind_name(tr->env.kind));
+	if (tr->http) {
+		refresh_metrics(tr);
+		warn("serving GET /metrics on %s\n", http_server__addr(tr->http));
+	}
 	if (cfg->top) {
 		struct sigaction wa = { .sa_handler = on_winch };
 
@@ -904,6 +948,7 @@ out:
 	datapath__free(tr->env.dp);
 	flows__free(tr->env.flows);
 	pcap__close(tr->pcap);
+	http_server__free(tr->http);
 	snapshot_free(&tr->snap);
 	out_free(&tr->out);
 	free(tr);

@@ -64,6 +64,12 @@ expect_eq "the symlink is still a symlink" "symbolic link" "$(stat -c %F "$TMP/e
 expect_eq "/dev/null is still a device" "character special file" "$(stat -c %F /dev/null)"
 expect_eq "nothing created behind the symlink" "no" "$([ -e "$TMP/elsewhere" ] && echo yes || echo no)"
 case_end "export-targets-untouched"
+expect_usage metrics-bad-port \
+	"tunleak: --metrics-addr \"127.0.0.1:99999\": port must be a number 1-65535" \
+	"$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.0/14 --metrics-addr 127.0.0.1:99999
+expect_usage metrics-not-local \
+	"tunleak: --metrics-addr \"192.0.2.1:9464\": Cannot assign requested address" \
+	"$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.0/14 --metrics-addr 192.0.2.1:9464
 expect_usage top-without-terminal \
 	"tunleak: --top needs a terminal on stdout (use the event stream or --json)" \
 	"$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.0/14 --top

@@ -50,7 +50,7 @@ wait_json() {
 ns_of() { echo ".namespaces[] | select(.label == \"$1\")"; }
 
 # --- which pod leaks, found without being told ---------------------------------
-node_tunleak --all "${CIDRS[@]}" --json --export "$J" --interval 0.2
+node_tunleak --all "${CIDRS[@]}" --json --export "$J" --interval 0.2 --metrics-addr 127.0.0.1:9464
 expect_match "what it found" "found 3 network namespaces besides the host's \([0-9]+ processes\), 2 with a tunnel" "$(cat "$TMP/n.err")"
 expect_match "tracing line" "tracing 4 interfaces in 2 namespaces \(tcx\)" "$(cat "$TMP/n.err")"
 
@@ -78,6 +78,22 @@ expect_eq "events: one per flow (its first packet), both vpn-leaky's" "leak vpn-
 	"$(jq -r '"\(.type) \(.netns) \(.pod) \(.dst) \(.proto) \(.packets) \(.bytes)"' "$TMP/n.out" | sort | paste -sd '|')"
 expect_eq "the fix, with the event" "ip route add $NL_CLUSTER_CIDR via $NL_POD_GW dev eth0" "$(jq -r 'select(.class == "pod") | .fix' "$TMP/n.out")"
 case_end "finds-the-leaking-pod"
+
+# --- the same on GET /metrics, served from the node's own namespace ---------------
+expect_match "serving" "serving GET /metrics on 127.0.0.1:9464" "$(cat "$TMP/n.err")"
+sleep 0.4
+on_node curl -s -m 2 -o "$TMP/m.txt" -w '%{http_code} %{content_type}' http://127.0.0.1:9464/metrics >"$TMP/m.code"
+expect_eq "status, type" "200 text/plain; version=0.0.4; charset=utf-8" "$(cat "$TMP/m.code")"
+expect_eq "vpn-leaky's leaks" 'tunleak_leak_packets_total{netns="vpn-leaky",pod="vpn-leaky",k8s_namespace=""} 6' \
+	"$(grep '^tunleak_leak_packets_total{netns="vpn-leaky"' "$TMP/m.txt")"
+expect_eq "vpn-clean's leaks" 'tunleak_leak_packets_total{netns="vpn-clean",pod="vpn-clean",k8s_namespace=""} 0' \
+	"$(grep '^tunleak_leak_packets_total{netns="vpn-clean"' "$TMP/m.txt")"
+expect_eq "tun0 egress pod of vpn-leaky" 'tunleak_packets_total{netns="vpn-leaky",pod="vpn-leaky",k8s_namespace="",iface="tun0",direction="egress",class="pod"} 4' \
+	"$(grep '^tunleak_packets_total{netns="vpn-leaky",pod="vpn-leaky",k8s_namespace="",iface="tun0",direction="egress",class="pod"}' "$TMP/m.txt")"
+expect_eq "HELP and TYPE of every metric" "$(grep -c '^# HELP' "$TMP/m.txt")" "$(grep -c '^# TYPE' "$TMP/m.txt")"
+expect_eq "another path" 404 "$(on_node curl -s -m 2 -o /dev/null -w '%{http_code}' http://127.0.0.1:9464/)"
+expect_eq "not from the machine's namespace" "000" "$(curl -s -m 1 -o /dev/null -w '%{http_code}' http://127.0.0.1:9464/metrics 2>/dev/null || true)"
+case_end "metrics-endpoint"
 
 # --- a VPN pod that starts later (CRI-O metadata: namespace/name) ------------------
 "$NL" add-pod "$NL_ID" vpn-late:leaky:crio >/dev/null || ERRORS+=("add-pod vpn-late failed")
