@@ -233,7 +233,9 @@ int export_render_json(FILE *f, const struct snapshot *s)
 	if (s->node_mode) {
 		jw_obj_open(&w, "discovery");
 		jw_u64(&w, "namespaces", s->ns_seen);
+		jw_u64(&w, "processes", s->ns_processes);
 		jw_u64(&w, "unreadable", s->ns_unreadable);
+		jw_u64(&w, "pass_cpu_us", s->scan_cpu_ns / 1000);
 		jw_obj_close(&w);
 	}
 	jw_obj_open(&w, "flow_list");

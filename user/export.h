@@ -55,7 +55,9 @@ struct snapshot {
 	uint64_t pcap_packets, pcap_dropped; /* written; lost to the size limit */
 	struct flows *flows; /* may be NULL */
 	bool node_mode; /* --all: namespaces are discovered */
-	uint64_t ns_seen, ns_unreadable; /* node mode: namespaces found, not readable */
+	uint64_t ns_seen, ns_unreadable; /* node mode: namespaces found; processes not readable */
+	uint64_t ns_processes; /* processes looked at */
+	uint64_t scan_cpu_ns; /* CPU time of the last look at the node */
 	int nr_ns, cap_ns;
 	struct ns_snap *ns; /* owned: snapshot_free() */
 };

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -20,8 +23,14 @@ struct datapath {
 	uint64_t lost_seen; /* events dropped as of the last lost-table drain */
 };
 
+/* Once loaded, a probe is its two programs and its interface table: the
+ * libbpf object that loaded them is gone (the kernel keeps what the programs
+ * use), so fifty namespaces cost fifty pairs of fds and pages, not fifty
+ * objects. */
 struct probe {
-	struct tunleak_bpf *skel;
+	int prog_fd[2]; /* [TL_DIR_INGRESS], [TL_DIR_EGRESS] */
+	struct tl_iface *ifaces; /* its .data.ifaces, mapped (the mapping holds the map) */
+	size_t ifaces_len;
 };
 
 struct datapath *datapath__new(const struct loader_opts *o)
@@ -113,6 +122,7 @@ struct probe *probe__new(struct datapath *dp)
 		{ dp->skel->maps.pkts, NULL },	   { dp->skel->maps.bss, NULL },
 		{ dp->skel->maps.lost, NULL },
 	};
+	struct tunleak_bpf *skel;
 	struct probe *p;
 	size_t i;
 	int err;
@@ -120,18 +130,22 @@ struct probe *probe__new(struct datapath *dp)
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
-	p->skel = tunleak_bpf__open();
-	if (!p->skel) {
+	p->prog_fd[0] = p->prog_fd[1] = -1;
+	p->ifaces = MAP_FAILED;
+	skel = tunleak_bpf__open();
+	if (!skel) {
 		err = -errno;
-		goto fail;
+		free(p);
+		errno = -err;
+		return NULL;
 	}
-	shared[0][1] = p->skel->maps.counters;
-	shared[1][1] = p->skel->maps.stats;
-	shared[2][1] = p->skel->maps.flows;
-	shared[3][1] = p->skel->maps.events;
-	shared[4][1] = p->skel->maps.pkts;
-	shared[5][1] = p->skel->maps.bss;
-	shared[6][1] = p->skel->maps.lost;
+	shared[0][1] = skel->maps.counters;
+	shared[1][1] = skel->maps.stats;
+	shared[2][1] = skel->maps.flows;
+	shared[3][1] = skel->maps.events;
+	shared[4][1] = skel->maps.pkts;
+	shared[5][1] = skel->maps.bss;
+	shared[6][1] = skel->maps.lost;
 	/* Every map but .rodata and the interface table is the datapath's */
 	for (i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
 		err = bpf_map__reuse_fd(shared[i][1], bpf_map__fd(shared[i][0]));
@@ -140,18 +154,33 @@ struct probe *probe__new(struct datapath *dp)
 	}
 
 	/* Parameterize BPF code: when to wake the consumer, what to capture */
-	p->skel->rodata->wakeup_events = dp->wakeup_events;
+	skel->rodata->wakeup_events = dp->wakeup_events;
 	if (dp->o.pcap_packets) {
-		p->skel->rodata->pcap_packets = dp->o.pcap_packets;
-		p->skel->rodata->pcap_snaplen = dp->o.pcap_snaplen ? dp->o.pcap_snaplen : 256;
+		skel->rodata->pcap_packets = dp->o.pcap_packets;
+		skel->rodata->pcap_snaplen = dp->o.pcap_snaplen ? dp->o.pcap_snaplen : 256;
 	}
 
 	/* Load and verify BPF programs */
-	err = tunleak_bpf__load(p->skel);
+	err = tunleak_bpf__load(skel);
 	if (err)
 		goto fail;
+
+	/* Keep the programs and the interface table; let the object go */
+	p->prog_fd[TL_DIR_INGRESS] = fcntl(bpf_program__fd(skel->progs.tunleak_ingress),
+					   F_DUPFD_CLOEXEC, 0);
+	p->prog_fd[TL_DIR_EGRESS] = fcntl(bpf_program__fd(skel->progs.tunleak_egress),
+					  F_DUPFD_CLOEXEC, 0);
+	p->ifaces_len = sizeof(skel->data_ifaces->ifaces);
+	p->ifaces = mmap(NULL, p->ifaces_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 bpf_map__fd(skel->maps.data_ifaces), 0);
+	if (p->prog_fd[0] < 0 || p->prog_fd[1] < 0 || p->ifaces == MAP_FAILED) {
+		err = -errno;
+		goto fail;
+	}
+	tunleak_bpf__destroy(skel);
 	return p;
 fail:
+	tunleak_bpf__destroy(skel);
 	probe__free(p);
 	errno = -err;
 	return NULL;
@@ -161,19 +190,23 @@ void probe__free(struct probe *p)
 {
 	if (!p)
 		return;
-	tunleak_bpf__destroy(p->skel);
+	if (p->prog_fd[0] >= 0)
+		close(p->prog_fd[0]);
+	if (p->prog_fd[1] >= 0)
+		close(p->prog_fd[1]);
+	if (p->ifaces != MAP_FAILED)
+		munmap(p->ifaces, p->ifaces_len);
 	free(p);
 }
 
 int probe__prog_fd(const struct probe *p, int dir)
 {
-	return bpf_program__fd(dir == TL_DIR_EGRESS ? p->skel->progs.tunleak_egress :
-						      p->skel->progs.tunleak_ingress);
+	return p->prog_fd[dir == TL_DIR_EGRESS];
 }
 
 int probe__set_iface(struct probe *p, uint32_t ifindex, int slot, int role, bool l2)
 {
-	struct tl_iface *ifaces = p->skel->data_ifaces->ifaces, *free_e = NULL;
+	struct tl_iface *ifaces = p->ifaces, *free_e = NULL;
 	int i;
 
 	if (!ifindex || slot < 0 || slot >= TL_MAX_SLOTS)
@@ -201,7 +234,7 @@ int probe__set_iface(struct probe *p, uint32_t ifindex, int slot, int role, bool
 
 int probe__del_iface(struct probe *p, uint32_t ifindex)
 {
-	struct tl_iface *ifaces = p->skel->data_ifaces->ifaces;
+	struct tl_iface *ifaces = p->ifaces;
 	int i;
 
 	for (i = 0; i < TL_IFACE_PROBES; i++) {

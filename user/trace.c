@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <bpf/libbpf.h>
 
 #include "attach.h"
@@ -21,9 +23,11 @@
 #include "discover.h"
 #include "flows.h"
 #include "http.h"
+#include "links.h"
 #include "loader.h"
 #include "log.h"
 #include "netns.h"
+#include "nl.h"
 #include "node.h"
 #include "output.h"
 #include "pcap.h"
@@ -64,6 +68,9 @@ struct trace {
 	uint64_t recovered; /* flows found by a sweep whose event was lost */
 	bool node_mode;
 	struct node *node; /* --all, --pod: the node's namespaces */
+	uint64_t scan_cpu_ns; /* CPU time of the last look at the node */
+	struct probe **preloaded; /* --all at start: probes loaded in parallel */
+	int nr_preloaded;
 	char where[192];
 	const char *gone_why; /* the traced namespace ended (single mode): why */
 };
@@ -291,6 +298,12 @@ static void build_snapshot(struct trace *tr, struct snapshot *s)
 	s->pcap_packets = pcap__packets(tr->pcap);
 	s->pcap_dropped = pcap__dropped(tr->pcap);
 	s->node_mode = tr->node_mode;
+	if (tr->node) {
+		s->ns_seen = node__count(tr->node);
+		s->ns_unreadable = node__unreadable(tr->node);
+		s->ns_processes = node__processes(tr->node);
+		s->scan_cpu_ns = tr->scan_cpu_ns;
+	}
 	if (all && datapath__read_counters(tr->env.dp, all)) {
 		free(all);
 		all = NULL;
@@ -544,12 +557,23 @@ static void trim_gone(struct trace *tr)
 
 /* --all: look at the node's namespaces again; trace those with a tunnel,
  * watch the others, let go of those that ended. */
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 static void discover(struct trace *tr)
 {
+	uint64_t t0 = thread_cpu_ns();
 	int i, n;
 
 	if (node__scan(tr->node))
 		return;
+	/* what one look at the node costs (the counters file shows it) */
+	tr->scan_cpu_ns = thread_cpu_ns() - t0;
 	n = node__count(tr->node);
 	for (i = 0; i < n; i++) {
 		const struct node_ns *x = node__get(tr->node, i);
@@ -603,6 +627,97 @@ static void discover(struct trace *tr)
 	trim_gone(tr);
 }
 
+static struct probe *take_probe(void *ctx)
+{
+	struct trace *tr = ctx;
+
+	return tr->nr_preloaded ? tr->preloaded[--tr->nr_preloaded] : NULL;
+}
+
+/* Whether a namespace of the node has a tunnel now (it is then traced at once). */
+static bool has_tunnel_now(const struct config *cfg, const struct node_ns *x)
+{
+	struct netns *ns = netns__open(x->f.path);
+	struct nl *nl = ns ? nl__open(ns) : NULL;
+	struct link_info *links = NULL;
+	bool yes = false;
+	int i, j, n = 0;
+
+	if (nl && !nl__link_dump(nl, &links, &n))
+		for (i = 0; i < n && !yes; i++) {
+			if (!cfg->nr_tunnels)
+				yes = link_is_vpn(&links[i]);
+			for (j = 0; j < cfg->nr_tunnels && !yes; j++)
+				yes = !strcmp(links[i].name, cfg->tunnels[j]);
+		}
+	free(links);
+	nl__free(nl);
+	netns__free(ns);
+	return yes;
+}
+
+struct preload {
+	struct trace *tr;
+	pthread_mutex_t lock;
+	int want, next;
+};
+
+static void *preload_worker(void *arg)
+{
+	struct preload *pl = arg;
+
+	for (;;) {
+		struct probe *p;
+		int mine;
+
+		pthread_mutex_lock(&pl->lock);
+		mine = pl->next < pl->want ? pl->next++ : -1;
+		pthread_mutex_unlock(&pl->lock);
+		if (mine < 0)
+			return NULL;
+		/* the verifier's time, which is most of a namespace's start */
+		p = probe__new(pl->tr->env.dp);
+		pthread_mutex_lock(&pl->lock);
+		if (p)
+			pl->tr->preloaded[pl->tr->nr_preloaded++] = p;
+		pthread_mutex_unlock(&pl->lock);
+	}
+}
+
+/* Load a probe for every namespace that has a tunnel now, on every CPU. */
+static void preload_probes(struct trace *tr)
+{
+	struct preload pl = { .tr = tr };
+	pthread_t th[16];
+	int i, n, nth, started = 0;
+
+	if (node__scan(tr->node))
+		return;
+	n = node__count(tr->node);
+	for (i = 0; i < n; i++)
+		pl.want += has_tunnel_now(tr->cfg, node__get(tr->node, i));
+	if (pl.want < 2)
+		return;
+	tr->preloaded = calloc(pl.want, sizeof(*tr->preloaded));
+	if (!tr->preloaded)
+		return;
+	pthread_mutex_init(&pl.lock, NULL);
+	nth = libbpf_num_possible_cpus();
+	if (nth < 1)
+		nth = 1;
+	if (nth > 16)
+		nth = 16;
+	if (nth > pl.want)
+		nth = pl.want;
+	for (i = 1; i < nth; i++)
+		if (!pthread_create(&th[started], NULL, preload_worker, &pl))
+			started++;
+	preload_worker(&pl);
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&pl.lock);
+}
+
 static int start_node(struct trace *tr, char *err, size_t errlen)
 {
 	struct netns *home;
@@ -625,7 +740,13 @@ static int start_node(struct trace *tr, char *err, size_t errlen)
 	if (!tr->env.kind)
 		return -EINVAL;
 	snprintf(tr->where, sizeof(tr->where), "every pod namespace of this node");
+	preload_probes(tr);
 	discover(tr);
+	/* a namespace that lost its tunnel in between leaves one over */
+	while (tr->nr_preloaded)
+		probe__free(tr->preloaded[--tr->nr_preloaded]);
+	free(tr->preloaded);
+	tr->preloaded = NULL;
 	for (i = 0; i < tr->nr_tracers; i++) {
 		const struct tracer *t = tr->tracers[i];
 		int j;
@@ -818,6 +939,16 @@ int cmd_trace(struct config *cfg)
 	}
 	/* libbpf's own messages (verifier log, netlink errors) only with -v */
 	libbpf_set_print(cfg->verbose ? libbpf_print : NULL);
+	/* A traced namespace holds a dozen fds (programs, links, sockets, its
+	 * handle): take what the hard limit allows */
+	{
+		struct rlimit rl;
+
+		if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
 
 	tr->env.flows = flows__new(2UL * cfg->max_flows > USER_FLOWS_MIN ? 2UL * cfg->max_flows :
 									    USER_FLOWS_MIN);
@@ -876,6 +1007,7 @@ int cmd_trace(struct config *cfg)
 
 	started = 1;
 	tr->env.on_monitor = on_tracer_monitor;
+	tr->env.take_probe = take_probe;
 	tr->env.ctx = tr;
 	if (cfg->all ? start_node(tr, err, sizeof(err)) : start_single(tr, err, sizeof(err))) {
 		fprintf(stderr, "tunleak: %s\n", err);

@@ -249,7 +249,11 @@ static bool has_tunnel(const struct tracer *t, const struct link_info *links, in
 
 static int begin_tracing(struct tracer *t, char *err, size_t errlen)
 {
-	t->probe = probe__new(t->env->dp);
+	/* loaded ahead, in parallel, when many namespaces start at once */
+	if (t->env->take_probe)
+		t->probe = t->env->take_probe(t->env->ctx);
+	if (!t->probe)
+		t->probe = probe__new(t->env->dp);
 	if (!t->probe) {
 		snprintf(err, errlen, "%s: cannot load the BPF programs: %s", t->where,
 			 strerror(errno));

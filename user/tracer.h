@@ -44,6 +44,8 @@ struct tracer_env {
 	struct slot_table slots;
 	/* a tracer opened its link monitor: add its fd to the poll set */
 	void (*on_monitor)(struct tracer *t, void *ctx);
+	/* a probe loaded ahead of time, or NULL (then the tracer loads one) */
+	struct probe *(*take_probe)(void *ctx);
 	void *ctx;
 };
 
