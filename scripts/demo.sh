@@ -6,11 +6,14 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TUNLEAK=$ROOT/tunleak
 LAB=$ROOT/scripts/lab.sh
+NODELAB=$ROOT/scripts/nodelab.sh
 PROBE=$ROOT/.output/tests/netprobe
 ID=$$
 TMP=$(mktemp -d /tmp/tunleak-demo.XXXXXX)
 TL_PID=""
+TL_CHILD=""
 LAB_UP=""
+NODE_UP=""
 T0=$(date +%s)
 
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
@@ -20,8 +23,10 @@ else
 fi
 
 teardown() {
+	[ -n "$TL_CHILD" ] && kill -INT "$TL_CHILD" 2>/dev/null
 	[ -n "$TL_PID" ] && kill -INT "$TL_PID" 2>/dev/null && wait "$TL_PID" 2>/dev/null
 	[ -n "$LAB_UP" ] && "$LAB" down "$LAB_UP"
+	[ -n "$NODE_UP" ] && "$NODELAB" down "$NODE_UP"
 	rm -rf "$TMP"
 }
 trap teardown EXIT
@@ -129,4 +134,43 @@ jq -r 'def ep(a; p; proto): if (proto == "tcp" or proto == "udp") then "\(a):\(p
        ([.namespaces[].flows[]] | sort_by(-.packets)[] |
         "   \(.type) \(.proto) \(ep(.src; .sport; .proto)) -> \(ep(.dst; .dport; .proto)) \(.class): \(.packets) packet\(if .packets == 1 then "" else "s" end) via \"\(.route)\"")' \
 	"$TMP/counters.json"
-printf '\n%sDone in %d s; lab removed.%s\n' "$B" "$(($(date +%s) - T0))" "$N"
+"$LAB" down "$LAB_UP"
+LAB_UP=""
+
+step "8. On a node: which of its pods leaks? (tunleak --all, told nothing)"
+say "A node with four pods, each a process in its own network namespace, given"
+say "eth0 by the real CNI bridge plugin: two run OpenVPN (one server pushes"
+say "10.0.0.0/8, the other only the remote network), one has no VPN, one runs"
+say "under CRI-O (its name and namespace come from the runtime's metadata)."
+"$NODELAB" up "$ID" billing:clean checkout:leaky web:plain reports:leaky:crio >"$TMP/node.out" 2>&1 ||
+	{ cat "$TMP/node.out"; exit 1; }
+NODE_UP=$ID
+eval "$("$NODELAB" env "$ID")"
+show "tunleak --all --cluster-cidr $NL_CLUSTER_CIDR --service-cidr $NL_SERVICE_CIDR --remote-cidr $NL_REMOTE_CIDR"
+"$NODELAB" node "$ID" -- "$TUNLEAK" --all --cluster-cidr "$NL_CLUSTER_CIDR" \
+	--service-cidr "$NL_SERVICE_CIDR" --remote-cidr "$NL_REMOTE_CIDR" --export "$TMP/node.json" \
+	--interval 0.3 >"$TMP/node.ev" 2>"$TMP/node.err" &
+TL_PID=$!
+for _ in $(seq 100); do grep -q tracing "$TMP/node.err" && break; sleep 0.05; done
+TL_CHILD=$(pgrep -P "$TL_PID" | head -1)
+grep -E "found|tracing" "$TMP/node.err" | indent
+say "Every pod talks to a pod on the other node:"
+for p in billing checkout web reports; do
+	out=$("$NODELAB" pod "$ID" "$p" -- "$PROBE" connect "$NL_OTHER_POD_IP" 8080 0 1500 | head -1)
+	result "$p -> pod on another node" "$out" "$([ "$out" = connected ] && echo good || echo bad)"
+done
+sleep 0.5
+say "tunleak's events (one line per flow, the pod named, the fix once per pod):"
+sed 's/; fix: /\n      fix: /' "$TMP/node.ev" | indent
+kill -INT "$TL_CHILD"
+wait "$TL_PID" 2>/dev/null
+TL_PID=""
+TL_CHILD=""
+say "The counters file, by pod:"
+jq -r '.namespaces[] | "   \(if .k8s_namespace then .k8s_namespace + "/" else "" end)\(.pod): \(.leaks.packets) leak packet\(if .leaks.packets == 1 then "" else "s" end) in \(.leaks.flows) flow\(if .leaks.flows == 1 then "" else "s" end)"' \
+	"$TMP/node.json"
+show "tunleak check --all (the routes of every pod with a tunnel)"
+"$NODELAB" node "$ID" -- "$TUNLEAK" check --all --cluster-cidr "$NL_CLUSTER_CIDR" \
+	--service-cidr "$NL_SERVICE_CIDR" --remote-cidr "$NL_REMOTE_CIDR" 2>&1 | indent
+
+printf '\n%sDone in %d s; labs removed.%s\n' "$B" "$(($(date +%s) - T0))" "$N"
