@@ -98,7 +98,7 @@ const struct ns_snap *snapshot_ns(const struct snapshot *s, uint32_t id)
 
 static void json_counter(struct jw *w, const char *name, const struct tl_counter *c)
 {
-	jw_obj_open(w, name);
+	jw_obj_open_flat(w, name);
 	jw_u64(w, "packets", c->packets);
 	jw_u64(w, "bytes", c->bytes);
 	jw_obj_close(w);
@@ -107,7 +107,7 @@ static void json_counter(struct jw *w, const char *name, const struct tl_counter
 static void json_totals(struct jw *w, const char *name, uint64_t packets, uint64_t bytes,
 			uint64_t flows)
 {
-	jw_obj_open(w, name);
+	jw_obj_open_flat(w, name);
 	jw_u64(w, "packets", packets);
 	jw_u64(w, "bytes", bytes);
 	jw_u64(w, "flows", flows);
@@ -142,7 +142,7 @@ static void json_flow(struct jw *w, const struct flow_rec *r)
 {
 	char src[46], dst[46], pb[8], first[32], last[32];
 
-	jw_obj_open(w, NULL);
+	jw_obj_open_flat(w, NULL);
 	jw_str(w, "type", type_name(r->type));
 	jw_str(w, "iface", r->iface);
 	jw_str(w, "direction", dir_name(r->key.dir & 1));
@@ -209,7 +209,7 @@ int export_render_json(FILE *f, const struct snapshot *s)
 	jw_str(&w, "attach", s->attach_mode ? s->attach_mode : "none");
 	json_totals(&w, "leaks", t.leak_packets, t.leak_bytes, t.leak_flows);
 	json_totals(&w, "bypass", t.bypass_packets, t.bypass_bytes, t.bypass_flows);
-	jw_obj_open(&w, "events");
+	jw_obj_open_flat(&w, "events");
 	jw_u64(&w, "flows", s->stats[TL_STAT_LEAK_FLOWS] + s->stats[TL_STAT_BYPASS_FLOWS]);
 	jw_u64(&w, "emitted", s->stats[TL_STAT_EVENTS_EMITTED]);
 	jw_u64(&w, "dropped", s->stats[TL_STAT_EVENTS_DROPPED]);
@@ -217,13 +217,13 @@ int export_render_json(FILE *f, const struct snapshot *s)
 	jw_u64(&w, "recovered", s->recovered);
 	jw_u64(&w, "unreported", s->stats[TL_STAT_UNREPORTED]);
 	jw_obj_close(&w);
-	jw_obj_open(&w, "errors");
+	jw_obj_open_flat(&w, "errors");
 	jw_u64(&w, "flow_insert_failed", s->stats[TL_STAT_FLOW_INSERT_FAIL]);
 	jw_u64(&w, "unknown_iface", s->stats[TL_STAT_UNKNOWN_IFACE]);
 	jw_u64(&w, "flows_evicted", s->flows ? flows__evicted(s->flows) : 0);
 	jw_obj_close(&w);
 	if (s->pcap_path) {
-		jw_obj_open(&w, "pcap");
+		jw_obj_open_flat(&w, "pcap");
 		jw_str(&w, "file", s->pcap_path);
 		jw_u64(&w, "packets", s->pcap_packets);
 		jw_u64(&w, "dropped_size_limit", s->pcap_dropped);
@@ -231,14 +231,14 @@ int export_render_json(FILE *f, const struct snapshot *s)
 		jw_obj_close(&w);
 	}
 	if (s->node_mode) {
-		jw_obj_open(&w, "discovery");
+		jw_obj_open_flat(&w, "discovery");
 		jw_u64(&w, "namespaces", s->ns_seen);
 		jw_u64(&w, "processes", s->ns_processes);
 		jw_u64(&w, "unreadable", s->ns_unreadable);
 		jw_u64(&w, "pass_cpu_us", s->scan_cpu_ns / 1000);
 		jw_obj_close(&w);
 	}
-	jw_obj_open(&w, "flow_list");
+	jw_obj_open_flat(&w, "flow_list");
 	jw_u64(&w, "limit", EXPORT_MAX_FLOWS);
 	jw_u64(&w, "listed", nlist);
 	jw_u64(&w, "omitted", all_flows - nlist);

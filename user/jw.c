@@ -99,6 +99,10 @@ static void indent(struct jw *w)
 
 	if (!w->pretty)
 		return;
+	if (w->flat && w->depth >= w->flat) {
+		put(w, " ");
+		return;
+	}
 	put(w, "\n");
 	for (i = 0; i < w->depth; i++)
 		put(w, "  ");
@@ -132,17 +136,29 @@ static void open_(struct jw *w, const char *key, const char *bracket)
 static void close_(struct jw *w, const char *bracket)
 {
 	bool had = w->any[w->depth];
+	int was = w->depth;
 
 	if (w->depth > 0)
 		w->depth--;
-	if (had)
+	if (had && !(w->flat && was >= w->flat))
 		indent(w);
+	else if (had && w->pretty)
+		put(w, " ");
 	put(w, bracket);
+	if (w->flat && was == w->flat)
+		w->flat = 0;
 }
 
 void jw_obj_open(struct jw *w, const char *key)
 {
 	open_(w, key, "{");
+}
+
+void jw_obj_open_flat(struct jw *w, const char *key)
+{
+	open_(w, key, "{");
+	if (!w->flat)
+		w->flat = w->depth;
 }
 
 void jw_obj_close(struct jw *w)

@@ -21,6 +21,7 @@ struct jw {
 	bool oom; /* an allocation failed: the output is incomplete */
 	int depth;
 	bool any[JW_MAX_DEPTH]; /* the container at this depth has a member */
+	int flat; /* depth from which members stay on one line (0: none) */
 };
 
 void jw_init(struct jw *w, bool pretty);
@@ -30,6 +31,9 @@ void jw_free(struct jw *w);
 /* key: the member's name inside an object; NULL inside an array or at the top. */
 void jw_obj_open(struct jw *w, const char *key);
 void jw_obj_close(struct jw *w);
+/* An object whose members stay on one line, even in pretty output (a
+ * counter, a flow): the file reads as a table. */
+void jw_obj_open_flat(struct jw *w, const char *key);
 void jw_arr_open(struct jw *w, const char *key);
 void jw_arr_close(struct jw *w);
 void jw_str(struct jw *w, const char *key, const char *val); /* NULL: null */
