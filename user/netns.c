@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/nsfs.h>
+#include <linux/sockios.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,10 +61,41 @@ int netns_init(void)
 	return 0;
 }
 
+/*
+ * An fd of the namespace that does not hold the file it was opened from. A
+ * namespace pinned by a bind mount (/run/netns/NAME, as ip netns, CRI-O and
+ * containerd pin them) opened through that mount keeps the mount busy: the
+ * runtime's umount of the pin would fail while tunleak holds it. A socket
+ * made inside the namespace gives one that refers to the namespace alone
+ * (SIOCGSKNS), and the opened file is closed.
+ */
+static int detach_from_path(int fd)
+{
+	int s, nsfd = -1, err = 0;
+
+	if (setns(fd, CLONE_NEWNET))
+		return -errno;
+	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || (nsfd = ioctl(s, SIOCGSKNS)) < 0)
+		err = -errno;
+	if (s >= 0)
+		close(s);
+	if (setns(home_fd, CLONE_NEWNET)) {
+		fprintf(stderr, "tunleak: cannot return to the home network namespace: %s\n",
+			strerror(errno));
+		abort();
+	}
+	if (err)
+		return err;
+	/* SIOCGSKNS gives no O_CLOEXEC */
+	fcntl(nsfd, F_SETFD, FD_CLOEXEC);
+	return nsfd;
+}
+
 struct netns *netns__open(const char *path)
 {
 	struct netns *ns = calloc(1, sizeof(*ns));
-	int fd;
+	int fd, nsfd;
 
 	if (!ns)
 		return NULL;
@@ -72,6 +104,11 @@ struct netns *netns__open(const char *path)
 		free(ns);
 		errno = -fd;
 		return NULL;
+	}
+	nsfd = home_fd >= 0 ? detach_from_path(fd) : -ENOENT;
+	if (nsfd >= 0) {
+		close(fd);
+		fd = nsfd;
 	}
 	ns->fd = fd;
 	return ns;

@@ -108,7 +108,16 @@ expect_eq "vpn-late's event" "vpn-late $NL_PODNS 10.128.2.5 icmp" \
 	"$(jq -r 'select(.pod == "vpn-late") | "\(.pod) \(.k8s_namespace) \(.dst) \(.proto)"' "$TMP/n.out")"
 case_end "picks-up-a-new-vpn-pod"
 
-# --- a pod that ends ----------------------------------------------------------------
+# --- a pod that ends ------------------------------------------------------------------
+# One without a runtime, and one whose namespace the runtime pinned in
+# /run/netns: the runtime's umount of the pin must not find it busy.
+"$NL" add-pod "$NL_ID" vpn-pinned:leaky:crio >/dev/null || ERRORS+=("add-pod vpn-pinned failed")
+eval "$("$NL" env "$NL_ID")"
+wait_for "$TMP/n.err" "tun0 attached .* in pod .*vpn-pinned" 10 || ERRORS+=("vpn-pinned not picked up")
+PIN=$NL_POD_VPN_PINNED_NETNS
+"$NL" del-pod "$NL_ID" vpn-pinned >"$TMP/del.out" 2>&1 || ERRORS+=("del-pod vpn-pinned failed: $(cat "$TMP/del.out")")
+expect_eq "the runtime's pin removed (not busy)" "" "$(cat "$TMP/del.out"; on_node sh -c "[ -e '$PIN' ] && echo '$PIN still there'")"
+wait_for "$TMP/n.err" "pod $NL_PODNS/vpn-pinned: its network namespace is gone" 3 || ERRORS+=("vpn-pinned's end not noticed")
 "$NL" del-pod "$NL_ID" vpn-leaky >/dev/null || ERRORS+=("del-pod vpn-leaky failed")
 t0=$(date +%s%N)
 wait_for "$TMP/n.err" "pod vpn-leaky: its network namespace is gone" 3 || ERRORS+=("the pod's end not noticed: $(tail -2 "$TMP/n.err" | tr '\n' ' ')")
