@@ -391,7 +391,7 @@ def check_daemonset_pods(objs):
 
 def check_resources(objs):
     res = container(objs).get("resources") or {}
-    want = {"requests": {"cpu": "10m", "memory": "32Mi"},
+    want = {"requests": {"cpu": "20m", "memory": "32Mi"},
             "limits": {"cpu": "500m", "memory": "128Mi"}}
     for kind in ("requests", "limits"):
         for r in ("cpu", "memory"):
