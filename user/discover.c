@@ -13,6 +13,7 @@
 #include <sys/vfs.h>
 
 #include "discover.h"
+#include "vec.h"
 #include "json.h"
 
 #ifndef NSFS_MAGIC
@@ -32,15 +33,8 @@ static struct ns_found *add(struct ns_scan *s, uint64_t dev, uint64_t ino)
 	for (i = 0; i < s->n; i++)
 		if (s->list[i].dev == dev && s->list[i].ino == ino)
 			return &s->list[i];
-	if (s->n == s->cap) {
-		int cap = s->cap ? s->cap * 2 : 32;
-		struct ns_found *l = realloc(s->list, cap * sizeof(*l));
-
-		if (!l)
-			return NULL;
-		s->list = l;
-		s->cap = cap;
-	}
+	if (vec_room(&s->list, &s->cap, s->n, sizeof(*s->list), 32))
+		return NULL;
 	memset(&s->list[s->n], 0, sizeof(s->list[0]));
 	s->list[s->n].dev = dev;
 	s->list[s->n].ino = ino;
@@ -305,15 +299,8 @@ static struct pod_entry *entry_for(struct pod_index *x, const char *path)
 			return &x->e[i];
 	if (x->n >= POD_INDEX_MAX)
 		return NULL;
-	if (x->n == x->cap) {
-		int cap = x->cap ? x->cap * 2 : 16;
-		struct pod_entry *e = realloc(x->e, cap * sizeof(*e));
-
-		if (!e)
-			return NULL;
-		x->e = e;
-		x->cap = cap;
-	}
+	if (vec_room(&x->e, &x->cap, x->n, sizeof(*x->e), 16))
+		return NULL;
 	memset(&x->e[x->n], 0, sizeof(x->e[0]));
 	snprintf(x->e[x->n].path, sizeof(x->e[0].path), "%s", path);
 	x->e[x->n].mtime_ns = -1;

@@ -11,18 +11,12 @@
 #include "export.h"
 #include "jw.h"
 #include "output.h"
+#include "vec.h"
 
 struct ns_snap *snapshot_add_ns(struct snapshot *s)
 {
-	if (s->nr_ns == s->cap_ns) {
-		int cap = s->cap_ns ? s->cap_ns * 2 : 4;
-		struct ns_snap *n = realloc(s->ns, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		s->ns = n;
-		s->cap_ns = cap;
-	}
+	if (vec_room(&s->ns, &s->cap_ns, s->nr_ns, sizeof(*s->ns), 4))
+		return NULL;
 	memset(&s->ns[s->nr_ns], 0, sizeof(s->ns[0]));
 	return &s->ns[s->nr_ns++];
 }

@@ -13,6 +13,7 @@
 
 #include "netns.h"
 #include "nl.h"
+#include "vec.h"
 
 struct nl {
 	struct nl_sock *sk;
@@ -252,15 +253,8 @@ static int link_list_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	struct link_list *ll = arg;
 
-	if (ll->n == ll->cap) {
-		int cap = ll->cap ? ll->cap * 2 : 16;
-		struct link_info *l = realloc(ll->list, cap * sizeof(*l));
-
-		if (!l)
-			return -ENOMEM;
-		ll->list = l;
-		ll->cap = cap;
-	}
+	if (vec_room(&ll->list, &ll->cap, ll->n, sizeof(*ll->list), 16))
+		return -ENOMEM;
 	if (parse_link(nlh, &ll->list[ll->n]) == 0)
 		ll->n++;
 	return 0;

@@ -7,6 +7,7 @@
 
 #include "node.h"
 #include "output.h"
+#include "vec.h"
 
 struct node {
 	char proc[128], netns_dir[128];
@@ -100,15 +101,8 @@ int node__scan(struct node *nd)
 		if ((f->dev == nd->home_dev && f->ino == nd->home_ino) ||
 		    (f->dev == nd->init_dev && f->ino == nd->init_ino))
 			continue;
-		if (nd->n == nd->cap) {
-			int cap = nd->cap ? nd->cap * 2 : 16;
-			struct node_ns *l = realloc(nd->list, cap * sizeof(*l));
-
-			if (!l)
-				return -ENOMEM;
-			nd->list = l;
-			nd->cap = cap;
-		}
+		if (vec_room(&nd->list, &nd->cap, nd->n, sizeof(*nd->list), 16))
+			return -ENOMEM;
 		node__name(nd, f, &nd->list[nd->n++]);
 	}
 	return 0;

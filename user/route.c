@@ -10,6 +10,7 @@
 
 #include "nl.h"
 #include "route.h"
+#include "vec.h"
 
 #ifndef RTM_F_FIB_MATCH
 #define RTM_F_FIB_MATCH 0x2000
@@ -45,15 +46,8 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 		return 0;
 	if (nlmsg_parse((struct nlmsghdr *)nlh, sizeof(*rtm), tb, RTA_MAX, NULL) < 0)
 		return 0;
-	if (c->n == c->cap) {
-		int cap = c->cap ? c->cap * 2 : 64;
-		struct route_info *l = realloc(c->list, cap * sizeof(*l));
-
-		if (!l)
-			return -ENOMEM;
-		c->list = l;
-		c->cap = cap;
-	}
+	if (vec_room(&c->list, &c->cap, c->n, sizeof(*c->list), 64))
+		return -ENOMEM;
 	r = &c->list[c->n];
 	memset(r, 0, sizeof(*r));
 	r->family = rtm->rtm_family == AF_INET ? 4 : 6;

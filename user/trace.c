@@ -33,6 +33,7 @@
 #include "pcap.h"
 #include "top.h"
 #include "tracer.h"
+#include "vec.h"
 
 #define DRAIN_MS 20
 #define RESCAN_MS 1000
@@ -119,15 +120,8 @@ static struct tracer *tracer_by_id(struct trace *tr, uint32_t id)
 
 static int add_tracer(struct trace *tr, struct tracer *t)
 {
-	if (tr->nr_tracers == tr->cap_tracers) {
-		int cap = tr->cap_tracers ? tr->cap_tracers * 2 : 8;
-		struct tracer **n = realloc(tr->tracers, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		tr->tracers = n;
-		tr->cap_tracers = cap;
-	}
+	if (vec_room(&tr->tracers, &tr->cap_tracers, tr->nr_tracers, sizeof(*tr->tracers), 8))
+		return -ENOMEM;
 	tr->tracers[tr->nr_tracers++] = t;
 	return 0;
 }
