@@ -115,21 +115,38 @@ void out_free(struct out *o)
 	jw_free(&o->jw);
 }
 
+/* Two digits of v at p. */
+static void two(char *p, unsigned int v)
+{
+	p[0] = (char)('0' + v / 10 % 10);
+	p[1] = (char)('0' + v % 10);
+}
+
 const char *format_time(uint64_t ns, char *buf, size_t len)
 {
-	/* events come in bursts within one second: format its part once */
-	static time_t cached = (time_t)-1;
-	static char base[24];
-	time_t sec = (time_t)(ns / 1000000000ULL);
+	/* The civil date from days since 1970 by integer arithmetic (eras of
+	 * 400 years from 0000-03-01): no gmtime(), no state kept between
+	 * events, cheap enough for a storm of them. */
+	uint64_t secs = ns / 1000000000ULL, ms = ns / 1000000ULL % 1000;
+	int64_t z = (int64_t)(secs / 86400) + 719468, era = z / 146097;
+	uint64_t sod = secs % 86400, doe = (uint64_t)(z - era * 146097);
+	uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+	unsigned int d = (unsigned int)(doy - (153 * mp + 2) / 5 + 1);
+	unsigned int m = (unsigned int)(mp < 10 ? mp + 3 : mp - 9);
+	uint64_t y = yoe + (uint64_t)era * 400 + (m <= 2);
+	char t[32] = "0000-00-00T00:00:00.000Z";
 
-	if (sec != cached) {
-		struct tm tm;
-
-		gmtime_r(&sec, &tm);
-		strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-		cached = sec;
-	}
-	snprintf(buf, len, "%s.%03uZ", base, (unsigned)((ns / 1000000ULL) % 1000));
+	two(t, (unsigned int)(y / 100));
+	two(t + 2, (unsigned int)(y % 100));
+	two(t + 5, m);
+	two(t + 8, d);
+	two(t + 11, (unsigned int)(sod / 3600));
+	two(t + 14, (unsigned int)(sod / 60 % 60));
+	two(t + 17, (unsigned int)(sod % 60));
+	t[20] = (char)('0' + ms / 100);
+	two(t + 21, (unsigned int)(ms % 100));
+	snprintf(buf, len, "%s", t);
 	return buf;
 }
 
