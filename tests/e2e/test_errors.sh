@@ -54,14 +54,17 @@ expect_usage export-unwritable \
 # a device stays what it is (as root, --export /dev/stdout would replace it)
 mkfifo "$TMP/efifo"
 ln -s "$TMP/elsewhere" "$TMP/elink"
-for target in "$TMP/efifo" "$TMP/elink" /dev/null; do
+# a device of the test's own, like /dev/null: were the check ever to break,
+# the machine's /dev/null must not be what a regression replaces
+mknod "$TMP/edev" c 1 3
+for target in "$TMP/efifo" "$TMP/elink" "$TMP/edev"; do
 	expect_usage "export-not-regular-${target##*/}" \
 		"tunleak: --export \"$target\": cannot write the counters file: not a regular file" \
 		timeout 5 "$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.0/14 --export "$target" --duration 1
 done
 expect_eq "the FIFO is still a FIFO" "fifo" "$(stat -c %F "$TMP/efifo")"
 expect_eq "the symlink is still a symlink" "symbolic link" "$(stat -c %F "$TMP/elink")"
-expect_eq "/dev/null is still a device" "character special file" "$(stat -c %F /dev/null)"
+expect_eq "the device is still a device" "character special file" "$(stat -c %F "$TMP/edev")"
 expect_eq "nothing created behind the symlink" "no" "$([ -e "$TMP/elsewhere" ] && echo yes || echo no)"
 case_end "export-targets-untouched"
 expect_usage metrics-bad-port \
