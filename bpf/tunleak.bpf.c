@@ -104,6 +104,11 @@ struct vlan_hdr_ {
 	__be16 proto;
 };
 
+static __always_inline int is_vlan(__be16 proto)
+{
+	return proto == bpf_htons(ETH_P_8021Q_) || proto == bpf_htons(ETH_P_8021AD_);
+}
+
 /* What the parser learnt about one packet. */
 struct pkt {
 	__u8 src[16];
@@ -234,18 +239,33 @@ static __always_inline void parse_l4(struct __sk_buff *skb, struct pkt *p, __u32
 	}
 }
 
-/* Returns 0 when the IPv4 header was read, -1 when the packet is too short. */
-static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p)
+/*
+ * Returns 0 when the IPv4 header was read, -1 when the packet is not a sound
+ * IPv4 packet by the kernel's own receive checks (ip_rcv_core()): version 4,
+ * IHL at least 5 and within the packet, total length at least the header and
+ * not beyond the packet's @l3len bytes (shorter is padding). A total length
+ * of 0 is "the rest of the packet" on a GSO aggregate (BIG TCP, over 64 KiB)
+ * and a header error on anything else. A TSO aggregate's total length is its
+ * whole length (the stack sets it before segmentation), so real traffic
+ * passes.
+ */
+static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p, __u32 l3len)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 	struct iphdr *ip = data + p->l3_off;
-	__u32 ihl;
+	__u32 vihl, ihl, tot;
 
 	if (p->l3_off > 64 || (void *)(ip + 1) > data_end)
 		return -1;
-	ihl = ip->ihl * 4;
-	if (ihl < sizeof(*ip))
+	vihl = *(__u8 *)ip;
+	ihl = (vihl & 0xf) * 4;
+	if ((vihl >> 4) != 4 || ihl < sizeof(*ip) || ihl > l3len)
+		return -1;
+	tot = bpf_ntohs(ip->tot_len);
+	if (tot == 0 && skb->gso_size)
+		tot = l3len;
+	if (tot < ihl || tot > l3len)
 		return -1;
 	p->family = 4;
 	p->proto = ip->protocol;
@@ -261,14 +281,18 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p)
 	return 0;
 }
 
-/* Addresses only: all the non-leak path needs. */
-static __always_inline int parse_ipv6(struct __sk_buff *skb, struct pkt *p)
+/* Addresses only: all the non-leak path needs. Version 6, and a payload
+ * length not beyond the packet (ipv6_rcv()); 0 is a jumbogram's or a BIG TCP
+ * aggregate's and is left alone. */
+static __always_inline int parse_ipv6(struct __sk_buff *skb, struct pkt *p, __u32 l3len)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 	struct ipv6hdr *ip6 = data + p->l3_off;
 
 	if (p->l3_off > 64 || (void *)(ip6 + 1) > data_end)
+		return -1;
+	if ((*(__u8 *)ip6 >> 4) != 6 || bpf_ntohs(ip6->payload_len) + sizeof(*ip6) > l3len)
 		return -1;
 	p->family = 6;
 	p->proto = ip6->nexthdr;
@@ -591,8 +615,9 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 dir)
 		}
 		proto = eth->h_proto;
 		l2len = sizeof(*eth);
-		/* One 802.1Q or 802.1ad tag. */
-		if (proto == bpf_htons(ETH_P_8021Q_) || proto == bpf_htons(ETH_P_8021AD_)) {
+		/* Up to two 802.1Q or 802.1ad tags (QinQ: 802.1ad outside,
+		 * 802.1Q inside). */
+		if (is_vlan(proto)) {
 			struct vlan_hdr_ *vh = data + l2len;
 
 			if ((void *)(vh + 1) > data_end) {
@@ -601,6 +626,14 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 dir)
 			}
 			proto = vh->proto;
 			l2len += sizeof(*vh);
+			if (is_vlan(proto)) {
+				if ((void *)(vh + 2) > data_end) {
+					count(slot, dir, TL_CNT_MALFORMED, 1, skb->len);
+					return TC_ACT_UNSPEC;
+				}
+				proto = vh[1].proto;
+				l2len += sizeof(*vh);
+			}
 		}
 	} else {
 		/* L3 device: the version nibble says what follows (tun without
@@ -623,9 +656,9 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 dir)
 	p.dport = 0;
 	p.ports_done = 0;
 	if (proto == bpf_htons(ETH_P_IP)) {
-		err = parse_ipv4(skb, &p);
+		err = parse_ipv4(skb, &p, bytes);
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
-		err = parse_ipv6(skb, &p);
+		err = parse_ipv6(skb, &p, bytes);
 	} else {
 		count(slot, dir, TL_CNT_NONIP, 1, bytes);
 		return TC_ACT_UNSPEC;
