@@ -6,8 +6,8 @@
  * leave through the cluster interface (bypass).
  *
  * The object is loaded once per traced namespace. Each instance has its own
- * .rodata and interface table (.data.ifaces); every other map, .bss
- * included, is one for all instances (user space reuses their fds).
+ * .rodata and .data.probe (its hot lines and interface table); every other
+ * map, .bss included, is one for all instances (user space reuses their fds).
  *
  * The programs are observers: they never modify, drop or redirect a packet
  * and always return TC_ACT_UNSPEC, which is also TCX_NEXT, so the next
@@ -38,23 +38,23 @@ const volatile __u32 pcap_packets = 0;
 const volatile __u32 pcap_snaplen = 256;
 
 /* Filled by the loader through mmap'ed maps before anything is attached;
- * read with plain loads on the fast path (no helper calls). This namespace's
- * interfaces: */
-struct tl_iface ifaces[TL_IFACE_TABLE] SEC(".data.ifaces");
+ * read with plain loads on the fast path (no helper calls). This
+ * namespace's own (the probe's data section): the hot lines (struct
+ * tl_hot), and the interfaces beyond the TL_HOT_IFACES there. */
+struct tl_hot hot SEC(".data.probe") __attribute__((aligned(64)));
+struct tl_iface ifaces[TL_IFACE_TABLE] SEC(".data.probe");
 /* Shared by every namespace: */
-struct tl_range4 ranges4[TL_MAX_RANGES];
+struct tl_range4 ranges4[TL_MAX_RANGES]; /* when more than TL_HOT_RANGES4 */
 struct tl_range6 ranges6[TL_MAX_RANGES];
-__u32 nr_ranges4;
-__u32 nr_ranges6;
-__u32 top_step4; /* highest power of two <= nr_ranges4 */
-__u32 top_step6;
 struct tl_recent recent[TL_RECENT];
 
+/* One struct tl_cpu_counters per possible CPU (the loader sets the count). */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, TL_NR_COUNTER_ENTRIES);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE); /* user space reads and resets in place */
 	__type(key, __u32);
-	__type(value, struct tl_counter);
+	__type(value, struct tl_cpu_counters);
 } counters SEC(".maps");
 
 struct {
@@ -135,13 +135,20 @@ static __always_inline void stat_inc(__u32 idx)
 
 static __always_inline void count(__u8 slot, __u8 dir, __u32 kind, __u64 packets, __u64 bytes)
 {
-	/* slot is a __u8 and TL_MAX_SLOTS 256: idx is always in the map */
-	__u32 idx = TL_COUNTER_INDEX(slot, dir, kind);
+	__u32 idx = TL_COUNTER_INDEX(slot, dir, kind), cpu = bpf_get_smp_processor_id();
+	struct tl_cpu_counters *cc;
 	struct tl_counter *c;
 
-	c = bpf_map_lookup_elem(&counters, &idx);
-	if (!c)
+	cc = bpf_map_lookup_elem(&counters, &cpu);
+	if (!cc)
 		return;
+	/* slot is a __u8 and TL_MAX_SLOTS 256: idx is always in range, but
+	 * the verifier must see the bound where idx is used (not on a copy) */
+	asm volatile("" : "+r"(idx));
+	if (idx >= TL_NR_COUNTER_ENTRIES)
+		return;
+	/* this CPU's own element: plain adds, as in a per-CPU map */
+	c = &cc->c[idx];
 	c->packets += packets;
 	c->bytes += bytes;
 }
@@ -150,6 +157,11 @@ static __always_inline struct tl_iface *iface_of(__u32 ifindex)
 {
 	__u32 i;
 
+	/* the instance's first interfaces: in the line the packet reads anyway */
+#pragma clang loop unroll(full)
+	for (i = 0; i < TL_HOT_IFACES; i++)
+		if (hot.iface[i].ifindex == ifindex)
+			return &hot.iface[i];
 	for (i = 0; i < TL_IFACE_PROBES; i++) {
 		struct tl_iface *e = &ifaces[(ifindex + i) & TL_IFACE_MASK];
 
@@ -176,17 +188,30 @@ static __always_inline __u64 lt_u64(__u64 x, __u64 y)
 static __always_inline __u32 classify4(const __u8 *addr)
 {
 	__u64 a = bpf_ntohl(*(const __u32 *)addr);
-	__u32 step = top_step4, pos = 0, i;
+	__u32 step, pos = 0, i;
 
-	/* 14 fixed steps, no branch: small tables probe the padding */
+	if (hot.nr_ranges4 <= TL_HOT_RANGES4) {
+		/* the usual few CIDRs: 4 steps over hot.start4, padded to 16 */
+		step = TL_HOT_RANGES4 / 2;
+#pragma clang loop unroll(full)
+		for (i = 0; i < 4; i++) {
+			__u64 start = hot.start4[(pos + step) & (TL_HOT_RANGES4 - 1)];
+
+			pos += step & (__u32)(lt_u64(a, start) - 1); /* start <= a: take it */
+			step >>= 1;
+		}
+		return hot.cls4[pos & (TL_HOT_RANGES4 - 1)];
+	}
+	/* 14 fixed steps, no branch: smaller tables probe the padding */
+	step = hot.top_step4;
 #pragma clang loop unroll(full)
 	for (i = 0; i < 14; i++) {
 		__u64 start = ranges4[(pos + step) & TL_RANGE_MASK].start;
 
-		pos += step & (__u32)(lt_u64(a, start) - 1); /* start <= a: take it */
+		pos += step & (__u32)(lt_u64(a, start) - 1);
 		step >>= 1;
 	}
-	return nr_ranges4 ? ranges4[pos & TL_RANGE_MASK].cls : TL_CLASS_OTHER;
+	return ranges4[pos & TL_RANGE_MASK].cls;
 }
 
 /* IPv6: 128-bit compares cost more without branches than with them (measured:
@@ -195,7 +220,7 @@ static __always_inline __u32 classify6(const __u8 *addr)
 {
 	__u64 hi = bpf_be64_to_cpu(*(const __u64 *)addr);
 	__u64 lo = bpf_be64_to_cpu(*(const __u64 *)(addr + 8));
-	__u32 n = nr_ranges6, step = top_step6, pos = 0, i;
+	__u32 n = hot.nr_ranges6, step = hot.top_step6, pos = 0, i;
 
 	for (i = 0; i < 15; i++) {
 		__u32 p = pos + step;

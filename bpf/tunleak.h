@@ -75,6 +75,29 @@ struct tl_iface {
 	__u8 pad;
 };
 
+/*
+ * What the fast path reads for every packet, per program instance, in one
+ * cache line (the first): the interfaces of the instance (up to
+ * TL_HOT_IFACES; more go to the ifaces table) and the range counts. The
+ * second line holds the IPv4 class table when it has at most TL_HOT_RANGES4
+ * ranges (a few CIDRs, the usual case): start4[] sorted, padded to the end
+ * with the last class at the highest start, so a fixed 4-step search needs
+ * no count. Real traffic finds these lines cold: every line a packet touches
+ * beyond its own costs tens of ns there, so it is kept to these two.
+ */
+#define TL_HOT_IFACES 4
+#define TL_HOT_RANGES4 16
+
+struct tl_hot {
+	struct tl_iface iface[TL_HOT_IFACES];
+	__u32 nr_ranges4; /* > TL_HOT_RANGES4: search ranges4[] */
+	__u32 top_step4; /* highest power of two <= nr_ranges4 */
+	__u32 nr_ranges6;
+	__u32 top_step6;
+	__u8 cls4[TL_HOT_RANGES4];
+	__u32 start4[TL_HOT_RANGES4];
+};
+
 /* Address classes as sorted disjoint ranges (in .bss), found by binary
  * search: ranges[i] covers [start_i, start_{i+1}). Host byte order. */
 #define TL_MAX_RANGES 16384
@@ -95,6 +118,15 @@ struct tl_range6 {
 struct tl_counter {
 	__u64 packets;
 	__u64 bytes;
+};
+
+/* The counters map holds one of these per possible CPU, a plain array
+ * indexed by the CPU: the fast path reaches its counter with one load,
+ * where a per-CPU array first loads the element's per-CPU pointer from the
+ * map (a line more per packet, cold on real traffic). Each CPU writes only
+ * its own element; its size is a multiple of the cache line. */
+struct tl_cpu_counters {
+	struct tl_counter c[TL_NR_COUNTER_ENTRIES];
 };
 
 /* A flow as seen on one interface in one direction. IPv4 addresses use the

@@ -260,6 +260,30 @@ void ranges_pad4(struct tl_range4 *out, int n, int max)
 	}
 }
 
+void ranges_small4(const struct tl_range4 *r, int n, uint32_t *start, uint8_t *cls, int size)
+{
+	int i;
+
+	if (n > size)
+		return;
+	for (i = 0; i < size; i++) {
+		start[i] = i < n ? r[i].start : 0xffffffffu;
+		cls[i] = i < n ? r[i].cls : n ? r[n - 1].cls : TL_CLASS_OTHER;
+	}
+}
+
+int ranges_lookup4_small(const uint32_t *start, const uint8_t *cls, int size,
+			 const uint8_t *addr)
+{
+	uint32_t a = (uint32_t)addr[0] << 24 | addr[1] << 16 | addr[2] << 8 | addr[3];
+	int pos = 0, step;
+
+	for (step = size / 2; step; step >>= 1)
+		if (start[pos + step] <= a)
+			pos += step;
+	return cls[pos];
+}
+
 void ranges_pad6(struct tl_range6 *out, int n, int max)
 {
 	int i, end = n > 0 ? 2 * (int)ranges_top_step(n) : 0;

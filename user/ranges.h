@@ -27,6 +27,14 @@ void ranges_pad6(struct tl_range6 *out, int n, int max);
 /* The class of addr by the BPF program's branchless search, over padded
  * ranges (for tests). */
 int ranges_lookup4_padded(const struct tl_range4 *r, int n, const uint8_t *addr);
+/* The first size ranges of r (n of them, n <= size) as the BPF program's
+ * small table: starts and classes apart, padded to size with the last class
+ * at the highest start (class other when n is 0). Larger n: nothing done. */
+void ranges_small4(const struct tl_range4 *r, int n, uint32_t *start, uint8_t *cls, int size);
+/* The class of addr by the BPF program's search over a small table of size
+ * entries (a power of two), for tests. */
+int ranges_lookup4_small(const uint32_t *start, const uint8_t *cls, int size,
+			 const uint8_t *addr);
 /* The highest power of two <= n (0 for 0): the search's first step. */
 unsigned int ranges_top_step(unsigned int n);
 

@@ -22,6 +22,7 @@
 
 #include "cli.h"
 #include "loader.h"
+#include "ranges.h"
 #include "names.h"
 
 #define LO_IFINDEX 1 /* BPF_PROG_TEST_RUN runs on the namespace's loopback */
@@ -868,6 +869,57 @@ static void test_two_namespaces(void **state)
 	probe__free(other);
 }
 
+/* More IPv4 ranges than the hot line holds: the search over ranges4[]. */
+static void test_many_prefixes(void **state)
+{
+	static struct class_cidr t[24];
+	struct loader_opts o = { .cidrs = t };
+	static struct tl_counter c0[TL_MAX_SLOTS][2][TL_NR_COUNTERS],
+		c1[TL_MAX_SLOTS][2][TL_NR_COUNTERS];
+	static struct tl_range4 r4[TL_MAX_RANGES];
+	struct datapath *many;
+	struct probe *mp;
+	char cidr[32], addr[32];
+	int i, k;
+
+	/* 20 disjoint /24s with other between them: 41 ranges */
+	for (i = 0; i < 20; i++) {
+		snprintf(cidr, sizeof(cidr), "10.%d.%d.0/24", 128 + i % 4, 10 * i);
+		assert_int_equal(cidr_parse(cidr, &t[i].cidr), 0);
+		t[i].cls = i % 2 ? TL_CLASS_SERVICE : TL_CLASS_POD;
+	}
+	o.nr_cidrs = 20;
+	assert_true(ranges_build4(t, 20, r4, TL_MAX_RANGES) > TL_HOT_RANGES4);
+	many = datapath__new(&o);
+	assert_non_null(many);
+	mp = probe__new(many);
+	assert_non_null(mp);
+	assert_int_equal(probe__set_iface(mp, LO_IFINDEX, SLOT_CLUSTER, TL_ROLE_CLUSTER, 0), 0);
+	for (i = 0; i < 20; i++)
+		for (k = 0; k < 3; k++) {
+			/* inside the /24, just below it, just above it */
+			int want = k ? TL_CLASS_OTHER : i % 2 ? TL_CLASS_SERVICE : TL_CLASS_POD;
+			struct frame f = {};
+
+			if (k == 0)
+				snprintf(addr, sizeof(addr), "10.%d.%d.77", 128 + i % 4, 10 * i);
+			else
+				snprintf(addr, sizeof(addr), "10.%d.%d.%d", 128 + i % 4,
+					 10 * i + (k == 1 ? -1 : 1), k == 1 ? 255 : 0);
+			if (k == 1 && i == 0)
+				continue; /* 10.128.-1 */
+			put_ipv4(&f, "10.8.0.2", addr, IPPROTO_UDP, 0, 7, 53, 4);
+			assert_int_equal(datapath__read_counters(many, c0), 0);
+			run(mp, TL_DIR_EGRESS, &f, 0);
+			assert_int_equal(datapath__read_counters(many, c1), 0);
+			if (c1[SLOT_CLUSTER][TL_DIR_EGRESS][want].packets !=
+			    c0[SLOT_CLUSTER][TL_DIR_EGRESS][want].packets + 1)
+				fail_msg("%s: expected class %s", addr, class_name(want));
+		}
+	probe__free(mp);
+	datapath__free(many);
+}
+
 static void test_ingress_never_leaks(void **state)
 {
 	/* Cluster-bound traffic arriving on the tunnel is counted by source
@@ -893,7 +945,7 @@ int main(void)
 		cmocka_unit_test(test_truncated),	 cmocka_unit_test(test_non_ip),
 		cmocka_unit_test(test_gso),		 cmocka_unit_test(test_unknown_iface),
 		cmocka_unit_test(test_ring_full),	 cmocka_unit_test(test_ingress_never_leaks),
-		cmocka_unit_test(test_two_namespaces),
+		cmocka_unit_test(test_two_namespaces),	 cmocka_unit_test(test_many_prefixes),
 	};
 
 	return cmocka_run_group_tests_name("bpf", tests, setup, teardown);
