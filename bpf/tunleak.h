@@ -76,26 +76,36 @@ struct tl_iface {
 };
 
 /*
- * What the fast path reads for every packet, per program instance, in one
- * cache line (the first): the interfaces of the instance (up to
- * TL_HOT_IFACES; more go to the ifaces table) and the range counts. The
- * second line holds the IPv4 class table when it has at most TL_HOT_RANGES4
- * ranges (a few CIDRs, the usual case): start4[] sorted, padded to the end
- * with the last class at the highest start, so a fixed 4-step search needs
- * no count. Real traffic finds these lines cold: every line a packet touches
- * beyond its own costs tens of ns there, so it is kept to these two.
+ * What the fast path reads for every packet, per program instance: the
+ * first line holds the instance's first TL_HOT_IFACES interfaces (more go to
+ * the ifaces table), the range counts and the classes of the small tables;
+ * the second, the IPv4 range starts; the third and fourth, the IPv6 range
+ * boundaries. A few CIDRs (the usual case) fit: up to TL_HOT_RANGES4 IPv4
+ * ranges and TL_HOT_BOUNDS6 + 1 IPv6 ranges; more are searched in
+ * ranges4[] / ranges6[]. Real traffic finds these lines cold: every line a
+ * packet touches beyond its own costs tens of ns there, so an IPv4 packet
+ * reads two of them and an IPv6 packet three.
+ *
+ * start4[] is sorted and padded to the end with the highest start, so a
+ * fixed 4-step search needs no count. IPv6 keeps the boundaries between
+ * ranges (range 0 starts at ::), high and low 64 bits apart, padded with
+ * all-ones; the class of range i is in bits 4i..4i+3 of cls6.
  */
 #define TL_HOT_IFACES 4
 #define TL_HOT_RANGES4 16
+#define TL_HOT_BOUNDS6 8
 
 struct tl_hot {
 	struct tl_iface iface[TL_HOT_IFACES];
-	__u32 nr_ranges4; /* > TL_HOT_RANGES4: search ranges4[] */
-	__u32 top_step4; /* highest power of two <= nr_ranges4 */
-	__u32 nr_ranges6;
-	__u32 top_step6;
+	__u16 nr_ranges4; /* > TL_HOT_RANGES4: search ranges4[] */
+	__u16 top_step4; /* highest power of two <= nr_ranges4 */
+	__u16 nr_ranges6; /* > TL_HOT_BOUNDS6 + 1: search ranges6[] */
+	__u16 top_step6;
 	__u8 cls4[TL_HOT_RANGES4];
+	__u64 cls6;
 	__u32 start4[TL_HOT_RANGES4];
+	__u64 bound6_hi[TL_HOT_BOUNDS6];
+	__u64 bound6_lo[TL_HOT_BOUNDS6];
 };
 
 /* Address classes as sorted disjoint ranges (in .bss), found by binary

@@ -111,6 +111,8 @@ struct datapath *datapath__new(const struct loader_opts *o)
 	ranges_pad6(skel->bss->ranges6, n6, TL_MAX_RANGES);
 	/* A few CIDRs: the IPv4 search reads the probe's own hot lines */
 	ranges_small4(skel->bss->ranges4, n4, hot->start4, hot->cls4, TL_HOT_RANGES4);
+	ranges_small6(skel->bss->ranges6, n6, hot->bound6_hi, hot->bound6_lo, &hot->cls6,
+		      TL_HOT_BOUNDS6);
 	return dp;
 fail:
 	datapath__free(dp);

@@ -920,6 +920,57 @@ static void test_many_prefixes(void **state)
 	datapath__free(many);
 }
 
+/* More IPv6 ranges than the hot lines hold: the search over ranges6[]. */
+static void test_many_prefixes6(void **state)
+{
+	static struct class_cidr t[12];
+	struct loader_opts o = { .cidrs = t };
+	static struct tl_counter c0[TL_MAX_SLOTS][2][TL_NR_COUNTERS],
+		c1[TL_MAX_SLOTS][2][TL_NR_COUNTERS];
+	static struct tl_range6 r6[TL_MAX_RANGES];
+	struct datapath *many;
+	struct probe *mp;
+	char cidr[48], addr[48];
+	int i, k;
+
+	/* 10 disjoint /64s with other between them: 21 ranges */
+	for (i = 0; i < 10; i++) {
+		snprintf(cidr, sizeof(cidr), "fd00:10:128:%x::/64", 16 * (i + 1));
+		assert_int_equal(cidr_parse(cidr, &t[i].cidr), 0);
+		t[i].cls = i % 2 ? TL_CLASS_NODE : TL_CLASS_POD;
+	}
+	o.nr_cidrs = 10;
+	assert_true(ranges_build6(t, 10, r6, TL_MAX_RANGES) > TL_HOT_BOUNDS6 + 1);
+	many = datapath__new(&o);
+	assert_non_null(many);
+	mp = probe__new(many);
+	assert_non_null(mp);
+	assert_int_equal(probe__set_iface(mp, LO_IFINDEX, SLOT_CLUSTER, TL_ROLE_CLUSTER, 0), 0);
+	for (i = 0; i < 10; i++)
+		for (k = 0; k < 3; k++) {
+			/* inside the /64, the last address below it, the first above */
+			int want = k ? TL_CLASS_OTHER : i % 2 ? TL_CLASS_NODE : TL_CLASS_POD;
+			struct frame f = {};
+
+			if (k == 0)
+				snprintf(addr, sizeof(addr), "fd00:10:128:%x::77", 16 * (i + 1));
+			else if (k == 1)
+				snprintf(addr, sizeof(addr), "fd00:10:128:%x:ffff:ffff:ffff:ffff",
+					 16 * (i + 1) - 1);
+			else
+				snprintf(addr, sizeof(addr), "fd00:10:128:%x::", 16 * (i + 1) + 1);
+			put_ipv6(&f, "fd00:8::2", addr, NULL, IPPROTO_UDP, 7, 53, 4);
+			assert_int_equal(datapath__read_counters(many, c0), 0);
+			run(mp, TL_DIR_EGRESS, &f, 0);
+			assert_int_equal(datapath__read_counters(many, c1), 0);
+			if (c1[SLOT_CLUSTER][TL_DIR_EGRESS][want].packets !=
+			    c0[SLOT_CLUSTER][TL_DIR_EGRESS][want].packets + 1)
+				fail_msg("%s: expected class %s", addr, class_name(want));
+		}
+	probe__free(mp);
+	datapath__free(many);
+}
+
 static void test_ingress_never_leaks(void **state)
 {
 	/* Cluster-bound traffic arriving on the tunnel is counted by source
@@ -946,6 +997,7 @@ int main(void)
 		cmocka_unit_test(test_gso),		 cmocka_unit_test(test_unknown_iface),
 		cmocka_unit_test(test_ring_full),	 cmocka_unit_test(test_ingress_never_leaks),
 		cmocka_unit_test(test_two_namespaces),	 cmocka_unit_test(test_many_prefixes),
+		cmocka_unit_test(test_many_prefixes6),
 	};
 
 	return cmocka_run_group_tests_name("bpf", tests, setup, teardown);
