@@ -16,7 +16,7 @@
 # ingress: ACKs) and server -> client (-R: ingress aggregates, egress ACKs).
 # The client runs on CPU 0, the server on CPU 1 (iperf3 -A): unpinned, TCP
 # figures spread over 2-3x between rounds as the scheduler moves them.
-# Environment: TRAFFIC_RUNS (3 rounds; each round runs every arm, in a
+# Environment: TRAFFIC_RUNS (5 rounds; each round runs every arm, in a
 # rotating order), TRAFFIC_SECONDS (1, per iperf3 run, an integer),
 # TRAFFIC_ARMS (default "floor empty tunleak-tcx tunleak-tc"; an arm
 # NAME=BINARY:MODE runs another tunleak build, for A/B of variants),
@@ -24,7 +24,7 @@
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${1:?usage: bench-traffic.sh OUT.jsonl}
-RUNS=${TRAFFIC_RUNS:-3}
+RUNS=${TRAFFIC_RUNS:-5}
 SECS=${TRAFFIC_SECONDS:-1}
 ARMS=(${TRAFFIC_ARMS:-floor empty tunleak-tcx tunleak-tc})
 FAMILIES=(${TRAFFIC_FAMILIES:-4 6})
