@@ -869,6 +869,38 @@ static void test_two_namespaces(void **state)
 	probe__free(other);
 }
 
+/* A namespace with more interfaces than the hot line holds: the others are
+ * found in the interface table, and a deleted one in neither. */
+static void test_iface_table(void **state)
+{
+	struct probe *p3 = probe__new(dp);
+	struct frame f = {};
+	uint32_t i;
+
+	assert_non_null(p3);
+	/* fill the hot entries with other interfaces first */
+	for (i = 0; i < TL_HOT_IFACES; i++)
+		assert_int_equal(probe__set_iface(p3, 100 + i, 10 + i, TL_ROLE_CLUSTER, 1), 0);
+	assert_int_equal(probe__set_iface(p3, LO_IFINDEX, 42, TL_ROLE_TUNNEL, 0), 0);
+	put_ipv4(&f, "10.8.0.2", "10.128.4.4", IPPROTO_UDP, 0, 4545, 53, 10);
+	snap();
+	run(p3, TL_DIR_EGRESS, &f, 0);
+	expect_delta(42, TL_DIR_EGRESS, TL_CLASS_POD, 1, f.len, "interface in the table");
+	assert_int_equal(take_events(), 1); /* a leak: role tunnel came through */
+	assert_int_equal(events[0].key.slot, 42);
+	/* moved to another slot in place, then gone */
+	assert_int_equal(probe__set_iface(p3, LO_IFINDEX, 43, TL_ROLE_TUNNEL, 0), 0);
+	snap();
+	run(p3, TL_DIR_EGRESS, &f, 0);
+	expect_delta(43, TL_DIR_EGRESS, TL_CLASS_POD, 1, f.len, "interface updated");
+	take_events();
+	assert_int_equal(probe__del_iface(p3, LO_IFINDEX), 0);
+	snap();
+	run(p3, TL_DIR_EGRESS, &f, 0);
+	expect_delta(-1, 0, 0, 0, 0, "interface deleted");
+	probe__free(p3);
+}
+
 /* More IPv4 ranges than the hot line holds: the search over ranges4[]. */
 static void test_many_prefixes(void **state)
 {
@@ -997,7 +1029,7 @@ int main(void)
 		cmocka_unit_test(test_gso),		 cmocka_unit_test(test_unknown_iface),
 		cmocka_unit_test(test_ring_full),	 cmocka_unit_test(test_ingress_never_leaks),
 		cmocka_unit_test(test_two_namespaces),	 cmocka_unit_test(test_many_prefixes),
-		cmocka_unit_test(test_many_prefixes6),
+		cmocka_unit_test(test_many_prefixes6),	 cmocka_unit_test(test_iface_table),
 	};
 
 	return cmocka_run_group_tests_name("bpf", tests, setup, teardown);
