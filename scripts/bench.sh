@@ -36,7 +36,7 @@ print_table() {
 jq -r '
 def r1: (. * 10 | round) / 10;
 def c(f; p; l; n): .classifier[] | select(.path == p and .family == f and .link == l and .prefixes == n) | .ns_over_empty | r1;
-def r0: round;
+def r0: round + 0; # not "-0"
 def t(f; tr; d): .traffic[] | select(.family == f and .traffic == tr and .dir == d);
 def a(n): if .arms[n] then "\(.arms[n].median | r0) (\(.arms[n].min | r0)–\(.arms[n].max | r0))" else "–" end;
 def o(n): if .over_floor[n].median then "\(.over_floor[n].median | r0)" else "–" end;
