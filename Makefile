@@ -124,7 +124,8 @@ $(OUTPUT)/bench/storm: bench/storm.c | $(OUTPUT)
 	$(Q)mkdir -p $(OUTPUT)/bench
 	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) $< -o $@
 
-bench-build: all $(OUTPUT)/bench/tlbench $(OUTPUT)/bench/empty.bpf.o $(OUTPUT)/bench/storm
+bench-build: all $(OUTPUT)/bench/tlbench $(OUTPUT)/bench/empty.bpf.o $(OUTPUT)/bench/floor.bpf.o \
+	$(OUTPUT)/bench/storm
 
 test-build: all tunleak-static $(OUTPUT)/bench/storm $(UNIT_TESTS) $(BPF_TESTS) $(HELPERS) $(HELPER_BPF)
 

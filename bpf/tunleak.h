@@ -75,6 +75,39 @@ struct tl_iface {
 	__u8 pad;
 };
 
+/*
+ * What the fast path reads for every packet, per program instance: the
+ * first line holds the instance's first TL_HOT_IFACES interfaces (more go to
+ * the ifaces table), the range counts and the classes of the small tables;
+ * the second, the IPv4 range starts; the third and fourth, the IPv6 range
+ * boundaries. A few CIDRs (the usual case) fit: up to TL_HOT_RANGES4 IPv4
+ * ranges and TL_HOT_BOUNDS6 + 1 IPv6 ranges; more are searched in
+ * ranges4[] / ranges6[]. Real traffic finds these lines cold: every line a
+ * packet touches beyond its own costs tens of ns there, so an IPv4 packet
+ * reads two of them and an IPv6 packet three.
+ *
+ * start4[] is sorted and padded to the end with the highest start, so a
+ * fixed 4-step search needs no count. IPv6 keeps the boundaries between
+ * ranges (range 0 starts at ::), high and low 64 bits apart, padded with
+ * all-ones; the class of range i is in bits 4i..4i+3 of cls6.
+ */
+#define TL_HOT_IFACES 4
+#define TL_HOT_RANGES4 16
+#define TL_HOT_BOUNDS6 8
+
+struct tl_hot {
+	struct tl_iface iface[TL_HOT_IFACES];
+	__u16 nr_ranges4; /* > TL_HOT_RANGES4: search ranges4[] */
+	__u16 top_step4; /* highest power of two <= nr_ranges4 */
+	__u16 nr_ranges6; /* > TL_HOT_BOUNDS6 + 1: search ranges6[] */
+	__u16 top_step6;
+	__u8 cls4[TL_HOT_RANGES4];
+	__u64 cls6;
+	__u32 start4[TL_HOT_RANGES4];
+	__u64 bound6_hi[TL_HOT_BOUNDS6];
+	__u64 bound6_lo[TL_HOT_BOUNDS6];
+};
+
 /* Address classes as sorted disjoint ranges (in .bss), found by binary
  * search: ranges[i] covers [start_i, start_{i+1}). Host byte order. */
 #define TL_MAX_RANGES 16384
@@ -95,6 +128,15 @@ struct tl_range6 {
 struct tl_counter {
 	__u64 packets;
 	__u64 bytes;
+};
+
+/* The counters map holds one of these per possible CPU, a plain array
+ * indexed by the CPU: the fast path reaches its counter with one load,
+ * where a per-CPU array first loads the element's per-CPU pointer from the
+ * map (a line more per packet, cold on real traffic). Each CPU writes only
+ * its own element; its size is a multiple of the cache line. */
+struct tl_cpu_counters {
+	struct tl_counter c[TL_NR_COUNTER_ENTRIES];
 };
 
 /* A flow as seen on one interface in one direction. IPv4 addresses use the

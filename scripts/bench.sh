@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # make bench: tunleak's cost, measured against baselines in the same run.
 #   scripts/bench.sh [RESULTS.json]     (default bench/results.json)
-# Environment: BENCH_RUNS (5), BENCH_SECONDS (3, per throughput run),
-# STORM_SECONDS (10), STORM_RUNS (3). Everything runs in network namespaces this script
-# makes and removes; the machine's own interfaces are never touched.
+# Environment: BENCH_RUNS (5), BENCH_SECONDS (3, per throughput run), THROUGHPUT_RUNS (3),
+# STORM_SECONDS (10), STORM_RUNS (3), and those of scripts/bench-traffic.sh (TRAFFIC_RUNS,
+# TRAFFIC_SECONDS, ...). Everything runs in network namespaces this script and
+# bench-traffic.sh make and remove; the machine's own interfaces are never touched.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${1:-$ROOT/bench/results.json}
 RUNS=${BENCH_RUNS:-5}
 SECS=${BENCH_SECONDS:-3}
+TPUT_RUNS=${THROUGHPUT_RUNS:-3}
 STORM=${STORM_SECONDS:-10}
 STORM_RUNS=${STORM_RUNS:-3}
 TL=$ROOT/tunleak
@@ -29,6 +31,65 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# The tables of a results file (also alone: scripts/bench.sh --table RESULTS.json).
+print_table() {
+jq -r '
+def r1: (. * 10 | round) / 10;
+def c(f; p; l; n): .classifier[] | select(.path == p and .family == f and .link == l and .prefixes == n) | .ns_over_empty | r1;
+def r0: round + 0; # not "-0"
+def t(f; tr; d): .traffic[] | select(.family == f and .traffic == tr and .dir == d);
+def a(n): if .arms[n] then "\(.arms[n].median | r0) (\(.arms[n].min | r0)–\(.arms[n].max | r0))" else "–" end;
+def o(n): if .over_floor[n].median then "\(.over_floor[n].median | r0)" else "–" end;
+def row(lbl; f; tr; d): t(f; tr; d) |
+	"| \(lbl) | \(a("floor")) | \(a("empty")) | \(a("tunleak-tc")) | \(a("tunleak-tcx")) | \(o("tunleak-tc")) / \(o("tunleak-tcx")) |";
+"tunleak benchmark — \(.date), kernel \(.kernel), \(.cpu) (\(.cpus) CPUs)",
+"",
+"Real traffic: ns per packet by the kernel\u0027s BPF statistics, median of \(.traffic[0].arms.floor.runs) rounds (min–max); iperf3 over veth, 4 CIDRs per family; target: tunleak − floor ≤ 20 ns",
+"",
+"| traffic | floor | empty | tunleak tc | tunleak tcx | tunleak − floor (tc / tcx) |",
+"|---|---|---|---|---|---|",
+(("ipv4", "ipv6") as $f | ($f | sub("ipv"; "IPv")) as $F |
+	row("\($F) UDP 64 B, egress"; $f; "udp"; "egress"),
+	row("\($F) UDP 64 B, ingress"; $f; "udp-r"; "ingress"),
+	row("\($F) TCP bulk, egress (TSO)"; $f; "tcp"; "egress"),
+	row("\($F) TCP bulk, ingress (ACKs)"; $f; "tcp"; "ingress"),
+	row("\($F) TCP bulk, ingress (aggregates)"; $f; "tcp-r"; "ingress"),
+	row("\($F) TCP bulk, egress (ACKs)"; $f; "tcp-r"; "egress")),
+"",
+"Hot cache: BPF_PROG_TEST_RUN, one frame 1,000,000 times, ns over an empty program",
+"",
+"| figure | measured | target |",
+"|---|---|---|",
+"| classifier over empty, IPv4 non-leak, 4 prefixes (L2 / L3) | \(c("ipv4"; "nonleak"; "l2"; 4)) / \(c("ipv4"; "nonleak"; "l3"; 4)) ns | ≤ 15 ns |",
+"| same, 16 prefixes (L2 / L3) | \(c("ipv4"; "nonleak"; "l2"; 16)) / \(c("ipv4"; "nonleak"; "l3"; 16)) ns | ≤ 15 ns |",
+"| same, IPv6, 4 prefixes (L2 / L3) | \(c("ipv6"; "nonleak"; "l2"; 4)) / \(c("ipv6"; "nonleak"; "l3"; 4)) ns | |",
+"| non-leak, 64 prefixes, IPv4 / IPv6 (L2) | \(c("ipv4"; "nonleak"; "l2"; 64)) / \(c("ipv6"; "nonleak"; "l2"; 64)) ns | |",
+"| non-leak, 4096 prefixes, IPv4 / IPv6 (L2) | \(c("ipv4"; "nonleak"; "l2"; 4096)) / \(c("ipv6"; "nonleak"; "l2"; 4096)) ns | ≤ 60 ns |",
+"| cluster ingress, TCP ACK from a pod, IPv4 / IPv6, 4 prefixes (L2) | \(c("ipv4"; "ingress-ack"; "l2"; 4)) / \(c("ipv6"; "ingress-ack"; "l2"; 4)) ns | |",
+"| leak packet of a known flow, IPv4 / IPv6, 4 prefixes (L2) | \(c("ipv4"; "leak-flow"; "l2"; 4)) / \(c("ipv6"; "leak-flow"; "l2"; 4)) ns | |",
+"| new leak flow + event over non-leak, consumer draining, IPv4 / IPv6 | \([.classifier[] | select(.path=="event") | .ns_per_event_over_nonleak | r1] | map(tostring) | join(" / ")) ns | ≤ 150 ns |",
+"",
+"Throughput, leak storm, footprint, lifecycle",
+"",
+"| figure | measured | target |",
+"|---|---|---|",
+(.throughput[] | "| \(.test | ascii_upcase) \(if .test == "tcp" then "bulk" else "64-byte" end) with/without, \(.attach) | \(.ratio * 1000 | round / 1000) (\(.with.median | r1) vs \(.without.median | r1) \(.with.unit)); over an empty program \(.ratio_over_empty * 1000 | round / 1000), empty/without \(.empty_over_without * 1000 | round / 1000) | \(if .test == "tcp" then "≥ 0.98" else "≥ 0.95" end) |"),
+"| leak storm: offered / received per s (median of \(.storm.runs)) | \(.storm.offered_per_s | floor) / \(.storm.received_per_s | floor) (received min \(.storm.received_per_s_min | floor), max \(.storm.received_per_s_max | floor); generator alone: \(.storm.generator_alone_per_s | floor)/s) | ≥ 1,000,000 received, or every flow accounted for |",
+"| leak storm: received + recovered + unreported == offered | \(.storm.events_received) + \(.storm.recovered) + \(.storm.unreported) = \(.storm.offered); in every run: \(.storm.invariant_holds) | true |",
+"| leak storm: user-space CPU | \(.storm.user_cpu_s) s user, \(.storm.system_cpu_s) s system in \(.storm.seconds | r1) s | |",
+"| peak RSS at 10,000 flows | \(.footprint.peak_rss_mib | r1) MiB (min \(.footprint.peak_rss.min | r1), max \(.footprint.peak_rss.max | r1)) | ≤ 16 MiB |",
+"| BPF maps, default settings | \(.footprint.bpf_maps_mib * 100 | round / 100) MiB | ≤ 8 MiB |",
+(.lifecycle[] | "| \(.figure) | \(.median) ms (min \(.min), max \(.max)) | ≤ 100 ms |"),
+"",
+"Medians of \(.lifecycle[0].runs) runs; every figure with min and max in \($out)."
+' --arg out "${OUT#"$ROOT"/}" "$OUT"
+}
+if [ "${1:-}" = --table ]; then
+	OUT=${2:?usage: bench.sh --table RESULTS.json}
+	print_table
+	exit
+fi
+
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root" >&2; exit 2; }
 mkdir -p "$(dirname "$OUT")"
 say() { printf '%s\n' "$*" >&2; }
@@ -46,13 +107,36 @@ stats_json() { # name unit < values
 
 mkns() { ip netns add "$1" && NSS+=("$1") && ip -n "$1" link set lo up; }
 
-# --- 1. classifier cost (BPF_PROG_TEST_RUN, pinned, against an empty program)
-say "1/5 classifier cost (BPF_PROG_TEST_RUN, 1,000,000 repeats, pinned to CPU 0)"
+# --- 1. the datapath on real traffic (bpf_stats), against the floor and an empty program
+say "1/6 real traffic: per-packet run time (kernel.bpf_stats_enabled) of floor, empty, tunleak tcx and tc; ${TRAFFIC_RUNS:-5} rounds"
+"$ROOT/scripts/bench-traffic.sh" "$TMP/traffic_runs.jsonl" || exit 1
+# Per row (family, traffic, direction) and arm: median, min, max over the
+# rounds; tunleak - floor as the median of the per-round differences (the
+# arms of one round ran within seconds of each other). Runs with fewer than
+# 1000 packets (the reverse direction of UDP) are left out.
+jq -sc '
+	def med: sort | .[(length - 1) / 2 | floor];
+	def st: {median: (map(.ns_per_packet) | med), min: (map(.ns_per_packet) | min),
+	         max: (map(.ns_per_packet) | max), runs: length,
+	         packets_per_run: (map(.packets) | med)};
+	map(select(.packets >= 1000 and .ns_per_packet != null))
+	| group_by([.family, .traffic, .dir])
+	| map(. as $g | ($g[0] | {family, traffic, dir}) + {
+		arms: ($g | group_by(.arm) | map({key: .[0].arm, value: st}) | from_entries),
+		over_floor: ([$g[] | .arm] | unique | map(select(startswith("tunleak") or contains("=")))
+			| map(. as $a | {key: $a, value: (
+				[$g[] | select(.arm == $a)] | map(. as $t | ($g[] | select(.arm == "floor" and .run == $t.run)
+					| $t.ns_per_packet - .ns_per_packet))
+				| {median: med, min: min, max: max})}) | from_entries)})
+	| .[]' "$TMP/traffic_runs.jsonl" >"$TMP/traffic.jsonl"
+
+# --- 2. classifier cost (BPF_PROG_TEST_RUN, pinned, against an empty program)
+say "2/6 classifier cost (BPF_PROG_TEST_RUN, 1,000,000 repeats, pinned to CPU 0)"
 "$B/tlbench" classifier 1000000 "$RUNS" >"$TMP/classifier.jsonl" || exit 1
 "$B/tlbench" events 20000 "$RUNS" >>"$TMP/classifier.jsonl" || exit 1
 
-# --- 2. live throughput A/B over a veth pair ---------------------------------
-say "2/5 throughput without, with an empty tc program, with tunleak; interleaved, $RUNS runs x ${SECS}s each"
+# --- 3. live throughput A/B over a veth pair ---------------------------------
+say "3/6 throughput without, with an empty tc program, with tunleak; interleaved, $TPUT_RUNS runs x ${SECS}s each"
 A=tlbA$ID
 S=tlbS$ID
 mkns "$A" && mkns "$S" || exit 1
@@ -93,7 +177,7 @@ for mode in tcx tc; do
 		: >"$TMP/without"
 		: >"$TMP/empty"
 		: >"$TMP/with"
-		for ((i = 0; i < RUNS; i++)); do
+		for ((i = 0; i < TPUT_RUNS; i++)); do
 			# the three arms in a rotating order, so drift favours none
 			for ((k = 0; k < 3; k++)); do
 				case $(((i + k) % 3)) in
@@ -125,8 +209,8 @@ for mode in tcx tc; do
 done
 ip netns del "$A"; ip netns del "$S"
 
-# --- 3. leak storm -------------------------------------------------------------
-say "3/5 leak storm: distinct leak flows for ${STORM}s"
+# --- 4. leak storm -------------------------------------------------------------
+say "4/6 leak storm: distinct leak flows for ${STORM}s"
 P=tlbP$ID
 mkns "$P" || exit 1
 ip -n "$P" tuntap add dev tun0 mode tun # no reader: the packets end at the qdisc
@@ -154,20 +238,18 @@ for ((r = 0; r < STORM_RUNS; r++)); do
 		--slurpfile s "$TMP/storm.json" '
 		($gen | split(" ")) as $g | ($base | split(" ")) as $b | $s[0] as $x |
 		($g[1]|tonumber) as $offered | ($g[3]|tonumber) as $secs |
-		($x.events.dropped - $x.events.recovered) as $evicted |
 		{seconds: $secs, offered: $offered,
 		 offered_per_s: ($offered / $secs),
 		 generator_alone_per_s: (($b[1]|tonumber) / ($b[3]|tonumber)),
-		 kernel_new_flows: $x.leaks.flows, kernel_leak_packets: $x.leaks.packets,
+		 kernel_new_flows: $x.events.flows, kernel_leak_packets: $x.leaks.packets,
 		 events_emitted: $x.events.emitted, events_dropped: $x.events.dropped,
 		 events_received: $x.events.received, received_per_s: ($x.events.received / $secs),
-		 recovered_by_sweep: $x.events.recovered, evicted_before_a_sweep: $evicted,
-		 user_flows_evicted: $x.errors.flows_evicted,
-		 invariant_holds: ($x.events.received + $x.events.recovered + $evicted == $offered
-		                   and $x.leaks.flows == $offered and $x.leaks.packets == $offered
+		 recovered: $x.events.recovered, unreported: $x.events.unreported,
+		 invariant_holds: ($x.events.received + $x.events.recovered + $x.events.unreported == $offered
+		                   and $x.events.flows == $offered and $x.leaks.packets == $offered
 		                   and $x.events.emitted == $x.events.received),
 		 user_cpu_s: ($ut / $hz), system_cpu_s: ($st / $hz)}' >>"$TMP/storm_runs.jsonl"
-	say "   run $((r + 1)): $(tail -1 "$TMP/storm_runs.jsonl" | jq -r '"offered \(.offered) (\(.offered_per_s|floor)/s), received \(.events_received) (\(.received_per_s|floor)/s), recovered \(.recovered_by_sweep), evicted before a sweep \(.evicted_before_a_sweep), invariant \(.invariant_holds)"')"
+	say "   run $((r + 1)): $(tail -1 "$TMP/storm_runs.jsonl" | jq -r '"offered \(.offered) (\(.offered_per_s|floor)/s), received \(.events_received) (\(.received_per_s|floor)/s), recovered \(.recovered), unreported \(.unreported), invariant \(.invariant_holds)"')"
 done
 # the median run by events received per second, with min and max of both rates
 jq -sc 'sort_by(.received_per_s) as $r | $r[(length - 1) / 2 | floor] +
@@ -176,8 +258,8 @@ jq -sc 'sort_by(.received_per_s) as $r | $r[(length - 1) / 2 | floor] +
 	 offered_per_s_min: (map(.offered_per_s) | min), offered_per_s_max: (map(.offered_per_s) | max),
 	 each: $r}' "$TMP/storm_runs.jsonl" >"$TMP/storm.jsonl"
 
-# --- 4. footprint ------------------------------------------------------------------
-say "4/5 footprint at 10,000 active flows, default settings"
+# --- 5. footprint ------------------------------------------------------------------
+say "5/6 footprint at 10,000 active flows, default settings"
 : >"$TMP/fp.hwm"
 for ((r = 0; r < RUNS; r++)); do
 	: >"$TMP/fp.err"
@@ -203,8 +285,8 @@ jq -nc --argjson rss "$rss" --argjson maps "$maps" \
 say "   $(jq -r '"peak RSS \(.peak_rss_mib) MiB, BPF maps \(.bpf_maps_mib) MiB"' "$TMP/footprint.jsonl")"
 ip netns del "$P"
 
-# --- 5. lifecycle ----------------------------------------------------------------
-say "5/5 start to attached, SIGTERM to exit (eth0 and tun0)"
+# --- 6. lifecycle ----------------------------------------------------------------
+say "6/6 start to attached, SIGTERM to exit (eth0 and tun0)"
 L=tlbL$ID
 mkns "$L" || exit 1
 ip link add eth0 netns "$L" type veth peer name peer0 netns "$L"
@@ -241,35 +323,13 @@ say "   start $(jq -rs '.[0].median' "$TMP/lifecycle.jsonl") ms, stop $(jq -rs '
 jq -n --arg kernel "$(uname -r)" --arg cpu "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)" \
 	--arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --argjson ncpu "$(nproc)" \
 	--arg version "$("$TL" --version)" \
+	--slurpfile tr "$TMP/traffic.jsonl" \
 	--slurpfile c "$TMP/classifier.jsonl" --slurpfile ab "$TMP/ab.jsonl" \
 	--slurpfile st "$TMP/storm.jsonl" --slurpfile fp "$TMP/footprint.jsonl" \
 	--slurpfile lc "$TMP/lifecycle.jsonl" \
 	'{date: $date, kernel: $kernel, cpu: $cpu, cpus: $ncpu, tunleak: $version,
-	  classifier: $c, throughput: $ab, storm: $st[0], footprint: $fp[0], lifecycle: $lc}' >"$OUT"
+	  traffic: $tr, classifier: $c, throughput: $ab, storm: $st[0], footprint: $fp[0], lifecycle: $lc}' >"$OUT"
 
 # --- the table -------------------------------------------------------------------
-jq -r '
-def r1: (. * 10 | round) / 10;
-def c(f; p; l; n): .classifier[] | select(.path == p and .family == f and .link == l and .prefixes == n) | .ns_over_empty | r1;
-"tunleak benchmark — \(.date), kernel \(.kernel), \(.cpu) (\(.cpus) CPUs)",
-"",
-"| figure | measured | target |",
-"|---|---|---|",
-"| classifier over empty, IPv4 non-leak, 4 prefixes (L2 / L3) | \(c("ipv4"; "nonleak"; "l2"; 4)) / \(c("ipv4"; "nonleak"; "l3"; 4)) ns | ≤ 15 ns |",
-"| same, 16 prefixes (L2 / L3) | \(c("ipv4"; "nonleak"; "l2"; 16)) / \(c("ipv4"; "nonleak"; "l3"; 16)) ns | ≤ 15 ns |",
-"| same, IPv6, 4 prefixes (L2 / L3) | \(c("ipv6"; "nonleak"; "l2"; 4)) / \(c("ipv6"; "nonleak"; "l3"; 4)) ns | |",
-"| non-leak, 64 prefixes, IPv4 / IPv6 (L2) | \(c("ipv4"; "nonleak"; "l2"; 64)) / \(c("ipv6"; "nonleak"; "l2"; 64)) ns | |",
-"| non-leak, 4096 prefixes, IPv4 / IPv6 (L2) | \(c("ipv4"; "nonleak"; "l2"; 4096)) / \(c("ipv6"; "nonleak"; "l2"; 4096)) ns | ≤ 60 ns |",
-"| cluster ingress, TCP ACK from a pod, IPv4 / IPv6, 4 prefixes (L2) | \(c("ipv4"; "ingress-ack"; "l2"; 4)) / \(c("ipv6"; "ingress-ack"; "l2"; 4)) ns | |",
-"| leak packet of a known flow, IPv4 / IPv6, 4 prefixes (L2) | \(c("ipv4"; "leak-flow"; "l2"; 4)) / \(c("ipv6"; "leak-flow"; "l2"; 4)) ns | |",
-"| new leak flow + event over non-leak, consumer draining, IPv4 / IPv6 | \([.classifier[] | select(.path=="event") | .ns_per_event_over_nonleak | r1] | map(tostring) | join(" / ")) ns | ≤ 150 ns |",
-(.throughput[] | "| \(.test | ascii_upcase) \(if .test == "tcp" then "bulk" else "64-byte" end) with/without, \(.attach) | \(.ratio * 1000 | round / 1000) (\(.with.median | r1) vs \(.without.median | r1) \(.with.unit)); over an empty program \(.ratio_over_empty * 1000 | round / 1000), empty/without \(.empty_over_without * 1000 | round / 1000) | \(if .test == "tcp" then "≥ 0.98" else "≥ 0.95" end) |"),
-"| leak storm: offered / received per s (median of \(.storm.runs)) | \(.storm.offered_per_s | floor) / \(.storm.received_per_s | floor) (received min \(.storm.received_per_s_min | floor), max \(.storm.received_per_s_max | floor); generator alone: \(.storm.generator_alone_per_s | floor)/s) | ≥ 1,000,000 received, or every flow accounted for |",
-"| leak storm: received + recovered + evicted == offered | \(.storm.events_received) + \(.storm.recovered_by_sweep) + \(.storm.evicted_before_a_sweep) = \(.storm.offered); in every run: \(.storm.invariant_holds) | true |",
-"| leak storm: user-space CPU | \(.storm.user_cpu_s) s user, \(.storm.system_cpu_s) s system in \(.storm.seconds | r1) s | |",
-"| peak RSS at 10,000 flows | \(.footprint.peak_rss_mib | r1) MiB (min \(.footprint.peak_rss.min | r1), max \(.footprint.peak_rss.max | r1)) | ≤ 16 MiB |",
-"| BPF maps, default settings | \(.footprint.bpf_maps_mib * 100 | round / 100) MiB | ≤ 8 MiB |",
-(.lifecycle[] | "| \(.figure) | \(.median) ms (min \(.min), max \(.max)) | ≤ 100 ms |"),
-"",
-"Medians of \(.lifecycle[0].runs) runs; every figure with min and max in \($out)."
-' --arg out "${OUT#"$ROOT"/}" "$OUT"
+print_table
+

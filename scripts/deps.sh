@@ -11,7 +11,7 @@ PKGS=(
 	# tests
 	libcmocka-dev jq tmux util-linux
 	# lab, e2e tests and benchmarks
-	openvpn openssl iproute2 iputils-ping iperf3 tcpdump procps psmisc
+	openvpn openssl iproute2 iputils-ping iperf3 tcpdump procps psmisc ethtool
 	# the simulated node (scripts/nodelab.sh): the real CNI bridge and host-local plugins
 	containernetworking-plugins
 	# ship (issue 10): libFuzzer's runtime (make fuzz), the /metrics test's clients

@@ -10,6 +10,10 @@
 _Static_assert(TL_MAX_SLOTS <= 256, "a slot is a __u8 in flow keys and tl_iface");
 _Static_assert(sizeof(struct tl_iface) == 8, "tl_iface layout");
 _Static_assert(sizeof(struct tl_counter) == 16, "tl_counter layout");
+_Static_assert(sizeof(struct tl_cpu_counters) % 64 == 0, "tl_cpu_counters: whole cache lines");
+_Static_assert(sizeof(struct tl_hot) == 256, "tl_hot layout: four cache lines");
+_Static_assert(__builtin_offsetof(struct tl_hot, start4) == 64, "tl_hot: start4 on the second line");
+_Static_assert(__builtin_offsetof(struct tl_hot, bound6_hi) == 128, "tl_hot: bound6_hi on the third");
 _Static_assert(sizeof(struct tl_range4) == 8, "tl_range4 layout");
 _Static_assert(sizeof(struct tl_range6) == 24, "tl_range6 layout");
 _Static_assert(sizeof(struct tl_flow_key) == 40, "tl_flow_key layout");

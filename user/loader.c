@@ -21,6 +21,11 @@ struct datapath {
 	struct loader_opts o; /* what every probe's .rodata gets */
 	unsigned int wakeup_events;
 	uint64_t lost_seen; /* events dropped as of the last lost-table drain */
+	struct tl_hot hot; /* the class tables every probe's hot lines start with */
+	/* The counters map, mmap'ed: one struct tl_cpu_counters per CPU */
+	struct tl_cpu_counters *counters;
+	size_t counters_len;
+	int ncpu;
 };
 
 /* Once loaded, a probe is its two programs and its interface table: the
@@ -29,8 +34,10 @@ struct datapath {
  * objects. */
 struct probe {
 	int prog_fd[2]; /* [TL_DIR_INGRESS], [TL_DIR_EGRESS] */
-	struct tl_iface *ifaces; /* its .data.ifaces, mapped (the mapping holds the map) */
-	size_t ifaces_len;
+	/* its .data.probe (hot lines, interface table), mapped (the mapping
+	 * holds the map) */
+	struct tunleak_bpf__data_probe *data;
+	size_t data_len;
 };
 
 struct datapath *datapath__new(const struct loader_opts *o)
@@ -38,6 +45,7 @@ struct datapath *datapath__new(const struct loader_opts *o)
 	unsigned int ring = o->ringbuf_bytes ? o->ringbuf_bytes : LOADER_RINGBUF_DEFAULT;
 	struct datapath *dp;
 	struct tunleak_bpf *skel;
+	struct tl_hot *hot;
 	int n4, n6, err;
 
 	dp = calloc(1, sizeof(*dp));
@@ -58,6 +66,12 @@ struct datapath *datapath__new(const struct loader_opts *o)
 	/* The maps only: programs are loaded per namespace, by probe__new() */
 	bpf_program__set_autoload(skel->progs.tunleak_ingress, false);
 	bpf_program__set_autoload(skel->progs.tunleak_egress, false);
+	dp->ncpu = libbpf_num_possible_cpus();
+	if (dp->ncpu < 0) {
+		err = dp->ncpu;
+		goto fail;
+	}
+	bpf_map__set_max_entries(skel->maps.counters, dp->ncpu);
 	if (o->max_flows) {
 		bpf_map__set_max_entries(skel->maps.flows, o->max_flows);
 		bpf_map__set_max_entries(skel->maps.lost, o->max_flows);
@@ -68,6 +82,16 @@ struct datapath *datapath__new(const struct loader_opts *o)
 	err = tunleak_bpf__load(skel);
 	if (err)
 		goto fail;
+	/* Read and reset in place: a lookup copies a whole CPU's element, and
+	 * writing one back would lose what the programs added meanwhile */
+	dp->counters_len = sizeof(struct tl_cpu_counters) * dp->ncpu;
+	dp->counters = mmap(NULL, dp->counters_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			    bpf_map__fd(skel->maps.counters), 0);
+	if (dp->counters == MAP_FAILED) {
+		err = -errno;
+		dp->counters = NULL;
+		goto fail;
+	}
 
 	/* Classes as address ranges, written through the mmap'ed .bss */
 	n4 = ranges_build4(o->cidrs, o->nr_cidrs, skel->bss->ranges4, TL_MAX_RANGES);
@@ -76,14 +100,19 @@ struct datapath *datapath__new(const struct loader_opts *o)
 		err = n4 < 0 ? n4 : n6;
 		goto fail;
 	}
-	skel->bss->nr_ranges4 = n4;
-	skel->bss->top_step4 = ranges_top_step(n4);
-	skel->bss->nr_ranges6 = n6;
-	skel->bss->top_step6 = ranges_top_step(n6);
+	hot = &dp->hot;
+	hot->nr_ranges4 = n4;
+	hot->top_step4 = ranges_top_step(n4);
+	hot->nr_ranges6 = n6;
+	hot->top_step6 = ranges_top_step(n6);
 	/* The search probes up to 2 * top_step - 1: pad with the last range,
 	 * starting at the highest address, so such a probe changes nothing */
 	ranges_pad4(skel->bss->ranges4, n4, TL_MAX_RANGES);
 	ranges_pad6(skel->bss->ranges6, n6, TL_MAX_RANGES);
+	/* A few CIDRs: the IPv4 search reads the probe's own hot lines */
+	ranges_small4(skel->bss->ranges4, n4, hot->start4, hot->cls4, TL_HOT_RANGES4);
+	ranges_small6(skel->bss->ranges6, n6, hot->bound6_hi, hot->bound6_lo, &hot->cls6,
+		      TL_HOT_BOUNDS6);
 	return dp;
 fail:
 	datapath__free(dp);
@@ -95,6 +124,8 @@ void datapath__free(struct datapath *dp)
 {
 	if (!dp)
 		return;
+	if (dp->counters)
+		munmap(dp->counters, dp->counters_len);
 	tunleak_bpf__destroy(dp->skel);
 	free(dp);
 }
@@ -131,7 +162,7 @@ struct probe *probe__new(struct datapath *dp)
 	if (!p)
 		return NULL;
 	p->prog_fd[0] = p->prog_fd[1] = -1;
-	p->ifaces = MAP_FAILED;
+	p->data = MAP_FAILED;
 	skel = tunleak_bpf__open();
 	if (!skel) {
 		err = -errno;
@@ -146,13 +177,15 @@ struct probe *probe__new(struct datapath *dp)
 	shared[4][1] = skel->maps.pkts;
 	shared[5][1] = skel->maps.bss;
 	shared[6][1] = skel->maps.lost;
-	/* Every map but .rodata and the interface table is the datapath's */
+	/* Every map but .rodata and .data.probe is the datapath's */
 	for (i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
 		err = bpf_map__reuse_fd(shared[i][1], bpf_map__fd(shared[i][0]));
 		if (err)
 			goto fail;
 	}
 
+	/* The hot lines: the datapath's class tables, no interface yet */
+	skel->data_probe->hot = dp->hot;
 	/* Parameterize BPF code: when to wake the consumer, what to capture */
 	skel->rodata->wakeup_events = dp->wakeup_events;
 	if (dp->o.pcap_packets) {
@@ -165,15 +198,15 @@ struct probe *probe__new(struct datapath *dp)
 	if (err)
 		goto fail;
 
-	/* Keep the programs and the interface table; let the object go */
+	/* Keep the programs and the probe's data; let the object go */
 	p->prog_fd[TL_DIR_INGRESS] = fcntl(bpf_program__fd(skel->progs.tunleak_ingress),
 					   F_DUPFD_CLOEXEC, 0);
 	p->prog_fd[TL_DIR_EGRESS] = fcntl(bpf_program__fd(skel->progs.tunleak_egress),
 					  F_DUPFD_CLOEXEC, 0);
-	p->ifaces_len = sizeof(skel->data_ifaces->ifaces);
-	p->ifaces = mmap(NULL, p->ifaces_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-			 bpf_map__fd(skel->maps.data_ifaces), 0);
-	if (p->prog_fd[0] < 0 || p->prog_fd[1] < 0 || p->ifaces == MAP_FAILED) {
+	p->data_len = sizeof(*skel->data_probe);
+	p->data = mmap(NULL, p->data_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       bpf_map__fd(skel->maps.data_probe), 0);
+	if (p->prog_fd[0] < 0 || p->prog_fd[1] < 0 || p->data == MAP_FAILED) {
 		err = -errno;
 		goto fail;
 	}
@@ -194,8 +227,8 @@ void probe__free(struct probe *p)
 		close(p->prog_fd[0]);
 	if (p->prog_fd[1] >= 0)
 		close(p->prog_fd[1]);
-	if (p->ifaces != MAP_FAILED)
-		munmap(p->ifaces, p->ifaces_len);
+	if (p->data != MAP_FAILED)
+		munmap(p->data, p->data_len);
 	free(p);
 }
 
@@ -204,13 +237,35 @@ int probe__prog_fd(const struct probe *p, int dir)
 	return p->prog_fd[dir == TL_DIR_EGRESS];
 }
 
+/*
+ * An interface goes to the probe's hot line while it has room (the fast
+ * path looks there first), else to its ifaces table by open addressing. The
+ * fields first, the ifindex last: a packet never sees half an entry.
+ */
+static void iface_put(struct tl_iface *e, uint32_t ifindex, int slot, int role, bool l2)
+{
+	e->slot = slot;
+	e->role = role;
+	e->l2 = l2;
+	e->pad = 0;
+	__atomic_store_n(&e->ifindex, ifindex, __ATOMIC_RELEASE);
+}
+
 int probe__set_iface(struct probe *p, uint32_t ifindex, int slot, int role, bool l2)
 {
-	struct tl_iface *ifaces = p->ifaces, *free_e = NULL;
+	struct tl_iface *hot = p->data->hot.iface, *ifaces = p->data->ifaces, *free_e = NULL;
 	int i;
 
 	if (!ifindex || slot < 0 || slot >= TL_MAX_SLOTS)
 		return -EINVAL;
+	for (i = 0; i < TL_HOT_IFACES; i++) {
+		if (hot[i].ifindex == ifindex) {
+			iface_put(&hot[i], ifindex, slot, role, l2);
+			return 0;
+		}
+		if (!hot[i].ifindex && !free_e)
+			free_e = &hot[i];
+	}
 	for (i = 0; i < TL_IFACE_PROBES; i++) {
 		struct tl_iface *e = &ifaces[(ifindex + i) & TL_IFACE_MASK];
 
@@ -222,21 +277,19 @@ int probe__set_iface(struct probe *p, uint32_t ifindex, int slot, int role, bool
 			free_e = e;
 	}
 	if (!free_e)
-		return -ENOSPC; /* 4 interfaces at ifindex N..N+3 mod 1024 already */
-	/* The fields first, the ifindex last: a packet never sees half an entry */
-	free_e->slot = slot;
-	free_e->role = role;
-	free_e->l2 = l2;
-	free_e->pad = 0;
-	__atomic_store_n(&free_e->ifindex, ifindex, __ATOMIC_RELEASE);
+		return -ENOSPC; /* hot line full, and 4 at ifindex N..N+3 mod 1024 */
+	iface_put(free_e, ifindex, slot, role, l2);
 	return 0;
 }
 
 int probe__del_iface(struct probe *p, uint32_t ifindex)
 {
-	struct tl_iface *ifaces = p->ifaces;
+	struct tl_iface *hot = p->data->hot.iface, *ifaces = p->data->ifaces;
 	int i;
 
+	for (i = 0; i < TL_HOT_IFACES; i++)
+		if (hot[i].ifindex == ifindex)
+			__atomic_store_n(&hot[i].ifindex, 0, __ATOMIC_RELEASE);
 	for (i = 0; i < TL_IFACE_PROBES; i++) {
 		struct tl_iface *e = &ifaces[(ifindex + i) & TL_IFACE_MASK];
 
@@ -249,32 +302,19 @@ int probe__del_iface(struct probe *p, uint32_t ifindex)
 int datapath__read_counters(struct datapath *dp,
 			    struct tl_counter out[TL_MAX_SLOTS][2][TL_NR_COUNTERS])
 {
-	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(dp->skel->maps.counters);
-	struct tl_counter *vals;
-	__u32 idx;
+	struct tl_counter *sum = &out[0][0][0];
+	int cpu, i;
 
-	if (ncpu < 0)
-		return ncpu;
-	vals = calloc(ncpu, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
 	memset(out, 0, sizeof(struct tl_counter) * TL_NR_COUNTER_ENTRIES);
-	for (idx = 0; idx < TL_NR_COUNTER_ENTRIES; idx++) {
-		struct tl_counter *dst = &out[0][0][0] + idx;
-		int cpu;
+	for (cpu = 0; cpu < dp->ncpu; cpu++) {
+		const struct tl_counter *c = dp->counters[cpu].c;
 
-		if (bpf_map_lookup_elem(fd, &idx, vals)) {
-			int err = -errno;
-
-			free(vals);
-			return err;
-		}
-		for (cpu = 0; cpu < ncpu; cpu++) {
-			dst->packets += vals[cpu].packets;
-			dst->bytes += vals[cpu].bytes;
+		for (i = 0; i < TL_NR_COUNTER_ENTRIES; i++) {
+			/* each word as one load: a CPU may be adding to it */
+			sum[i].packets += __atomic_load_n(&c[i].packets, __ATOMIC_RELAXED);
+			sum[i].bytes += __atomic_load_n(&c[i].bytes, __ATOMIC_RELAXED);
 		}
 	}
-	free(vals);
 	return 0;
 }
 
@@ -337,30 +377,25 @@ int datapath__sweep_flows(struct datapath *dp,
 
 int datapath__reset_slot(struct datapath *dp, int slot)
 {
-	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(dp->skel->maps.counters);
-	int ffd = bpf_map__fd(dp->skel->maps.flows), d, k, err = 0;
+	int ffd = bpf_map__fd(dp->skel->maps.flows), cpu, d, k;
 	struct tl_flow_key key, next;
-	struct tl_counter *zero;
 	void *prev = NULL;
 
-	if (ncpu < 0)
-		return ncpu;
 	if (slot < 0 || slot >= TL_MAX_SLOTS)
 		return -EINVAL;
-	zero = calloc(ncpu, sizeof(*zero));
-	if (!zero)
-		return -ENOMEM;
-	for (d = 0; d < 2 && !err; d++)
-		for (k = 0; k < TL_NR_COUNTERS && !err; k++) {
-			__u32 idx = TL_COUNTER_INDEX(slot, d, k);
+	/* In place: no interface maps to the slot now, so no program writes
+	 * these words, while the others of each element keep counting */
+	for (cpu = 0; cpu < dp->ncpu; cpu++)
+		for (d = 0; d < 2; d++)
+			for (k = 0; k < TL_NR_COUNTERS; k++) {
+				struct tl_counter *c = &dp->counters[cpu].c[TL_COUNTER_INDEX(slot, d, k)];
 
-			if (bpf_map_update_elem(fd, &idx, zero, BPF_ANY))
-				err = -errno;
-		}
-	free(zero);
+				__atomic_store_n(&c->packets, 0, __ATOMIC_RELAXED);
+				__atomic_store_n(&c->bytes, 0, __ATOMIC_RELAXED);
+			}
 	/* Its flows: deleting while iterating, so restart after each delete
 	 * from the key before it (prev stays valid) */
-	while (!err && bpf_map_get_next_key(ffd, prev, &next) == 0) {
+	while (bpf_map_get_next_key(ffd, prev, &next) == 0) {
 		if (next.slot == slot) {
 			bpf_map_delete_elem(ffd, &next);
 			continue;
@@ -368,7 +403,7 @@ int datapath__reset_slot(struct datapath *dp, int slot)
 		key = next;
 		prev = &key;
 	}
-	return err;
+	return 0;
 }
 
 /* One statistic summed over the CPUs. */

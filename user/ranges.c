@@ -260,6 +260,69 @@ void ranges_pad4(struct tl_range4 *out, int n, int max)
 	}
 }
 
+void ranges_small4(const struct tl_range4 *r, int n, uint32_t *start, uint8_t *cls, int size)
+{
+	int i;
+
+	if (n > size)
+		return;
+	for (i = 0; i < size; i++) {
+		start[i] = i < n ? r[i].start : 0xffffffffu;
+		cls[i] = i < n ? r[i].cls : n ? r[n - 1].cls : TL_CLASS_OTHER;
+	}
+}
+
+int ranges_lookup4_small(const uint32_t *start, const uint8_t *cls, int size,
+			 const uint8_t *addr)
+{
+	uint32_t a = (uint32_t)addr[0] << 24 | addr[1] << 16 | addr[2] << 8 | addr[3];
+	int pos = 0, step;
+
+	for (step = size / 2; step; step >>= 1)
+		if (start[pos + step] <= a)
+			pos += step;
+	return cls[pos];
+}
+
+void ranges_small6(const struct tl_range6 *r, int n, __u64 *hi, __u64 *lo, __u64 *cls,
+		   int size)
+{
+	int i;
+
+	if (n > size + 1)
+		return;
+	*cls = 0;
+	for (i = 0; i < size; i++) {
+		hi[i] = i + 1 < n ? r[i + 1].hi : ~0ULL;
+		lo[i] = i + 1 < n ? r[i + 1].lo : ~0ULL;
+	}
+	for (i = 0; i < 16; i++)
+		*cls |= (uint64_t)(i < n ? r[i].cls : n ? r[n - 1].cls : TL_CLASS_OTHER) << (4 * i);
+}
+
+static int le128(uint64_t bh, uint64_t bl, uint64_t ah, uint64_t al)
+{
+	return bh < ah || (bh == ah && bl <= al);
+}
+
+int ranges_lookup6_small(const __u64 *hi, const __u64 *lo, __u64 cls,
+			 const uint8_t *addr)
+{
+	uint64_t ah = 0, al = 0;
+	int i, pos = 0, step;
+
+	for (i = 0; i < 8; i++) {
+		ah = ah << 8 | addr[i];
+		al = al << 8 | addr[8 + i];
+	}
+	/* the boundaries at or below addr: the index of its range */
+	for (step = 4; step; step >>= 1)
+		if (le128(hi[pos + step - 1], lo[pos + step - 1], ah, al))
+			pos += step;
+	pos += le128(hi[pos], lo[pos], ah, al);
+	return (cls >> (4 * pos)) & 0xf;
+}
+
 void ranges_pad6(struct tl_range6 *out, int n, int max)
 {
 	int i, end = n > 0 ? 2 * (int)ranges_top_step(n) : 0;

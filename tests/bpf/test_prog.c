@@ -22,6 +22,7 @@
 
 #include "cli.h"
 #include "loader.h"
+#include "ranges.h"
 #include "names.h"
 
 #define LO_IFINDEX 1 /* BPF_PROG_TEST_RUN runs on the namespace's loopback */
@@ -112,13 +113,24 @@ struct frame {
 	size_t l2len;
 };
 
+/* vlan: 0 none, 1 one 802.1Q tag, 2 one 802.1ad tag, 3 QinQ (802.1ad outer,
+ * 802.1Q inner) */
 static void put_eth(struct frame *f, uint16_t proto, int vlan)
 {
 	struct ethhdr *e = (struct ethhdr *)f->b;
 
 	memset(e->h_dest, 0x02, 6);
 	memset(e->h_source, 0x04, 6);
-	if (vlan) {
+	if (vlan == 3) {
+		e->h_proto = htons(0x88A8);
+		f->b[14] = 0x00;
+		f->b[15] = 0x0a; /* service VLAN 10 */
+		*(uint16_t *)&f->b[16] = htons(0x8100);
+		f->b[18] = 0x00;
+		f->b[19] = 0x64; /* customer VLAN 100 */
+		*(uint16_t *)&f->b[20] = htons(proto);
+		f->len = f->l2len = 22;
+	} else if (vlan) {
 		e->h_proto = htons(vlan == 2 ? 0x88A8 : 0x8100);
 		f->b[14] = 0x00;
 		f->b[15] = 0x64; /* VLAN 100 */
@@ -212,7 +224,8 @@ static void set_iface(int role, int l2)
 static void run(struct probe *p, int dir, const struct frame *f, uint32_t gso_segs)
 {
 	uint8_t out[512];
-	struct __sk_buff ctx = { .gso_segs = gso_segs };
+	/* an aggregate, as the stack makes them: segments of gso_size bytes */
+	struct __sk_buff ctx = { .gso_segs = gso_segs, .gso_size = gso_segs ? 1000 : 0 };
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = f->len,
 		    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
 
@@ -446,6 +459,143 @@ static void test_vlan(void **state)
 	}
 }
 
+static void test_qinq(void **state)
+{
+	/* 802.1ad outer tag, 802.1Q inner tag: the IPv4 packet behind both is
+	 * classified (a bypass here), not counted as non-IP. */
+	struct frame f = {};
+
+	set_iface(TL_ROLE_CLUSTER, 1);
+	put_eth(&f, ETH_P_IP, 3);
+	put_ipv4(&f, "10.128.0.2", addr_of[TL_CLASS_REMOTE][0], IPPROTO_UDP, 0, next_port++, 443,
+		 30);
+	snap();
+	run(pr, TL_DIR_EGRESS, &f, 0);
+	expect_delta(SLOT_CLUSTER, TL_DIR_EGRESS, TL_CLASS_REMOTE, 1, f.len - 22, "QinQ");
+	assert_int_equal(take_events(), 1);
+	assert_int_equal(events[0].type, TL_TYPE_BYPASS);
+	assert_int_equal(ntohs(events[0].key.dport), 443);
+
+	/* the same with IPv6 behind the two tags */
+	memset(&f, 0, sizeof(f));
+	put_eth(&f, ETH_P_IPV6, 3);
+	put_ipv6(&f, "fd00:10:128::2", addr_of[TL_CLASS_REMOTE][1], NULL, IPPROTO_UDP, next_port++,
+		 443, 30);
+	snap();
+	run(pr, TL_DIR_EGRESS, &f, 0);
+	expect_delta(SLOT_CLUSTER, TL_DIR_EGRESS, TL_CLASS_REMOTE, 1, f.len - 22, "QinQ IPv6");
+	assert_int_equal(take_events(), 1);
+}
+
+/* An Ethernet frame whose ethertype says IPv4 but whose header says version
+ * 6 is not IPv4 (the kernel drops it as a header error): malformed. */
+static void test_ipv4_version(void **state)
+{
+	struct frame f = {};
+
+	set_iface(TL_ROLE_TUNNEL, 1);
+	put_eth(&f, ETH_P_IP, 0);
+	put_ipv4(&f, "10.8.0.2", "10.128.3.5", IPPROTO_UDP, 0, next_port++, 53, 20);
+	f.b[14] = 0x65; /* version 6, IHL 5 */
+	snap();
+	run(pr, TL_DIR_EGRESS, &f, 0);
+	expect_delta(SLOT_TUNNEL, TL_DIR_EGRESS, TL_CNT_MALFORMED, 1, f.len - 14, "version 6");
+	assert_int_equal(take_events(), 0);
+}
+
+/*
+ * IHL and total length are checked as the kernel's ip_rcv_core() does: IHL
+ * at least 5 and within the packet; total length at least the header and not
+ * beyond the packet (it may be shorter: padding). A total length of 0 stands
+ * for "the whole packet" on a GSO aggregate (BIG TCP: over 64 KiB), and is a
+ * header error on anything else.
+ */
+static void test_ipv4_lengths(void **state)
+{
+	static const struct {
+		const char *what;
+		int ihl; /* 0: keep 5 */
+		int tot_delta; /* added to the real total length */
+		int tot_zero;
+		uint32_t gso_segs;
+		int malformed;
+	} cases[] = {
+		{ "IHL 15 beyond a 48-byte packet", 15, 0, 0, 0, 1 },
+		{ "IHL 4", 4, 0, 0, 0, 1 },
+		{ "total length 1 beyond the packet", 0, 1, 0, 0, 1 },
+		{ "total length 300 beyond the packet", 0, 300, 0, 0, 1 },
+		{ "total length below the header", 0, -(48 - 10), 0, 0, 1 },
+		{ "total length 0, not GSO", 0, 0, 1, 0, 1 },
+		{ "total length shorter than the packet (padding)", 0, -6, 0, 0, 0 },
+		{ "total length 0 on a GSO aggregate (BIG TCP)", 0, 0, 1, 4, 0 },
+		{ "GSO aggregate, total length exact", 0, 0, 0, 4, 0 },
+	};
+	size_t i;
+
+	set_iface(TL_ROLE_CLUSTER, 1);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct frame f = {};
+		uint8_t *ip = f.b + 14;
+		uint64_t l3, segs = cases[i].gso_segs ? cases[i].gso_segs : 1;
+
+		put_eth(&f, ETH_P_IP, 0);
+		/* 20 IP + 20 TCP + 8 payload: 48 bytes of L3 */
+		put_ipv4(&f, "10.128.0.2", addr_of[TL_CLASS_POD][0], IPPROTO_TCP, 0, next_port++,
+			 80, 8);
+		l3 = f.len - 14;
+		if (cases[i].ihl)
+			ip[0] = 0x40 | cases[i].ihl;
+		*(uint16_t *)&ip[2] = htons(cases[i].tot_zero ? 0 : l3 + cases[i].tot_delta);
+		snap();
+		run(pr, TL_DIR_INGRESS, &f, cases[i].gso_segs);
+		if (cases[i].malformed)
+			expect_delta(SLOT_CLUSTER, TL_DIR_INGRESS, TL_CNT_MALFORMED, 1, l3,
+				     cases[i].what);
+		else
+			expect_delta(SLOT_CLUSTER, TL_DIR_INGRESS, TL_CLASS_POD, segs,
+				     l3 + (segs - 1) * 40, cases[i].what);
+	}
+}
+
+/* IPv6: the version nibble, and a payload length beyond the packet. A
+ * payload length of 0 (a jumbogram's, a BIG TCP aggregate's) is left alone;
+ * a shorter one is padding. */
+static void test_ipv6_lengths(void **state)
+{
+	static const struct {
+		const char *what;
+		int version;
+		int plen_delta;
+		int plen_zero;
+		int malformed;
+	} cases[] = {
+		{ "IPv6 ethertype, version 4", 4, 0, 0, 1 },
+		{ "payload length 1 beyond the packet", 6, 1, 0, 1 },
+		{ "payload length 0", 6, 0, 1, 0 },
+		{ "payload length shorter (padding)", 6, -4, 0, 0 },
+	};
+	size_t i;
+
+	set_iface(TL_ROLE_CLUSTER, 1);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct frame f = {};
+		uint8_t *ip = f.b + 14;
+		uint64_t l3;
+
+		put_eth(&f, ETH_P_IPV6, 0);
+		put_ipv6(&f, "fd00:8::2", addr_of[TL_CLASS_SERVICE][1], NULL, IPPROTO_UDP,
+			 next_port++, 53, 12);
+		l3 = f.len - 14;
+		ip[0] = cases[i].version << 4;
+		*(uint16_t *)&ip[4] = htons(cases[i].plen_zero ? 0 : l3 - 40 + cases[i].plen_delta);
+		snap();
+		run(pr, TL_DIR_INGRESS, &f, 0);
+		expect_delta(SLOT_CLUSTER, TL_DIR_INGRESS,
+			     cases[i].malformed ? TL_CNT_MALFORMED : TL_CLASS_OTHER, 1, l3,
+			     cases[i].what);
+	}
+}
+
 static void test_ipv6_ext_headers(void **state)
 {
 	static const int chain[] = { 0xff /* hop-by-hop */, IPPROTO_ROUTING, IPPROTO_DSTOPTS, 0 };
@@ -550,7 +700,8 @@ static void test_truncated(void **state)
 	set_iface(TL_ROLE_TUNNEL, 0);
 	memset(&f, 0, sizeof(f));
 	put_ipv4(&f, "10.8.0.2", "10.128.9.9", IPPROTO_TCP, 0, 1, 2, 0);
-	f.len = 24; /* 20 IP + 4 of the TCP header */
+	f.len = 24; /* 20 IP + 4 of the TCP header, and the IP header says so */
+	*(uint16_t *)&f.b[2] = htons(24);
 	snap();
 	run(pr, TL_DIR_EGRESS, &f, 0);
 	expect_delta(SLOT_TUNNEL, TL_DIR_EGRESS, TL_CLASS_POD, 1, 24, "cut TCP");
@@ -718,6 +869,140 @@ static void test_two_namespaces(void **state)
 	probe__free(other);
 }
 
+/* A namespace with more interfaces than the hot line holds: the others are
+ * found in the interface table, and a deleted one in neither. */
+static void test_iface_table(void **state)
+{
+	struct probe *p3 = probe__new(dp);
+	struct frame f = {};
+	uint32_t i;
+
+	assert_non_null(p3);
+	/* fill the hot entries with other interfaces first */
+	for (i = 0; i < TL_HOT_IFACES; i++)
+		assert_int_equal(probe__set_iface(p3, 100 + i, 10 + i, TL_ROLE_CLUSTER, 1), 0);
+	assert_int_equal(probe__set_iface(p3, LO_IFINDEX, 42, TL_ROLE_TUNNEL, 0), 0);
+	put_ipv4(&f, "10.8.0.2", "10.128.4.4", IPPROTO_UDP, 0, 4545, 53, 10);
+	snap();
+	run(p3, TL_DIR_EGRESS, &f, 0);
+	expect_delta(42, TL_DIR_EGRESS, TL_CLASS_POD, 1, f.len, "interface in the table");
+	assert_int_equal(take_events(), 1); /* a leak: role tunnel came through */
+	assert_int_equal(events[0].key.slot, 42);
+	/* moved to another slot in place, then gone */
+	assert_int_equal(probe__set_iface(p3, LO_IFINDEX, 43, TL_ROLE_TUNNEL, 0), 0);
+	snap();
+	run(p3, TL_DIR_EGRESS, &f, 0);
+	expect_delta(43, TL_DIR_EGRESS, TL_CLASS_POD, 1, f.len, "interface updated");
+	take_events();
+	assert_int_equal(probe__del_iface(p3, LO_IFINDEX), 0);
+	snap();
+	run(p3, TL_DIR_EGRESS, &f, 0);
+	expect_delta(-1, 0, 0, 0, 0, "interface deleted");
+	probe__free(p3);
+}
+
+/* More IPv4 ranges than the hot line holds: the search over ranges4[]. */
+static void test_many_prefixes(void **state)
+{
+	static struct class_cidr t[24];
+	struct loader_opts o = { .cidrs = t };
+	static struct tl_counter c0[TL_MAX_SLOTS][2][TL_NR_COUNTERS],
+		c1[TL_MAX_SLOTS][2][TL_NR_COUNTERS];
+	static struct tl_range4 r4[TL_MAX_RANGES];
+	struct datapath *many;
+	struct probe *mp;
+	char cidr[32], addr[32];
+	int i, k;
+
+	/* 20 disjoint /24s with other between them: 41 ranges */
+	for (i = 0; i < 20; i++) {
+		snprintf(cidr, sizeof(cidr), "10.%d.%d.0/24", 128 + i % 4, 10 * i);
+		assert_int_equal(cidr_parse(cidr, &t[i].cidr), 0);
+		t[i].cls = i % 2 ? TL_CLASS_SERVICE : TL_CLASS_POD;
+	}
+	o.nr_cidrs = 20;
+	assert_true(ranges_build4(t, 20, r4, TL_MAX_RANGES) > TL_HOT_RANGES4);
+	many = datapath__new(&o);
+	assert_non_null(many);
+	mp = probe__new(many);
+	assert_non_null(mp);
+	assert_int_equal(probe__set_iface(mp, LO_IFINDEX, SLOT_CLUSTER, TL_ROLE_CLUSTER, 0), 0);
+	for (i = 0; i < 20; i++)
+		for (k = 0; k < 3; k++) {
+			/* inside the /24, just below it, just above it */
+			int want = k ? TL_CLASS_OTHER : i % 2 ? TL_CLASS_SERVICE : TL_CLASS_POD;
+			struct frame f = {};
+
+			if (k == 0)
+				snprintf(addr, sizeof(addr), "10.%d.%d.77", 128 + i % 4, 10 * i);
+			else
+				snprintf(addr, sizeof(addr), "10.%d.%d.%d", 128 + i % 4,
+					 10 * i + (k == 1 ? -1 : 1), k == 1 ? 255 : 0);
+			if (k == 1 && i == 0)
+				continue; /* 10.128.-1 */
+			put_ipv4(&f, "10.8.0.2", addr, IPPROTO_UDP, 0, 7, 53, 4);
+			assert_int_equal(datapath__read_counters(many, c0), 0);
+			run(mp, TL_DIR_EGRESS, &f, 0);
+			assert_int_equal(datapath__read_counters(many, c1), 0);
+			if (c1[SLOT_CLUSTER][TL_DIR_EGRESS][want].packets !=
+			    c0[SLOT_CLUSTER][TL_DIR_EGRESS][want].packets + 1)
+				fail_msg("%s: expected class %s", addr, class_name(want));
+		}
+	probe__free(mp);
+	datapath__free(many);
+}
+
+/* More IPv6 ranges than the hot lines hold: the search over ranges6[]. */
+static void test_many_prefixes6(void **state)
+{
+	static struct class_cidr t[12];
+	struct loader_opts o = { .cidrs = t };
+	static struct tl_counter c0[TL_MAX_SLOTS][2][TL_NR_COUNTERS],
+		c1[TL_MAX_SLOTS][2][TL_NR_COUNTERS];
+	static struct tl_range6 r6[TL_MAX_RANGES];
+	struct datapath *many;
+	struct probe *mp;
+	char cidr[48], addr[48];
+	int i, k;
+
+	/* 10 disjoint /64s with other between them: 21 ranges */
+	for (i = 0; i < 10; i++) {
+		snprintf(cidr, sizeof(cidr), "fd00:10:128:%x::/64", 16 * (i + 1));
+		assert_int_equal(cidr_parse(cidr, &t[i].cidr), 0);
+		t[i].cls = i % 2 ? TL_CLASS_NODE : TL_CLASS_POD;
+	}
+	o.nr_cidrs = 10;
+	assert_true(ranges_build6(t, 10, r6, TL_MAX_RANGES) > TL_HOT_BOUNDS6 + 1);
+	many = datapath__new(&o);
+	assert_non_null(many);
+	mp = probe__new(many);
+	assert_non_null(mp);
+	assert_int_equal(probe__set_iface(mp, LO_IFINDEX, SLOT_CLUSTER, TL_ROLE_CLUSTER, 0), 0);
+	for (i = 0; i < 10; i++)
+		for (k = 0; k < 3; k++) {
+			/* inside the /64, the last address below it, the first above */
+			int want = k ? TL_CLASS_OTHER : i % 2 ? TL_CLASS_NODE : TL_CLASS_POD;
+			struct frame f = {};
+
+			if (k == 0)
+				snprintf(addr, sizeof(addr), "fd00:10:128:%x::77", 16 * (i + 1));
+			else if (k == 1)
+				snprintf(addr, sizeof(addr), "fd00:10:128:%x:ffff:ffff:ffff:ffff",
+					 16 * (i + 1) - 1);
+			else
+				snprintf(addr, sizeof(addr), "fd00:10:128:%x::", 16 * (i + 1) + 1);
+			put_ipv6(&f, "fd00:8::2", addr, NULL, IPPROTO_UDP, 7, 53, 4);
+			assert_int_equal(datapath__read_counters(many, c0), 0);
+			run(mp, TL_DIR_EGRESS, &f, 0);
+			assert_int_equal(datapath__read_counters(many, c1), 0);
+			if (c1[SLOT_CLUSTER][TL_DIR_EGRESS][want].packets !=
+			    c0[SLOT_CLUSTER][TL_DIR_EGRESS][want].packets + 1)
+				fail_msg("%s: expected class %s", addr, class_name(want));
+		}
+	probe__free(mp);
+	datapath__free(many);
+}
+
 static void test_ingress_never_leaks(void **state)
 {
 	/* Cluster-bound traffic arriving on the tunnel is counted by source
@@ -737,11 +1022,14 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_matrix),		 cmocka_unit_test(test_flow_table),
 		cmocka_unit_test(test_longest_prefix),	 cmocka_unit_test(test_vlan),
+		cmocka_unit_test(test_qinq),		 cmocka_unit_test(test_ipv4_version),
+		cmocka_unit_test(test_ipv4_lengths),	 cmocka_unit_test(test_ipv6_lengths),
 		cmocka_unit_test(test_ipv6_ext_headers), cmocka_unit_test(test_fragments),
 		cmocka_unit_test(test_truncated),	 cmocka_unit_test(test_non_ip),
 		cmocka_unit_test(test_gso),		 cmocka_unit_test(test_unknown_iface),
 		cmocka_unit_test(test_ring_full),	 cmocka_unit_test(test_ingress_never_leaks),
-		cmocka_unit_test(test_two_namespaces),
+		cmocka_unit_test(test_two_namespaces),	 cmocka_unit_test(test_many_prefixes),
+		cmocka_unit_test(test_many_prefixes6),	 cmocka_unit_test(test_iface_table),
 	};
 
 	return cmocka_run_group_tests_name("bpf", tests, setup, teardown);

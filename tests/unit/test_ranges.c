@@ -90,6 +90,44 @@ static void agree(const struct class_cidr *tab, int n, int fam)
 					 cidr_classify(tab, n, 4, top, TL_CLASS_OTHER));
 		}
 	}
+	if (fam == 4 && nr <= TL_HOT_RANGES4) { /* the small table of the hot line */
+		uint32_t st[TL_HOT_RANGES4];
+		uint8_t cl[TL_HOT_RANGES4], top[4] = { 255, 255, 255, 255 };
+
+		ranges_small4(r4, nr, st, cl, TL_HOT_RANGES4);
+		for (i = 0; i < 20000; i++) {
+			uint8_t a[4];
+
+			memcpy(a, tab[rnd() % n].cidr.addr, 4);
+			a[rnd() % 4] ^= rnd(); /* near a prefix, inside it or not */
+			assert_int_equal(ranges_lookup4_small(st, cl, TL_HOT_RANGES4, a),
+					 cidr_classify(tab, n, 4, a, TL_CLASS_OTHER));
+		}
+		assert_int_equal(ranges_lookup4_small(st, cl, TL_HOT_RANGES4, top),
+				 cidr_classify(tab, n, 4, top, TL_CLASS_OTHER));
+		checked += 20000;
+	}
+	if (fam == 6 && nr <= TL_HOT_BOUNDS6 + 1) { /* the IPv6 small table */
+		__u64 hi[TL_HOT_BOUNDS6], lo[TL_HOT_BOUNDS6], cl;
+		uint8_t top[16];
+
+		ranges_small6(r6, nr, hi, lo, &cl, TL_HOT_BOUNDS6);
+		for (i = 0; i < 20000; i++) {
+			uint8_t a[16];
+
+			memcpy(a, tab[rnd() % n].cidr.addr, 16);
+			a[rnd() % 16] ^= rnd(); /* near a prefix, inside it or not */
+			assert_int_equal(ranges_lookup6_small(hi, lo, cl, a),
+					 cidr_classify(tab, n, 6, a, TL_CLASS_OTHER));
+		}
+		memset(top, 0xff, sizeof(top));
+		assert_int_equal(ranges_lookup6_small(hi, lo, cl, top),
+				 cidr_classify(tab, n, 6, top, TL_CLASS_OTHER));
+		memset(top, 0, sizeof(top));
+		assert_int_equal(ranges_lookup6_small(hi, lo, cl, top),
+				 cidr_classify(tab, n, 6, top, TL_CLASS_OTHER));
+		checked += 20000;
+	}
 	for (i = 0; i < 20000; i++) {
 		uint8_t a[16] = {};
 		int j;
