@@ -81,6 +81,16 @@ def row(lbl; f; tr; d): t(f; tr; d) |
 "| BPF maps, default settings | \(.footprint.bpf_maps_mib * 100 | round / 100) MiB | ≤ 8 MiB |",
 (.lifecycle[] | "| \(.figure) | \(.median) ms (min \(.min), max \(.max)) | ≤ 100 ms |"),
 "",
+"Node mode (tunleak --all on the lab node)",
+"",
+"| figure | measured | target |",
+"|---|---|---|",
+(.node // [] | .[] |
+	if .unit == "ms" then "| \(.figure) | \(.median) ms (min \(.min), max \(.max)) | ≤ \(.target) ms |"
+	elif .unit == "bytes" then "| \(.figure) | \(.value / 1024 | r1) KiB (one namespace \(.one / 1048576 | r1) MiB, \(.namespaces): \(.all / 1048576 | r1) MiB; BTF included) | ≤ 1024 KiB |"
+	elif .unit == "kB" then "| \(.figure) | \(.value / 1024 | r1) MiB (peak \(.peak / 1024 | r1) MiB, \(.fds) open files) | ≤ 32 MiB |"
+	else "| \(.figure) (\(.processes) processes, \(.namespaces) namespaces) | \(.median / 1000 | r1) ms CPU (min \(.min / 1000 | r1), max \(.max / 1000 | r1)) | |" end),
+"",
 "Medians of \(.lifecycle[0].runs) runs; every figure with min and max in \($out)."
 ' --arg out "${OUT#"$ROOT"/}" "$OUT"
 }
@@ -108,7 +118,7 @@ stats_json() { # name unit < values
 mkns() { ip netns add "$1" && NSS+=("$1") && ip -n "$1" link set lo up; }
 
 # --- 1. the datapath on real traffic (bpf_stats), against the floor and an empty program
-say "1/6 real traffic: per-packet run time (kernel.bpf_stats_enabled) of floor, empty, tunleak tcx and tc; ${TRAFFIC_RUNS:-5} rounds"
+say "1/7 real traffic: per-packet run time (kernel.bpf_stats_enabled) of floor, empty, tunleak tcx and tc; ${TRAFFIC_RUNS:-5} rounds"
 "$ROOT/scripts/bench-traffic.sh" "$TMP/traffic_runs.jsonl" || exit 1
 # Per row (family, traffic, direction) and arm: median, min, max over the
 # rounds; tunleak - floor as the median of the per-round differences (the
@@ -131,12 +141,12 @@ jq -sc '
 	| .[]' "$TMP/traffic_runs.jsonl" >"$TMP/traffic.jsonl"
 
 # --- 2. classifier cost (BPF_PROG_TEST_RUN, pinned, against an empty program)
-say "2/6 classifier cost (BPF_PROG_TEST_RUN, 1,000,000 repeats, pinned to CPU 0)"
+say "2/7 classifier cost (BPF_PROG_TEST_RUN, 1,000,000 repeats, pinned to CPU 0)"
 "$B/tlbench" classifier 1000000 "$RUNS" >"$TMP/classifier.jsonl" || exit 1
 "$B/tlbench" events 20000 "$RUNS" >>"$TMP/classifier.jsonl" || exit 1
 
 # --- 3. live throughput A/B over a veth pair ---------------------------------
-say "3/6 throughput without, with an empty tc program, with tunleak; interleaved, $TPUT_RUNS runs x ${SECS}s each"
+say "3/7 throughput without, with an empty tc program, with tunleak; interleaved, $TPUT_RUNS runs x ${SECS}s each"
 A=tlbA$ID
 S=tlbS$ID
 mkns "$A" && mkns "$S" || exit 1
@@ -210,7 +220,7 @@ done
 ip netns del "$A"; ip netns del "$S"
 
 # --- 4. leak storm -------------------------------------------------------------
-say "4/6 leak storm: distinct leak flows for ${STORM}s"
+say "4/7 leak storm: distinct leak flows for ${STORM}s"
 P=tlbP$ID
 mkns "$P" || exit 1
 ip -n "$P" tuntap add dev tun0 mode tun # no reader: the packets end at the qdisc
@@ -259,7 +269,7 @@ jq -sc 'sort_by(.received_per_s) as $r | $r[(length - 1) / 2 | floor] +
 	 each: $r}' "$TMP/storm_runs.jsonl" >"$TMP/storm.jsonl"
 
 # --- 5. footprint ------------------------------------------------------------------
-say "5/6 footprint at 10,000 active flows, default settings"
+say "5/7 footprint at 10,000 active flows, default settings"
 : >"$TMP/fp.hwm"
 for ((r = 0; r < RUNS; r++)); do
 	: >"$TMP/fp.err"
@@ -286,7 +296,7 @@ say "   $(jq -r '"peak RSS \(.peak_rss_mib) MiB, BPF maps \(.bpf_maps_mib) MiB"'
 ip netns del "$P"
 
 # --- 6. lifecycle ----------------------------------------------------------------
-say "6/6 start to attached, SIGTERM to exit (eth0 and tun0)"
+say "6/7 start to attached, SIGTERM to exit (eth0 and tun0)"
 L=tlbL$ID
 mkns "$L" || exit 1
 ip link add eth0 netns "$L" type veth peer name peer0 netns "$L"
@@ -319,6 +329,10 @@ done
 } >"$TMP/lifecycle.jsonl"
 say "   start $(jq -rs '.[0].median' "$TMP/lifecycle.jsonl") ms, stop $(jq -rs '.[1].median' "$TMP/lifecycle.jsonl") ms"
 
+# --- 7. node mode at scale --------------------------------------------------------
+say "7/7 node mode: ${NODE_PODS:-50} pods with a tunnel on the lab node (scripts/bench_node.sh)"
+"$ROOT/scripts/bench_node.sh" "${NODE_PODS:-50}" "${NODE_RUNS:-3}" >"$TMP/node.jsonl" || exit 1
+
 # --- results -----------------------------------------------------------------------
 jq -n --arg kernel "$(uname -r)" --arg cpu "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)" \
 	--arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --argjson ncpu "$(nproc)" \
@@ -326,9 +340,10 @@ jq -n --arg kernel "$(uname -r)" --arg cpu "$(awk -F': ' '/model name/ {print $2
 	--slurpfile tr "$TMP/traffic.jsonl" \
 	--slurpfile c "$TMP/classifier.jsonl" --slurpfile ab "$TMP/ab.jsonl" \
 	--slurpfile st "$TMP/storm.jsonl" --slurpfile fp "$TMP/footprint.jsonl" \
-	--slurpfile lc "$TMP/lifecycle.jsonl" \
+	--slurpfile lc "$TMP/lifecycle.jsonl" --slurpfile nd "$TMP/node.jsonl" \
 	'{date: $date, kernel: $kernel, cpu: $cpu, cpus: $ncpu, tunleak: $version,
-	  traffic: $tr, classifier: $c, throughput: $ab, storm: $st[0], footprint: $fp[0], lifecycle: $lc}' >"$OUT"
+	  traffic: $tr, classifier: $c, throughput: $ab, storm: $st[0], footprint: $fp[0], lifecycle: $lc,
+	  node: $nd}' >"$OUT"
 
 # --- the table -------------------------------------------------------------------
 print_table
