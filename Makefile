@@ -235,3 +235,24 @@ clean-ship:
 # make test builds these too; tests/run.sh runs them (kinds fuzz, asan)
 test-build: fuzz-build asan-build
 # --- end ship -------------------------------------------------------------------
+
+# --- fuzz2: the BPF tests under the sanitizers ----------------------------------
+# tests/bpf/ again with ASan and UBSan, over sanitized copies of the privileged
+# modules too (libbpf, libelf, zlib and libnl-3 stay uninstrumented); run as
+# root by tests/run.sh (kind asan), like kind bpf.
+ASAN_PRIV_OBJS := $(patsubst $(OUTPUT)/%,$(ASAN_OUT)/%,$(PRIV_OBJS))
+ASAN_BPF_TESTS := $(patsubst tests/bpf/%.c,$(ASAN_OUT)/tests/%,$(wildcard tests/bpf/test_*.c))
+
+# loader.c includes the generated skeleton (-I$(OUTPUT)): rebuild it when the
+# BPF program changes; the others only need it to exist, as in $(OUTPUT).
+$(ASAN_OUT)/loader.o: $(OUTPUT)/tunleak.skel.h
+$(ASAN_PRIV_OBJS): | $(OUTPUT)/tunleak.skel.h
+
+$(ASAN_OUT)/tests/%: tests/bpf/%.c $(ASAN_OBJS) $(ASAN_PRIV_OBJS) | $(ASAN_OUT)/tests
+	$(call msg,TEST-ASAN,$@)
+	$(Q)$(CC) $(ASAN_CFLAGS) -Wno-unused-parameter $(INCLUDES) $< $(ASAN_OBJS) \
+		$(ASAN_PRIV_OBJS) -lcmocka $(LIBS) -o $@
+
+asan-build: $(ASAN_BPF_TESTS)
+.SECONDARY: $(ASAN_PRIV_OBJS)
+# --- end fuzz2 -------------------------------------------------------------------

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tunleak test runner: unit (no privileges), bpf (BPF_PROG_TEST_RUN), e2e
-# (network namespaces), asan (unit tests with sanitizers), fuzz (libFuzzer,
-# FUZZ_SECONDS each, default 3), deploy (the Kubernetes manifests).
+# (network namespaces), asan (unit and BPF tests with sanitizers), fuzz
+# (libFuzzer, FUZZ_SECONDS each, default 3), deploy (the Kubernetes manifests).
 # Ends with "N passed, N failed" (", N skipped").
 # Usage: tests/run.sh [unit|bpf|e2e|asan|fuzz|deploy|PATTERN...]
 set -uo pipefail
@@ -37,7 +37,8 @@ run_cmocka() { # binary suite
 	local rc=$?
 	while IFS= read -r line; do
 		case "$line" in
-		"ok "*"# SKIP"*) record skip "$suite/${line##*- }" "skipped"; n=$((n + 1)) ;;
+		# cmocka's TAP says skip() as "not ok N # SKIP NAME"
+		"not ok "[0-9]*" # SKIP "*) record skip "$suite/${line##*# SKIP }" "skipped"; n=$((n + 1)) ;;
 		"ok "*) record ok "$suite/${line#*- }"; n=$((n + 1)) ;;
 		"not ok "[0-9]*) record fail "$suite/${line#*- }"; n=$((n + 1)) ;;
 		"# not ok - "* | "# ok - "* | "1.."*) ;;
@@ -97,7 +98,8 @@ for t in tests/e2e/test_*.sh; do
 done
 
 # --- ship (issue 10): asan, fuzz, deploy ----------------------------------------
-# asan: the unit tests built with AddressSanitizer and UBSan (make asan-build).
+# asan: the unit tests built with AddressSanitizer and UBSan (make asan-build),
+# then the BPF tests (below).
 # A sanitizer report stops the program, and LeakSanitizer reports at exit
 # with every test passed: the plan ("1..N") and the exit status count too.
 run_asan() { # binary suite
@@ -109,6 +111,7 @@ run_asan() { # binary suite
 	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$log" | head -1)
 	while IFS= read -r line; do
 		case "$line" in
+		"not ok "[0-9]*" # SKIP "*) record skip "$suite/${line##*# SKIP }" "skipped"; n=$((n + 1)) ;;
 		"ok "*) record ok "$suite/${line#*- }"; n=$((n + 1)) ;;
 		"not ok "[0-9]*) record fail "$suite/${line#*- }"; n=$((n + 1)); bad=1 ;;
 		"# not ok - "* | "# ok - "* | "1.."*) ;;
@@ -127,6 +130,22 @@ ASAN_DIR=.output-asan/tests
 for t in tests/unit/test_*.c; do
 	name=$(basename "$t" .c)
 	selected "$name" asan || continue
+	if [ ! -x "$ASAN_DIR/$name" ]; then
+		record fail "asan/${name#test_}" "$ASAN_DIR/$name not built (make asan-build)"
+		continue
+	fi
+	run_asan "$ASAN_DIR/$name" "asan/${name#test_}"
+done
+
+# fuzz2: the BPF tests (BPF_PROG_TEST_RUN, over the sanitized privileged
+# modules) as root, like kind bpf.
+for t in tests/bpf/test_*.c; do
+	name=$(basename "$t" .c)
+	selected "$name" asan || continue
+	if ! is_root; then
+		record skip "asan/${name#test_}" "needs root (CAP_BPF, CAP_NET_ADMIN)"
+		continue
+	fi
 	if [ ! -x "$ASAN_DIR/$name" ]; then
 		record fail "asan/${name#test_}" "$ASAN_DIR/$name not built (make asan-build)"
 		continue
