@@ -16,8 +16,9 @@ TL_CFLAGS := -Wall -Wextra -Werror -D_GNU_SOURCE -DTUNLEAK_VERSION='"$(VERSION)"
 LIBS := -lbpf -lelf -lz -lnl-3 -lm -lpthread
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -I/usr/include/$(MARCH)-linux-gnu -Ibpf
 
-# Plain C modules: no libbpf, driven by unit tests without privileges.
-PURE := cidr cli output flows export audit ranges pcap table links names jw log discover
+# Plain C modules: no libbpf, driven by unit tests without privileges
+# (nlparse: rtnetlink answers through libnl-3's attribute parser).
+PURE := cidr cli output flows export audit ranges pcap table links names jw log discover nlparse
 # Modules that load, attach or read BPF, work in a network namespace, or own
 # the terminal; and the commands.
 PRIV := loader attach netns nl route tracer node top trace check cleanup
@@ -95,7 +96,7 @@ static: check-deps tunleak-static
 # --- tests -------------------------------------------------------------------
 $(OUTPUT)/tests/%: tests/unit/%.c $(PURE_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) -Wno-unused-parameter $< $(PURE_OBJS) -lcmocka -lm -o $@
+	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) -Wno-unused-parameter $< $(PURE_OBJS) -lcmocka -lnl-3 -lm -o $@
 
 $(OUTPUT)/tests/%: tests/bpf/%.c $(PURE_OBJS) $(PRIV_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
@@ -165,7 +166,8 @@ $(OUTPUT)/tests/httpd: tests/helpers/httpd.c $(OUTPUT)/http.o | $(OUTPUT)/tests
 FUZZ_OUT := .output-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -D_GNU_SOURCE \
-	-Ibpf -Iuser -fsanitize=address,undefined -fno-sanitize-recover=undefined
+	-Ibpf -Iuser -I/usr/include/libnl3 -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined
 FUZZ_MODS := $(PURE) $(SHIP_PURE)
 FUZZ_OBJS := $(patsubst %,$(FUZZ_OUT)/%.o,$(FUZZ_MODS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -179,7 +181,7 @@ $(FUZZ_OUT)/%.o: user/%.c $(wildcard user/*.h) bpf/tunleak.h | $(FUZZ_OUT)
 
 $(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS) | $(FUZZ_OUT)
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) -lm -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) -lnl-3 -lm -o $@
 
 .PHONY: fuzz-build fuzz fuzz-short asan-build test-asan
 fuzz-build: $(FUZZ_BINS)
@@ -208,7 +210,7 @@ $(ASAN_OUT)/%.o: user/%.c $(wildcard user/*.h) bpf/tunleak.h | $(ASAN_OUT)/tests
 
 $(ASAN_OUT)/tests/%: tests/unit/%.c $(ASAN_OBJS) | $(ASAN_OUT)/tests
 	$(call msg,TEST-ASAN,$@)
-	$(Q)$(CC) $(ASAN_CFLAGS) -Wno-unused-parameter $(INCLUDES) $< $(ASAN_OBJS) -lcmocka -lm -o $@
+	$(Q)$(CC) $(ASAN_CFLAGS) -Wno-unused-parameter $(INCLUDES) $< $(ASAN_OBJS) -lcmocka -lnl-3 -lm -o $@
 
 asan-build: $(ASAN_TESTS)
 

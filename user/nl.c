@@ -13,6 +13,7 @@
 
 #include "netns.h"
 #include "nl.h"
+#include "nlparse.h"
 #include "vec.h"
 
 struct nl {
@@ -180,31 +181,14 @@ struct link_list {
 	int n, cap;
 };
 
-static int parse_link(const struct nlmsghdr *nlh, struct link_info *l)
-{
-	const struct ifinfomsg *ifi = nlmsg_data(nlh);
-	struct nlattr *tb[IFLA_MAX + 1], *info[IFLA_INFO_MAX + 1];
-
-	if (nlh->nlmsg_type != RTM_NEWLINK ||
-	    nlmsg_parse((struct nlmsghdr *)nlh, sizeof(*ifi), tb, IFLA_MAX, NULL) < 0)
-		return -EINVAL;
-	memset(l, 0, sizeof(*l));
-	l->ifindex = ifi->ifi_index;
-	l->arphrd = ifi->ifi_type;
-	l->l2 = link_is_l2(ifi->ifi_type);
-	l->up = !!(ifi->ifi_flags & IFF_UP);
-	if (tb[IFLA_IFNAME])
-		nla_strlcpy(l->name, tb[IFLA_IFNAME], sizeof(l->name));
-	if (tb[IFLA_LINKINFO] &&
-	    nla_parse_nested(info, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) == 0 &&
-	    info[IFLA_INFO_KIND])
-		nla_strlcpy(l->kind, info[IFLA_INFO_KIND], sizeof(l->kind));
-	return 0;
-}
-
+/*
+ * nl__request() callbacks get what libnl's receive loop passed through
+ * nlmsg_ok() and copied out whole (nlmsg_convert()): nlmsg_len bytes are
+ * there. An answer that does not parse is skipped (a GET then finds no link).
+ */
 static int link_one_cb(const struct nlmsghdr *nlh, void *arg)
 {
-	parse_link(nlh, arg);
+	link_parse(nlh, nlh->nlmsg_len, arg);
 	return 0;
 }
 
@@ -255,7 +239,7 @@ static int link_list_cb(const struct nlmsghdr *nlh, void *arg)
 
 	if (vec_room(&ll->list, &ll->cap, ll->n, sizeof(*ll->list), 16))
 		return -ENOMEM;
-	if (parse_link(nlh, &ll->list[ll->n]) == 0)
+	if (link_parse(nlh, nlh->nlmsg_len, &ll->list[ll->n]) == 0)
 		ll->n++;
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <netlink/msg.h>
 
 #include "nl.h"
+#include "nlparse.h"
 #include "route.h"
 #include "vec.h"
 
@@ -26,62 +27,18 @@ static int alen(int family)
 	return family == 4 ? 4 : 16;
 }
 
-static void copy_addr(uint8_t *dst, const struct nlattr *a, int n)
-{
-	if (a && nla_len(a) >= n)
-		memcpy(dst, nla_data(a), n);
-}
-
+/* Each route of the answer (see link_one_cb() in nl.c: nlmsg_len bytes are
+ * there); what is not an IPv4 or IPv6 route, or does not parse, is skipped. */
 static int route_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct rtmsg *rtm = nlmsg_data(nlh);
-	struct nlattr *tb[RTA_MAX + 1];
 	struct collect *c = data;
-	struct route_info *r;
-	int n;
+	struct route_info r;
 
-	if (nlh->nlmsg_type != RTM_NEWROUTE)
-		return 0;
-	if (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6)
-		return 0;
-	if (nlmsg_parse((struct nlmsghdr *)nlh, sizeof(*rtm), tb, RTA_MAX, NULL) < 0)
+	if (route_parse(nlh, nlh->nlmsg_len, &r))
 		return 0;
 	if (vec_room(&c->list, &c->cap, c->n, sizeof(*c->list), 64))
 		return -ENOMEM;
-	r = &c->list[c->n];
-	memset(r, 0, sizeof(*r));
-	r->family = rtm->rtm_family == AF_INET ? 4 : 6;
-	n = alen(r->family);
-	r->dst_len = rtm->rtm_dst_len;
-	r->type = rtm->rtm_type;
-	r->table = tb[RTA_TABLE] ? nla_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
-	copy_addr(r->dst, tb[RTA_DST], n);
-	if (tb[RTA_GATEWAY] && nla_len(tb[RTA_GATEWAY]) >= n) {
-		copy_addr(r->gw, tb[RTA_GATEWAY], n);
-		r->has_gw = 1;
-	}
-	if (tb[RTA_OIF])
-		r->oif = nla_get_u32(tb[RTA_OIF]);
-	if (tb[RTA_MULTIPATH] && !r->oif && nla_len(tb[RTA_MULTIPATH]) >= (int)sizeof(struct rtnexthop)) {
-		/* ECMP: the first next hop stands for the route */
-		const struct rtnexthop *nh = nla_data(tb[RTA_MULTIPATH]);
-		int len = nh->rtnh_len;
-
-		if (len > nla_len(tb[RTA_MULTIPATH]))
-			len = nla_len(tb[RTA_MULTIPATH]);
-		r->oif = nh->rtnh_ifindex;
-		if (len > (int)RTNH_ALIGN(sizeof(*nh))) {
-			struct nlattr *nb[RTA_MAX + 1];
-
-			if (nla_parse(nb, RTA_MAX, (struct nlattr *)RTNH_DATA(nh),
-				      len - RTNH_ALIGN(sizeof(*nh)), NULL) == 0 &&
-			    nb[RTA_GATEWAY] && nla_len(nb[RTA_GATEWAY]) >= n) {
-				copy_addr(r->gw, nb[RTA_GATEWAY], n);
-				r->has_gw = 1;
-			}
-		}
-	}
-	c->n++;
+	c->list[c->n++] = r;
 	return 0;
 }
 

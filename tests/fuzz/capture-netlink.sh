@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Capture real rtnetlink answers into tests/fuzz/corpus/netlink/: the seeds of
+# fuzz_netlink and the messages test_nlparse checks field by field. Builds a
+# namespace of its own (removed on every path) with two veth pairs (one up,
+# one down with 15-byte names), a tun device, routes with gateways, several
+# next hops and a table > 255, then saves what the kernel sends for each
+# request, as received (a dump ends with NLMSG_DONE). Re-capturing may change
+# what test_nlparse expects (ifindexes, order): review it.
+# Usage (root): tests/fuzz/capture-netlink.sh [OUTDIR]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+out=${1:-tests/fuzz/corpus/netlink}
+ns="tlnlcap$$"
+cleanup() { ip netns del "$ns" 2>/dev/null || true; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "capture-netlink.sh: needs root (a network namespace)" >&2
+	exit 1
+fi
+mkdir -p "$out"
+ip netns add "$ns"
+nsip() { ip -n "$ns" "$@"; }
+
+nsip link set lo up
+# a veth pair, both ends here: eth0 (the cluster side) and its peer; a tun
+# device (a VPN's, with no process behind it)
+nsip link add eth0 type veth peer name peer0
+nsip tuntap add dev tun0 mode tun
+# no link-local addresses: their duplicate address detection would race the dump
+for d in eth0 peer0 tun0; do nsip link set "$d" addrgenmode none up; done
+# names of the longest length (15 bytes), links left down
+nsip link add abcdefghijklmno type veth peer name onmlkjihgfedcba
+nsip addr add 198.51.100.2/24 dev eth0
+nsip addr add 203.0.113.2/24 dev peer0
+nsip addr add 192.0.2.2/24 dev tun0
+nsip -6 addr add 2001:db8:100::2/64 dev eth0 nodad
+nsip -6 addr add 2001:db8:2::2/64 dev tun0 nodad
+
+nsip route add default via 198.51.100.1 dev eth0
+nsip route add 10.128.0.0/14 via 198.51.100.1 dev eth0
+nsip route add 172.30.0.0/16 via 192.0.2.1 dev tun0 onlink
+nsip route add 198.18.0.0/15 nexthop via 198.51.100.1 dev eth0 nexthop via 203.0.113.1 dev peer0
+nsip route add 10.0.0.0/8 dev tun0 table 1000
+nsip route add blackhole 192.0.2.128/25
+nsip -6 route add default via 2001:db8:100::1 dev eth0
+nsip -6 route add fd00:10:128::/48 via 2001:db8:100::1 dev eth0
+nsip -6 route add 2001:db8:113::/48 nexthop via 2001:db8:100::1 dev eth0 \
+	nexthop via 2001:db8:2::1 dev tun0 onlink
+
+echo "capture-netlink.sh: namespace $ns:"
+nsip -d link show | sed 's/^/  /'
+nsip -4 route show table all | sed 's/^/  /'
+nsip -6 route show table all | sed 's/^/  /'
+
+# The requests, over a raw NETLINK_ROUTE socket; each answer written as read.
+ip netns exec "$ns" python3 - "$out" <<'EOF'
+import os, socket, struct, sys
+
+out = sys.argv[1]
+RTM_GETLINK, RTM_GETROUTE = 18, 26
+NLM_F_REQUEST, NLM_F_DUMP = 0x1, 0x300
+NLMSG_ERROR, NLMSG_DONE = 2, 3
+RTM_F_FIB_MATCH = 0x2000
+IFLA_IFNAME, RTA_DST = 3, 1
+sk = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+sk.bind((0, 0))
+seq = 0
+
+
+def attr(kind, data):
+    n = 4 + len(data)
+    return struct.pack("=HH", n, kind) + data + b"\0" * ((4 - n % 4) % 4)
+
+
+def request(name, kind, body, dump):
+    global seq
+    seq += 1
+    flags = NLM_F_REQUEST | (NLM_F_DUMP if dump else 0)
+    sk.send(struct.pack("=IHHII", 16 + len(body), kind, flags, seq, 0) + body)
+    got, done = b"", False
+    while not done:
+        buf = sk.recv(1 << 16)
+        got += buf
+        off = 0
+        while off + 16 <= len(buf):
+            n, t = struct.unpack_from("=IH", buf, off)
+            if t in (NLMSG_DONE, NLMSG_ERROR) or not dump:
+                done = True
+            off += (n + 3) & ~3
+    with open(os.path.join(out, name), "wb") as f:
+        f.write(got)
+    print("capture-netlink.sh: %s: %d bytes" % (name, len(got)))
+
+
+ifinfo = struct.pack("=BxHiII", socket.AF_UNSPEC, 0, 0, 0, 0)
+request("link-dump", RTM_GETLINK, ifinfo, True)
+request("link-get-tun0", RTM_GETLINK, ifinfo + attr(IFLA_IFNAME, b"tun0\0"), False)
+for fam, name in ((socket.AF_INET, "route4-dump"), (socket.AF_INET6, "route6-dump")):
+    request(name, RTM_GETROUTE, struct.pack("=BBBBBBBBI", fam, 0, 0, 0, 0, 0, 0, 0, 0), True)
+# `ip route get fibmatch`: the entry that takes the address
+for fam, dst, name in ((socket.AF_INET, "10.130.2.5", "route4-get"),
+                       (socket.AF_INET6, "2001:db8:113::9", "route6-get")):
+    rtm = struct.pack("=BBBBBBBBI", fam, len(socket.inet_pton(fam, dst)) * 8, 0, 0, 0, 0, 0, 0,
+                      RTM_F_FIB_MATCH)
+    request(name, RTM_GETROUTE, rtm + attr(RTA_DST, socket.inet_pton(fam, dst)), False)
+EOF
