@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * libFuzzer target: link_parse() and route_parse() on any bytes, read as a
+ * stream of netlink messages the way libnl walks what it received (nlmsg_ok(),
+ * then the next message at NLMSG_ALIGN(nlmsg_len); at most MAX_MSGS). Each
+ * message is parsed twice: with the rest of the stream as len (its nlmsg_len
+ * may claim more than that), and alone, copied to the end of a mapping that an
+ * inaccessible page follows. libnl-3 is not instrumented: there, reading past
+ * the message faults where ASan would not see it. Both answers must agree and
+ * keep the contract of nlparse.h.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/netlink.h>
+#include <sanitizer/asan_interface.h>
+
+#include "nlparse.h"
+
+#define MAX_MSGS 64
+#define GUARD_ROOM (256 * 1024) /* the longest message copied before the guard */
+#define FILL 0xa5 /* *out before a call: an error must leave it so */
+
+static uint8_t *guard; /* the inaccessible page, after GUARD_ROOM bytes */
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint8_t *m;
+
+	(void)argc;
+	(void)argv;
+	m = mmap(NULL, GUARD_ROOM + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	if (m == MAP_FAILED || mprotect(m + GUARD_ROOM, page, PROT_NONE))
+		abort();
+	guard = m + GUARD_ROOM;
+	return 0;
+}
+
+static int filled(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (b[i] != FILL)
+			return 0;
+	return 1;
+}
+
+static int zero(const uint8_t *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (b[i])
+			return 0;
+	return 1;
+}
+
+static void check_link(int ret, const struct link_info *l)
+{
+	if (ret == -EINVAL) {
+		if (!filled(l, sizeof(*l)))
+			abort();
+		return;
+	}
+	if (ret != 0)
+		abort();
+	/* names NUL-terminated within their arrays, the name not empty */
+	if (!memchr(l->name, '\0', sizeof(l->name)) || !l->name[0] ||
+	    !memchr(l->kind, '\0', sizeof(l->kind)))
+		abort();
+	if (l->ifindex == 0 || l->ifindex > INT_MAX || l->l2 != link_is_l2(l->arphrd))
+		abort();
+}
+
+static void check_route(int ret, const struct route_info *r)
+{
+	int alen;
+
+	if (ret == -EINVAL) {
+		if (!filled(r, sizeof(*r)))
+			abort();
+		return;
+	}
+	if (ret != 0 || (r->family != 4 && r->family != 6))
+		abort();
+	alen = r->family == 4 ? 4 : 16;
+	if (r->dst_len > alen * 8 || r->has_gw > 1 || r->oif < 0)
+		abort();
+	/* nothing past the address; no gateway without has_gw; no name */
+	if (!zero(r->dst + alen, 16 - alen) || !zero(r->gw + alen, 16 - alen) ||
+	    (!r->has_gw && !zero(r->gw, 16)) || !zero((const uint8_t *)r->oif_name, 16))
+		abort();
+}
+
+struct result {
+	int lret, rret;
+	struct link_info l;
+	struct route_info r;
+};
+
+static void parse(const struct nlmsghdr *nlh, size_t len, struct result *res)
+{
+	memset(res, 0, sizeof(*res));
+	memset(&res->l, FILL, sizeof(res->l));
+	memset(&res->r, FILL, sizeof(res->r));
+	res->lret = link_parse(nlh, len, &res->l);
+	res->rret = route_parse(nlh, len, &res->r);
+	check_link(res->lret, &res->l);
+	check_route(res->rret, &res->r);
+	if (!res->lret && !res->rret)
+		abort(); /* a message has one type */
+	/* a message that claims more than there is, or no whole header */
+	if ((len < NLMSG_HDRLEN || nlh->nlmsg_len > len) && (!res->lret || !res->rret))
+		abort();
+}
+
+/* The same len bytes alone, ending where the guard page begins (the 0-3 bytes
+ * of alignment before it poisoned for ASan). */
+static void parse_alone(const struct nlmsghdr *nlh, size_t len, const struct result *want)
+{
+	size_t room = NLMSG_ALIGN(len);
+	struct result got;
+	uint8_t *copy;
+
+	if (room > GUARD_ROOM)
+		return;
+	copy = guard - room;
+	memcpy(copy, nlh, len);
+	ASAN_POISON_MEMORY_REGION(copy + len, room - len);
+	parse((const struct nlmsghdr *)copy, len, &got);
+	ASAN_UNPOISON_MEMORY_REGION(copy + len, room - len);
+	if (got.lret != want->lret || got.rret != want->rret ||
+	    memcmp(&got.l, &want->l, sizeof(got.l)) || memcmp(&got.r, &want->r, sizeof(got.r)))
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	size_t off = 0;
+	int n;
+
+	/* libFuzzer's copy of the input is malloc'ed, so aligned; messages
+	 * start at multiples of NLMSG_ALIGNTO from it */
+	for (n = 0; n < MAX_MSGS; n++) {
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)(data + off);
+		size_t rest = size - off, own = rest, next;
+		struct result res;
+
+		parse(nlh, rest, &res);
+		if (rest >= NLMSG_HDRLEN && nlh->nlmsg_len >= NLMSG_HDRLEN &&
+		    nlh->nlmsg_len <= rest)
+			own = nlh->nlmsg_len; /* nlmsg_ok(): the message alone */
+		parse_alone(nlh, own, &res);
+		if (own == rest)
+			break;
+		next = NLMSG_ALIGN(own);
+		if (next >= rest)
+			break;
+		off += next;
+	}
+	return 0;
+}
