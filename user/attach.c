@@ -15,8 +15,11 @@
 #include <bpf/libbpf.h>
 
 #include "attach.h"
+#include "holders.h"
+#include "log.h"
 #include "netns.h"
 #include "nl.h"
+#include "output.h"
 
 /* Not in the installed (6.1) headers; the running kernel has them. */
 #define TL_BPF_TCX_INGRESS 46
@@ -292,30 +295,51 @@ static int prog_is_ours(__u32 prog_id)
 	return ours;
 }
 
-struct stale_args {
+/* Tunleak's filters on one interface, looked at inside its namespace. */
+struct stale_query {
 	uint32_t ifindex;
-	int *foreign;
+	uint32_t prog_id[2]; /* tunleak's program at [ingress, egress]; 0: none */
+	int foreign;
 };
 
-static int do_cleanup_stale(void *arg)
+static int do_stale_query(void *arg)
 {
-	struct stale_args *x = arg;
-	int d, removed = 0;
+	struct stale_query *q = arg;
+	int d;
 
 	for (d = 0; d < 2; d++) {
-		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = x->ifindex,
+		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = q->ifindex,
 				    .attach_point = d ? BPF_TC_EGRESS : BPF_TC_INGRESS);
 		DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TL_TC_HANDLE,
 				    .priority = TL_TC_PRIO);
-		int ret = bpf_tc_query(&hook, &opts);
 
-		if (ret)
+		q->prog_id[d] = 0;
+		if (bpf_tc_query(&hook, &opts))
 			continue; /* no qdisc, or no filter at our handle */
-		if (!prog_is_ours(opts.prog_id)) {
-			if (x->foreign)
-				(*x->foreign)++;
+		if (prog_is_ours(opts.prog_id))
+			q->prog_id[d] = opts.prog_id;
+		else
+			q->foreign++;
+	}
+	return 0;
+}
+
+/* Remove the filters found stale, each only if it still runs the program
+ * that was proven unheld (a run may have taken the handle since). */
+static int do_stale_remove(void *arg)
+{
+	struct stale_query *q = arg;
+	int d, removed = 0;
+
+	for (d = 0; d < 2; d++) {
+		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = q->ifindex,
+				    .attach_point = d ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+		DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TL_TC_HANDLE,
+				    .priority = TL_TC_PRIO);
+		int ret;
+
+		if (!q->prog_id[d] || bpf_tc_query(&hook, &opts) || opts.prog_id != q->prog_id[d])
 			continue;
-		}
 		opts.prog_id = 0;
 		opts.prog_fd = 0;
 		opts.flags = 0;
@@ -327,11 +351,103 @@ static int do_cleanup_stale(void *arg)
 	return removed;
 }
 
-int cleanup_stale(const struct netns *ns, uint32_t ifindex, int *foreign)
+int cleanup_stale(const struct netns *ns, uint32_t ifindex, struct stale_report *r)
 {
-	struct stale_args x = { ifindex, foreign };
+	struct stale_query q = { .ifindex = ifindex };
+	uint32_t ids[2];
+	int d, n = 0, ret;
 
-	return netns_run(ns, do_cleanup_stale, &x);
+	memset(r, 0, sizeof(*r));
+	ret = netns_run(ns, do_stale_query, &q);
+	if (ret)
+		return ret;
+	r->foreign = q.foreign;
+	for (d = 0; d < 2; d++)
+		if (q.prog_id[d])
+			ids[n++] = q.prog_id[d];
+	if (!n)
+		return 0;
+	/* Stale only if no live process holds the program: a filter of a
+	 * killed run is held by nobody, one of a live run by that run. A /proc
+	 * that cannot show every process cannot prove that. */
+	if (!holders_see_all("/proc")) {
+		r->unprovable = n;
+		return 0;
+	}
+	ret = holders_find("/proc", ids, n, &r->holder);
+	if (ret) {
+		if (ret > 0)
+			r->live = n;
+		else
+			r->unprovable = n;
+		return 0;
+	}
+	ret = netns_run(ns, do_stale_remove, &q);
+	if (ret < 0)
+		return ret;
+	r->removed = ret;
+	return 0;
+}
+
+const char *stale_report_line(const struct stale_report *r, const char *name, char *buf,
+			      size_t len)
+{
+	buf[0] = '\0';
+	if (r->live)
+		snprintf(buf, len, "%s: tunleak filters held by a live process (PID %ld, %s%s); left alone",
+			 name, r->holder.pid, r->holder.comm[0] ? r->holder.comm : "?",
+			 r->holder.unreadable ? ", whose fds cannot be read" : "");
+	else if (r->unprovable)
+		snprintf(buf, len,
+			 "%s: tunleak filters left alone: this /proc cannot show who holds them (a PID namespace of its own?); run tunleak cleanup from the host's PID namespace",
+			 name);
+	else if (r->foreign)
+		snprintf(buf, len,
+			 "%s: a filter that is not tunleak's sits at handle 0x%x prio %d; left alone",
+			 name, TL_TC_HANDLE, TL_TC_PRIO);
+	return buf;
+}
+
+int attach_prepare(const struct netns *ns, uint32_t ifindex, const char *name, bool tc, char *err,
+		   size_t errlen)
+{
+	struct stale_report r;
+	char line[512], comm[64];
+	int ret;
+
+	ret = cleanup_stale(ns, ifindex, &r);
+	if (ret) {
+		snprintf(err, errlen, "%s: cannot look at tc handle 0x%x prio %d: %s", name,
+			 TL_TC_HANDLE, TL_TC_PRIO, strerror(-ret));
+		return ret;
+	}
+	if (r.removed)
+		warn("removed %d stale tunleak filter%s from %s (a killed run)\n", r.removed,
+		     r.removed == 1 ? "" : "s", name);
+	/* With tc, the handle is what both runs would need: one of them. */
+	if (tc && r.live && !strncmp(r.holder.comm, "tunleak", 7)) {
+		snprintf(err, errlen,
+			 "%s: another tunleak (PID %ld) holds tc handle 0x%x prio %d here; stop it, or use --attach tcx",
+			 name, r.holder.pid, TL_TC_HANDLE, TL_TC_PRIO);
+		return -EBUSY;
+	}
+	if (tc && r.live) {
+		snprintf(err, errlen,
+			 "%s: a live process (PID %ld, %s) holds tunleak's program at tc handle 0x%x prio %d here; stop it, or use --attach tcx",
+			 name, r.holder.pid, escape_ctl(r.holder.comm, comm, sizeof(comm)),
+			 TL_TC_HANDLE, TL_TC_PRIO);
+		return -EBUSY;
+	}
+	if (tc && r.unprovable) {
+		snprintf(err, errlen,
+			 "%s: tunleak filters at tc handle 0x%x prio %d, and this /proc cannot show who holds them (a PID namespace of its own?); run tunleak cleanup from the host's PID namespace, or use --attach tcx",
+			 name, TL_TC_HANDLE, TL_TC_PRIO);
+		return -EBUSY;
+	}
+	/* tcx: our links go beside them; say what stays */
+	if (stale_report_line(&r, name, line, sizeof(line))[0])
+		warn("%s\n", line);
+	return 0;
 }
 
 static int do_tcx_query(void *arg)

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "holders.h"
+
 struct netns;
 
 /* tunleak's legacy filters: this handle at this priority, running a program
@@ -43,9 +45,29 @@ void detach_iface(struct attachment *a, bool dev_gone);
 /* detach_iface() for n attachments, tcx links closed concurrently. */
 void detach_many(struct attachment *const *list, int n, bool dev_gone);
 
-/* Remove tunleak filters of an earlier run from ifindex. Returns how many were
- * removed, or -errno. Filters at our handle that are not ours are left. */
-int cleanup_stale(const struct netns *ns, uint32_t ifindex, int *foreign);
+/* What a look at tunleak's handle on one interface found, and did. */
+struct stale_report {
+	int removed; /* stale filters removed: no live process held their program */
+	int foreign; /* filters at our handle that are not tunleak's: left */
+	int live; /* tunleak filters a live process holds (holder): left */
+	int unprovable; /* tunleak filters whose holder /proc cannot show: left */
+	struct holder holder;
+};
+
+/* Remove tunleak filters of a run that has ended from ifindex: those whose
+ * program no process holds (a live run's are left, and so is every filter
+ * when /proc cannot show all processes). 0 with *r filled, or -errno. */
+int cleanup_stale(const struct netns *ns, uint32_t ifindex, struct stale_report *r);
+/* One line about what cleanup_stale() left on interface name and why; "" if
+ * nothing was left. */
+const char *stale_report_line(const struct stale_report *r, const char *name, char *buf,
+			      size_t len);
+/* Before attaching to ifindex: take tunleak's handle back from a killed run
+ * (a line says so) and say what is left. For tc, whose filters need the
+ * handle, a live run's (or an unprovable) filter there is an error: -EBUSY
+ * and one line in err naming the interface and the PID. */
+int attach_prepare(const struct netns *ns, uint32_t ifindex, const char *name, bool tc, char *err,
+		   size_t errlen);
 
 /* 1 when a tcx link can be made on this kernel (asked of ifindex in ns). */
 int tcx_supported(const struct netns *ns, uint32_t ifindex);

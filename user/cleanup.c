@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/libbpf.h>
 
 #include "attach.h"
 #include "commands.h"
+#include "log.h"
 #include "netns.h"
 #include "nl.h"
 
@@ -23,6 +25,9 @@ int cmd_cleanup(struct config *cfg)
 		fprintf(stderr, "tunleak: %s\n", err);
 		return EXIT_USAGE;
 	}
+	/* libbpf's own messages (a hook without filters) only with -v */
+	if (!cfg->verbose)
+		libbpf_set_print(NULL);
 	nsh = netns__open_arg(cfg->netns, cfg->pid, err, sizeof(err));
 	if (!nsh) {
 		fprintf(stderr, "tunleak: %s\n", err);
@@ -54,12 +59,17 @@ int cmd_cleanup(struct config *cfg)
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		int m = cleanup_stale(nsh, links[i].ifindex, NULL);
+		struct stale_report r;
+		char line[512];
 
-		if (m > 0)
-			fprintf(stderr, "tunleak: %s: removed %d filter%s\n", links[i].name, m,
-				m == 1 ? "" : "s");
-		total += m > 0 ? m : 0;
+		if (cleanup_stale(nsh, links[i].ifindex, &r))
+			continue; /* gone meanwhile */
+		if (r.removed)
+			warn("%s: removed %d filter%s\n", links[i].name, r.removed,
+			     r.removed == 1 ? "" : "s");
+		if (stale_report_line(&r, links[i].name, line, sizeof(line))[0])
+			warn("%s\n", line);
+		total += r.removed;
 	}
 	fprintf(stderr, "tunleak: cleanup: %d stale filter%s removed in %s\n", total,
 		total == 1 ? "" : "s", ns);

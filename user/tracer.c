@@ -163,20 +163,17 @@ static int attach_one(struct tracer *t, struct tracer_iface *e, const struct lin
 {
 	int prog_fd[2] = { probe__prog_fd(t->probe, TL_DIR_INGRESS),
 			   probe__prog_fd(t->probe, TL_DIR_EGRESS) };
-	int foreign = 0, n, ret;
+	int ret;
 
 	if (e->slot < 0) {
 		snprintf(err, errlen, "%s: %s: no interface slot left", t->where, e->name);
 		return -ENOSPC;
 	}
-	/* Legacy filters of a killed run hold our handle: take it back */
-	n = cleanup_stale(t->ns, l->ifindex, &foreign);
-	if (n > 0)
-		warn("removed %d stale tunleak filter%s from %s (a killed run)\n", n,
-		     n == 1 ? "" : "s", e->name);
-	if (foreign)
-		warn("%s: a filter that is not tunleak's sits at handle 0x%x prio %d; left alone\n",
-		     e->name, TL_TC_HANDLE, TL_TC_PRIO);
+	/* Legacy filters of a killed run hold our handle: take it back (a live
+	 * run's are not taken) */
+	ret = attach_prepare(t->ns, l->ifindex, e->name, t->env->kind == KIND_TC, err, errlen);
+	if (ret)
+		return ret;
 	/* The map entry first, so the first attached packet is counted. */
 	ret = probe__set_iface(t->probe, l->ifindex, e->slot, e->role, l->l2);
 	if (ret) {
