@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "pcap.h"
 
@@ -34,12 +35,32 @@ struct pcap_writer *pcap__open(const char *path, unsigned int snaplen, uint64_t 
 	struct pcap_file_header_ h = { PCAP_MAGIC_NS, 2, 4, 0, 0, snaplen, PCAP_LINKTYPE_RAW };
 	struct pcap_writer *w = calloc(1, sizeof(*w));
 
+	struct stat st;
+	int e = 0;
+
 	if (!w)
 		return NULL;
-	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (w->fd < 0) {
-		int e = errno;
-
+	/* A regular file or nothing. A FIFO would block the open until a
+	 * reader comes, a device may act on being opened, a symlink would be
+	 * written through: refused before opening. O_NOFOLLOW and O_NONBLOCK
+	 * keep it so if the path changes meanwhile (ELOOP, ENXIO), and the
+	 * file is truncated only once it is known to be a regular one. */
+	if (!lstat(path, &st) && !S_ISREG(st.st_mode))
+		e = EINVAL;
+	if (!e) {
+		w->fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+		if (w->fd < 0)
+			e = errno == ELOOP || errno == ENXIO ? EINVAL : errno;
+		else if (fstat(w->fd, &st))
+			e = errno;
+		else if (!S_ISREG(st.st_mode))
+			e = EINVAL;
+		else if (ftruncate(w->fd, 0))
+			e = errno;
+		if (e && w->fd >= 0)
+			close(w->fd);
+	}
+	if (e) {
 		free(w);
 		errno = e;
 		return NULL;

@@ -16,7 +16,9 @@
 
 struct pcap_writer;
 
-/* Create (truncate) path and write the file header. NULL and errno. */
+/* Create (or truncate) path and write the file header. path must be a
+ * regular file or absent: anything else (FIFO, symlink, device) is left as it
+ * is, never opened, and is EINVAL. NULL and errno. */
 struct pcap_writer *pcap__open(const char *path, unsigned int snaplen, uint64_t max_bytes);
 /* Append one packet (realtime ns). -ENOSPC when it would pass max_bytes
  * (counted as dropped), -errno on a write error. */

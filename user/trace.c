@@ -787,7 +787,8 @@ static int open_outputs(struct trace *tr)
 				      (uint64_t)cfg->pcap_max_mb * 1024 * 1024);
 		if (!tr->pcap) {
 			fprintf(stderr, "tunleak: --pcap \"%s\": cannot create: %s\n",
-				cfg->pcap_path, strerror(errno));
+				cfg->pcap_path,
+				errno == EINVAL ? "not a regular file" : strerror(errno));
 			return -1;
 		}
 	}

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <arpa/inet.h>
 #include <cmocka.h>
 
@@ -105,12 +106,69 @@ static void test_size_limit(void **state)
 	unlink(path);
 }
 
+/* Nothing that can block or that is not a regular file: a FIFO (no reader:
+ * an open for writing would wait forever), a symlink, a device. Each is
+ * refused with EINVAL and stays what it was. (alarm: a hang fails the test.) */
+static void test_not_regular(void **state)
+{
+	char dir[] = "/tmp/tunleak-pcapdir-XXXXXX", fifo[64], link[64], target[64], cmd[96];
+	struct stat st;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	snprintf(link, sizeof(link), "%s/link", dir);
+	snprintf(target, sizeof(target), "%s/target", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(symlink(target, link), 0);
+	alarm(5);
+	errno = 0;
+	assert_null(pcap__open(fifo, 256, 0));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(pcap__open(link, 256, 0));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(pcap__open("/dev/null", 256, 0));
+	assert_int_equal(errno, EINVAL);
+	alarm(0);
+	assert_int_equal(lstat(fifo, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(lstat(target, &st), -1); /* nothing made behind the link */
+	assert_int_equal(stat("/dev/null", &st), 0);
+	assert_true(S_ISCHR(st.st_mode));
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* A regular file is replaced: truncated, then the header. */
+static void test_replaces_regular(void **state)
+{
+	char old[] = "/tmp/tunleak-pcap-old-XXXXXX";
+	int fd = mkstemp(old);
+	struct pcap_writer *w;
+	struct stat st;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "0123456789012345678901234567890123456789", 40), 40);
+	close(fd);
+	w = pcap__open(old, 256, 0);
+	assert_non_null(w);
+	pcap__close(w);
+	assert_int_equal(stat(old, &st), 0);
+	assert_int_equal(st.st_size, 24);
+	unlink(old);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_tcpdump_reads_it),
 		cmocka_unit_test(test_size_limit),
+		cmocka_unit_test(test_not_regular),
+		cmocka_unit_test(test_replaces_regular),
 	};
 
 	return cmocka_run_group_tests_name("pcap", tests, NULL, NULL);
