@@ -18,7 +18,7 @@ BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -I/usr/include/$(
 
 # Plain C modules: no libbpf, driven by unit tests without privileges
 # (nlparse: rtnetlink answers through libnl-3's attribute parser).
-PURE := cidr cli output flows export audit ranges pcap table links names jw log discover nlparse holders
+PURE := cidr cli output flows export audit ranges pcap table links names jw log discover nlparse holders signals clsact
 # Modules that load, attach or read BPF, work in a network namespace, or own
 # the terminal; and the commands.
 PRIV := loader attach netns nl route tracer node top trace check cleanup

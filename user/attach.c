@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 
 #include "attach.h"
+#include "clsact.h"
 #include "holders.h"
 #include "log.h"
 #include "netns.h"
@@ -152,6 +153,60 @@ static int count_filters(uint32_t ifindex, int ingress)
 	return ret ? ret : count;
 }
 
+static int qdisc_cb(const struct nlmsghdr *m, void *data)
+{
+	const struct tcmsg *t = NLMSG_DATA(m);
+	uint32_t *want = data;
+
+	/* clsact (and ingress, which excludes it) sits at ffff:fff1 */
+	if (m->nlmsg_type == RTM_NEWQDISC && m->nlmsg_len >= NLMSG_LENGTH(sizeof(*t)) &&
+	    (uint32_t)t->tcm_ifindex == want[0] && t->tcm_parent == TC_H_CLSACT)
+		want[1] = 1;
+	return 0;
+}
+
+/* Whether ifindex of the current namespace has a clsact qdisc: 1, 0, -errno. */
+static int clsact_present(uint32_t ifindex)
+{
+	struct tcmsg t = { .tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex };
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETQDISC, NLM_F_REQUEST | NLM_F_DUMP);
+	uint32_t want[2] = { ifindex, 0 };
+	struct nl *nl;
+	int ret;
+
+	if (!msg)
+		return -ENOMEM;
+	if (nlmsg_append(msg, &t, sizeof(t), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	nl = nl__open(NULL);
+	if (!nl) {
+		ret = -errno;
+		nlmsg_free(msg);
+		return ret;
+	}
+	ret = nl__request(nl, msg, true, qdisc_cb, want);
+	nl__free(nl);
+	return ret ? ret : (int)want[1];
+}
+
+/* Remove the clsact of ifindex if it holds no filter; its record with it.
+ * 1 removed, 0 kept (it holds filters, or cannot be counted), -errno. */
+static int drop_clsact_if_empty(uint32_t ifindex)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+	if (count_filters(ifindex, 1) != 0 || count_filters(ifindex, 0) != 0)
+		return 0;
+	bpf_tc_hook_destroy(&hook);
+	if (clsact_present(ifindex) != 0)
+		return -EBUSY;
+	clsact_forget(CLSACT_RUN_DIR, ifindex);
+	return 1;
+}
+
 static void tc_detach_one(struct attachment *a, int d)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
@@ -164,14 +219,11 @@ static void tc_detach_one(struct attachment *a, int d)
 
 static void tc_maybe_drop_qdisc(struct attachment *a)
 {
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
-			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
-
 	/* Only a clsact we created, and only while nobody else put a filter
-	 * on it in the meantime. */
-	if (a->created_qdisc && count_filters(a->ifindex, 1) == 0 &&
-	    count_filters(a->ifindex, 0) == 0)
-		bpf_tc_hook_destroy(&hook);
+	 * on it in the meantime (then its record stays: a later cleanup
+	 * removes it once it is empty). */
+	if (a->created_qdisc)
+		drop_clsact_if_empty(a->ifindex);
 	a->created_qdisc = false;
 }
 
@@ -183,13 +235,31 @@ static int attach_tc(struct attachment *a, const int prog_fd[2], char *err, size
 			    .attach_point = BPF_TC_INGRESS);
 	int d, ret;
 
+	int recorded, present;
+
+	/* One tunleak recorded (a killed run's) is ours again. One that is
+	 * there unrecorded is somebody else's. Else the record comes first: a
+	 * run killed right after the create still leaves one. */
+	recorded = clsact_recorded(CLSACT_RUN_DIR, a->ifindex) == 1;
+	present = clsact_present(a->ifindex);
+	if (!present) {
+		ret = clsact_record(CLSACT_RUN_DIR, a->ifindex, name);
+		if (ret)
+			warn("%s: cannot record the clsact qdisc it creates (%s: %s); a killed run would leave it\n",
+			     name, CLSACT_RUN_DIR, strerror(-ret));
+	}
 	ret = bpf_tc_hook_create(&hook);
 	if (ret && ret != -EEXIST) {
+		if (!present)
+			clsact_forget(CLSACT_RUN_DIR, a->ifindex);
 		snprintf(err, errlen, "attach %s (tc): cannot create clsact qdisc: %s", name,
 			 strerror(-ret));
 		return ret;
 	}
-	a->created_qdisc = ret == 0;
+	/* made by somebody else between the look and the create */
+	if (ret == -EEXIST && !present && !recorded)
+		clsact_forget(CLSACT_RUN_DIR, a->ifindex);
+	a->created_qdisc = ret == 0 || recorded;
 	a->kind = KIND_TC;
 	for (d = 0; d < 2; d++) {
 		DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TL_TC_HANDLE,
@@ -261,6 +331,13 @@ static int do_tc_detach(void *arg)
 	return 0;
 }
 
+static int do_forget(void *arg)
+{
+	const struct attachment *a = arg;
+
+	return clsact_forget(CLSACT_RUN_DIR, a->ifindex);
+}
+
 void detach_iface(struct attachment *a, bool dev_gone)
 {
 	int d;
@@ -274,6 +351,9 @@ void detach_iface(struct attachment *a, bool dev_gone)
 		}
 	} else if (a->kind == KIND_TC && !dev_gone) {
 		netns_run(a->ns, do_tc_detach, a);
+	} else if (a->kind == KIND_TC && a->created_qdisc) {
+		/* the qdisc went with the device */
+		netns_run(a->ns, do_forget, a);
 	}
 	a->filter[0] = a->filter[1] = false;
 	a->created_qdisc = false;
@@ -351,7 +431,28 @@ static int do_stale_remove(void *arg)
 	return removed;
 }
 
-int cleanup_stale(const struct netns *ns, uint32_t ifindex, struct stale_report *r)
+/* A clsact a killed run created (recorded), now holding no filter: removed
+ * with its record. 1 removed, 2 kept (it holds filters), 0 none, -errno. */
+static int do_stale_clsact(void *arg)
+{
+	const uint32_t *ifindex = arg;
+	int ret;
+
+	if (clsact_recorded(CLSACT_RUN_DIR, *ifindex) != 1)
+		return 0;
+	ret = clsact_present(*ifindex);
+	if (ret == 0) {
+		/* it went, or never came */
+		clsact_forget(CLSACT_RUN_DIR, *ifindex);
+		return 0;
+	}
+	if (ret < 0)
+		return ret;
+	ret = drop_clsact_if_empty(*ifindex);
+	return ret == 0 ? 2 : ret;
+}
+
+static int stale_filters(const struct netns *ns, uint32_t ifindex, struct stale_report *r)
 {
 	struct stale_query q = { .ifindex = ifindex };
 	uint32_t ids[2];
@@ -386,6 +487,21 @@ int cleanup_stale(const struct netns *ns, uint32_t ifindex, struct stale_report 
 	if (ret < 0)
 		return ret;
 	r->removed = ret;
+	return 0;
+}
+
+int cleanup_stale(const struct netns *ns, uint32_t ifindex, struct stale_report *r)
+{
+	int ret = stale_filters(ns, ifindex, r);
+
+	/* Not while a live run's filters are there: its clsact is in use */
+	if (ret || r->live || r->unprovable)
+		return ret;
+	ret = netns_run(ns, do_stale_clsact, &ifindex);
+	if (ret < 0)
+		return ret;
+	r->qdisc_removed = ret == 1;
+	r->qdisc_kept = ret == 2;
 	return 0;
 }
 
@@ -424,6 +540,8 @@ int attach_prepare(const struct netns *ns, uint32_t ifindex, const char *name, b
 	if (r.removed)
 		warn("removed %d stale tunleak filter%s from %s (a killed run)\n", r.removed,
 		     r.removed == 1 ? "" : "s", name);
+	if (r.qdisc_removed)
+		warn("removed the clsact qdisc a killed run created on %s\n", name);
 	/* With tc, the handle is what both runs would need: one of them. */
 	if (tc && r.live && !strncmp(r.holder.comm, "tunleak", 7)) {
 		snprintf(err, errlen,

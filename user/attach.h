@@ -52,11 +52,15 @@ struct stale_report {
 	int live; /* tunleak filters a live process holds (holder): left */
 	int unprovable; /* tunleak filters whose holder /proc cannot show: left */
 	struct holder holder;
+	bool qdisc_removed; /* the clsact a killed run created, empty: removed */
+	bool qdisc_kept; /* ... holding somebody else's filters: left */
 };
 
 /* Remove tunleak filters of a run that has ended from ifindex: those whose
  * program no process holds (a live run's are left, and so is every filter
- * when /proc cannot show all processes). 0 with *r filled, or -errno. */
+ * when /proc cannot show all processes). Then the clsact qdisc a run that
+ * ended created (clsact.h), if it holds no filter. 0 with *r filled, or
+ * -errno. */
 int cleanup_stale(const struct netns *ns, uint32_t ifindex, struct stale_report *r);
 /* One line about what cleanup_stale() left on interface name and why; "" if
  * nothing was left. */

@@ -18,7 +18,7 @@ int cmd_cleanup(struct config *cfg)
 	struct link_info *links = NULL;
 	struct netns *nsh = NULL;
 	struct nl *nl = NULL;
-	int i, n = 0, total = 0, ret = EXIT_USAGE;
+	int i, n = 0, total = 0, qdiscs = 0, ret = EXIT_USAGE;
 
 	if (caps_check(NEED_NET_ADMIN | NEED_BPF | (cfg->netns || cfg->pid ? NEED_SETNS : 0), err,
 		       sizeof(err))) {
@@ -67,12 +67,23 @@ int cmd_cleanup(struct config *cfg)
 		if (r.removed)
 			warn("%s: removed %d filter%s\n", links[i].name, r.removed,
 			     r.removed == 1 ? "" : "s");
+		if (r.qdisc_removed)
+			warn("%s: removed the clsact qdisc tunleak created\n", links[i].name);
+		if (r.qdisc_kept)
+			warn("%s: the clsact qdisc tunleak created holds other filters; left\n",
+			     links[i].name);
 		if (stale_report_line(&r, links[i].name, line, sizeof(line))[0])
 			warn("%s\n", line);
 		total += r.removed;
+		qdiscs += r.qdisc_removed;
 	}
-	fprintf(stderr, "tunleak: cleanup: %d stale filter%s removed in %s\n", total,
-		total == 1 ? "" : "s", ns);
+	if (qdiscs)
+		fprintf(stderr,
+			"tunleak: cleanup: %d stale filter%s removed in %s, and %d clsact qdisc%s tunleak created\n",
+			total, total == 1 ? "" : "s", ns, qdiscs, qdiscs == 1 ? "" : "s");
+	else
+		fprintf(stderr, "tunleak: cleanup: %d stale filter%s removed in %s\n", total,
+			total == 1 ? "" : "s", ns);
 	ret = 0;
 out:
 	free(links);

@@ -31,6 +31,7 @@
 #include "node.h"
 #include "output.h"
 #include "pcap.h"
+#include "signals.h"
 #include "top.h"
 #include "tracer.h"
 #include "vec.h"
@@ -435,16 +436,11 @@ static void summary(struct trace *tr)
 	     tr->snap.stats[TL_STAT_EVENTS_DROPPED] == 1 ? "" : "s");
 }
 
+/* Every signal that would end the process stops it as SIGTERM does: a tc
+ * filter would outlive it (signals.h). */
 static void install_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
-	struct sigaction pipe = { .sa_handler = SIG_IGN };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGPIPE, &pipe, NULL);
+	stop_signals_install(on_signal);
 }
 
 /* The one namespace of --netns, --pid, --pod, or the current one. */
