@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <bpf/libbpf.h>
 
 #include "attach.h"
@@ -49,6 +50,7 @@
 #define SRC_KEYS (2ULL << 32)
 #define SRC_TRACER (3ULL << 32)
 #define SRC_HTTP (4ULL << 32)
+#define SRC_STDOUT (5ULL << 32)
 #define SRC_KIND(u) ((u) & ~0xffffffffULL)
 
 struct trace {
@@ -801,6 +803,13 @@ static int open_outputs(struct trace *tr)
 	return 0;
 }
 
+static bool stdout_is_pipe(void)
+{
+	struct stat st;
+
+	return !fstat(STDOUT_FILENO, &st) && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+}
+
 /* --- the loop --------------------------------------------------------------------- */
 
 /* Single mode: has the traced namespace ended (ip netns del, the pod's last
@@ -856,6 +865,8 @@ static void loop(struct trace *tr)
 				stop_signal = SIGTERM; /* q: as on SIGTERM */
 			if (SRC_KIND(src) == SRC_HTTP)
 				http_server__run(tr->http, now_ns(CLOCK_MONOTONIC) / 1000000);
+			if (SRC_KIND(src) == SRC_STDOUT)
+				tr->out.err = -EPIPE; /* its reader closed: no write will do */
 			if (SRC_KIND(src) == SRC_TRACER) {
 				struct tracer *t = tracer_by_id(tr, (uint32_t)src);
 
@@ -867,8 +878,10 @@ static void loop(struct trace *tr)
 		/* deadlines of slow clients, answers that wait for room */
 		if (tr->http)
 			http_server__run(tr->http, now_ns(CLOCK_MONOTONIC) / 1000000);
-		if (out_flush(&tr->out) == -EPIPE)
+		if (out_flush(&tr->out) == -EPIPE) {
+			warn("stdout's reader is gone; detaching\n");
 			break;
+		}
 		now = now_ns(CLOCK_MONOTONIC);
 		if (deadline && now >= deadline)
 			break;
@@ -993,6 +1006,13 @@ int cmd_trace(struct config *cfg)
 		if (tr->http) {
 			ev.data.u64 = SRC_HTTP;
 			epoll_ctl(tr->ep, EPOLL_CTL_ADD, http_server__fd(tr->http), &ev);
+		}
+		/* A pipe's reader that goes away (| head -1) is seen at once
+		 * (EPOLLERR), not at the next event, which may never come. */
+		if (stdout_is_pipe()) {
+			ev.events = 0;
+			ev.data.u64 = SRC_STDOUT;
+			epoll_ctl(tr->ep, EPOLL_CTL_ADD, STDOUT_FILENO, &ev);
 		}
 	}
 
