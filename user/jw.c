@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "jw.h"
+#include "utf8.h"
 
 void jw_init(struct jw *w, bool pretty)
 {
@@ -70,12 +71,31 @@ static void put_escaped(struct jw *w, const char *s)
 		char e[7];
 
 		while (*s && *s != '"' && *s != '\\' && (unsigned char)*s >= 0x20 &&
-		       (unsigned char)*s != 0x7f)
+		       (unsigned char)*s < 0x7f)
 			s++;
 		jw_raw(w, run, s - run);
 		if (!*s)
 			break;
-		c = (unsigned char)*s++;
+		if ((unsigned char)*s >= 0x80) {
+			/* JSON is UTF-8: a C1 control as \u00XX, a byte that is
+			 * no UTF-8 as U+FFFD, the rest as it is */
+			uint32_t cp;
+			int n = utf8_seq(s, &cp);
+
+			if (n && cp >= 0xa0) {
+				jw_raw(w, s, n);
+				s += n;
+				continue;
+			}
+			s += n ? n : 1;
+			if (!n) {
+				jw_raw(w, "\\ufffd", 6);
+				continue;
+			}
+			c = (unsigned char)cp;
+		} else {
+			c = (unsigned char)*s++;
+		}
 		if (c == '"' || c == '\\') {
 			e[0] = '\\';
 			e[1] = (char)c;

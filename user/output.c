@@ -10,6 +10,7 @@
 #include "flows.h"
 #include "names.h"
 #include "output.h"
+#include "utf8.h"
 
 static void put_text(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -33,19 +34,32 @@ const char *escape_ctl(const char *s, char *buf, size_t len)
 
 	if (!len)
 		return buf;
-	for (; *s && o + 1 < len; s++) {
-		unsigned char c = (unsigned char)*s;
+	while (*s && o + 1 < len) {
+		uint32_t cp;
+		int n = utf8_seq(s, &cp), k;
 
-		if (c >= 0x20 && c != 0x7f) {
-			buf[o++] = (char)c;
+		if (n && !utf8_is_control(cp)) {
+			if (o + n + 1 > len)
+				break; /* a character is not cut */
+			memcpy(buf + o, s, n);
+			o += n;
+			s += n;
 			continue;
 		}
-		if (o + 5 > len)
+		/* a control character (C0, DEL, C1), or a byte that is no
+		 * UTF-8: each byte as \xNN */
+		n = n ? n : 1;
+		if (o + 4 * n + 1 > len)
 			break;
-		buf[o++] = '\\';
-		buf[o++] = 'x';
-		buf[o++] = hex[c >> 4];
-		buf[o++] = hex[c & 15];
+		for (k = 0; k < n; k++) {
+			unsigned char c = (unsigned char)s[k];
+
+			buf[o++] = '\\';
+			buf[o++] = 'x';
+			buf[o++] = hex[c >> 4];
+			buf[o++] = hex[c & 15];
+		}
+		s += n;
 	}
 	buf[o] = '\0';
 	return buf;

@@ -37,9 +37,10 @@ void out_end(struct out *o);
 int out_flush(struct out *o);
 void out_free(struct out *o);
 
-/* s with control characters (and DEL) as \xNN, so that text from a pod
- * (interface names, hostnames) cannot move the operator's cursor or forge a
- * line. Always terminated; cut to fit. */
+/* s with control characters (C0, DEL, and the C1 controls U+0080-U+009F)
+ * and bytes that are not UTF-8 as \xNN, so that text from a pod (interface
+ * names, hostnames) cannot move the operator's cursor or forge a line.
+ * Always terminated; cut to fit, never inside a character or an escape. */
 const char *escape_ctl(const char *s, char *buf, size_t len);
 /* RFC 3339 UTC with milliseconds: 2026-11-26T12:00:01.123Z (buf >= 32). */
 const char *format_time(uint64_t realtime_ns, char *buf, size_t len);
