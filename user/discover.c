@@ -80,9 +80,10 @@ static void scan_netns_dir(struct ns_scan *s, const char *netns_dir)
 		f = add(s, st.st_dev, st.st_ino);
 		if (!f)
 			break;
+		/* both fit: their lengths were checked above */
 		if (!f->netns_name[0]) {
-			snprintf(f->netns_name, sizeof(f->netns_name), "%s", e->d_name);
-			snprintf(f->path, sizeof(f->path), "%s", path);
+			strcpy(f->netns_name, e->d_name);
+			strcpy(f->path, path);
 		}
 	}
 	closedir(d);

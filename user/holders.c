@@ -145,7 +145,7 @@ int holders_find(const char *proc_root, const uint32_t *ids, int n, struct holde
 		 * stale filter. Other unreadable processes are not tunleak. */
 		if (r == 1 || (r < 0 && r != -ENOENT && !strncmp(comm, "tunleak", 7))) {
 			h->pid = strtol(e->d_name, NULL, 10);
-			snprintf(h->comm, sizeof(h->comm), "%s", comm);
+			memcpy(h->comm, comm, sizeof(h->comm)); /* terminated within */
 			h->unreadable = r < 0;
 			ret = 1;
 		}

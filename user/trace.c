@@ -472,8 +472,8 @@ static int start_single(struct trace *tr, char *err, size_t errlen)
 		snprintf(path, sizeof(path), "%s", x->f.path);
 		ns = netns__open(path);
 		if (!ns) {
-			snprintf(err, errlen, "--pod \"%s\": cannot open %s: %s", cfg->pod, path,
-				 strerror(errno));
+			snprintf(err, errlen, "--pod \"%s\": cannot open %s: %s", cfg->pod,
+				 x->f.path, strerror(errno));
 			return -EINVAL;
 		}
 		snprintf(tr->where, sizeof(tr->where), "%s", x->where);
@@ -484,7 +484,10 @@ static int start_single(struct trace *tr, char *err, size_t errlen)
 		if (cfg->netns || cfg->pid)
 			netns_path(cfg->netns, cfg->pid, path, sizeof(path));
 		netns_label(cfg->netns, cfg->pid, tr->where, sizeof(tr->where));
-		snprintf(named.label, sizeof(named.label), "%s", cfg->netns ? cfg->netns : path);
+		/* a long path's label is cut (it only names the namespace) */
+		if (snprintf(named.label, sizeof(named.label), "%s", cfg->netns ? cfg->netns : path) >=
+		    (int)sizeof(named.label))
+			named.label[sizeof(named.label) - 2] = '~';
 		/* a pod's name, when its processes tell it */
 		if (cfg->pid && !netns__is_home(ns)) {
 			struct node *nd = node__new(NULL, NULL);
