@@ -40,7 +40,14 @@ int cidr_parse(const char *s, struct cidr *out)
 		out->prefixlen = max;
 		return 0;
 	}
-	if (slash[1] < '0' || slash[1] > '9' || strlen(slash + 1) > 3)
+	/* After the slash a decimal number, or this is no CIDR at all ("/8 ",
+	 * "/+8", "/0x8"); a number that is no prefix length of the family
+	 * (or none) is a prefix error. */
+	if (slash[1] == '\0')
+		return -CIDR_EPREFIX;
+	if (strspn(slash + 1, "0123456789") != strlen(slash + 1))
+		return -CIDR_ESYNTAX;
+	if (strlen(slash + 1) > 3)
 		return -CIDR_EPREFIX;
 	errno = 0;
 	len = strtoul(slash + 1, &end, 10);
@@ -68,7 +75,7 @@ const char *cidr_strerror(int err)
 {
 	switch (-err) {
 	case CIDR_ESYNTAX:
-		return "expected an IPv4 or IPv6 prefix such as 10.128.0.0/14 or fd00:10:128::/48";
+		return "not a CIDR (expected an IPv4 or IPv6 prefix such as 10.128.0.0/14 or fd00:10:128::/48)";
 	case CIDR_EPREFIX:
 		return "prefix length must be 0-32 for IPv4, 0-128 for IPv6";
 	case CIDR_EHOSTBITS:

@@ -68,12 +68,22 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return CLI_ERROR;
 }
 
+/* Seconds as a decimal number: digits with at most one '.', at least one
+ * digit. strtod() alone would also take hex (0x10), exponents, signs,
+ * leading spaces, inf and nan. */
 static int parse_seconds(const char *s, double min, double max, double *out)
 {
+	size_t digits, len;
 	char *end;
 	double v;
 
-	if (!s || !*s || (*s != '.' && (*s < '0' || *s > '9')))
+	if (!s)
+		return -EINVAL;
+	len = strlen(s);
+	digits = strspn(s, "0123456789");
+	if (s[digits] == '.')
+		digits += 1 + strspn(s + digits + 1, "0123456789");
+	if (digits != len || !strpbrk(s, "0123456789"))
 		return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);
@@ -320,7 +330,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 		} else if (!strcmp(name, "--duration")) {
 			if (parse_seconds(val, 0.001, 31536000, &cfg->duration))
 				return fail(err, errlen,
-					    "--duration \"%s\": expected a positive number of seconds",
+					    "--duration \"%s\": expected seconds between 0.001 and 31536000",
 					    val);
 			ret = 0;
 		} else if (!strcmp(name, "--attach")) {

@@ -41,6 +41,26 @@ expect_usage missing-pid \
 expect_usage host-bits \
 	"tunleak: --cluster-cidr \"10.128.0.1/14\": host bits are set (did you mean 10.128.0.0/14?)" \
 	"$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.1/14
+expect_usage cidr-trailing-space \
+	"tunleak: --cluster-cidr \"10.0.0.0/8 \": not a CIDR (expected an IPv4 or IPv6 prefix such as 10.128.0.0/14 or fd00:10:128::/48)" \
+	"$TUNLEAK" --netns "$POD" --cluster-cidr "10.0.0.0/8 "
+expect_usage duration-too-long \
+	"tunleak: --duration \"1e10\": expected seconds between 0.001 and 31536000" \
+	"$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.0/14 --duration 1e10
+# strtod would read these as 16 seconds, forever, and 1000 seconds
+for v in 0x10 inf nan 1e3x; do
+	expect_usage "interval-$v" \
+		"tunleak: --interval \"$v\": expected seconds between 0.1 and 3600" \
+		timeout 5 "$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.0/14 --interval "$v" --duration 1
+done
+# an alias the kernel would resolve to tun0: refused before anything is
+# attached (eth0 included)
+expect_usage tunnel-alias \
+	"tunleak: --tunnel \"tun0:x\": expected an interface name (1-15 characters, no '/', ':' or space)" \
+	timeout 5 "$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.0/14 --tunnel tun0:x --attach tc --duration 1
+expect_eq "tunnel-alias: no clsact made" "0 0" \
+	"$(for d in eth0 tun0; do tc -n "$POD" -j qdisc show dev "$d" | jq '[.[] | select(.kind=="clsact")] | length'; done | tr '\n' ' ' | sed 's/ $//')"
+case_end "tunnel-alias-nothing-attached"
 expect_usage unknown-option \
 	"tunleak: unknown option \"--cluster\" (see tunleak --help)" \
 	"$TUNLEAK" --netns "$POD" --cluster 10.128.0.0/14

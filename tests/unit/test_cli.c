@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -136,6 +137,38 @@ static void test_full(void **state)
 	assert_int_equal(cfg.pcap_max_mb, 2);
 }
 
+/* Seconds are decimal numbers: no hex, exponent, sign, space, inf or nan
+ * (strtod would take the first ones). */
+static void test_seconds(void **state)
+{
+	static const char *const bad[] = { "0x10", "0X10", "0x1p3", "inf", "INF", "infinity", "nan",
+					   "1e3x", "1e3", "1E1", " 1", "1 ", "+1", "-1", ".", "",
+					   "1.2.3", "1,5", "１", NULL };
+	static const struct {
+		const char *s;
+		double v;
+	} good[] = { { "1", 1 }, { "0.5", 0.5 }, { ".5", 0.5 }, { "5.", 5 }, { "3600", 3600 },
+		     { "0.10", 0.1 }, { "007", 7 } };
+	char msg[128];
+	size_t i;
+
+	for (i = 0; bad[i]; i++) {
+		assert_int_equal(parse("--cluster-cidr", "10.0.0.0/8", "--interval", bad[i], NULL),
+				 CLI_ERROR);
+		snprintf(msg, sizeof(msg), "--interval \"%s\": expected seconds between 0.1 and 3600",
+			 bad[i]);
+		if (strcmp(err, msg))
+			fail_msg("\"%s\": got \"%s\"", bad[i], err);
+		assert_int_equal(parse("--cluster-cidr", "10.0.0.0/8", "--duration", bad[i], NULL),
+				 CLI_ERROR);
+	}
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(parse("--cluster-cidr", "10.0.0.0/8", "--interval", good[i].s, NULL),
+				 CLI_RUN);
+		assert_true(cfg.interval == good[i].v);
+	}
+}
+
 static void test_commands(void **state)
 {
 	assert_int_equal(parse("check", "--cluster-cidr", "10.128.0.0/14", NULL), CLI_RUN);
@@ -179,8 +212,11 @@ static void test_errors(void **state)
 		     "--cluster-cidr", "10.128.0.1/14");
 	assert_error("--service-cidr \"172.30.0.0/33\": prefix length must be 0-32 for IPv4, 0-128 for IPv6",
 		     "--service-cidr", "172.30.0.0/33");
-	assert_error("--node-cidr \"node\": expected an IPv4 or IPv6 prefix such as 10.128.0.0/14 or fd00:10:128::/48",
+	assert_error("--node-cidr \"node\": not a CIDR (expected an IPv4 or IPv6 prefix such as 10.128.0.0/14 or fd00:10:128::/48)",
 		     "--node-cidr", "node");
+	/* a trailing space is no prefix length out of range: it is no CIDR */
+	assert_error("--cluster-cidr \"10.0.0.0/8 \": not a CIDR (expected an IPv4 or IPv6 prefix such as 10.128.0.0/14 or fd00:10:128::/48)",
+		     "--cluster-cidr", "10.0.0.0/8 ");
 	assert_error("unknown option \"--bogus\" (see tunleak --help)", "--bogus");
 	assert_error("unknown option \"-x\" (see tunleak --help)", "-x");
 	assert_error("unknown option \"extra\" (see tunleak --help)", "--cluster-cidr",
@@ -192,10 +228,15 @@ static void test_errors(void **state)
 		     "10.0.0.0/8", "--interval", "1s");
 	assert_error("--interval \"nan\": expected seconds between 0.1 and 3600", "--cluster-cidr",
 		     "10.0.0.0/8", "--interval", "nan");
-	assert_error("--duration \"-5\": expected a positive number of seconds", "--cluster-cidr",
-		     "10.0.0.0/8", "--duration", "-5");
-	assert_error("--duration \"80abc\": expected a positive number of seconds",
+	assert_error("--duration \"-5\": expected seconds between 0.001 and 31536000",
+		     "--cluster-cidr", "10.0.0.0/8", "--duration", "-5");
+	assert_error("--duration \"80abc\": expected seconds between 0.001 and 31536000",
 		     "--cluster-cidr", "10.0.0.0/8", "--duration", "80abc");
+	/* too long: the message names the limits */
+	assert_error("--duration \"1e10\": expected seconds between 0.001 and 31536000",
+		     "--cluster-cidr", "10.0.0.0/8", "--duration", "1e10");
+	assert_error("--duration \"31536001\": expected seconds between 0.001 and 31536000",
+		     "--cluster-cidr", "10.0.0.0/8", "--duration", "31536001");
 	assert_error("--pid \"0\": expected a process ID (1-4194304)", "--cluster-cidr",
 		     "10.0.0.0/8", "--pid", "0");
 	assert_error("--pid \"12x\": expected a process ID (1-4194304)", "--cluster-cidr",
@@ -253,7 +294,7 @@ int main(void)
 		cmocka_unit_test(test_commands),      cmocka_unit_test(test_help_version),
 		cmocka_unit_test(test_export_format), cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_duplicates),    cmocka_unit_test(test_node_mode),
-		cmocka_unit_test(test_add_cidrs),
+		cmocka_unit_test(test_add_cidrs),     cmocka_unit_test(test_seconds),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, teardown);

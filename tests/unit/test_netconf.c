@@ -211,18 +211,18 @@ static void test_bad_cidr(void **state)
 		     "spec.clusterNetwork[0].cidr \"fd01::1/48\": host bits are set "
 		     "(did you mean fd01::/48?)");
 	assert_fails("{\"spec\": {\"clusterNetwork\": [{\"cidr\": \"\"}]}}", -EINVAL,
-		     "spec.clusterNetwork[0].cidr \"\": expected an IPv4 or IPv6 prefix such as "
-		     "10.128.0.0/14 or fd00:10:128::/48");
+		     "spec.clusterNetwork[0].cidr \"\": not a CIDR (expected an IPv4 or IPv6 prefix "
+		     "such as 10.128.0.0/14 or fd00:10:128::/48)");
 	/* what the file holds, made printable, on one line */
 	assert_fails("{\"spec\": {\"clusterNetwork\": [{\"cidr\": \"10.128.0.0\\n\\\"x\"}]}}",
 		     -EINVAL,
-		     "spec.clusterNetwork[0].cidr \"10.128.0.0\\x0a\\x22x\": expected an IPv4 or "
-		     "IPv6 prefix such as 10.128.0.0/14 or fd00:10:128::/48");
+		     "spec.clusterNetwork[0].cidr \"10.128.0.0\\x0a\\x22x\": not a CIDR (expected an "
+		     "IPv4 or IPv6 prefix such as 10.128.0.0/14 or fd00:10:128::/48)");
 	/* a NUL inside must not make the rest invisible */
 	assert_fails("{\"spec\": {\"clusterNetwork\": [{\"cidr\": \"10.128.0.0/14\\u0000junk\"}]}}",
 		     -EINVAL,
-		     "spec.clusterNetwork[0].cidr \"10.128.0.0/14\\x00junk\": expected an IPv4 or "
-		     "IPv6 prefix such as 10.128.0.0/14 or fd00:10:128::/48");
+		     "spec.clusterNetwork[0].cidr \"10.128.0.0/14\\x00junk\": not a CIDR (expected an "
+		     "IPv4 or IPv6 prefix such as 10.128.0.0/14 or fd00:10:128::/48)");
 }
 
 static void test_not_json(void **state)

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -49,8 +50,14 @@ static int child(enum after what, int sig, int sig2)
 			_exit(100);
 		if (write(p[1], "x", 1) != 1)
 			_exit(101);
-		if (what == FAULT)
+		if (what == FAULT) {
+			/* (a sanitizer's report of it is no output of the test) */
+			int null = open("/dev/null", O_WRONLY);
+
+			if (null >= 0)
+				dup2(null, STDERR_FILENO);
 			*(volatile int *)(uintptr_t)0 = 1;
+		}
 		if (what == ABORT)
 			abort();
 		for (int i = 0; i < 5000 && !got; i++)
@@ -108,13 +115,23 @@ static void test_sigpipe_ignored(void **state)
 	assert_int_equal(WEXITSTATUS(status), SIGTERM);
 }
 
-/* A real fault, and abort(), still end the process by their signal. */
+/* A real fault, and abort(), still end the process by their signal. (Built
+ * with AddressSanitizer, whose own SIGSEGV handler comes first, the fault
+ * ends it through ASan's report: exit 1. Either way it is no stop request,
+ * which would exit with SIGSEGV's number.) */
 static void test_real_fault(void **state)
 {
 	int status = child(FAULT, 0, 0);
 
-	assert_true(WIFSIGNALED(status));
-	assert_int_equal(WTERMSIG(status), SIGSEGV);
+#ifdef __SANITIZE_ADDRESS__
+	if (WIFEXITED(status)) {
+		assert_int_equal(WEXITSTATUS(status), 1);
+	} else
+#endif
+	{
+		assert_true(WIFSIGNALED(status));
+		assert_int_equal(WTERMSIG(status), SIGSEGV);
+	}
 	status = child(ABORT, 0, 0);
 	assert_true(WIFSIGNALED(status));
 	assert_int_equal(WTERMSIG(status), SIGABRT);
