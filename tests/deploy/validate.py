@@ -423,6 +423,16 @@ def check_volumes(objs):
             raise Invalid("%s mounts host path %r" % (path, hp))
         if not m.get("readOnly"):
             raise Invalid("%s is not read-only" % path)
+    # the records of the clsact qdiscs tunleak creates (tc mode): the host's,
+    # so that the next pod on the node removes those of a killed one
+    m = mounts.get("/run/tunleak")
+    if not m:
+        raise Invalid("/run/tunleak is not mounted")
+    hp = vols[m["name"]].get("hostPath", {}).get("path")
+    if hp != "/run/tunleak":
+        raise Invalid("/run/tunleak mounts host path %r" % hp)
+    if m.get("readOnly"):
+        raise Invalid("/run/tunleak is read-only (tunleak writes its records there)")
     if mounts["/run/netns"].get("mountPropagation") != "HostToContainer":
         raise Invalid("/run/netns needs mountPropagation: HostToContainer "
                       "(namespaces pinned after the container started are bind mounts)")
