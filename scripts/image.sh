@@ -8,7 +8,7 @@
 # are collected before the layout is archived).
 #
 # Environment: SOURCE_DATE_EPOCH (default: the commit date of HEAD),
-# VERSION (default: 0.1.0+g<commit>, as the Makefile's), IMAGE_SOURCE (the
+# VERSION (default: the Makefile's, X.Y.Z+g<commit>), IMAGE_SOURCE (the
 # source URL label; default: git's origin URL), IMAGE_ARCH (default: this
 # machine's, in OCI terms). Load it with: skopeo copy oci-archive:OUT docker://...
 set -euo pipefail
@@ -42,7 +42,8 @@ fi
 [[ "$SOURCE_DATE_EPOCH" =~ ^[0-9]+$ ]] || die "SOURCE_DATE_EPOCH \"$SOURCE_DATE_EPOCH\": expected seconds since 1970"
 CREATED=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
 COMMIT=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)
-VERSION=${VERSION:-0.1.0+g$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)}
+# the Makefile's own, so that the two cannot drift apart
+VERSION=${VERSION:-$(sed -n 's/^VERSION := \([0-9.]*\).*/\1/p' "$ROOT/Makefile")+g$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)}
 IMAGE_SOURCE=${IMAGE_SOURCE:-$(git -C "$ROOT" remote get-url origin 2>/dev/null || echo "unknown (set IMAGE_SOURCE)")}
 case "${IMAGE_ARCH:-$(uname -m)}" in
 x86_64 | amd64) ARCH=amd64 ;;

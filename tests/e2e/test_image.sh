@@ -7,6 +7,8 @@
 require_root
 STATIC=$ROOT/tunleak-static
 IMAGE=$ROOT/scripts/image.sh
+# the version the Makefile gives, before its +gCOMMIT
+VERSION_BASE=$(sed -n 's/^VERSION := \([0-9.]*\).*/\1/p' "$ROOT/Makefile")
 
 if [ ! -x "$STATIC" ]; then
 	echo "not ok image-build: $STATIC missing (make static)"
@@ -43,7 +45,7 @@ expect_eq "created is the commit's date" "$created" "$(jq -r .created <<<"$cfg" 
 expect_eq "one layer" 1 "$(jq '.Layers | length' <<<"$info" 2>&1)"
 expect_eq "os" linux "$(jq -r .Os <<<"$info" 2>&1)"
 [ "$(uname -m)" = x86_64 ] && expect_eq "architecture" amd64 "$(jq -r .Architecture <<<"$info" 2>&1)"
-expect_match "version label" '^0\.1\.0\+g[0-9a-f]{7,}$' \
+expect_match "version label" "^${VERSION_BASE//./\\.}\\+g[0-9a-f]{7,}\$" \
 	"$(jq -r '.Labels["org.opencontainers.image.version"]' <<<"$info" 2>&1)"
 expect_eq "revision label" "$(git -C "$ROOT" rev-parse HEAD)" \
 	"$(jq -r '.Labels["org.opencontainers.image.revision"]' <<<"$info" 2>&1)"
@@ -87,7 +89,7 @@ if [ -x "${R:-/nonexistent}/tunleak" ]; then
 	run_image --version
 	wait "$IMG_PID"
 	expect_eq "exit code of --version" 0 "$?"
-	expect_match "--version" '^tunleak 0\.1\.0\+g[0-9a-f]{7,}$' "$(cat "$TMP/i.out")"
+	expect_match "--version" "^tunleak ${VERSION_BASE//./\\.}\\+g[0-9a-f]{7,}\$" "$(cat "$TMP/i.out")"
 	expect_eq "nothing left mounted" "" "$(grep -F "$R" /proc/self/mountinfo)"
 else
 	ERRORS+=("no rootfs to run")
