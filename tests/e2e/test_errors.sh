@@ -97,14 +97,15 @@ expect_usage metrics-not-local \
 # --duration), a symlink or a device would be written through
 mkfifo "$TMP/pfifo"
 ln -s "$TMP/pelsewhere" "$TMP/plink"
-for target in "$TMP/pfifo" "$TMP/plink" /dev/null; do
+mknod "$TMP/pdev" c 1 3 # the test's own device (see above), not /dev/null
+for target in "$TMP/pfifo" "$TMP/plink" "$TMP/pdev"; do
 	expect_usage "pcap-not-regular-${target##*/}" \
 		"tunleak: --pcap \"$target\": cannot create: not a regular file" \
 		timeout 5 "$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.0/14 --pcap "$target" --duration 1
 done
 expect_eq "the FIFO is still a FIFO" "fifo" "$(stat -c %F "$TMP/pfifo")"
 expect_eq "the symlink is still a symlink" "symbolic link" "$(stat -c %F "$TMP/plink")"
-expect_eq "/dev/null is still a device" "character special file" "$(stat -c %F /dev/null)"
+expect_eq "the device is still a device" "character special file" "$(stat -c %F "$TMP/pdev")"
 expect_eq "nothing created behind the symlink" "no" "$([ -e "$TMP/pelsewhere" ] && echo yes || echo no)"
 case_end "pcap-targets-untouched"
 expect_usage top-without-terminal \
