@@ -61,9 +61,15 @@ int cmd_cleanup(struct config *cfg)
 	for (i = 0; i < n; i++) {
 		struct stale_report r;
 		char line[512];
+		int rc = cleanup_stale(nsh, links[i].ifindex, &r);
 
-		if (cleanup_stale(nsh, links[i].ifindex, &r))
+		if (rc == -ENODEV || rc == -ENOENT)
 			continue; /* gone meanwhile */
+		if (rc) {
+			warn("%s: cannot look at tc handle 0x%x prio %d: %s\n", links[i].name,
+			     TL_TC_HANDLE, TL_TC_PRIO, strerror(-rc));
+			continue;
+		}
 		if (r.removed)
 			warn("%s: removed %d filter%s\n", links[i].name, r.removed,
 			     r.removed == 1 ? "" : "s");
