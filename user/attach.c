@@ -213,8 +213,20 @@ static void tc_detach_one(struct attachment *a, int d)
 			    .attach_point = d ? BPF_TC_EGRESS : BPF_TC_INGRESS);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TL_TC_HANDLE, .priority = TL_TC_PRIO);
 
-	bpf_tc_detach(&hook, &opts);
 	a->filter[d] = false;
+	/* The handle is ours only while it runs our program: one put in its
+	 * place (tc filter replace, another run) is not removed with ours. */
+	if (bpf_tc_query(&hook, &opts))
+		return; /* gone already */
+	if (opts.prog_id != a->prog_id[d]) {
+		warn("%s: the filter at tunleak's handle 0x%x prio %d is no longer this run's; left alone\n",
+		     a->name, TL_TC_HANDLE, TL_TC_PRIO);
+		return;
+	}
+	opts.prog_id = 0;
+	opts.prog_fd = 0;
+	opts.flags = 0;
+	bpf_tc_detach(&hook, &opts);
 }
 
 static void tc_maybe_drop_qdisc(struct attachment *a)
@@ -276,6 +288,7 @@ static int attach_tc(struct attachment *a, const int prog_fd[2], char *err, size
 			return ret;
 		}
 		a->filter[d] = true;
+		a->prog_id[d] = opts.prog_id; /* set by a successful attach */
 	}
 	return 0;
 }
@@ -309,6 +322,7 @@ int attach_iface(struct attachment *a, const struct netns *ns, uint32_t ifindex,
 	memset(a, 0, sizeof(*a));
 	a->ns = ns;
 	a->ifindex = ifindex;
+	snprintf(a->name, sizeof(a->name), "%s", name);
 	a->link_fd[0] = a->link_fd[1] = -1;
 	/* inside ns: the ifindex is the namespace's, and so are libbpf's tc
 	 * netlink sockets */

@@ -31,6 +31,8 @@ struct attachment {
 	enum attach_kind kind; /* 0: nothing attached */
 	int link_fd[2]; /* tcx: [ingress, egress] */
 	bool filter[2]; /* tc: our filter is on [ingress, egress] */
+	uint32_t prog_id[2]; /* tc: ... running this program */
+	char name[16]; /* the interface's, for messages */
 	bool created_qdisc; /* tc: the clsact qdisc is ours */
 };
 

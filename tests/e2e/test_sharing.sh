@@ -144,3 +144,19 @@ expect_eq "cleanup in a PID namespace: left alone, and why" \
 tunleak: cleanup: 0 stale filters removed in network namespace $POD" "$(cat "$TMP/c.err")"
 expect_a_intact "$before"
 case_end "pidns-second-run"
+
+# --- a filter put in place of the run's own at its handle: left at its stop ------
+# (what an older tunleak, or an operator's tc filter replace, may do)
+run_a
+tc -n "$POD" filter replace dev eth0 ingress prio 1 handle 0x7e1e bpf da obj "$HELPERS/counter.bpf.o" sec tc
+stop_a
+expect_eq "exit code" 0 "$A_RC"
+expect_match "the replacement stays" "pref 1 bpf .*handle 0x7e1e .*name count_pkts" "$(tc -n "$POD" filter show dev eth0 ingress)"
+expect_match "says so" "eth0: the filter at tunleak's handle 0x7e1e prio 1 is no longer this run's; left alone" "$(cat "$TMP/a.err")"
+expect_eq "the run's own are gone" 0 \
+	"$(for h in "eth0 egress" "tun0 ingress" "tun0 egress"; do tc -n "$POD" filter show dev $h; done | grep -c "$OURS")"
+tc -n "$POD" filter del dev eth0 ingress prio 1 handle 0x7e1e bpf
+"$TUNLEAK" cleanup --netns "$POD" 2>"$TMP/c.err"
+expect_match "the clsact it made goes once empty" "eth0: removed the clsact qdisc tunleak created" "$(cat "$TMP/c.err")"
+expect_clean "$POD" eth0
+case_end "replaced-filter-left-at-stop"
