@@ -577,10 +577,13 @@ static void discover(struct trace *tr)
 		char err[256];
 
 		if (t) {
-			/* a name may come later than the namespace: the hostname
+			/* A name may come later than the namespace (the hostname
 			 * set after unshare, the runtime's config.json written
-			 * after the namespace was pinned */
-			if (strcmp(t->pod, x->pod) || strcmp(t->k8s_ns, x->k8s_ns)) {
+			 * after the namespace was pinned), but a name never gets
+			 * less: a pod that ends may lose its metadata a moment
+			 * before its namespace goes. */
+			if ((x->pod[0] && strcmp(t->pod, x->pod)) ||
+			    (x->k8s_ns[0] && strcmp(t->k8s_ns, x->k8s_ns))) {
 				if (t->state == NS_TRACING)
 					warn("%s is %s\n", t->where, x->where);
 				tracer__set_name(t, x->label, x->pod, x->k8s_ns, x->where);
