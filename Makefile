@@ -25,11 +25,11 @@ PRIV := loader attach netns nl route tracer node top trace check cleanup
 PURE_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(PURE))
 PRIV_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(PRIV))
 
-# --- ship (issue 10): plain C modules for running on a node ------------------
+# --- plain C modules for running on a node ------------------------------------
 # JSON reader, --cidrs-from (OpenShift network config), the /metrics server.
 SHIP_PURE := json netconf http
 PURE_OBJS += $(patsubst %,$(OUTPUT)/%.o,$(SHIP_PURE))
-# --- end ship ------------------------------------------------------------------
+# ---------------------------------------------------------------------------------
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/%,$(wildcard tests/bpf/test_*.c))
 HELPERS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(filter-out %.bpf.c,$(wildcard tests/helpers/*.c)))
@@ -154,7 +154,7 @@ clean:
 	$(call msg,CLEAN)
 	$(Q)rm -rf $(OUTPUT) tunleak tunleak-static
 
-# --- ship (issue 10): helpers, fuzzing, sanitizers, image ----------------------
+# --- helpers, fuzzing, sanitizers, image -----------------------------------------
 # The HTTP server's test helper links the server module.
 $(OUTPUT)/tests/httpd: tests/helpers/httpd.c $(OUTPUT)/http.o | $(OUTPUT)/tests
 	$(call msg,HELPER,$@)
@@ -229,14 +229,14 @@ image: static
 	$(call msg,IMAGE,$(IMAGE_OUT))
 	$(Q)VERSION=$(VERSION) scripts/image.sh tunleak-static $(IMAGE_OUT)
 
-.PHONY: clean-ship
-clean: clean-ship
-clean-ship:
+.PHONY: clean-extra
+clean: clean-extra
+clean-extra:
 	$(Q)rm -rf $(FUZZ_OUT) $(ASAN_OUT) $(IMAGE_OUT)
 
 # make test builds these too; tests/run.sh runs them (kinds fuzz, asan)
 test-build: fuzz-build asan-build
-# --- end ship -------------------------------------------------------------------
+# ---------------------------------------------------------------------------------
 
 # --- fuzz2: the BPF tests under the sanitizers ----------------------------------
 # tests/bpf/ again with ASan and UBSan, over sanitized copies of the privileged

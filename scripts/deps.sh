@@ -14,11 +14,11 @@ PKGS=(
 	openvpn openssl iproute2 iputils-ping iperf3 tcpdump procps psmisc ethtool
 	# the simulated node (scripts/nodelab.sh): the real CNI bridge and host-local plugins
 	containernetworking-plugins
-	# ship (issue 10): libFuzzer's runtime (make fuzz), the /metrics test's clients
+	# libFuzzer's runtime (make fuzz), the /metrics test's clients
 	libclang-rt-14-dev curl python3
-	# ship: validating deploy/ (tests/deploy/validate.py)
+	# validating deploy/ (tests/deploy/validate.py)
 	python3-kubernetes python3-yaml
-	# ship: make image (scripts/image.sh) and its test
+	# make image (scripts/image.sh) and its test
 	umoci skopeo file
 )
 

@@ -97,7 +97,7 @@ for t in tests/e2e/test_*.sh; do
 	fi
 done
 
-# --- ship (issue 10): asan, fuzz, deploy ----------------------------------------
+# --- asan, fuzz, deploy -----------------------------------------------------------
 # asan: the unit tests built with AddressSanitizer and UBSan (make asan-build),
 # then the BPF tests (below).
 # A sanitizer report stops the program, and LeakSanitizer reports at exit
