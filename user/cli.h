@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* The command line of DESIGN.md, parsed into a struct config. Plain C. */
+/* The command line (README.md, "Usage"), parsed into a struct config. Plain C. */
 #ifndef TL_CLI_H
 #define TL_CLI_H
 
