@@ -87,6 +87,14 @@ expect_eq "the symlink is still a symlink" "symbolic link" "$(stat -c %F "$TMP/e
 expect_eq "the device is still a device" "character special file" "$(stat -c %F "$TMP/edev")"
 expect_eq "nothing created behind the symlink" "no" "$([ -e "$TMP/elsewhere" ] && echo yes || echo no)"
 case_end "export-targets-untouched"
+echo '{"kind": "Network", "spec": {"serviceNetwork": ["172.30.0.0/16"]}}' >"$TMP/net.json"
+expect_usage cidrs-from-no-cluster-network \
+	"tunleak: --cidrs-from $TMP/net.json: no spec.clusterNetwork[].cidr or status.clusterNetwork[].cidr" \
+	"$TUNLEAK" --netns "$POD" --cidrs-from "$TMP/net.json"
+echo 'not json' >"$TMP/bad.json"
+expect_usage cidrs-from-not-json \
+	"tunleak: --cidrs-from $TMP/bad.json: not JSON: expected a value at byte 0" \
+	"$TUNLEAK" --netns "$POD" --cidrs-from "$TMP/bad.json"
 expect_usage metrics-bad-port \
 	"tunleak: --metrics-addr \"127.0.0.1:99999\": port must be a number 1-65535" \
 	"$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.0/14 --metrics-addr 127.0.0.1:99999

@@ -75,3 +75,30 @@ expect_eq "prom dropped" "tunleak_events_dropped_total 0" "$(grep '^tunleak_even
 expect_eq "prom HELP/TYPE pairs" 12 "$(grep -c '^# TYPE' "$TMP/c.prom")"
 expect_eq "diagnostics only on stderr" 1 "$(wc -l <"$TMP/t.out")"
 case_end "text-and-prom-duration"
+
+# The classes from OpenShift's own network config (--cidrs-from), from a file
+# and from stdin: 10.128.0.0/14 is class pod, 172.30.0.0/16 class service.
+for src in file stdin; do
+	if [ "$src" = file ]; then
+		start_tunleak --cidrs-from "$ROOT/tests/data/network-config-openshift.json" --json \
+			--export "$TMP/n.json" --interval 0.2
+	else
+		: >"$TMP/tl.out"
+		: >"$TMP/tl.err"
+		"$TUNLEAK" --netns "$POD" --cidrs-from - --json --export "$TMP/n.json" --interval 0.2 \
+			<"$ROOT/tests/data/network-config-openshift.json" >>"$TMP/tl.out" 2>>"$TMP/tl.err" &
+		TL_PID=$!
+		PIDS+=("$TL_PID")
+		wait_for "$TMP/tl.err" tracing 5 || ERRORS+=("did not start: $(cat "$TMP/tl.err")")
+	fi
+	pod_ping 2 10.130.0.5
+	pod_ping 1 172.30.0.10
+	stop_tunleak TERM
+	expect_eq "$src: exit code" 0 "$TL_RC"
+	# the pings to the pod go into tun0 (leaks); the one to the service
+	# takes the default route out of eth0, classed service by the file
+	expect_eq "$src: tun0 egress pod" 2 "$(jqf "$TMP/n.json" .namespaces[0].interfaces.tun0.egress.pod.packets)"
+	expect_eq "$src: eth0 egress service" 1 "$(jqf "$TMP/n.json" .namespaces[0].interfaces.eth0.egress.service.packets)"
+	expect_eq "$src: leaks" 2 "$(jqf "$TMP/n.json" .leaks.packets)"
+	case_end "cidrs-from-$src"
+done
