@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The 256 interface slots of --all on a busy simulated node: namespaces
+# without a tunnel take none.
+. "$(dirname "$0")/lib.sh"
+require_root
+PROBE=$HELPERS/netprobe
+
+nodelab_start t1:tuntap t2:tuntap || exit 0
+NL=$ROOT/scripts/nodelab.sh
+on_node() { "$NL" node "$NL_ID" -- "$@"; }
+in_pod() { local p=$1; shift; "$NL" pod "$NL_ID" "$p" -- "$@"; }
+J=$TMP/slots.json
+
+# until the counters file says JQ is VALUE (or 10 s)
+wait_json() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(jqf "$J" "$1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+ns_of() { echo ".namespaces[] | select(.label == \"$1\")"; }
+
+# --- 300 namespaces without a tunnel take no slot -----------------------------
+# (pinned in the node's own /run/netns; the lab's down removes them with the node)
+on_node bash -c 'for i in $(seq 1 300); do ip netns add w$i || exit 1; done'
+"$NL" node "$NL_ID" -- "$TUNLEAK" --all --cluster-cidr "$NL_CLUSTER_CIDR" --export "$J" \
+	--interval 0.2 >"$TMP/n.out" 2>"$TMP/n.err" &
+TL_PID=$!
+PIDS+=("$TL_PID")
+wait_for "$TMP/n.err" "tracing" 20 || ERRORS+=("tunleak did not start: $(tail -3 "$TMP/n.err" | tr '\n' ' ')")
+# nsenter forks to enter the node's PID namespace and does not pass signals
+# on: its child is tunleak
+TL_CHILD=$(pgrep -P "$TL_PID" | head -1)
+[ -n "$TL_CHILD" ] && PIDS+=("$TL_CHILD")
+expect_match "tracing line" "tracing 4 interfaces in 2 namespaces" "$(grep tracing "$TMP/n.err")"
+expect_eq "no slot warning" 0 "$(grep -c 'slot' "$TMP/n.err")"
+# 3 UDP datagrams of 100 bytes to another node's pod: 3 x 128 L3 bytes, one flow
+in_pod t1 "$PROBE" udp "$NL_OTHER_POD_IP" 9999 3 100
+wait_json "$(ns_of t1).leaks.packets" 3 || ERRORS+=("t1's leak not counted")
+expect_eq "t1 leaks" "3 384 1" "$(jqf "$J" "$(ns_of t1).leaks | \"\(.packets) \(.bytes) \(.flows)\"")"
+kill -TERM "$TL_CHILD" 2>/dev/null
+wait "$TL_PID"
+expect_eq "exit code" 0 "$?"
+case_end "namespaces-without-a-tunnel-take-no-slot"
