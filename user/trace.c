@@ -173,9 +173,10 @@ static void fill_rec(struct trace *tr, struct flow_rec *r, int type, int cls, ui
 	}
 	r->first_ns = first_mono + tr->mono_to_real;
 	r->last_ns = r->first_ns;
-	if (t) {
-		t->flows++;
-	}
+	if (t && type == TL_TYPE_LEAK)
+		t->leak_flows++;
+	else if (t)
+		t->bypass_flows++;
 }
 
 static void report(struct trace *tr, struct flow_rec *r)
@@ -281,7 +282,6 @@ static void sweep(struct trace *tr)
 static void build_snapshot(struct trace *tr, struct snapshot *s)
 {
 	struct tl_counter(*all)[2][TL_NR_COUNTERS] = calloc(TL_MAX_SLOTS, sizeof(*all));
-	const struct flow_rec *r = NULL;
 	int i, j;
 
 	snapshot_clear(s);
@@ -323,6 +323,8 @@ static void build_snapshot(struct trace *tr, struct snapshot *s)
 		snprintf(n->netns, sizeof(n->netns), "%s", t->path);
 		n->inode = t->ns_ino;
 		n->state = t->state;
+		n->leak_flows = t->leak_flows;
+		n->bypass_flows = t->bypass_flows;
 		for (j = 0; j < t->nr_ifaces && j < SNAP_MAX_IFACES; j++) {
 			struct iface_snap *is = &n->ifaces[n->nr_ifaces++];
 
@@ -332,18 +334,6 @@ static void build_snapshot(struct trace *tr, struct snapshot *s)
 			is->ifindex = t->ifaces[j].ifindex;
 			is->l2 = t->ifaces[j].l2;
 			tracer__iface_counters(t, j, (const void *)all, is->c);
-		}
-	}
-	/* distinct flows per namespace, from the user-space records */
-	while ((r = flows__next(tr->env.flows, r))) {
-		for (i = 0; i < s->nr_ns; i++) {
-			if (s->ns[i].id != r->ns_id)
-				continue;
-			if (r->type == TL_TYPE_LEAK)
-				s->ns[i].leak_flows++;
-			else
-				s->ns[i].bypass_flows++;
-			break;
 		}
 	}
 	free(all);

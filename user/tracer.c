@@ -57,6 +57,20 @@ static void slot_free(struct tracer_env *env, int slot)
 
 /* --- the tracer --------------------------------------------------------------- */
 
+/* A slot for interface i (e): -ENOSPC, said once per namespace, when none is left. */
+static int take_slot(struct tracer *t, struct tracer_iface *e, int i)
+{
+	e->slot = slot_alloc(t->env, t, i);
+	if (e->slot >= 0)
+		return 0;
+	if (!t->warned_slots) {
+		warn("%s: %s: all %d interface slots are taken; not counted\n", t->where, e->name,
+		     TL_MAX_SLOTS);
+		t->warned_slots = true;
+	}
+	return -ENOSPC;
+}
+
 static int add_iface(struct tracer *t, const char *name, enum tl_role role, bool named)
 {
 	struct tracer_iface *e;
@@ -70,12 +84,13 @@ static int add_iface(struct tracer *t, const char *name, enum tl_role role, bool
 	e->role = role;
 	e->named = named;
 	e->state = IFACE_WAITING;
-	e->slot = slot_alloc(t->env, t, i);
-	if (e->slot < 0 && !t->warned_slots) {
-		warn("%s: %s: all %d interface slots are taken; not counted\n", t->where, name,
-		     TL_MAX_SLOTS);
-		t->warned_slots = true;
-	}
+	e->slot = -1;
+	/* The one namespace of a run counts its named interfaces from the
+	 * start. On a node, a slot is taken when an interface is attached:
+	 * the namespaces without a tunnel (most of a node's) take none, or
+	 * 256 of them would leave the VPN pods without a slot. */
+	if (t->single)
+		take_slot(t, e, i);
 	t->nr_ifaces++;
 	return i;
 }
@@ -165,7 +180,7 @@ static int attach_one(struct tracer *t, struct tracer_iface *e, const struct lin
 			   probe__prog_fd(t->probe, TL_DIR_EGRESS) };
 	int ret;
 
-	if (e->slot < 0) {
+	if (e->slot < 0 && take_slot(t, e, (int)(e - t->ifaces))) {
 		snprintf(err, errlen, "%s: %s: no interface slot left", t->where, e->name);
 		return -ENOSPC;
 	}

@@ -82,7 +82,9 @@ struct tracer {
 	struct tracer_iface ifaces[TRACER_MAX_IFACES];
 	const struct class_cidr *fixed[TRACER_MAX_FIXED]; /* CIDRs whose fix was shown */
 	int nr_fixed;
-	uint64_t flows; /* leak and bypass flows first seen here */
+	/* leak and bypass flows first seen here: counted as they come, since a
+	 * reused slot purges the flow records of the namespace that had it */
+	uint64_t leak_flows, bypass_flows;
 	bool warned_slots;
 };
 
