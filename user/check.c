@@ -244,7 +244,7 @@ static int check_all(struct check *c, struct node *nd)
 
 	for (i = 0; i < node__count(nd); i++) {
 		const struct node_ns *x = node__get(nd, i);
-		struct netns *nsh = netns__open(x->f.path);
+		struct netns *nsh = netns__open_found(x->f.path, x->f.dev, x->f.ino);
 		int before = c->findings, r;
 
 		if (!nsh)
@@ -299,7 +299,7 @@ int cmd_check(struct config *cfg)
 		}
 		c.who = x;
 		snprintf(where, sizeof(where), "%s", x->where);
-		nsh = netns__open(x->f.path);
+		nsh = netns__open_found(x->f.path, x->f.dev, x->f.ino);
 		if (!nsh) {
 			fprintf(stderr, "tunleak: --pod \"%s\": cannot open %s: %s\n", cfg->pod,
 				x->f.path, strerror(errno));

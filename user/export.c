@@ -296,10 +296,49 @@ static void prom_value(FILE *f, const char *v)
 }
 
 /* {netns="…",pod="…",k8s_namespace="…" and what follows */
-static void prom_ns_labels(FILE *f, const struct ns_snap *n)
+static bool same_labels(const struct ns_snap *a, const struct ns_snap *b)
+{
+	return !strcmp(a->label, b->label) && !strcmp(a->pod, b->pod) &&
+	       !strcmp(a->k8s_ns, b->k8s_ns);
+}
+
+/*
+ * A series names one namespace by its labels, and no two may share them (a
+ * scraper rejects the whole text). A pod that comes back under its name
+ * (a StatefulSet's, a re-created sandbox) has a gone namespace with the same
+ * labels: the live one stands for both (its counters start again, as a
+ * restarted pod's do), and of several gone ones the latest. Two live ones
+ * with the same labels (two pods without metadata, one borrowing the
+ * other's hostname) are told apart by the namespace's inode.
+ * Returns 0: leave out; 1: as it is; 2: its label with "@inode".
+ */
+static int prom_view(const struct snapshot *s, int k)
+{
+	const struct ns_snap *n = &s->ns[k];
+	bool live_twin = false, later_gone = false;
+	int j;
+
+	for (j = 0; j < s->nr_ns; j++) {
+		const struct ns_snap *o = &s->ns[j];
+
+		if (j == k || !same_labels(n, o))
+			continue;
+		if (o->state != NS_GONE)
+			live_twin = true;
+		else if (j > k)
+			later_gone = true;
+	}
+	if (n->state == NS_GONE)
+		return live_twin || later_gone ? 0 : 1;
+	return live_twin ? 2 : 1;
+}
+
+static void prom_ns_labels(FILE *f, const struct ns_snap *n, int view)
 {
 	fputs("{netns=\"", f);
 	prom_value(f, n->label);
+	if (view == 2)
+		fprintf(f, "@%llu", (unsigned long long)n->inode);
 	fputs("\",pod=\"", f);
 	prom_value(f, n->pod);
 	fputs("\",k8s_namespace=\"", f);
@@ -312,18 +351,19 @@ static void prom_head(FILE *f, const char *name, const char *type, const char *h
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void prom_counters(FILE *f, const struct snapshot *s, const char *name, bool bytes)
+static void prom_counters(FILE *f, const struct snapshot *s, const int *view, const char *name,
+			  bool bytes)
 {
 	int k, i, d, c;
 
 	for (k = 0; k < s->nr_ns; k++)
-		for (i = 0; i < s->ns[k].nr_ifaces; i++)
+		for (i = 0; i < s->ns[k].nr_ifaces && view[k]; i++)
 			for (d = 0; d < 2; d++)
 				for (c = 0; c < TL_NR_COUNTERS; c++) {
 					const struct tl_counter *n = &s->ns[k].ifaces[i].c[d][c];
 
 					fputs(name, f);
-					prom_ns_labels(f, &s->ns[k]);
+					prom_ns_labels(f, &s->ns[k], view[k]);
 					fputs(",iface=\"", f);
 					prom_value(f, s->ns[k].ifaces[i].name);
 					fprintf(f, "\",direction=\"%s\",class=\"%s\"} %llu\n", dir_name(d),
@@ -333,7 +373,8 @@ static void prom_counters(FILE *f, const struct snapshot *s, const char *name, b
 }
 
 /* One series per namespace of a per-namespace total. */
-static void prom_per_ns(FILE *f, const struct snapshot *s, const char *name, int which)
+static void prom_per_ns(FILE *f, const struct snapshot *s, const int *view, const char *name,
+			int which)
 {
 	int k;
 
@@ -341,6 +382,8 @@ static void prom_per_ns(FILE *f, const struct snapshot *s, const char *name, int
 		struct totals t;
 		uint64_t v;
 
+		if (!view[k])
+			continue;
 		ns_totals(&s->ns[k], &t);
 		v = which == 0 ? t.leak_packets :
 		    which == 1 ? t.leak_bytes :
@@ -348,34 +391,39 @@ static void prom_per_ns(FILE *f, const struct snapshot *s, const char *name, int
 		    which == 3 ? t.bypass_packets :
 				 t.bypass_flows;
 		fputs(name, f);
-		prom_ns_labels(f, &s->ns[k]);
+		prom_ns_labels(f, &s->ns[k], view[k]);
 		fprintf(f, "} %" PRIu64 "\n", v);
 	}
 }
 
 int export_render_prom(FILE *f, const struct snapshot *s)
 {
-	int k, i;
+	int k, i, *view = calloc(s->nr_ns ? s->nr_ns : 1, sizeof(*view));
+
+	if (!view)
+		return -ENOMEM;
+	for (k = 0; k < s->nr_ns; k++)
+		view[k] = prom_view(s, k);
 
 	prom_head(f, "tunleak_packets_total", "counter",
 		  "Packets seen per namespace, interface, direction and address class (GSO segments counted).");
-	prom_counters(f, s, "tunleak_packets_total", false);
+	prom_counters(f, s, view, "tunleak_packets_total", false);
 	prom_head(f, "tunleak_bytes_total", "counter",
 		  "L3 bytes seen per namespace, interface, direction and address class.");
-	prom_counters(f, s, "tunleak_bytes_total", true);
+	prom_counters(f, s, view, "tunleak_bytes_total", true);
 	prom_head(f, "tunleak_leak_packets_total", "counter",
 		  "Cluster-bound packets that left through a tunnel interface.");
-	prom_per_ns(f, s, "tunleak_leak_packets_total", 0);
+	prom_per_ns(f, s, view, "tunleak_leak_packets_total", 0);
 	prom_head(f, "tunleak_leak_bytes_total", "counter",
 		  "L3 bytes of cluster-bound packets that left through a tunnel interface.");
-	prom_per_ns(f, s, "tunleak_leak_bytes_total", 1);
+	prom_per_ns(f, s, view, "tunleak_leak_bytes_total", 1);
 	prom_head(f, "tunleak_leak_flows", "gauge", "Distinct leak flows seen since start.");
-	prom_per_ns(f, s, "tunleak_leak_flows", 2);
+	prom_per_ns(f, s, view, "tunleak_leak_flows", 2);
 	prom_head(f, "tunleak_bypass_packets_total", "counter",
 		  "Remote-bound packets that left through a cluster interface.");
-	prom_per_ns(f, s, "tunleak_bypass_packets_total", 3);
+	prom_per_ns(f, s, view, "tunleak_bypass_packets_total", 3);
 	prom_head(f, "tunleak_bypass_flows", "gauge", "Distinct bypass flows seen since start.");
-	prom_per_ns(f, s, "tunleak_bypass_flows", 4);
+	prom_per_ns(f, s, view, "tunleak_bypass_flows", 4);
 	prom_head(f, "tunleak_events_emitted_total", "counter",
 		  "Leak and bypass flow events written to the ring buffer.");
 	fprintf(f, "tunleak_events_emitted_total %" PRIu64 "\n", s->stats[TL_STAT_EVENTS_EMITTED]);
@@ -388,9 +436,9 @@ int export_render_prom(FILE *f, const struct snapshot *s)
 	prom_head(f, "tunleak_interface_up", "gauge",
 		  "1 while tunleak is attached to the interface.");
 	for (k = 0; k < s->nr_ns; k++)
-		for (i = 0; i < s->ns[k].nr_ifaces; i++) {
+		for (i = 0; i < s->ns[k].nr_ifaces && view[k]; i++) {
 			fputs("tunleak_interface_up", f);
-			prom_ns_labels(f, &s->ns[k]);
+			prom_ns_labels(f, &s->ns[k], view[k]);
 			fputs(",iface=\"", f);
 			prom_value(f, s->ns[k].ifaces[i].name);
 			fprintf(f, "\",role=\"%s\"} %d\n", role_name(s->ns[k].ifaces[i].role),
@@ -399,10 +447,13 @@ int export_render_prom(FILE *f, const struct snapshot *s)
 	prom_head(f, "tunleak_namespace_traced", "gauge",
 		  "1 while tunleak traces the namespace, 0 once it has ended.");
 	for (k = 0; k < s->nr_ns; k++) {
+		if (!view[k])
+			continue;
 		fputs("tunleak_namespace_traced", f);
-		prom_ns_labels(f, &s->ns[k]);
+		prom_ns_labels(f, &s->ns[k], view[k]);
 		fprintf(f, "} %d\n", s->ns[k].state == NS_TRACING);
 	}
+	free(view);
 	return ferror(f) ? -EIO : 0;
 }
 

@@ -114,6 +114,18 @@ struct netns *netns__open(const char *path)
 	return ns;
 }
 
+struct netns *netns__open_found(const char *path, uint64_t dev, uint64_t ino)
+{
+	struct netns *ns = netns__open(path);
+
+	if (ns && (ns->dev != dev || ns->ino != ino)) {
+		netns__free(ns);
+		errno = ESTALE;
+		return NULL;
+	}
+	return ns;
+}
+
 struct netns *netns__open_home(void)
 {
 	struct netns *ns;

@@ -20,6 +20,9 @@ int netns_init(void);
  * /run/netns/NAME). Never blocks (a FIFO is refused, not waited on). NULL and
  * errno: ENOENT, EACCES..., or EINVAL when path is not a network namespace. */
 struct netns *netns__open(const char *path);
+/* netns__open() of a namespace found earlier at path: NULL and ESTALE when
+ * path now leads to another one (its process ended and the PID was reused). */
+struct netns *netns__open_found(const char *path, uint64_t dev, uint64_t ino);
 /* The home namespace (a handle of its own, to be freed like any other). */
 struct netns *netns__open_home(void);
 void netns__free(struct netns *ns);

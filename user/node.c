@@ -154,7 +154,7 @@ const struct node_ns *node__find_pod(const struct node *nd, const char *pod, cha
 				     size_t errlen)
 {
 	const struct node_ns *found = NULL;
-	char safe[160], list[512] = "";
+	char safe[160], list[512] = "", shown[1024];
 	size_t o = 0;
 	int i, n = 0;
 
@@ -172,12 +172,14 @@ const struct node_ns *node__find_pod(const struct node *nd, const char *pod, cha
 	}
 	if (n == 1)
 		return found;
+	/* names and paths come from the runtime and the pods: as text */
+	escape_ctl(list, shown, sizeof(shown));
 	if (n == 0)
 		snprintf(err, errlen,
 			 "--pod \"%s\": no pod of that name on this node (%d network namespace%s looked at)",
 			 safe, nd->n, nd->n == 1 ? "" : "s");
 	else
 		snprintf(err, errlen, "--pod \"%s\": %d pods match: %s; give NAMESPACE/NAME", safe,
-			 n, list);
+			 n, shown);
 	return NULL;
 }

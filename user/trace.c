@@ -460,7 +460,7 @@ static int start_single(struct trace *tr, char *err, size_t errlen)
 			return -ENOENT;
 		named = *x;
 		snprintf(path, sizeof(path), "%s", x->f.path);
-		ns = netns__open(path);
+		ns = netns__open_found(path, x->f.dev, x->f.ino);
 		if (!ns) {
 			snprintf(err, errlen, "--pod \"%s\": cannot open %s: %s", cfg->pod,
 				 x->f.path, strerror(errno));
@@ -560,7 +560,7 @@ static void discover(struct trace *tr)
 	/* what one look at the node costs (the counters file shows it) */
 	tr->scan_cpu_ns = thread_cpu_ns() - t0;
 	n = node__count(tr->node);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !stop_signal; i++) {
 		const struct node_ns *x = node__get(tr->node, i);
 		struct tracer *t = tracer_by_ns(tr, x->f.dev, x->f.ino);
 		struct netns *ns;
@@ -582,7 +582,7 @@ static void discover(struct trace *tr)
 				tracer__rescan(t);
 			continue;
 		}
-		ns = netns__open(x->f.path);
+		ns = netns__open_found(x->f.path, x->f.dev, x->f.ino);
 		if (!ns)
 			continue; /* its last process has just ended */
 		t = tracer__new(&tr->env, ns, x->f.path, ++tr->next_id, false);
@@ -625,7 +625,7 @@ static struct probe *take_probe(void *ctx)
 /* Whether a namespace of the node has a tunnel now (it is then traced at once). */
 static bool has_tunnel_now(const struct config *cfg, const struct node_ns *x)
 {
-	struct netns *ns = netns__open(x->f.path);
+	struct netns *ns = netns__open_found(x->f.path, x->f.dev, x->f.ino);
 	struct nl *nl = ns ? nl__open(ns) : NULL;
 	struct link_info *links = NULL;
 	bool yes = false;
@@ -659,7 +659,8 @@ static void *preload_worker(void *arg)
 		int mine;
 
 		pthread_mutex_lock(&pl->lock);
-		mine = pl->next < pl->want ? pl->next++ : -1;
+		/* a signal at start ends the loading too */
+		mine = pl->next < pl->want && !stop_signal ? pl->next++ : -1;
 		pthread_mutex_unlock(&pl->lock);
 		if (mine < 0)
 			return NULL;

@@ -244,9 +244,15 @@ static void add_vpn_links(struct tracer *t, const struct link_info *links, int n
 
 	if (t->env->cfg->nr_tunnels)
 		return;
-	for (i = 0; i < n; i++)
-		if (link_is_vpn(&links[i]) && find_iface(t, links[i].name) < 0)
-			add_iface(t, links[i].name, TL_ROLE_TUNNEL, false);
+	for (i = 0; i < n; i++) {
+		if (!link_is_vpn(&links[i]) || find_iface(t, links[i].name) >= 0)
+			continue;
+		if (add_iface(t, links[i].name, TL_ROLE_TUNNEL, false) < 0 && !t->warned_ifaces) {
+			warn("%s: more than %d interfaces; %s and later ones are not traced\n",
+			     t->where, TRACER_MAX_IFACES, links[i].name);
+			t->warned_ifaces = true;
+		}
+	}
 }
 
 static bool has_tunnel(const struct tracer *t, const struct link_info *links, int n)
@@ -290,7 +296,7 @@ static int begin_tracing(struct tracer *t, char *err, size_t errlen)
 static void follow(struct tracer *t, const struct link_info *links, int n)
 {
 	char err[256];
-	int i;
+	int i, ret;
 
 	for (i = 0; i < t->nr_ifaces; i++) {
 		struct tracer_iface *e = &t->ifaces[i];
@@ -306,8 +312,11 @@ static void follow(struct tracer *t, const struct link_info *links, int n)
 		}
 		if (!l)
 			continue;
-		if (attach_one(t, e, l, err, sizeof(err))) {
-			warn("%s\n", err);
+		ret = attach_one(t, e, l, err, sizeof(err));
+		if (ret) {
+			/* out of slots: said once already, not every second */
+			if (ret != -ENOSPC)
+				warn("%s\n", err);
 			continue;
 		}
 		warn("%s attached (ifindex %u, %s, %s)%s%s\n", e->name, l->ifindex,

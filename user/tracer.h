@@ -86,6 +86,7 @@ struct tracer {
 	 * reused slot purges the flow records of the namespace that had it */
 	uint64_t leak_flows, bypass_flows;
 	bool warned_slots;
+	bool warned_ifaces; /* more tunnels than TRACER_MAX_IFACES: said once */
 };
 
 /* A tracer for ns (owned from here on: freed with the tracer, also on

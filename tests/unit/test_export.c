@@ -328,6 +328,62 @@ static void test_prom_hostile_names(void **state)
 	snapshot_free(&s);
 }
 
+/* A pod that came back under its name, and two live pods with one name:
+ * no two series with the same labels (a scraper would reject the text). */
+static void test_prom_unique_series(void **state)
+{
+	struct snapshot s = { .attach_mode = "tc" };
+	const char *states[] = { "gone", "gone", "tracing", "tracing", "tracing" };
+	uint64_t inodes[] = { 11, 12, 13, 14, 15 };
+	char *buf, *line, *save = NULL, seen[64][256];
+	int i, nseen = 0, j;
+
+	for (i = 0; i < 5; i++) {
+		struct ns_snap *n = snapshot_add_ns(&s);
+
+		/* 0, 1, 2: web-0 that ended twice and runs again; 3, 4: two "api" */
+		strcpy(n->label, i < 3 ? "web-0" : "api");
+		strcpy(n->pod, n->label);
+		n->id = i + 1;
+		n->inode = inodes[i];
+		n->state = !strcmp(states[i], "gone") ? NS_GONE : NS_TRACING;
+		n->nr_ifaces = 1;
+		strcpy(n->ifaces[0].name, "tun0");
+		n->ifaces[0].role = TL_ROLE_TUNNEL;
+		n->ifaces[0].c[TL_DIR_EGRESS][TL_CLASS_POD].packets = 100 + i;
+	}
+	buf = prom(&s);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *sp = strrchr(line, ' ');
+
+		if (line[0] != 't' || strncmp(line, "tunleak_leak_packets_total{", 27))
+			continue;
+		*sp = '\0';
+		for (j = 0; j < nseen; j++)
+			if (!strcmp(seen[j], line))
+				fail_msg("series twice: %s", line);
+		snprintf(seen[nseen++], sizeof(seen[0]), "%s", line);
+	}
+	/* web-0: the live one only; api: both, told apart by inode */
+	assert_int_equal(nseen, 3);
+	free(buf);
+	buf = prom(&s);
+	assert_non_null(strstr(buf, "tunleak_packets_total{netns=\"web-0\",pod=\"web-0\",k8s_namespace=\"\",iface=\"tun0\",direction=\"egress\",class=\"pod\"} 102\n"));
+	assert_null(strstr(buf, "} 100\n"));
+	assert_null(strstr(buf, "} 101\n"));
+	assert_non_null(strstr(buf, "tunleak_namespace_traced{netns=\"api@14\",pod=\"api\",k8s_namespace=\"\"} 1\n"));
+	assert_non_null(strstr(buf, "tunleak_namespace_traced{netns=\"api@15\",pod=\"api\",k8s_namespace=\"\"} 1\n"));
+	free(buf);
+	/* with no live web-0, the latest of the gone ones */
+	s.ns[2].state = NS_GONE;
+	buf = prom(&s);
+	assert_non_null(strstr(buf, "tunleak_namespace_traced{netns=\"web-0\",pod=\"web-0\",k8s_namespace=\"\"} 0\n"));
+	assert_non_null(strstr(buf, "class=\"pod\"} 102\n"));
+	assert_null(strstr(buf, "} 101\n"));
+	free(buf);
+	snapshot_free(&s);
+}
+
 static void test_atomic_write(void **state)
 {
 	struct snapshot s = { .attach_mode = "tc" };
@@ -507,6 +563,7 @@ int main(void)
 		cmocka_unit_test(test_json_long_string),
 		cmocka_unit_test(test_prom),
 		cmocka_unit_test(test_prom_hostile_names),
+		cmocka_unit_test(test_prom_unique_series),
 		cmocka_unit_test(test_atomic_write),
 		cmocka_unit_test(test_export_refuses_non_regular),
 		cmocka_unit_test(test_event_text),
