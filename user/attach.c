@@ -124,21 +124,17 @@ static int count_cb(const struct nlmsghdr *m, void *data)
 	return 0;
 }
 
-/* Number of filters on one clsact hook of the current namespace, or -errno. */
-static int count_filters(uint32_t ifindex, int ingress)
+/* A tc dump (filters or qdiscs) of the current namespace, each answer to cb. */
+static int tc_dump(int type, const struct tcmsg *t, int (*cb)(const struct nlmsghdr *, void *),
+		   void *data)
 {
-	struct tcmsg t = {
-		.tcm_family = AF_UNSPEC,
-		.tcm_ifindex = ifindex,
-		.tcm_parent = TC_H_MAKE(TC_H_CLSACT, ingress ? TC_H_MIN_INGRESS : TC_H_MIN_EGRESS),
-	};
-	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETTFILTER, NLM_F_REQUEST);
+	struct nl_msg *msg = nlmsg_alloc_simple(type, NLM_F_REQUEST);
 	struct nl *nl;
-	int count = 0, ret;
+	int ret;
 
 	if (!msg)
 		return -ENOMEM;
-	if (nlmsg_append(msg, &t, sizeof(t), NLMSG_ALIGNTO) < 0) {
+	if (nlmsg_append(msg, (void *)t, sizeof(*t), NLMSG_ALIGNTO) < 0) {
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
@@ -148,8 +144,21 @@ static int count_filters(uint32_t ifindex, int ingress)
 		nlmsg_free(msg);
 		return ret;
 	}
-	ret = nl__request(nl, msg, true, count_cb, &count);
+	ret = nl__request(nl, msg, true, cb, data);
 	nl__free(nl);
+	return ret;
+}
+
+/* Number of filters on one clsact hook of the current namespace, or -errno. */
+static int count_filters(uint32_t ifindex, int ingress)
+{
+	struct tcmsg t = {
+		.tcm_family = AF_UNSPEC,
+		.tcm_ifindex = ifindex,
+		.tcm_parent = TC_H_MAKE(TC_H_CLSACT, ingress ? TC_H_MIN_INGRESS : TC_H_MIN_EGRESS),
+	};
+	int count = 0, ret = tc_dump(RTM_GETTFILTER, &t, count_cb, &count);
+
 	return ret ? ret : count;
 }
 
@@ -169,25 +178,9 @@ static int qdisc_cb(const struct nlmsghdr *m, void *data)
 static int clsact_present(uint32_t ifindex)
 {
 	struct tcmsg t = { .tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex };
-	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETQDISC, NLM_F_REQUEST | NLM_F_DUMP);
 	uint32_t want[2] = { ifindex, 0 };
-	struct nl *nl;
-	int ret;
+	int ret = tc_dump(RTM_GETQDISC, &t, qdisc_cb, want);
 
-	if (!msg)
-		return -ENOMEM;
-	if (nlmsg_append(msg, &t, sizeof(t), NLMSG_ALIGNTO) < 0) {
-		nlmsg_free(msg);
-		return -ENOMEM;
-	}
-	nl = nl__open(NULL);
-	if (!nl) {
-		ret = -errno;
-		nlmsg_free(msg);
-		return ret;
-	}
-	ret = nl__request(nl, msg, true, qdisc_cb, want);
-	nl__free(nl);
 	return ret ? ret : (int)want[1];
 }
 

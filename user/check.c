@@ -45,22 +45,18 @@ static int is_tunnel(char names[][CLI_IFNAMSIZ], int n, const char *name)
 	return 0;
 }
 
-/* The tunnels: those named, else every interface of a VPN's link kind. */
+/* The namespace's tunnels: those named that it has, else every interface
+ * of a VPN's link kind. */
 static int tunnel_names(const struct config *cfg, struct nl *nl, char names[][CLI_IFNAMSIZ],
 			int max)
 {
 	struct link_info *links = NULL;
 	int i, n = 0, nl_n = 0;
 
-	if (cfg->nr_tunnels) {
-		for (i = 0; i < cfg->nr_tunnels && i < max; i++)
-			memcpy(names[i], cfg->tunnels[i], CLI_IFNAMSIZ);
-		return i;
-	}
 	if (nl__link_dump(nl, &links, &nl_n))
 		return 0;
 	for (i = 0; i < nl_n && n < max; i++)
-		if (link_is_vpn(&links[i]))
+		if (link_is_tunnel(&links[i], cfg->tunnels, cfg->nr_tunnels))
 			memcpy(names[n++], links[i].name, CLI_IFNAMSIZ);
 	free(links);
 	return n;

@@ -41,7 +41,7 @@ static struct ns_found *add(struct ns_scan *s, uint64_t dev, uint64_t ino)
 	return &s->list[s->n++];
 }
 
-static bool numeric(const char *s)
+bool all_digits(const char *s)
 {
 	if (!*s)
 		return false;
@@ -106,7 +106,7 @@ int ns_scan(struct ns_scan *s, const char *proc_root, const char *netns_dir)
 		struct ns_found *f;
 		struct stat st;
 
-		if (!numeric(e->d_name))
+		if (!all_digits(e->d_name))
 			continue;
 		s->processes++;
 		snprintf(path, sizeof(path), "%s/%s/ns/net", proc_root, e->d_name);

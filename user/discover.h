@@ -32,6 +32,9 @@ struct ns_scan {
 	int unreadable; /* processes whose namespace could not be read (EACCES) */
 };
 
+/* A non-empty string of decimal digits: a PID's (or an fd's) entry in /proc. */
+bool all_digits(const char *s);
+
 /* Every distinct network namespace under proc_root (normally "/proc") and
  * netns_dir ("/run/netns"). Returns 0 or -errno (only when proc_root cannot
  * be read at all); s is emptied first. */

@@ -8,21 +8,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "discover.h"
 #include "holders.h"
 
 /* The initial PID namespace's inode number: fixed by the kernel
  * (PROC_PID_INIT_INO in include/linux/proc_ns.h), for every boot. */
 #define PID_NS_INIT_INO 0xEFFFFFFCU
-
-static bool all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
-}
 
 /* Read at most len - 1 bytes of path (terminated). 0 or -errno. */
 static int read_small(const char *path, char *buf, size_t len)

@@ -45,6 +45,18 @@ bool link_is_vpn(const struct link_info *l)
 	return false;
 }
 
+bool link_is_tunnel(const struct link_info *l, const char (*names)[LINK_NAMSIZ], int n)
+{
+	int i;
+
+	if (!n)
+		return link_is_vpn(l);
+	for (i = 0; i < n; i++)
+		if (!strcmp(l->name, names[i]))
+			return true;
+	return false;
+}
+
 bool link_name_valid(const char *name)
 {
 	size_t n = strlen(name), i;

@@ -28,6 +28,10 @@ bool link_is_l2(uint16_t arphrd);
  * gre0, sit0, ...). */
 bool link_is_vpn(const struct link_info *l);
 
+/* A tunnel for a run: one of names[] when --tunnel gave any (n > 0), else
+ * any interface of a VPN's link kind. */
+bool link_is_tunnel(const struct link_info *l, const char (*names)[LINK_NAMSIZ], int n);
+
 /* A valid interface name, as the kernel's dev_valid_name(): 1-15 bytes, not
  * "." or "..", no '/', ':' or white space. An alias such as "tun0:x" is not
  * an interface. */

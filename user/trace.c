@@ -339,21 +339,21 @@ static void build_snapshot(struct trace *tr, struct snapshot *s)
 	free(all);
 }
 
-static int write_export(struct trace *tr)
+/* The counters file from the snapshot in tr->snap. */
+static int export_snapshot(struct trace *tr)
 {
 	int err;
 
 	if (!tr->cfg->export_path)
 		return 0;
-	build_snapshot(tr, &tr->snap);
 	err = export_write(tr->cfg->export_path, tr->cfg->export_fmt, &tr->snap);
 	if (err)
 		warn("write %s: %s\n", tr->cfg->export_path, strerror(-err));
 	return err;
 }
 
-/* What GET /metrics answers: the Prometheus text of a fresh snapshot. */
-static void refresh_metrics(struct trace *tr)
+/* What GET /metrics answers from now on: the Prometheus text of tr->snap. */
+static void serve_snapshot(struct trace *tr)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -361,7 +361,6 @@ static void refresh_metrics(struct trace *tr)
 
 	if (!tr->http)
 		return;
-	build_snapshot(tr, &tr->snap);
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return;
@@ -371,10 +370,20 @@ static void refresh_metrics(struct trace *tr)
 	free(buf);
 }
 
-static void refresh_top(struct trace *tr)
+/* Every --interval, and at the end: one snapshot (the counters read once)
+ * for the counters file, /metrics and the live table, which takes it over. */
+static int publish(struct trace *tr)
 {
+	int err;
+
+	if (!tr->cfg->export_path && !tr->http && !tr->top)
+		return 0;
 	build_snapshot(tr, &tr->snap);
-	top__refresh(tr->top, &tr->snap, tr->env.flows);
+	err = export_snapshot(tr);
+	serve_snapshot(tr);
+	if (tr->top)
+		top__refresh(tr->top, &tr->snap, tr->env.flows);
+	return err;
 }
 
 /* --- start and stop -------------------------------------------------------------- */
@@ -629,15 +638,11 @@ static bool has_tunnel_now(const struct config *cfg, const struct node_ns *x)
 	struct nl *nl = ns ? nl__open(ns) : NULL;
 	struct link_info *links = NULL;
 	bool yes = false;
-	int i, j, n = 0;
+	int i, n = 0;
 
 	if (nl && !nl__link_dump(nl, &links, &n))
-		for (i = 0; i < n && !yes; i++) {
-			if (!cfg->nr_tunnels)
-				yes = link_is_vpn(&links[i]);
-			for (j = 0; j < cfg->nr_tunnels && !yes; j++)
-				yes = !strcmp(links[i].name, cfg->tunnels[j]);
-		}
+		for (i = 0; i < n && !yes; i++)
+			yes = link_is_tunnel(&links[i], cfg->tunnels, cfg->nr_tunnels);
 	free(links);
 	nl__free(nl);
 	netns__free(ns);
@@ -906,10 +911,7 @@ static void loop(struct trace *tr)
 			} else {
 				drain(tr, false);
 			}
-			write_export(tr);
-			refresh_metrics(tr);
-			if (tr->top)
-				refresh_top(tr);
+			publish(tr);
 			next_export = now + (uint64_t)(cfg->interval * 1e9);
 		} else if (tr->top && top_resize_pending()) {
 			top__redraw(tr->top, tr->env.flows);
@@ -1046,7 +1048,8 @@ int cmd_trace(struct config *cfg)
 		warn("tracing %d interface%s in %s (%s); Ctrl-C to stop\n", nready,
 		     nready == 1 ? "" : "s", tr->where, kind_name(tr->env.kind));
 	if (tr->http) {
-		refresh_metrics(tr);
+		build_snapshot(tr, &tr->snap);
+		serve_snapshot(tr);
 		warn("serving GET /metrics on %s\n", http_server__addr(tr->http));
 	}
 	if (cfg->top) {
@@ -1060,7 +1063,7 @@ int cmd_trace(struct config *cfg)
 			epoll_ctl(tr->ep, EPOLL_CTL_ADD, top__key_fd(tr->top), &ev);
 		}
 		if (tr->top)
-			refresh_top(tr);
+			publish(tr);
 	}
 	loop(tr);
 	ret = 0;
@@ -1073,7 +1076,7 @@ out:
 	if (tr->env.dp && tr->rb) {
 		drain(tr, true);
 		sweep(tr);
-		if (write_export(tr) && !ret)
+		if (publish(tr) && !ret)
 			ret = EXIT_USAGE;
 		if (started && (nready || ret == 0))
 			summary(tr);
