@@ -29,25 +29,31 @@ record() { # status name [reason]
 	esac
 }
 
-# cmocka suites, read through their TAP output
+# cmocka suites, read through their TAP output. A crash or a sanitizer's
+# report stops a suite, and LeakSanitizer reports at exit with every test
+# passed: the plan ("1..N") and the exit status count too.
 run_cmocka() { # binary suite
-	local bin=$1 suite=$2 line n=0 log
+	local bin=$1 suite=$2 line n=0 bad=0 log rc plan
 	log=$(mktemp)
-	CMOCKA_MESSAGE_OUTPUT=TAP "$bin" >"$log" 2>&1
-	local rc=$?
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		CMOCKA_MESSAGE_OUTPUT=TAP "$bin" >"$log" 2>&1
+	rc=$?
+	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$log" | head -1)
 	while IFS= read -r line; do
 		case "$line" in
 		# cmocka's TAP says skip() as "not ok N # SKIP NAME"
 		"not ok "[0-9]*" # SKIP "*) record skip "$suite/${line##*# SKIP }" "skipped"; n=$((n + 1)) ;;
 		"ok "*) record ok "$suite/${line#*- }"; n=$((n + 1)) ;;
-		"not ok "[0-9]*) record fail "$suite/${line#*- }"; n=$((n + 1)) ;;
+		"not ok "[0-9]*) record fail "$suite/${line#*- }"; n=$((n + 1)); bad=1 ;;
 		"# not ok - "* | "# ok - "* | "1.."*) ;;
-		"#"* | "ERROR"* | *) printf '      %s\n' "$line" ;;
+		*) printf '      %s\n' "$line" ;;
 		esac
 	done <"$log"
 	rm -f "$log"
-	if [ "$n" -eq 0 ]; then
-		record fail "$suite" "the suite ran no test (exit $rc)"
+	if [ "$n" -eq 0 ] || [ "$n" -lt "${plan:-0}" ]; then
+		record fail "$suite" "ran $n of ${plan:-?} tests (exit $rc): see the report above"
+	elif [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then
+		record fail "$suite" "every test passed but the program exited $rc: see the report above"
 	fi
 }
 
@@ -99,33 +105,7 @@ done
 
 # --- asan, fuzz, deploy -----------------------------------------------------------
 # asan: the unit tests built with AddressSanitizer and UBSan (make asan-build),
-# then the BPF tests (below).
-# A sanitizer report stops the program, and LeakSanitizer reports at exit
-# with every test passed: the plan ("1..N") and the exit status count too.
-run_asan() { # binary suite
-	local bin=$1 suite=$2 line n=0 bad=0 log rc plan
-	log=$(mktemp)
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		CMOCKA_MESSAGE_OUTPUT=TAP "$bin" >"$log" 2>&1
-	rc=$?
-	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$log" | head -1)
-	while IFS= read -r line; do
-		case "$line" in
-		"not ok "[0-9]*" # SKIP "*) record skip "$suite/${line##*# SKIP }" "skipped"; n=$((n + 1)) ;;
-		"ok "*) record ok "$suite/${line#*- }"; n=$((n + 1)) ;;
-		"not ok "[0-9]*) record fail "$suite/${line#*- }"; n=$((n + 1)); bad=1 ;;
-		"# not ok - "* | "# ok - "* | "1.."*) ;;
-		*) printf '      %s\n' "$line" ;;
-		esac
-	done <"$log"
-	rm -f "$log"
-	if [ "$n" -eq 0 ] || [ "$n" -lt "${plan:-0}" ]; then
-		record fail "$suite" "ran $n of ${plan:-?} tests (exit $rc): see the report above"
-	elif [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then
-		record fail "$suite" "every test passed but the program exited $rc: see the report above"
-	fi
-}
-
+# then the BPF tests (below), read like the others.
 ASAN_DIR=.output-asan/tests
 for t in tests/unit/test_*.c; do
 	name=$(basename "$t" .c)
@@ -134,11 +114,11 @@ for t in tests/unit/test_*.c; do
 		record fail "asan/${name#test_}" "$ASAN_DIR/$name not built (make asan-build)"
 		continue
 	fi
-	run_asan "$ASAN_DIR/$name" "asan/${name#test_}"
+	run_cmocka "$ASAN_DIR/$name" "asan/${name#test_}"
 done
 
-# fuzz2: the BPF tests (BPF_PROG_TEST_RUN, over the sanitized privileged
-# modules) as root, like kind bpf.
+# the BPF tests (BPF_PROG_TEST_RUN, over the sanitized privileged modules) as
+# root, like kind bpf.
 for t in tests/bpf/test_*.c; do
 	name=$(basename "$t" .c)
 	selected "$name" asan || continue
@@ -150,7 +130,7 @@ for t in tests/bpf/test_*.c; do
 		record fail "asan/${name#test_}" "$ASAN_DIR/$name not built (make asan-build)"
 		continue
 	fi
-	run_asan "$ASAN_DIR/$name" "asan/${name#test_}"
+	run_cmocka "$ASAN_DIR/$name" "asan/${name#test_}"
 done
 
 # fuzz: each libFuzzer target for FUZZ_SECONDS (3: make fuzz-short; make fuzz

@@ -72,21 +72,27 @@ expect_usage export-unwritable \
 	"$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.0/14 --export "/nonexistent$ID/c.json"
 # What the export would replace must be a regular file: a FIFO, a symlink or
 # a device stays what it is (as root, --export /dev/stdout would replace it)
-mkfifo "$TMP/efifo"
-ln -s "$TMP/elsewhere" "$TMP/elink"
-# a device of the test's own, like /dev/null: were the check ever to break,
-# the machine's /dev/null must not be what a regression replaces
-mknod "$TMP/edev" c 1 3
-for target in "$TMP/efifo" "$TMP/elink" "$TMP/edev"; do
-	expect_usage "export-not-regular-${target##*/}" \
-		"tunleak: --export \"$target\": cannot write the counters file: not a regular file" \
-		timeout 5 "$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.0/14 --export "$target" --duration 1
-done
-expect_eq "the FIFO is still a FIFO" "fifo" "$(stat -c %F "$TMP/efifo")"
-expect_eq "the symlink is still a symlink" "symbolic link" "$(stat -c %F "$TMP/elink")"
-expect_eq "the device is still a device" "character special file" "$(stat -c %F "$TMP/edev")"
-expect_eq "nothing created behind the symlink" "no" "$([ -e "$TMP/elsewhere" ] && echo yes || echo no)"
-case_end "export-targets-untouched"
+# refuse_targets OPTION P EXPECTED-END: OPTION aimed at a FIFO (its open
+# would block, also with --duration), a symlink and a device (written
+# through, or replaced by the rename) is refused, each left as it was. The
+# device is the test's own, like /dev/null: were the check ever to break, the
+# machine's /dev/null must not be what a regression replaces.
+refuse_targets() {
+	local opt=$1 p=$2 msg=$3 target
+	mkfifo "$TMP/${p}fifo"
+	ln -s "$TMP/${p}elsewhere" "$TMP/${p}link"
+	mknod "$TMP/${p}dev" c 1 3
+	for target in "$TMP/${p}fifo" "$TMP/${p}link" "$TMP/${p}dev"; do
+		expect_usage "${opt#--}-not-regular-${target##*/}" "tunleak: $opt \"$target\": $msg" \
+			timeout 5 "$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.0/14 "$opt" "$target" --duration 1
+	done
+	expect_eq "the FIFO is still a FIFO" "fifo" "$(stat -c %F "$TMP/${p}fifo")"
+	expect_eq "the symlink is still a symlink" "symbolic link" "$(stat -c %F "$TMP/${p}link")"
+	expect_eq "the device is still a device" "character special file" "$(stat -c %F "$TMP/${p}dev")"
+	expect_eq "nothing created behind the symlink" "no" "$([ -e "$TMP/${p}elsewhere" ] && echo yes || echo no)"
+	case_end "${opt#--}-targets-untouched"
+}
+refuse_targets --export e "cannot write the counters file: not a regular file"
 echo '{"kind": "Network", "spec": {"serviceNetwork": ["172.30.0.0/16"]}}' >"$TMP/net.json"
 expect_usage cidrs-from-no-cluster-network \
 	"tunleak: --cidrs-from $TMP/net.json: no spec.clusterNetwork[].cidr or status.clusterNetwork[].cidr" \
@@ -101,21 +107,7 @@ expect_usage metrics-bad-port \
 expect_usage metrics-not-local \
 	"tunleak: --metrics-addr \"192.0.2.1:9464\": Cannot assign requested address" \
 	"$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.0/14 --metrics-addr 192.0.2.1:9464
-# The pcap file too: a FIFO would block the open forever (also with
-# --duration), a symlink or a device would be written through
-mkfifo "$TMP/pfifo"
-ln -s "$TMP/pelsewhere" "$TMP/plink"
-mknod "$TMP/pdev" c 1 3 # the test's own device (see above), not /dev/null
-for target in "$TMP/pfifo" "$TMP/plink" "$TMP/pdev"; do
-	expect_usage "pcap-not-regular-${target##*/}" \
-		"tunleak: --pcap \"$target\": cannot create: not a regular file" \
-		timeout 5 "$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.0/14 --pcap "$target" --duration 1
-done
-expect_eq "the FIFO is still a FIFO" "fifo" "$(stat -c %F "$TMP/pfifo")"
-expect_eq "the symlink is still a symlink" "symbolic link" "$(stat -c %F "$TMP/plink")"
-expect_eq "the device is still a device" "character special file" "$(stat -c %F "$TMP/pdev")"
-expect_eq "nothing created behind the symlink" "no" "$([ -e "$TMP/pelsewhere" ] && echo yes || echo no)"
-case_end "pcap-targets-untouched"
+refuse_targets --pcap p "cannot create: not a regular file"
 expect_usage top-without-terminal \
 	"tunleak: --top needs a terminal on stdout (use the event stream or --json)" \
 	"$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.0/14 --top
