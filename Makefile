@@ -16,20 +16,17 @@ TL_CFLAGS := -Wall -Wextra -Werror -D_GNU_SOURCE -DTUNLEAK_VERSION='"$(VERSION)"
 LIBS := -lbpf -lelf -lz -lnl-3 -lm -lpthread
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -I/usr/include/$(MARCH)-linux-gnu -Ibpf
 
-# Plain C modules: no libbpf, driven by unit tests without privileges
-# (nlparse: rtnetlink answers through libnl-3's attribute parser).
-PURE := cidr cli output flows export audit ranges pcap table links names jw log discover nlparse holders signals clsact
-# Modules that load, attach or read BPF, work in a network namespace, or own
-# the terminal; and the commands.
-PRIV := loader attach netns nl route tracer node top trace check cleanup
-PURE_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(PURE))
-PRIV_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(PRIV))
-
-# --- plain C modules for running on a node ------------------------------------
-# JSON reader, --cidrs-from (OpenShift network config), the /metrics server.
-SHIP_PURE := json netconf http
-PURE_OBJS += $(patsubst %,$(OUTPUT)/%.o,$(SHIP_PURE))
-# ---------------------------------------------------------------------------------
+# The sources are folders by layer (user/README.md): a folder includes only
+# from itself and the folders before it in LAYERS.
+LAYERS := lib model config netns node datapath out trace cmd
+objs_of = $(patsubst user/%.c,$(OUTPUT)/%.o,$(wildcard $(patsubst %,user/%/*.c,$(1))))
+# Layers that need no libbpf: the fuzzers link them without it.
+PLAIN_LAYERS := lib model config netns node out
+# static_nss.o goes into the static binary only; main.o only into binaries.
+ALL_OBJS := $(filter-out $(OUTPUT)/lib/static_nss.o,$(call objs_of,$(LAYERS)))
+MAIN_OBJ := $(OUTPUT)/cmd/main.o
+# What unit tests, BPF tests and the bench link: every layer but main().
+APP_OBJS := $(filter-out $(MAIN_OBJ),$(ALL_OBJS))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/%,$(wildcard tests/bpf/test_*.c))
 HELPERS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(filter-out %.bpf.c,$(wildcard tests/helpers/*.c)))
@@ -76,17 +73,18 @@ $(OUTPUT)/tunleak.skel.h: $(OUTPUT)/tunleak.bpf.o
 # before any object is built, and loader.o's .d names it.
 $(OUTPUT)/%.o: user/%.c | $(OUTPUT) $(OUTPUT)/tunleak.skel.h
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
--include $(wildcard $(OUTPUT)/*.d)
+-include $(wildcard $(OUTPUT)/*/*.d)
 
-tunleak: $(OUTPUT)/main.o $(PURE_OBJS) $(PRIV_OBJS)
+tunleak: $(ALL_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) $^ $(LIBS) -o $@
 
 # One fully static binary from Debian's archives (libbpf.a, libelf.a, libz.a,
 # libnl-3.a): it runs on any x86_64 node with nothing installed.
-tunleak-static: $(OUTPUT)/main.o $(PURE_OBJS) $(PRIV_OBJS) $(OUTPUT)/static_nss.o
+tunleak-static: $(ALL_OBJS) $(OUTPUT)/lib/static_nss.o
 	$(call msg,STATIC,$@)
 	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) -static -Wl,--strip-all $^ $(LIBS) -o $@
 	$(Q)file $@ | grep -q "statically linked" || { echo "$@: not statically linked"; rm -f $@; exit 1; }
@@ -94,13 +92,13 @@ tunleak-static: $(OUTPUT)/main.o $(PURE_OBJS) $(PRIV_OBJS) $(OUTPUT)/static_nss.
 static: check-deps tunleak-static
 
 # --- tests -------------------------------------------------------------------
-$(OUTPUT)/tests/%: tests/unit/%.c $(PURE_OBJS) | $(OUTPUT)/tests
+$(OUTPUT)/tests/%: tests/unit/%.c $(APP_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) -Wno-unused-parameter $< $(PURE_OBJS) -lcmocka -lnl-3 -lm -o $@
+	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) -Wno-unused-parameter $< $(APP_OBJS) -lcmocka $(LIBS) -o $@
 
-$(OUTPUT)/tests/%: tests/bpf/%.c $(PURE_OBJS) $(PRIV_OBJS) | $(OUTPUT)/tests
+$(OUTPUT)/tests/%: tests/bpf/%.c $(APP_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) -Wno-unused-parameter $< $(PURE_OBJS) $(PRIV_OBJS) -lcmocka $(LIBS) -o $@
+	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) -Wno-unused-parameter $< $(APP_OBJS) -lcmocka $(LIBS) -o $@
 
 $(OUTPUT)/tests/%.bpf.o: tests/helpers/%.bpf.c | $(OUTPUT)/tests
 	$(call msg,BPF,$@)
@@ -115,10 +113,10 @@ $(OUTPUT)/bench/%.bpf.o: bench/%.bpf.c | $(OUTPUT)
 	$(Q)mkdir -p $(OUTPUT)/bench
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(OUTPUT)/bench/tlbench: bench/tlbench.c $(PURE_OBJS) $(PRIV_OBJS) | $(OUTPUT)
+$(OUTPUT)/bench/tlbench: bench/tlbench.c $(APP_OBJS) | $(OUTPUT)
 	$(call msg,BENCH,$@)
 	$(Q)mkdir -p $(OUTPUT)/bench
-	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) $< $(PURE_OBJS) $(PRIV_OBJS) $(LIBS) -o $@
+	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) $< $(APP_OBJS) $(LIBS) -o $@
 
 $(OUTPUT)/bench/storm: bench/storm.c | $(OUTPUT)
 	$(call msg,BENCH,$@)
@@ -148,7 +146,7 @@ install: tunleak
 	install -D -m 0755 scripts/openvpn-route-up.sh $(DESTDIR)$(PREFIX)/share/tunleak/openvpn-route-up.sh
 
 format:
-	clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/*/*.c
+	clang-format -i bpf/*.c bpf/*.h user/*/*.c user/*/*.h tests/*/*.c
 
 clean:
 	$(call msg,CLEAN)
@@ -156,7 +154,7 @@ clean:
 
 # --- helpers, fuzzing, sanitizers, image -----------------------------------------
 # The HTTP server's test helper links the server module.
-$(OUTPUT)/tests/httpd: tests/helpers/httpd.c $(OUTPUT)/http.o | $(OUTPUT)/tests
+$(OUTPUT)/tests/httpd: tests/helpers/httpd.c $(OUTPUT)/lib/http.o | $(OUTPUT)/tests
 	$(call msg,HELPER,$@)
 	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) $^ -o $@
 
@@ -168,15 +166,15 @@ FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -D_GNU_SOURCE \
 	-Ibpf -Iuser -I/usr/include/libnl3 -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined
-FUZZ_MODS := $(PURE) $(SHIP_PURE)
-FUZZ_OBJS := $(patsubst %,$(FUZZ_OUT)/%.o,$(FUZZ_MODS))
+FUZZ_OBJS := $(patsubst $(OUTPUT)/%,$(FUZZ_OUT)/%,$(call objs_of,$(PLAIN_LAYERS)))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 $(FUZZ_OUT):
 	$(Q)mkdir -p $@
 
-$(FUZZ_OUT)/%.o: user/%.c $(wildcard user/*.h) bpf/tunleak.h | $(FUZZ_OUT)
+$(FUZZ_OUT)/%.o: user/%.c $(wildcard user/*/*.h) bpf/tunleak.h | $(FUZZ_OUT)
 	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS) | $(FUZZ_OUT)
@@ -198,19 +196,20 @@ fuzz-short: fuzz-build
 ASAN_OUT := .output-asan
 ASAN_CFLAGS := -g -O2 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined -Wall -Wextra -Werror -D_GNU_SOURCE
-ASAN_OBJS := $(patsubst $(OUTPUT)/%,$(ASAN_OUT)/%,$(PURE_OBJS))
+ASAN_OBJS := $(patsubst $(OUTPUT)/%,$(ASAN_OUT)/%,$(APP_OBJS))
 ASAN_TESTS := $(patsubst tests/unit/%.c,$(ASAN_OUT)/tests/%,$(wildcard tests/unit/test_*.c))
 
 $(ASAN_OUT)/tests:
 	$(Q)mkdir -p $@
 
-$(ASAN_OUT)/%.o: user/%.c $(wildcard user/*.h) bpf/tunleak.h | $(ASAN_OUT)/tests
+$(ASAN_OUT)/%.o: user/%.c $(wildcard user/*/*.h) bpf/tunleak.h | $(ASAN_OUT)/tests
 	$(call msg,CC-ASAN,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ASAN_CFLAGS) $(INCLUDES) -c $< -o $@
 
 $(ASAN_OUT)/tests/%: tests/unit/%.c $(ASAN_OBJS) | $(ASAN_OUT)/tests
 	$(call msg,TEST-ASAN,$@)
-	$(Q)$(CC) $(ASAN_CFLAGS) -Wno-unused-parameter $(INCLUDES) $< $(ASAN_OBJS) -lcmocka -lnl-3 -lm -o $@
+	$(Q)$(CC) $(ASAN_CFLAGS) -Wno-unused-parameter $(INCLUDES) $< $(ASAN_OBJS) -lcmocka $(LIBS) -o $@
 
 asan-build: $(ASAN_TESTS)
 
@@ -238,23 +237,21 @@ clean-extra:
 test-build: fuzz-build asan-build
 # ---------------------------------------------------------------------------------
 
-# --- fuzz2: the BPF tests under the sanitizers ----------------------------------
-# tests/bpf/ again with ASan and UBSan, over sanitized copies of the privileged
-# modules too (libbpf, libelf, zlib and libnl-3 stay uninstrumented); run as
-# root by tests/run.sh (kind asan), like kind bpf.
-ASAN_PRIV_OBJS := $(patsubst $(OUTPUT)/%,$(ASAN_OUT)/%,$(PRIV_OBJS))
+# --- the BPF tests under the sanitizers --------------------------------------
+# tests/bpf/ again with ASan and UBSan, over sanitized objects of every layer
+# (libbpf, libelf, zlib and libnl-3 stay uninstrumented); run as root by
+# tests/run.sh (kind asan), like kind bpf.
 ASAN_BPF_TESTS := $(patsubst tests/bpf/%.c,$(ASAN_OUT)/tests/%,$(wildcard tests/bpf/test_*.c))
 
-# loader.c includes the generated skeleton (-I$(OUTPUT)): rebuild it when the
-# BPF program changes; the others only need it to exist, as in $(OUTPUT).
-$(ASAN_OUT)/loader.o: $(OUTPUT)/tunleak.skel.h
-$(ASAN_PRIV_OBJS): | $(OUTPUT)/tunleak.skel.h
+# datapath/loader.c includes the generated skeleton (-I$(OUTPUT)): rebuild it
+# when the BPF program changes; the others only need it to exist.
+$(ASAN_OUT)/datapath/loader.o: $(OUTPUT)/tunleak.skel.h
+$(ASAN_OBJS): | $(OUTPUT)/tunleak.skel.h
 
-$(ASAN_OUT)/tests/%: tests/bpf/%.c $(ASAN_OBJS) $(ASAN_PRIV_OBJS) | $(ASAN_OUT)/tests
+$(ASAN_OUT)/tests/%: tests/bpf/%.c $(ASAN_OBJS) | $(ASAN_OUT)/tests
 	$(call msg,TEST-ASAN,$@)
 	$(Q)$(CC) $(ASAN_CFLAGS) -Wno-unused-parameter $(INCLUDES) $< $(ASAN_OBJS) \
-		$(ASAN_PRIV_OBJS) -lcmocka $(LIBS) -o $@
+		-lcmocka $(LIBS) -o $@
 
 asan-build: $(ASAN_BPF_TESTS)
-.SECONDARY: $(ASAN_PRIV_OBJS)
-# --- end fuzz2 -------------------------------------------------------------------
+# ---------------------------------------------------------------------------------

@@ -18,8 +18,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "cli.h"
-#include "loader.h"
+#include "config/cli.h"
+#include "datapath/loader.h"
 #include "tunleak.skel.h"
 
 #define LO 1

@@ -3,7 +3,7 @@
 # (network namespaces), asan (unit and BPF tests with sanitizers), fuzz
 # (libFuzzer, FUZZ_SECONDS each, default 3), deploy (the Kubernetes manifests).
 # Ends with "N passed, N failed" (", N skipped").
-# Usage: tests/run.sh [unit|bpf|e2e|asan|fuzz|deploy|PATTERN...]
+# Usage: tests/run.sh [unit|bpf|e2e|style|asan|fuzz|deploy|PATTERN...]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -102,6 +102,17 @@ for t in tests/e2e/test_*.sh; do
 		record fail "e2e/$name" "the script reported no test"
 	fi
 done
+
+# --- style: the layering of user/ (scripts/check-layers.sh) ----------------------
+if selected layers style; then
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*) record ok "style/${line#ok }" ;;
+		"not ok "*) rest=${line#not ok }; record fail "style/${rest%%: *}" "${rest#*: }" ;;
+		*) printf '      %s\n' "$line" ;;
+		esac
+	done < <(scripts/check-layers.sh)
+fi
 
 # --- asan, fuzz, deploy -----------------------------------------------------------
 # asan: the unit tests built with AddressSanitizer and UBSan (make asan-build),

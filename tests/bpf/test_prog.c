@@ -20,10 +20,10 @@
 #include <bpf/libbpf.h>
 #include <cmocka.h>
 
-#include "cli.h"
-#include "loader.h"
-#include "ranges.h"
-#include "names.h"
+#include "config/cli.h"
+#include "datapath/loader.h"
+#include "model/ranges.h"
+#include "model/names.h"
 
 #define LO_IFINDEX 1 /* BPF_PROG_TEST_RUN runs on the namespace's loopback */
 #define SLOT_CLUSTER 0

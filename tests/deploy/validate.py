@@ -487,7 +487,7 @@ def check_args(objs):
 
 
 def check_network_json(text, what):
-    """The shape tunleak's netconf reads (user/netconf.h)."""
+    """The shape tunleak's netconf reads (user/config/netconf.h)."""
     try:
         net = json.loads(text)
     except ValueError as e:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The /metrics server (user/http.c) live, through tests/helpers/httpd (the
+# The /metrics server (user/lib/http.c) live, through tests/helpers/httpd (the
 # server in a loop like tunleak's), in a network namespace of its own:
 # answers, errors, limits, slow and idle clients, a flood of connections,
 # running out of file descriptors, and a body swapped while it is sent.

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "config/cli.h"
 
 #define MAX_ARGS 64
 

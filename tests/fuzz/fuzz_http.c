@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
+#include "lib/http.h"
 
 static void check(const char *buf, size_t len)
 {

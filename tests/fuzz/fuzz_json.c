@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "lib/json.h"
 
 /* Checks one value and everything under it; depth bounds the walk as the
  * parser bounds the tree. */

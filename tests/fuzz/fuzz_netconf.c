@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "abi.h"
-#include "netconf.h"
+#include "model/abi.h"
+#include "config/netconf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

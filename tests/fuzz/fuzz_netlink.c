@@ -19,7 +19,7 @@
 #include <linux/netlink.h>
 #include <sanitizer/asan_interface.h>
 
-#include "nlparse.h"
+#include "netns/nlparse.h"
 
 #define MAX_MSGS 64
 #define GUARD_ROOM (256 * 1024) /* the longest message copied before the guard */

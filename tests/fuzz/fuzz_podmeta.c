@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* libFuzzer target: pod_meta_parse() (user/discover.c) on any bytes, as a
+/* libFuzzer target: pod_meta_parse() (user/node/discover.c) on any bytes, as a
  * container runtime's config.json: a pod name and a namespace path that fit,
  * or -EINVAL / -ENOENT. */
 #include <errno.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "discover.h"
+#include "node/discover.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * httpd ADDR BODY|none [BODY2]: user/http.c's server in a loop like
+ * httpd ADDR BODY|none [BODY2]: user/lib/http.c's server in a loop like
  * tunleak's (an outer epoll holding the server's fd, a 20 ms tick), serving
  * the file BODY as the metrics ("none": never set, so /metrics is 503).
  * Prints "listening ADDR" when ready. SIGUSR1 sets BODY2 as the metrics and
@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "http.h"
+#include "lib/http.h"
 
 static uint64_t now_us(void)
 {

@@ -9,9 +9,9 @@
 #include <linux/rtnetlink.h>
 #include <cmocka.h>
 
-#include "abi.h"
-#include "audit.h"
-#include "output.h"
+#include "model/abi.h"
+#include "model/audit.h"
+#include "out/output.h"
 
 static struct route_info rt(const char *prefix, const char *gw, const char *dev)
 {

@@ -7,8 +7,8 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
-#include "abi.h"
-#include "cidr.h"
+#include "model/abi.h"
+#include "model/cidr.h"
 
 static void assert_cidr(const char *in, int family, int prefixlen, const char *canon)
 {

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "abi.h"
-#include "cli.h"
+#include "model/abi.h"
+#include "config/cli.h"
 
 static struct config cfg;
 static char err[512];

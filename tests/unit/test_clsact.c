@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "clsact.h"
+#include "datapath/clsact.h"
 
 static char base[] = "/tmp/tunleak-clsact-XXXXXX";
 static char dir[128];

@@ -9,8 +9,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "jw.h"
-#include "output.h"
+#include "lib/jw.h"
+#include "lib/escape.h"
+#include "out/output.h"
 
 static const char *esc(const char *s)
 {

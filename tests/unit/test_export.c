@@ -13,8 +13,8 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
-#include "export.h"
-#include "output.h"
+#include "out/export.h"
+#include "out/output.h"
 
 static char dir[] = "/tmp/tunleak-unit-XXXXXX";
 

@@ -7,7 +7,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
-#include "flows.h"
+#include "model/flows.h"
 
 static struct tl_flow_key key(int n)
 {

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "holders.h"
+#include "datapath/holders.h"
 
 static char root[] = "/tmp/tunleak-holders-XXXXXX";
 

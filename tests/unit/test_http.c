@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "http.h"
+#include "lib/http.h"
 
 /* Parse a whole head: it must be complete with this status. */
 static void assert_status(const char *head, int status)

@@ -8,7 +8,7 @@
 #include <linux/if_arp.h>
 #include <cmocka.h>
 
-#include "links.h"
+#include "model/links.h"
 
 static struct link_info link(const char *name, const char *kind)
 {

@@ -14,9 +14,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "abi.h"
-#include "json.h"
-#include "netconf.h"
+#include "model/abi.h"
+#include "lib/json.h"
+#include "config/netconf.h"
 
 /* tests/data/, found from this binary (.output/tests/test_netconf), so the
  * test runs from any directory. */

@@ -27,7 +27,7 @@
 #include <netlink/msg.h>
 #include <cmocka.h>
 
-#include "nlparse.h"
+#include "netns/nlparse.h"
 
 #define FILL 0xa5 /* *out before a call: -EINVAL must leave it so */
 

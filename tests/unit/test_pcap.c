@@ -14,7 +14,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
-#include "pcap.h"
+#include "out/pcap.h"
 
 static char path[] = "/tmp/tunleak-pcap-XXXXXX";
 

@@ -10,7 +10,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
-#include "ranges.h"
+#include "model/ranges.h"
 
 static unsigned int seed = 88172645u;
 

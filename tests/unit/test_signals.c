@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <cmocka.h>
 
-#include "signals.h"
+#include "lib/signals.h"
 
 static volatile sig_atomic_t got;
 

@@ -9,7 +9,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
-#include "table.h"
+#include "out/table.h"
 
 static struct snapshot now, prev;
 static struct flows *fl;

@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/audit.h"
+#include "config/cli.h"
+#include "model/flows.h"
+#include "datapath/loader.h"
+#include "lib/log.h"
+#include "netns/netns.h"
+#include "netns/nl.h"
+#include "netns/route.h"
+#include "trace/tracer.h"
+
+/* --- slots ------------------------------------------------------------------ */
+
+/* A never-used slot first, else the one given back longest ago: its old
+ * owner's flows and counts stay visible as long as possible. */
+static int slot_alloc(struct tracer_env *env, struct tracer *t, int iface)
+{
+	struct slot_table *st = &env->slots;
+	int i, best = -1;
+
+	for (i = 0; i < TL_MAX_SLOTS; i++) {
+		if (st->owner[i])
+			continue;
+		if (!st->freed_at[i]) {
+			best = i;
+			break;
+		}
+		if (best < 0 || st->freed_at[i] < st->freed_at[best])
+			best = i;
+	}
+	if (best < 0)
+		return -ENOSPC;
+	if (st->freed_at[best]) {
+		/* counts and flows of the namespace that had it end here */
+		datapath__reset_slot(env->dp, best);
+		flows__purge_slot(env->flows, best);
+	}
+	st->owner[best] = t;
+	st->iface[best] = iface;
+	return best;
+}
+
+static void slot_free(struct tracer_env *env, int slot)
+{
+	struct slot_table *st = &env->slots;
+
+	if (slot < 0 || slot >= TL_MAX_SLOTS)
+		return;
+	st->owner[slot] = NULL;
+	st->freed_at[slot] = ++st->clock;
+}
+
+/* --- the tracer --------------------------------------------------------------- */
+
+/* A slot for interface i (e): -ENOSPC, said once per namespace, when none is left. */
+static int take_slot(struct tracer *t, struct tracer_iface *e, int i)
+{
+	e->slot = slot_alloc(t->env, t, i);
+	if (e->slot >= 0)
+		return 0;
+	if (!t->warned_slots) {
+		warn("%s: %s: all %d interface slots are taken; not counted\n", t->where, e->name,
+		     TL_MAX_SLOTS);
+		t->warned_slots = true;
+	}
+	return -ENOSPC;
+}
+
+static int add_iface(struct tracer *t, const char *name, enum tl_role role, bool named)
+{
+	struct tracer_iface *e;
+	int i = t->nr_ifaces;
+
+	if (i >= TRACER_MAX_IFACES)
+		return -ENOSPC;
+	e = &t->ifaces[i];
+	memset(e, 0, sizeof(*e));
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	e->role = role;
+	e->named = named;
+	e->state = IFACE_WAITING;
+	e->slot = -1;
+	/* The one namespace of a run counts its named interfaces from the
+	 * start. On a node, a slot is taken when an interface is attached:
+	 * the namespaces without a tunnel (most of a node's) take none, or
+	 * 256 of them would leave the VPN pods without a slot. */
+	if (t->single)
+		take_slot(t, e, i);
+	t->nr_ifaces++;
+	return i;
+}
+
+struct tracer *tracer__new(struct tracer_env *env, struct netns *ns, const char *path,
+			   uint32_t id, bool single)
+{
+	const struct config *cfg = env->cfg;
+	struct tracer *t;
+	int i;
+
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		netns__free(ns);
+		return NULL;
+	}
+	t->id = id;
+	t->env = env;
+	t->ns = ns;
+	t->ns_dev = netns__dev(ns);
+	t->ns_ino = netns__ino(ns);
+	t->single = single;
+	t->state = NS_WATCHING;
+	snprintf(t->path, sizeof(t->path), "%s", path ? path : "");
+	snprintf(t->label, sizeof(t->label), "%s", path ? path : "");
+	snprintf(t->where, sizeof(t->where), "%s", path ? path : "");
+	t->nl = nl__open(ns);
+	if (!t->nl)
+		goto fail;
+	t->rc = route_cache__new(t->nl);
+	if (!t->rc)
+		goto fail;
+	/* Named interfaces have their slots (and counters) from the start */
+	for (i = 0; i < cfg->nr_ifaces; i++)
+		add_iface(t, cfg->ifaces[i], TL_ROLE_CLUSTER, true);
+	for (i = 0; i < cfg->nr_tunnels; i++)
+		add_iface(t, cfg->tunnels[i], TL_ROLE_TUNNEL, true);
+	return t;
+fail:
+	tracer__free(t);
+	return NULL;
+}
+
+void tracer__set_name(struct tracer *t, const char *label, const char *pod, const char *k8s_ns,
+		      const char *where)
+{
+	snprintf(t->label, sizeof(t->label), "%s", label ? label : "");
+	snprintf(t->pod, sizeof(t->pod), "%s", pod ? pod : "");
+	snprintf(t->k8s_ns, sizeof(t->k8s_ns), "%s", k8s_ns ? k8s_ns : "");
+	snprintf(t->where, sizeof(t->where), "%s", where ? where : t->label);
+}
+
+static void release(struct tracer *t)
+{
+	nl_monitor__free(t->mon);
+	t->mon = NULL;
+	route_cache__free(t->rc);
+	t->rc = NULL;
+	nl__free(t->nl);
+	t->nl = NULL;
+	probe__free(t->probe);
+	t->probe = NULL;
+	netns__free(t->ns);
+	t->ns = NULL;
+}
+
+void tracer__free(struct tracer *t)
+{
+	int i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->nr_ifaces; i++)
+		if (t->ifaces[i].ifindex)
+			detach_iface(&t->ifaces[i].att, false);
+	for (i = 0; i < t->nr_ifaces; i++)
+		if (t->env->slots.owner[t->ifaces[i].slot >= 0 ? t->ifaces[i].slot : 0] == t)
+			slot_free(t->env, t->ifaces[i].slot);
+	release(t);
+	free(t);
+}
+
+static int attach_one(struct tracer *t, struct tracer_iface *e, const struct link_info *l,
+		      char *err, size_t errlen)
+{
+	int prog_fd[2] = { probe__prog_fd(t->probe, TL_DIR_INGRESS),
+			   probe__prog_fd(t->probe, TL_DIR_EGRESS) };
+	int ret;
+
+	if (e->slot < 0 && take_slot(t, e, (int)(e - t->ifaces))) {
+		snprintf(err, errlen, "%s: %s: no interface slot left", t->where, e->name);
+		return -ENOSPC;
+	}
+	/* Legacy filters of a killed run hold our handle: take it back (a live
+	 * run's are not taken) */
+	ret = attach_prepare(t->ns, l->ifindex, e->name, t->env->kind == KIND_TC, err, errlen);
+	if (ret)
+		return ret;
+	/* The map entry first, so the first attached packet is counted. */
+	ret = probe__set_iface(t->probe, l->ifindex, e->slot, e->role, l->l2);
+	if (ret) {
+		snprintf(err, errlen, "%s: cannot record interface: %s", e->name, strerror(-ret));
+		return ret;
+	}
+	ret = attach_iface(&e->att, t->ns, l->ifindex, e->name, t->env->kind, prog_fd, err,
+			   errlen);
+	if (ret) {
+		probe__del_iface(t->probe, l->ifindex);
+		return ret;
+	}
+	e->ifindex = l->ifindex;
+	e->l2 = l->l2;
+	e->state = IFACE_ATTACHED;
+	return 0;
+}
+
+static void detach_one(struct tracer *t, struct tracer_iface *e, bool dev_gone)
+{
+	if (!e->ifindex)
+		return;
+	detach_iface(&e->att, dev_gone);
+	if (t->probe)
+		probe__del_iface(t->probe, e->ifindex);
+	e->ifindex = 0;
+}
+
+static const struct link_info *find_link(const struct link_info *links, int n, const char *name)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(links[i].name, name))
+			return &links[i];
+	return NULL;
+}
+
+static int find_iface(const struct tracer *t, const char *name)
+{
+	int i;
+
+	for (i = 0; i < t->nr_ifaces; i++)
+		if (!strcmp(t->ifaces[i].name, name))
+			return i;
+	return -1;
+}
+
+/* Tunnels by link kind, when none was named: new ones get an entry. */
+static void add_vpn_links(struct tracer *t, const struct link_info *links, int n)
+{
+	int i;
+
+	if (t->env->cfg->nr_tunnels)
+		return;
+	for (i = 0; i < n; i++) {
+		if (!link_is_vpn(&links[i]) || find_iface(t, links[i].name) >= 0)
+			continue;
+		if (add_iface(t, links[i].name, TL_ROLE_TUNNEL, false) < 0 && !t->warned_ifaces) {
+			warn("%s: more than %d interfaces; %s and later ones are not traced\n",
+			     t->where, TRACER_MAX_IFACES, links[i].name);
+			t->warned_ifaces = true;
+		}
+	}
+}
+
+static bool has_tunnel(const struct tracer *t, const struct link_info *links, int n)
+{
+	int i;
+
+	for (i = 0; i < t->nr_ifaces; i++)
+		if (t->ifaces[i].role == TL_ROLE_TUNNEL && find_link(links, n, t->ifaces[i].name))
+			return true;
+	return false;
+}
+
+static int begin_tracing(struct tracer *t, char *err, size_t errlen)
+{
+	/* loaded ahead, in parallel, when many namespaces start at once */
+	if (t->env->take_probe)
+		t->probe = t->env->take_probe(t->env->ctx);
+	if (!t->probe)
+		t->probe = probe__new(t->env->dp);
+	if (!t->probe) {
+		snprintf(err, errlen, "%s: cannot load the BPF programs: %s", t->where,
+			 strerror(errno));
+		return errno ? -errno : -EINVAL;
+	}
+	t->state = NS_TRACING;
+	/* From now on interfaces are followed as they change; a namespace that
+	 * is only watched is looked at on the discovery clock instead (one
+	 * socket fewer per pod without a tunnel). */
+	if (!t->mon) {
+		t->mon = nl_monitor__open(t->ns);
+		if (!t->mon)
+			warn("%s: link events unavailable (%s); polling interfaces\n", t->where,
+			     strerror(errno));
+		else if (t->env->on_monitor)
+			t->env->on_monitor(t, t->env->ctx);
+	}
+	return 0;
+}
+
+/* Attach what is there, detach what went; messages for each change. */
+static void follow(struct tracer *t, const struct link_info *links, int n)
+{
+	char err[256];
+	int i, ret;
+
+	for (i = 0; i < t->nr_ifaces; i++) {
+		struct tracer_iface *e = &t->ifaces[i];
+		const struct link_info *l = find_link(links, n, e->name);
+
+		if (l && l->ifindex == e->ifindex)
+			continue;
+		if (e->ifindex) {
+			detach_one(t, e, true);
+			e->state = IFACE_GONE;
+			warn("%s gone%s%s\n", e->name, t->single ? "" : " in ",
+			     t->single ? "" : t->where);
+		}
+		if (!l)
+			continue;
+		ret = attach_one(t, e, l, err, sizeof(err));
+		if (ret) {
+			/* out of slots: said once already, not every second */
+			if (ret != -ENOSPC)
+				warn("%s\n", err);
+			continue;
+		}
+		warn("%s attached (ifindex %u, %s, %s)%s%s\n", e->name, l->ifindex,
+		     l->l2 ? "l2" : "l3", t->env->kind == KIND_TCX ? "tcx" : "tc",
+		     t->single ? "" : " in ", t->single ? "" : t->where);
+	}
+}
+
+void tracer__rescan(struct tracer *t)
+{
+	struct link_info *links = NULL;
+	char err[256];
+	int n = 0;
+
+	if (t->state == NS_GONE || !t->nl)
+		return;
+	if (nl__link_dump(t->nl, &links, &n))
+		return;
+	add_vpn_links(t, links, n);
+	if (t->state == NS_WATCHING && has_tunnel(t, links, n)) {
+		if (begin_tracing(t, err, sizeof(err))) {
+			warn("%s\n", err);
+			free(links);
+			return;
+		}
+	}
+	if (t->state == NS_TRACING)
+		follow(t, links, n);
+	free(links);
+}
+
+int tracer__start(struct tracer *t, char *err, size_t errlen)
+{
+	const struct config *cfg = t->env->cfg;
+	struct link_info l;
+	int i, ret;
+
+	err[0] = '\0';
+	if (t->single) {
+		/* A cluster interface must be there; a tunnel may come later. */
+		for (i = 0; i < cfg->nr_ifaces; i++) {
+			if (nl__link_get(t->nl, cfg->ifaces[i], &l)) {
+				snprintf(err, errlen, "--iface \"%s\": no such interface in %s",
+					 cfg->ifaces[i], t->where);
+				return -ENODEV;
+			}
+		}
+		ret = begin_tracing(t, err, errlen);
+		if (ret)
+			return ret;
+		/* Every cluster interface, or none: an error undoes them all */
+		for (i = 0; i < t->nr_ifaces; i++) {
+			struct tracer_iface *e = &t->ifaces[i];
+
+			if (e->role != TL_ROLE_CLUSTER)
+				continue;
+			if (nl__link_get(t->nl, e->name, &l)) {
+				snprintf(err, errlen, "--iface \"%s\": no such interface in %s",
+					 e->name, t->where);
+				ret = -ENODEV;
+			} else {
+				ret = attach_one(t, e, &l, err, errlen);
+			}
+			if (ret) {
+				tracer__stop(t, false);
+				return ret;
+			}
+		}
+	}
+	tracer__rescan(t);
+	return 0;
+}
+
+int tracer__monitor_fd(const struct tracer *t)
+{
+	return t->mon ? nl_monitor__fd(t->mon) : -1;
+}
+
+void tracer__on_monitor(struct tracer *t)
+{
+	int m;
+
+	if (!t->mon)
+		return;
+	m = nl_monitor__drain(t->mon);
+	if ((m & ROUTES_CHANGED) && t->rc)
+		route_cache__invalidate(t->rc);
+	if (m & LINK_CHANGED)
+		tracer__rescan(t);
+}
+
+int tracer__attachments(struct tracer *t, struct attachment **out, int max)
+{
+	int i, n = 0;
+
+	for (i = 0; i < t->nr_ifaces && n < max; i++)
+		if (t->ifaces[i].ifindex)
+			out[n++] = &t->ifaces[i].att;
+	return n;
+}
+
+void tracer__stop(struct tracer *t, bool gone)
+{
+	struct tl_counter (*all)[2][TL_NR_COUNTERS] = NULL;
+	int i;
+
+	for (i = 0; i < t->nr_ifaces; i++)
+		detach_one(t, &t->ifaces[i], gone);
+	if (!gone)
+		return;
+	/* The namespace has ended: keep its counts, give back what it held */
+	all = calloc(TL_MAX_SLOTS, sizeof(*all));
+	if (all && datapath__read_counters(t->env->dp, all) == 0) {
+		for (i = 0; i < t->nr_ifaces; i++)
+			if (t->ifaces[i].slot >= 0)
+				memcpy(t->ifaces[i].last, all[t->ifaces[i].slot],
+				       sizeof(t->ifaces[i].last));
+	}
+	free(all);
+	for (i = 0; i < t->nr_ifaces; i++) {
+		struct tracer_iface *e = &t->ifaces[i];
+
+		if (e->state == IFACE_ATTACHED)
+			e->state = IFACE_GONE;
+		slot_free(t->env, e->slot);
+		e->slot = -1;
+	}
+	t->state = NS_GONE;
+	release(t);
+}
+
+void tracer__iface_counters(const struct tracer *t, int i,
+			    const struct tl_counter all[TL_MAX_SLOTS][2][TL_NR_COUNTERS],
+			    struct tl_counter out[2][TL_NR_COUNTERS])
+{
+	const struct tracer_iface *e = &t->ifaces[i];
+
+	if (e->slot >= 0 && all)
+		memcpy(out, all[e->slot], sizeof(e->last));
+	else
+		memcpy(out, e->last, sizeof(e->last));
+}
+
+/* The names of this tracer's interfaces of one role, for gateway lookups. */
+static int names_of(const struct tracer *t, enum tl_role role, char names[][16])
+{
+	int i, n = 0;
+
+	for (i = 0; i < t->nr_ifaces; i++)
+		if (t->ifaces[i].role == role)
+			memcpy(names[n++], t->ifaces[i].name, 16);
+	return n;
+}
+
+void tracer__diagnose(struct tracer *t, struct flow_rec *r)
+{
+	const struct config *cfg = t->env->cfg;
+	char names[TRACER_MAX_IFACES][16], buf[FLOW_ROUTE_LEN];
+	const struct class_cidr *cc;
+	struct route_info ri;
+	const char *via;
+	uint8_t gw[16];
+	int has_gw, i, n, leak = r->type == TL_TYPE_LEAK;
+
+	if (!t->rc || route_cache__get(t->rc, r->key.family, r->key.dst, r->key.src, &ri))
+		return;
+	r->route = flows__intern(t->env->flows, route_format(&ri, buf, sizeof(buf)));
+	r->has_route = 1;
+	cc = audit_cidr_for(cfg->cidrs, cfg->nr_cidrs, r->key.family, r->key.dst);
+	if (!cc)
+		return;
+	/* a leak is fixed through a cluster interface, a bypass through a tunnel */
+	n = names_of(t, leak ? TL_ROLE_CLUSTER : TL_ROLE_TUNNEL, names);
+	via = route_cache__gateway(t->rc, !leak, r->key.family, names, n, gw, &has_gw);
+	r->fix = flows__intern(t->env->flows,
+			       audit_fix(&cc->cidr, &ri, via, has_gw ? gw : NULL, buf, sizeof(buf)));
+	for (i = 0; i < t->nr_fixed; i++)
+		if (t->fixed[i] == cc)
+			return;
+	if (t->nr_fixed < TRACER_MAX_FIXED)
+		t->fixed[t->nr_fixed++] = cc;
+	r->show_fix = 1;
+}
