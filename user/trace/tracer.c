@@ -4,15 +4,56 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/audit.h"
-#include "config/cli.h"
-#include "model/flows.h"
-#include "datapath/loader.h"
 #include "lib/log.h"
+#include "model/audit.h"
+#include "model/flows.h"
+#include "config/cli.h"
 #include "netns/netns.h"
 #include "netns/nl.h"
 #include "netns/route.h"
+#include "node/discover.h"
+#include "datapath/loader.h"
+#include "datapath/pool.h"
+#include "out/export.h"
 #include "trace/tracer.h"
+
+struct tracer_iface {
+	char name[16];
+	enum tl_role role;
+	bool named; /* given by --iface or --tunnel; else found by its link kind */
+	int slot; /* -1: none (all slots taken) */
+	uint32_t ifindex; /* 0: not attached */
+	bool l2;
+	enum iface_state state;
+	struct attachment att;
+	/* counters kept when the tracer has ended and given back its slots */
+	struct tl_counter last[2][TL_NR_COUNTERS];
+};
+
+struct tracer {
+	uint32_t id; /* stable for the run; flow records carry it */
+	struct tracer_env *env;
+	struct netns *ns; /* NULL once gone */
+	uint64_t ns_dev, ns_ino; /* its identity, kept after it is gone */
+	char path[128]; /* the nsfs path it was found at */
+	char label[64]; /* the pod's name, else the /run/netns name, else pid:N */
+	char pod[64]; /* "" when unknown */
+	char k8s_ns[64]; /* the pod's Kubernetes namespace, "" when unknown */
+	char where[192]; /* for messages */
+	bool single; /* the one namespace of this run: its cluster interfaces must exist */
+	enum ns_state state;
+	struct probe *probe; /* loaded when it is first traced */
+	struct nl *nl;
+	struct nl_monitor *mon;
+	struct route_cache *rc;
+	int nr_ifaces;
+	struct tracer_iface ifaces[TRACER_MAX_IFACES];
+	const struct class_cidr *fixed[TRACER_MAX_FIXED]; /* CIDRs whose fix was shown */
+	int nr_fixed;
+	uint64_t leak_flows, bypass_flows; /* first seen here */
+	bool warned_slots;
+	bool warned_ifaces; /* more tunnels than TRACER_MAX_IFACES: said once */
+};
 
 /* --- slots ------------------------------------------------------------------ */
 
@@ -134,13 +175,67 @@ fail:
 	return NULL;
 }
 
-void tracer__set_name(struct tracer *t, const char *label, const char *pod, const char *k8s_ns,
-		      const char *where)
+void tracer__set_name(struct tracer *t, const struct tracer_name *name)
 {
-	snprintf(t->label, sizeof(t->label), "%s", label ? label : "");
-	snprintf(t->pod, sizeof(t->pod), "%s", pod ? pod : "");
-	snprintf(t->k8s_ns, sizeof(t->k8s_ns), "%s", k8s_ns ? k8s_ns : "");
-	snprintf(t->where, sizeof(t->where), "%s", where ? where : t->label);
+	snprintf(t->label, sizeof(t->label), "%s", name->label ? name->label : "");
+	snprintf(t->pod, sizeof(t->pod), "%s", name->pod ? name->pod : "");
+	snprintf(t->k8s_ns, sizeof(t->k8s_ns), "%s", name->k8s_ns ? name->k8s_ns : "");
+	snprintf(t->where, sizeof(t->where), "%s", name->where ? name->where : t->label);
+}
+
+void tracer__name(const struct tracer *t, struct tracer_name *out)
+{
+	out->label = t->label;
+	out->pod = t->pod;
+	out->k8s_ns = t->k8s_ns;
+	out->where = t->where;
+}
+
+uint32_t tracer__id(const struct tracer *t)
+{
+	return t->id;
+}
+
+enum ns_state tracer__state(const struct tracer *t)
+{
+	return t->state;
+}
+
+bool tracer__is_ns(const struct tracer *t, uint64_t dev, uint64_t ino)
+{
+	return t->ns_dev == dev && t->ns_ino == ino;
+}
+
+void tracer__ns_id(const struct tracer *t, uint64_t *dev, uint64_t *ino)
+{
+	*dev = t->ns_dev;
+	*ino = t->ns_ino;
+}
+
+int tracer__nr_attached(const struct tracer *t)
+{
+	int i, n = 0;
+
+	for (i = 0; i < t->nr_ifaces; i++)
+		n += t->ifaces[i].ifindex != 0;
+	return n;
+}
+
+struct tracer *tracer_env__slot_owner(const struct tracer_env *env, int slot, const char **iface)
+{
+	struct tracer *t = slot >= 0 && slot < TL_MAX_SLOTS ? env->slots.owner[slot] : NULL;
+
+	if (iface)
+		*iface = t ? t->ifaces[env->slots.iface[slot]].name : "?";
+	return t;
+}
+
+void tracer__count_flow(struct tracer *t, enum tl_type type)
+{
+	if (type == TL_TYPE_LEAK)
+		t->leak_flows++;
+	else
+		t->bypass_flows++;
 }
 
 static void release(struct tracer *t)
@@ -268,8 +363,7 @@ static bool has_tunnel(const struct tracer *t, const struct link_info *links, in
 static int begin_tracing(struct tracer *t, char *err, size_t errlen)
 {
 	/* loaded ahead, in parallel, when many namespaces start at once */
-	if (t->env->take_probe)
-		t->probe = t->env->take_probe(t->env->ctx);
+	t->probe = probe_pool__take(t->env->pool);
 	if (!t->probe)
 		t->probe = probe__new(t->env->dp);
 	if (!t->probe) {
@@ -286,8 +380,6 @@ static int begin_tracing(struct tracer *t, char *err, size_t errlen)
 		if (!t->mon)
 			warn("%s: link events unavailable (%s); polling interfaces\n", t->where,
 			     strerror(errno));
-		else if (t->env->on_monitor)
-			t->env->on_monitor(t, t->env->ctx);
 	}
 	return 0;
 }
@@ -448,16 +540,61 @@ void tracer__stop(struct tracer *t, bool gone)
 	release(t);
 }
 
-void tracer__iface_counters(const struct tracer *t, int i,
-			    const struct tl_counter all[TL_MAX_SLOTS][2][TL_NR_COUNTERS],
-			    struct tl_counter out[2][TL_NR_COUNTERS])
+void tracer__snap(const struct tracer *t,
+		  const struct tl_counter all[TL_MAX_SLOTS][2][TL_NR_COUNTERS], struct ns_snap *n)
 {
-	const struct tracer_iface *e = &t->ifaces[i];
+	int j;
 
-	if (e->slot >= 0 && all)
-		memcpy(out, all[e->slot], sizeof(e->last));
-	else
-		memcpy(out, e->last, sizeof(e->last));
+	n->id = t->id;
+	snprintf(n->label, sizeof(n->label), "%s", t->label);
+	snprintf(n->pod, sizeof(n->pod), "%s", t->pod);
+	snprintf(n->k8s_ns, sizeof(n->k8s_ns), "%s", t->k8s_ns);
+	snprintf(n->netns, sizeof(n->netns), "%s", t->path);
+	n->inode = t->ns_ino;
+	n->state = t->state;
+	n->leak_flows = t->leak_flows;
+	n->bypass_flows = t->bypass_flows;
+	n->nr_ifaces = 0;
+	for (j = 0; j < t->nr_ifaces && j < SNAP_MAX_IFACES; j++) {
+		const struct tracer_iface *e = &t->ifaces[j];
+		struct iface_snap *is = &n->ifaces[n->nr_ifaces++];
+
+		snprintf(is->name, sizeof(is->name), "%s", e->name);
+		is->role = e->role;
+		is->state = e->state;
+		is->ifindex = e->ifindex;
+		is->l2 = e->l2;
+		if (e->slot >= 0 && all)
+			memcpy(is->c, all[e->slot], sizeof(is->c));
+		else
+			memcpy(is->c, e->last, sizeof(is->c));
+	}
+}
+
+void tracer__say_waiting(const struct tracer *t)
+{
+	const struct config *cfg = t->env->cfg;
+	bool tun = false;
+	int j;
+
+	for (j = 0; j < t->nr_ifaces; j++) {
+		if (!t->ifaces[j].ifindex && t->ifaces[j].named)
+			warn("waiting for %s\n", t->ifaces[j].name);
+		tun |= t->ifaces[j].role == TL_ROLE_TUNNEL;
+	}
+	if (!cfg->nr_tunnels && t->nr_ifaces && !tun)
+		warn("waiting for a tunnel interface (tun, tap, wireguard, ovpn, ipip, gre, sit, ip6tnl, vti, xfrm)\n");
+}
+
+bool tracer__ns_ended(const struct tracer *t)
+{
+	if (t->state == NS_GONE || !t->ns || netns__is_home(t->ns))
+		return false;
+	if (ns_alive(t->ns_dev, t->ns_ino, t->path, "/proc", "/run/netns"))
+		return false;
+	warn("%s is gone (no process and no /run/netns file holds it any more); detaching\n",
+	     t->where);
+	return true;
 }
 
 /* The names of this tracer's interfaces of one role, for gateway lookups. */

@@ -2,26 +2,29 @@
 /*
  * One traced network namespace: its handle, its netlink socket and link
  * monitor, its route cache, its program instance (probe) and the interfaces
- * it is attached to, each counted in a slot of the shared datapath. The trace
- * command owns the tracers and wires them to the outputs.
+ * it is attached to, each counted in a slot of the shared datapath. Opaque:
+ * the fleet (fleet.h) holds the tracers of a run; what the outputs need is
+ * read through tracer__snap() and the accessors below.
  */
 #ifndef TL_TRACER_H
 #define TL_TRACER_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "model/abi.h"
-#include "datapath/attach.h"
-#include "model/cidr.h"
 #include "model/names.h"
+#include "datapath/attach.h"
 
 struct config;
 struct datapath;
 struct flow_rec;
 struct flows;
 struct netns;
+struct ns_snap;
+struct probe_pool;
 struct tracer;
 
 #define TRACER_MAX_IFACES 32
@@ -30,7 +33,7 @@ struct tracer;
 /* Slots of the shared counters: who has which. */
 struct slot_table {
 	struct tracer *owner[TL_MAX_SLOTS];
-	uint8_t iface[TL_MAX_SLOTS]; /* index in the owner's ifaces[] */
+	uint8_t iface[TL_MAX_SLOTS]; /* index in the owner's interfaces */
 	uint64_t freed_at[TL_MAX_SLOTS]; /* 0: never used; reuse the oldest first */
 	uint64_t clock;
 };
@@ -42,72 +45,53 @@ struct tracer_env {
 	const struct config *cfg;
 	enum attach_kind kind;
 	struct slot_table slots;
-	/* a tracer opened its link monitor: add its fd to the poll set */
-	void (*on_monitor)(struct tracer *t, void *ctx);
-	/* a probe loaded ahead of time, or NULL (then the tracer loads one) */
-	struct probe *(*take_probe)(void *ctx);
-	void *ctx;
+	struct probe_pool *pool; /* probes loaded ahead of time, or NULL */
+	const volatile sig_atomic_t *stop; /* set by a signal: stop starting things */
 };
 
-struct tracer_iface {
-	char name[16];
-	enum tl_role role;
-	bool named; /* given by --iface or --tunnel; else found by its link kind */
-	int slot; /* -1: none (all slots taken) */
-	uint32_t ifindex; /* 0: not attached */
-	bool l2;
-	enum iface_state state;
-	struct attachment att;
-	/* counters kept when the tracer has ended and given back its slots */
-	struct tl_counter last[2][TL_NR_COUNTERS];
+/* Who a namespace is: its label (pod name, else /run/netns name, else
+ * pid:N), its pod and Kubernetes namespace ("" when unknown), and how
+ * messages name it. */
+struct tracer_name {
+	const char *label, *pod, *k8s_ns, *where;
 };
 
-struct tracer {
-	uint32_t id; /* stable for the run; flow records carry it */
-	struct tracer_env *env;
-	struct netns *ns; /* NULL once gone */
-	uint64_t ns_dev, ns_ino; /* its identity, kept after it is gone */
-	char path[128]; /* the nsfs path it was found at */
-	char label[64]; /* the pod's name, else the /run/netns name, else pid:N */
-	char pod[64]; /* "" when unknown */
-	char k8s_ns[64]; /* the pod's Kubernetes namespace, "" when unknown */
-	char where[192]; /* for messages */
-	bool single; /* the one namespace of this run: its cluster interfaces must exist */
-	enum ns_state state;
-	struct probe *probe; /* loaded when it is first traced */
-	struct nl *nl;
-	struct nl_monitor *mon;
-	struct route_cache *rc;
-	int nr_ifaces;
-	struct tracer_iface ifaces[TRACER_MAX_IFACES];
-	const struct class_cidr *fixed[TRACER_MAX_FIXED]; /* CIDRs whose fix was shown */
-	int nr_fixed;
-	/* leak and bypass flows first seen here: counted as they come, since a
-	 * reused slot purges the flow records of the namespace that had it */
-	uint64_t leak_flows, bypass_flows;
-	bool warned_slots;
-	bool warned_ifaces; /* more tunnels than TRACER_MAX_IFACES: said once */
-};
+/* The tracer and interface name of a slot of env; NULL when free. */
+struct tracer *tracer_env__slot_owner(const struct tracer_env *env, int slot,
+				      const char **iface);
 
 /* A tracer for ns (owned from here on: freed with the tracer, also on
  * error). NULL and errno. */
 struct tracer *tracer__new(struct tracer_env *env, struct netns *ns, const char *path,
 			   uint32_t id, bool single);
 void tracer__free(struct tracer *t);
-void tracer__set_name(struct tracer *t, const char *label, const char *pod, const char *k8s_ns,
-		      const char *where);
+void tracer__set_name(struct tracer *t, const struct tracer_name *name);
+
+uint32_t tracer__id(const struct tracer *t);
+enum ns_state tracer__state(const struct tracer *t);
+/* The namespace's identity (kept after it is gone). */
+bool tracer__is_ns(const struct tracer *t, uint64_t dev, uint64_t ino);
+void tracer__ns_id(const struct tracer *t, uint64_t *dev, uint64_t *ino);
+void tracer__name(const struct tracer *t, struct tracer_name *out);
+/* Interfaces attached now. */
+int tracer__nr_attached(const struct tracer *t);
 
 /* Start: a single-namespace tracer loads its programs and attaches its
  * cluster interfaces now (each must exist: -ENODEV with one line in err) and
  * waits for its tunnels; a node-mode tracer watches until a tunnel appears.
  * Returns 0 or -errno, and nothing stays attached on error. */
 int tracer__start(struct tracer *t, char *err, size_t errlen);
+/* Single mode, after the start: say which interfaces it waits for. */
+void tracer__say_waiting(const struct tracer *t);
 /* The link monitor's fd, for the caller's poll set; -1 if none. */
 int tracer__monitor_fd(const struct tracer *t);
 /* Links or routes changed (the monitor is readable): re-read them. */
 void tracer__on_monitor(struct tracer *t);
 /* Follow interfaces as they come and go (also called on a timer). */
 void tracer__rescan(struct tracer *t);
+/* Single mode: has the namespace ended (no process and no /run/netns file
+ * holds it)? Said once. */
+bool tracer__ns_ended(const struct tracer *t);
 /* The attachments that are live, for a concurrent detach at the end. */
 int tracer__attachments(struct tracer *t, struct attachment **out, int max);
 /* Detach everything (after detach_many() where the caller used it). With
@@ -115,14 +99,17 @@ int tracer__attachments(struct tracer *t, struct attachment **out, int max);
  * close its handle and sockets so it can be freed. */
 void tracer__stop(struct tracer *t, bool gone);
 
+/* A leak or bypass flow first seen here (counted as it comes: a reused slot
+ * purges the flow records of the namespace that had it). */
+void tracer__count_flow(struct tracer *t, enum tl_type type);
 /* The route that sent flow r out and the command that fixes it (shown once
  * per CIDR in this namespace: r->show_fix). */
 void tracer__diagnose(struct tracer *t, struct flow_rec *r);
 
-/* Interface i's counters: live ones from all (indexed by slot), or the last
- * ones once the tracer has ended. */
-void tracer__iface_counters(const struct tracer *t, int i,
-			    const struct tl_counter all[TL_MAX_SLOTS][2][TL_NR_COUNTERS],
-			    struct tl_counter out[2][TL_NR_COUNTERS]);
+/* The namespace's section of a snapshot: names, state, interfaces with
+ * their counters — live ones from all (indexed by slot; NULL: none read),
+ * or the last ones once the tracer has ended. */
+void tracer__snap(const struct tracer *t,
+		  const struct tl_counter all[TL_MAX_SLOTS][2][TL_NR_COUNTERS], struct ns_snap *n);
 
 #endif

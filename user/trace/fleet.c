@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+
+#include "lib/log.h"
+#include "lib/vec.h"
+#include "model/links.h"
+#include "config/cli.h"
+#include "netns/netns.h"
+#include "netns/nl.h"
+#include "node/node.h"
+#include "datapath/pool.h"
+#include "trace/fleet.h"
+#include "trace/tracer.h"
+
+struct fleet {
+	struct tracer_env *env;
+	struct node *node; /* NULL: a single namespace */
+	struct tracer **tracers;
+	int *watched; /* the monitor fd in the poll set, per tracer; -1: none */
+	int nr, cap;
+	uint32_t next_id;
+	int ep; /* the link monitors */
+	uint64_t scan_cpu_ns; /* CPU time of the last look at the node */
+};
+
+static bool stopping(const struct fleet *f)
+{
+	return f->env->stop && *f->env->stop;
+}
+
+struct fleet *fleet__new(struct tracer_env *env, struct node *node)
+{
+	struct fleet *f = calloc(1, sizeof(*f));
+
+	if (!f) {
+		node__free(node);
+		return NULL;
+	}
+	f->env = env;
+	f->node = node;
+	f->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (f->ep < 0) {
+		fleet__free(f);
+		return NULL;
+	}
+	return f;
+}
+
+void fleet__free(struct fleet *f)
+{
+	int i;
+
+	if (!f)
+		return;
+	for (i = 0; i < f->nr; i++)
+		tracer__free(f->tracers[i]);
+	free(f->tracers);
+	free(f->watched);
+	node__free(f->node);
+	if (f->ep >= 0)
+		close(f->ep);
+	free(f);
+}
+
+/* A tracer whose link monitor is open is in the poll set (once). */
+static void watch(struct fleet *f, int i)
+{
+	int fd = tracer__monitor_fd(f->tracers[i]);
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tracer__id(f->tracers[i]) };
+
+	if (fd < 0 || fd == f->watched[i])
+		return;
+	if (!epoll_ctl(f->ep, EPOLL_CTL_ADD, fd, &ev))
+		f->watched[i] = fd;
+}
+
+static int add(struct fleet *f, struct tracer *t)
+{
+	int cap = f->cap;
+
+	if (vec_room(&f->tracers, &f->cap, f->nr, sizeof(*f->tracers), 8) ||
+	    vec_room(&f->watched, &cap, f->nr, sizeof(*f->watched), 8))
+		return -ENOMEM;
+	f->tracers[f->nr] = t;
+	f->watched[f->nr] = -1;
+	return f->nr++;
+}
+
+/* Drop a tracer from the list (its monitor leaves the poll set as its fd closes). */
+static void drop(struct fleet *f, int i)
+{
+	tracer__free(f->tracers[i]);
+	memmove(&f->tracers[i], &f->tracers[i + 1], (f->nr - i - 1) * sizeof(f->tracers[0]));
+	memmove(&f->watched[i], &f->watched[i + 1], (f->nr - i - 1) * sizeof(f->watched[0]));
+	f->nr--;
+}
+
+int fleet__count(const struct fleet *f)
+{
+	return f->nr;
+}
+
+struct tracer *fleet__get(const struct fleet *f, int i)
+{
+	return i >= 0 && i < f->nr ? f->tracers[i] : NULL;
+}
+
+struct tracer *fleet__by_id(const struct fleet *f, uint32_t id)
+{
+	int i;
+
+	for (i = 0; i < f->nr; i++)
+		if (tracer__id(f->tracers[i]) == id)
+			return f->tracers[i];
+	return NULL;
+}
+
+static int index_by_id(const struct fleet *f, uint32_t id)
+{
+	int i;
+
+	for (i = 0; i < f->nr; i++)
+		if (tracer__id(f->tracers[i]) == id)
+			return i;
+	return -1;
+}
+
+static struct tracer *by_ns(const struct fleet *f, uint64_t dev, uint64_t ino)
+{
+	int i;
+
+	for (i = 0; i < f->nr; i++)
+		if (tracer__state(f->tracers[i]) != NS_GONE && tracer__is_ns(f->tracers[i], dev, ino))
+			return f->tracers[i];
+	return NULL;
+}
+
+void fleet__counts(const struct fleet *f, int *traced, int *ifaces)
+{
+	int i;
+
+	*traced = *ifaces = 0;
+	for (i = 0; i < f->nr; i++) {
+		if (tracer__state(f->tracers[i]) != NS_TRACING)
+			continue;
+		(*traced)++;
+		*ifaces += tracer__nr_attached(f->tracers[i]);
+	}
+}
+
+int fleet__start_single(struct fleet *f, struct netns *ns, const char *path,
+			const struct tracer_name *name, char *err, size_t errlen)
+{
+	struct tracer *t = tracer__new(f->env, ns, path, ++f->next_id, true);
+	int i, ret;
+
+	if (!t) {
+		snprintf(err, errlen, "cannot open netlink in %s: %s", name->where,
+			 strerror(errno));
+		return -errno;
+	}
+	tracer__set_name(t, name);
+	i = add(f, t);
+	if (i < 0) {
+		tracer__free(t);
+		return i;
+	}
+	if (stopping(f))
+		return 0;
+	ret = tracer__start(t, err, errlen);
+	watch(f, i);
+	return ret;
+}
+
+bool fleet__single_ended(struct fleet *f)
+{
+	return f->nr && tracer__ns_ended(f->tracers[0]);
+}
+
+int fleet__fd(const struct fleet *f)
+{
+	return f->ep;
+}
+
+void fleet__dispatch(struct fleet *f)
+{
+	struct epoll_event evs[32];
+	int n, k;
+
+	n = epoll_wait(f->ep, evs, 32, 0);
+	for (k = 0; k < n; k++) {
+		struct tracer *t = fleet__by_id(f, evs[k].data.u32);
+
+		if (t)
+			tracer__on_monitor(t);
+	}
+}
+
+void fleet__rescan(struct fleet *f)
+{
+	int i;
+
+	for (i = 0; i < f->nr; i++) {
+		if (tracer__state(f->tracers[i]) != NS_TRACING)
+			continue;
+		tracer__rescan(f->tracers[i]);
+		watch(f, i);
+	}
+}
+
+void fleet__detach_all(struct fleet *f)
+{
+	struct attachment **list;
+	int i, n = 0, max = f->nr * TRACER_MAX_IFACES;
+
+	list = calloc(max ? max : 1, sizeof(*list));
+	if (list) {
+		for (i = 0; i < f->nr; i++)
+			n += tracer__attachments(f->tracers[i], list + n, max - n);
+		detach_many(list, n, false);
+		free(list);
+	}
+	for (i = 0; i < f->nr; i++)
+		tracer__stop(f->tracers[i], false);
+}
+
+/* --- node mode ------------------------------------------------------------------ */
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Keep at most FLEET_GONE_KEPT ended namespaces (the oldest go first). */
+static void trim_gone(struct fleet *f)
+{
+	int i, gone = 0;
+
+	for (i = 0; i < f->nr; i++)
+		gone += tracer__state(f->tracers[i]) == NS_GONE;
+	for (i = 0; i < f->nr && gone > FLEET_GONE_KEPT;) {
+		if (tracer__state(f->tracers[i]) == NS_GONE) {
+			drop(f, i);
+			gone--;
+			continue;
+		}
+		i++;
+	}
+}
+
+static void name_of(const struct node_ns *x, struct tracer_name *name)
+{
+	name->label = x->label;
+	name->pod = x->pod;
+	name->k8s_ns = x->k8s_ns;
+	name->where = x->where;
+}
+
+/* A namespace already known: a name may come later than the namespace (the
+ * hostname set after unshare, the runtime's config.json written after the
+ * namespace was pinned), but a name never gets less: a pod that ends may
+ * lose its metadata a moment before its namespace goes. */
+static void follow_known(struct fleet *f, struct tracer *t, const struct node_ns *x)
+{
+	struct tracer_name now, name;
+
+	tracer__name(t, &now);
+	if ((x->pod[0] && strcmp(now.pod, x->pod)) || (x->k8s_ns[0] && strcmp(now.k8s_ns, x->k8s_ns))) {
+		if (tracer__state(t) == NS_TRACING)
+			warn("%s is %s\n", now.where, x->where);
+		name_of(x, &name);
+		tracer__set_name(t, &name);
+	}
+	if (tracer__state(t) == NS_WATCHING) {
+		tracer__rescan(t);
+		watch(f, index_by_id(f, tracer__id(t)));
+	}
+}
+
+static void follow_new(struct fleet *f, const struct node_ns *x)
+{
+	struct tracer_name name;
+	struct netns *ns;
+	struct tracer *t;
+	char err[256];
+	int i;
+
+	ns = netns__open_found(x->f.path, x->f.dev, x->f.ino);
+	if (!ns)
+		return; /* its last process has just ended */
+	t = tracer__new(f->env, ns, x->f.path, ++f->next_id, false);
+	if (!t)
+		return;
+	name_of(x, &name);
+	tracer__set_name(t, &name);
+	i = add(f, t);
+	if (i < 0) {
+		tracer__free(t);
+		return;
+	}
+	if (tracer__start(t, err, sizeof(err)))
+		warn("%s\n", err);
+	watch(f, i);
+}
+
+/* Namespaces no process and no /run/netns file holds any more: ended. */
+static void follow_ended(struct fleet *f)
+{
+	struct tracer_name name;
+	int i;
+
+	for (i = 0; i < f->nr;) {
+		struct tracer *t = f->tracers[i];
+		uint64_t dev, ino;
+
+		tracer__ns_id(t, &dev, &ino);
+		if (tracer__state(t) == NS_GONE || node__find(f->node, dev, ino)) {
+			i++;
+			continue;
+		}
+		if (tracer__state(t) == NS_WATCHING) {
+			drop(f, i);
+			continue;
+		}
+		tracer__stop(t, true);
+		tracer__name(t, &name);
+		warn("%s: its network namespace is gone (the pod ended); detached\n", name.where);
+		i++;
+	}
+}
+
+void fleet__reconcile(struct fleet *f)
+{
+	uint64_t t0 = thread_cpu_ns();
+	int i, n;
+
+	if (!f->node || node__scan(f->node))
+		return;
+	/* what one look at the node costs (the counters file shows it) */
+	f->scan_cpu_ns = thread_cpu_ns() - t0;
+	n = node__count(f->node);
+	for (i = 0; i < n && !stopping(f); i++) {
+		const struct node_ns *x = node__get(f->node, i);
+		struct tracer *t = by_ns(f, x->f.dev, x->f.ino);
+
+		if (t)
+			follow_known(f, t, x);
+		else
+			follow_new(f, x);
+	}
+	follow_ended(f);
+	trim_gone(f);
+}
+
+/* Whether a namespace of the node has a tunnel now (it is then traced at once). */
+static bool has_tunnel_now(const struct config *cfg, const struct node_ns *x)
+{
+	struct netns *ns = netns__open_found(x->f.path, x->f.dev, x->f.ino);
+	struct nl *nl = ns ? nl__open(ns) : NULL;
+	struct link_info *links = NULL;
+	bool yes = false;
+	int i, n = 0;
+
+	if (nl && !nl__link_dump(nl, &links, &n))
+		for (i = 0; i < n && !yes; i++)
+			yes = link_is_tunnel(&links[i], cfg->tunnels, cfg->nr_tunnels);
+	free(links);
+	nl__free(nl);
+	netns__free(ns);
+	return yes;
+}
+
+int fleet__start_node(struct fleet *f, char *err, size_t errlen)
+{
+	int i, n, want = 0;
+
+	if (!f->node) {
+		snprintf(err, errlen, "--all: no node to look at");
+		return -EINVAL;
+	}
+	/* Probes for the namespaces that have a tunnel now, loaded on every
+	 * CPU: the verifier's time is most of a namespace's start */
+	if (!node__scan(f->node)) {
+		n = node__count(f->node);
+		for (i = 0; i < n; i++)
+			want += has_tunnel_now(f->env->cfg, node__get(f->node, i));
+	}
+	if (want >= 2 && f->env->pool)
+		probe_pool__fill(f->env->pool, want, f->env->stop);
+	fleet__reconcile(f);
+	return 0;
+}
+
+bool fleet__node_stats(const struct fleet *f, struct fleet_node_stats *out)
+{
+	if (!f->node)
+		return false;
+	out->seen = node__count(f->node);
+	out->unreadable = node__unreadable(f->node);
+	out->processes = node__processes(f->node);
+	out->scan_cpu_ns = f->scan_cpu_ns;
+	return true;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The tracers of one run: the one namespace of a single trace, or with --all
+ * every pod namespace of the node, reconciled with what the node has now —
+ * new namespaces traced (or watched until they have a tunnel), renamed ones
+ * renamed, ended ones detached and kept with their counts (at most
+ * FLEET_GONE_KEPT). The link monitors of all tracers are behind one fd.
+ */
+#ifndef TL_FLEET_H
+#define TL_FLEET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct fleet;
+struct netns;
+struct node;
+struct tracer;
+struct tracer_env;
+struct tracer_name;
+
+#define FLEET_GONE_KEPT 64 /* ended namespaces kept in the counters file */
+
+/* With node (owned from here on; NULL for a single namespace). NULL, errno. */
+struct fleet *fleet__new(struct tracer_env *env, struct node *node);
+void fleet__free(struct fleet *f);
+
+/* Single mode: trace ns (owned from here on, also on error) under name.
+ * 0 or -errno with one line in err; nothing stays attached on error. */
+int fleet__start_single(struct fleet *f, struct netns *ns, const char *path,
+			const struct tracer_name *name, char *err, size_t errlen);
+/* Node mode: load probes ahead for the namespaces that have a tunnel now,
+ * then reconcile. 0 or -errno with one line in err. */
+int fleet__start_node(struct fleet *f, char *err, size_t errlen);
+/* Node mode: look at the node again and follow what changed. */
+void fleet__reconcile(struct fleet *f);
+/* Follow the interfaces of every traced namespace (on a timer: link events
+ * may be lost). */
+void fleet__rescan(struct fleet *f);
+/* Single mode: the traced namespace has ended. */
+bool fleet__single_ended(struct fleet *f);
+
+/* One fd for the poll set: readable when a link monitor is; then call
+ * fleet__dispatch(). -1 if none could be made. */
+int fleet__fd(const struct fleet *f);
+void fleet__dispatch(struct fleet *f);
+
+/* Every attachment detached at once (tcx links close concurrently), then
+ * each tracer stopped. */
+void fleet__detach_all(struct fleet *f);
+
+int fleet__count(const struct fleet *f);
+struct tracer *fleet__get(const struct fleet *f, int i);
+struct tracer *fleet__by_id(const struct fleet *f, uint32_t id);
+/* Namespaces being traced, and interfaces attached in them. */
+void fleet__counts(const struct fleet *f, int *traced, int *ifaces);
+
+/* Node mode: what the last look at the node saw. */
+struct fleet_node_stats {
+	uint64_t seen, unreadable, processes, scan_cpu_ns;
+};
+bool fleet__node_stats(const struct fleet *f, struct fleet_node_stats *out);
+
+#endif
