@@ -189,3 +189,46 @@ expect_eq "its series, the label escaped" 'tunleak_leak_packets_total{netns="ev\
 	"$(grep '^tunleak_leak_packets_total{netns="ev' "$TMP/n.prom")"
 expect_eq "every sample line well formed" 0 "$(grep -vcE '^(# (HELP|TYPE) tunleak_|tunleak_[a-z_]+(\{[^}]*\})? [0-9]+$)' "$TMP/n.prom")"
 case_end "hostile-pod-name"
+
+# --- cleanup --all / --pod: what a SIGKILLed DaemonSet left in the pods ------------
+filters_in() { # POD: tc filters on its eth0 and tun0, both hooks
+	local d h
+	for d in eth0 tun0; do
+		for h in ingress egress; do
+			in_pod "$1" tc filter show dev "$d" "$h" 2>/dev/null
+		done
+	done
+}
+node_tunleak --all --attach tc "${CIDRS[@]}"
+expect_match "tc run: filters in a pod" "tunleak_" "$(filters_in vpn-two)"
+kill -KILL "$TL_CHILD" 2>/dev/null
+wait "$TL_PID" 2>/dev/null
+expect_match "after SIGKILL: the pod's filters stay" "tunleak_" "$(filters_in vpn-two)"
+# Who holds a filter's program is known only from the host's PID namespace
+# (cleanup refuses to guess inside the node's): cleanup runs there, as the
+# DaemonSet (hostPID) does.
+on_node "$TUNLEAK" cleanup --pod vpn-two >"$TMP/k.out" 2>"$TMP/k.err"
+expect_eq "cleanup --pod inside a PID namespace: exit code" 0 "$?"
+expect_match "cleanup --pod inside a PID namespace: says why it leaves them" "tunleak filters left alone: this /proc cannot show who holds them" "$(cat "$TMP/k.err")"
+expect_match "cleanup --pod inside a PID namespace: filters stay" "tunleak_" "$(filters_in vpn-two)"
+"$TUNLEAK" cleanup --pod no-such-pod >"$TMP/k.out" 2>"$TMP/k.err"
+expect_eq "cleanup --pod unknown: exit code" 2 "$?"
+expect_match "cleanup --pod unknown: one line naming it" "^tunleak: --pod \"no-such-pod\": no pod of that name on this node" "$(cat "$TMP/k.err")"
+expect_match "cleanup --pod unknown: the pod's filters stay" "tunleak_" "$(filters_in vpn-two)"
+"$TUNLEAK" cleanup --pod vpn-two >"$TMP/k.out" 2>"$TMP/k.err"
+expect_eq "cleanup --pod: exit code" 0 "$?"
+expect_match "cleanup --pod: its summary" "cleanup: 4 stale filters removed in pod vpn-two" "$(tail -1 "$TMP/k.err")"
+expect_eq "cleanup --pod: nothing left in it" "" "$(filters_in vpn-two)"
+expect_match "cleanup --pod: another pod's stay" "tunleak_" "$(filters_in vpn-clean)"
+# --all sweeps every namespace of this machine but the host's; only filters
+# whose program no process holds are removed
+"$TUNLEAK" cleanup --all >"$TMP/k.out" 2>"$TMP/k.err"
+expect_eq "cleanup --all: exit code" 0 "$?"
+expect_match "cleanup --all: summary" "cleanup: [0-9]+ stale filters? removed in [0-9]+ pod namespaces" "$(tail -1 "$TMP/k.err")"
+expect_match "cleanup --all: names the pod it cleaned" "eth0 in pod vpn-clean: removed 2 filters" "$(cat "$TMP/k.err")"
+left=""
+for p in vpn-clean vpn-late evil web-plain; do
+	[ -n "$(filters_in "$p")" ] && left="$left $p"
+done
+expect_eq "cleanup --all: no pod keeps a filter" "" "$left"
+case_end "cleanup-all-and-pod"

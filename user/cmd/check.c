@@ -22,6 +22,7 @@
 #include "node/node.h"
 #include "out/output.h"
 #include "netns/route.h"
+#include "cmd/target.h"
 
 #define MAX_TUNNELS 64
 
@@ -264,69 +265,39 @@ static int check_all(struct check *c, struct node *nd)
 int cmd_check(struct config *cfg)
 {
 	struct check c = { .cfg = cfg, .o = { .f = stdout, .json = cfg->json } };
-	char errbuf[512], where[192];
-	struct netns *nsh = NULL;
-	struct node *nd = NULL;
+	char errbuf[512];
+	struct target tg;
 	int ret = EXIT_USAGE;
 
 	jw_init(&c.o.jw, false);
-	if (caps_check(cfg->netns || cfg->pid || cfg->pod || cfg->all ? NEED_SETNS : 0, errbuf,
-		       sizeof(errbuf))) {
+	if (target_resolve(cfg, 0, &tg, errbuf, sizeof(errbuf))) {
 		fprintf(stderr, "tunleak: %s\n", errbuf);
+		out_free(&c.o);
+		return EXIT_USAGE;
+	}
+	if (tg.all) {
+		ret = check_all(&c, tg.node);
 		goto out;
 	}
-	if (cfg->all || cfg->pod) {
-		nd = node__new(NULL, NULL);
-		if (!nd || node__scan(nd)) {
-			fprintf(stderr, "tunleak: check: cannot list the node's namespaces\n");
-			goto out;
-		}
-	}
-	if (cfg->all) {
-		ret = check_all(&c, nd);
-		goto out;
-	}
-	if (cfg->pod) {
-		const struct node_ns *x = node__find_pod(nd, cfg->pod, errbuf, sizeof(errbuf));
-
-		if (!x) {
-			fprintf(stderr, "tunleak: %s\n", errbuf);
-			goto out;
-		}
-		c.who = x;
-		snprintf(where, sizeof(where), "%s", x->where);
-		nsh = netns__open_found(x->f.path, x->f.dev, x->f.ino);
-		if (!nsh) {
-			fprintf(stderr, "tunleak: --pod \"%s\": cannot open %s: %s\n", cfg->pod,
-				x->f.path, strerror(errno));
-			goto out;
-		}
-	} else {
-		nsh = netns__open_arg(cfg->netns, cfg->pid, errbuf, sizeof(errbuf));
-		if (!nsh) {
-			fprintf(stderr, "tunleak: %s\n", errbuf);
-			goto out;
-		}
-		netns_label(cfg->netns, cfg->pid, where, sizeof(where));
-	}
-	if (audit_ns(&c, nsh, where, false))
+	if (tg.pod)
+		c.who = &tg.who;
+	if (audit_ns(&c, tg.ns, tg.who.where, false))
 		goto out;
 	out_flush(&c.o);
 	if (c.findings)
 		fprintf(stderr,
 			"tunleak: check: %d finding%s in %s (%d CIDR%s, %d region%s looked up)\n",
-			c.findings, c.findings == 1 ? "" : "s", where, cfg->nr_cidrs,
+			c.findings, c.findings == 1 ? "" : "s", tg.who.where, cfg->nr_cidrs,
 			cfg->nr_cidrs == 1 ? "" : "s", c.regions, c.regions == 1 ? "" : "s");
 	else
 		fprintf(stderr,
 			"tunleak: check: clean: no cluster CIDR routes into a tunnel, every remote CIDR does, in %s (%d CIDR%s, %d region%s looked up)\n",
-			where, cfg->nr_cidrs, cfg->nr_cidrs == 1 ? "" : "s", c.regions,
+			tg.who.where, cfg->nr_cidrs, cfg->nr_cidrs == 1 ? "" : "s", c.regions,
 			c.regions == 1 ? "" : "s");
 	ret = c.findings ? EXIT_FINDINGS : 0;
 out:
 	free(c.seen);
 	out_free(&c.o);
-	netns__free(nsh);
-	node__free(nd);
+	target_free(&tg);
 	return ret;
 }
