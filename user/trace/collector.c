@@ -41,7 +41,7 @@ static void fill_rec(struct collector *c, struct flow_rec *r, const struct tl_ev
 
 static void report(struct collector *c, struct flow_rec *r)
 {
-	struct tracer *t = fleet__by_id(c->o.fleet, r->ns_id);
+	struct tracer *t = c->o.fleet ? fleet__by_id(c->o.fleet, r->ns_id) : NULL;
 	struct flow_origin from = { 0 };
 
 	if (r->reported)
@@ -79,14 +79,16 @@ static void take(struct collector *c, const struct tl_event *e)
 	report(c, r);
 }
 
+void collector__event(struct collector *c, const struct tl_event *e)
+{
+	c->received++;
+	take(c, e);
+}
+
 static int on_event(void *ctx, void *data, size_t len)
 {
-	struct collector *c = ctx;
-
-	if (len < sizeof(struct tl_event))
-		return 0;
-	c->received++;
-	take(c, data);
+	if (len >= sizeof(struct tl_event))
+		collector__event(ctx, data);
 	return 0;
 }
 
@@ -102,25 +104,33 @@ static int on_pkt(void *ctx, void *data, size_t len)
 }
 
 /* A flow whose event did not fit the ring, taken from the lost table. */
-static void on_lost(const struct tl_event *e, void *ctx)
+void collector__lost(struct collector *c, const struct tl_event *e)
 {
-	struct collector *c = ctx;
-
 	c->recovered++;
 	take(c, e);
+}
+
+static void on_lost(const struct tl_event *e, void *ctx)
+{
+	collector__lost(ctx, e);
 }
 
 /* The kernel's counts of the flows we know. A flow we do not know yet is
  * reported by its event or its lost-table entry, never by a sweep: that is
  * what makes each flow reported once. */
-static void on_swept(const struct tl_flow_key *k, const struct tl_flow_val *v, void *ctx)
+void collector__swept(struct collector *c, const struct tl_flow_key *k,
+		      const struct tl_flow_val *v)
 {
-	struct collector *c = ctx;
 	struct flow_rec *r = flows__lookup(c->o.env->flows, k);
 
 	if (r)
 		flows__set_kernel_counts(c->o.env->flows, r, v->packets, v->bytes,
 					 v->last_ns + c->o.mono_to_real);
+}
+
+static void on_swept(const struct tl_flow_key *k, const struct tl_flow_val *v, void *ctx)
+{
+	collector__swept(ctx, k, v);
 }
 
 struct collector *collector__new(const struct collector_opts *o)
@@ -131,6 +141,8 @@ struct collector *collector__new(const struct collector_opts *o)
 	if (!c)
 		return NULL;
 	c->o = *o;
+	if (!dp)
+		return c;
 	c->rb = ring_buffer__new(datapath__events_fd(dp), on_event, c, NULL);
 	if (c->rb && o->pcap && ring_buffer__add(c->rb, datapath__pkts_fd(dp), on_pkt, c)) {
 		ring_buffer__free(c->rb);
@@ -156,11 +168,13 @@ void collector__free(struct collector *c)
 
 int collector__fd(const struct collector *c)
 {
-	return ring_buffer__epoll_fd(c->rb);
+	return c->rb ? ring_buffer__epoll_fd(c->rb) : -1;
 }
 
 void collector__drain(struct collector *c, bool all)
 {
+	if (!c->rb)
+		return;
 	ring_buffer__consume(c->rb);
 	datapath__drain_lost(c->o.env->dp, all, on_lost, c);
 }
@@ -168,7 +182,8 @@ void collector__drain(struct collector *c, bool all)
 void collector__sweep(struct collector *c)
 {
 	collector__drain(c, false);
-	datapath__sweep_flows(c->o.env->dp, on_swept, c);
+	if (c->o.env->dp)
+		datapath__sweep_flows(c->o.env->dp, on_swept, c);
 	if (c->o.events)
 		out_flush(c->o.events);
 }

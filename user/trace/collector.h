@@ -13,6 +13,9 @@
 #include <stdint.h>
 
 struct collector;
+struct tl_event;
+struct tl_flow_key;
+struct tl_flow_val;
 struct fleet;
 struct out;
 struct pcap_writer;
@@ -27,7 +30,8 @@ struct collector_opts {
 	int64_t mono_to_real; /* add to CLOCK_MONOTONIC ns for realtime ns */
 };
 
-/* NULL and errno. */
+/* NULL and errno. Without a datapath (env->dp NULL) it reads no ring: it
+ * takes only what is fed to it with the three calls below. */
 struct collector *collector__new(const struct collector_opts *o);
 void collector__free(struct collector *c);
 /* Readable when the programs woke us (every so many events). */
@@ -37,6 +41,14 @@ int collector__fd(const struct collector *c);
 void collector__drain(struct collector *c, bool all);
 /* drain, then the kernel's counts of the flows we know. */
 void collector__sweep(struct collector *c);
+/* What the ring, the lost table and a sweep hand over (their callbacks). A
+ * new flow is reported once, on the stream; a sweep only updates the counts
+ * of flows already known (a flow is never reported by a sweep). */
+void collector__event(struct collector *c, const struct tl_event *e);
+void collector__lost(struct collector *c, const struct tl_event *e);
+void collector__swept(struct collector *c, const struct tl_flow_key *k,
+		      const struct tl_flow_val *v);
+
 uint64_t collector__received(const struct collector *c); /* events read */
 uint64_t collector__recovered(const struct collector *c); /* flows from the lost table */
 

@@ -121,26 +121,6 @@ struct tracer *fleet__by_id(const struct fleet *f, uint32_t id)
 	return NULL;
 }
 
-static int index_by_id(const struct fleet *f, uint32_t id)
-{
-	int i;
-
-	for (i = 0; i < f->nr; i++)
-		if (tracer__id(f->tracers[i]) == id)
-			return i;
-	return -1;
-}
-
-static struct tracer *by_ns(const struct fleet *f, uint64_t dev, uint64_t ino)
-{
-	int i;
-
-	for (i = 0; i < f->nr; i++)
-		if (tracer__state(f->tracers[i]) != NS_GONE && tracer__is_ns(f->tracers[i], dev, ino))
-			return f->tracers[i];
-	return NULL;
-}
-
 void fleet__counts(const struct fleet *f, int *traced, int *ifaces)
 {
 	int i;
@@ -240,21 +220,86 @@ static uint64_t thread_cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* Keep at most FLEET_GONE_KEPT ended namespaces (the oldest go first). */
-static void trim_gone(struct fleet *f)
+/* A name may come later than the namespace (the hostname set after unshare,
+ * the runtime's config.json written after the namespace was pinned), but a
+ * name never gets less: a pod that ends may lose its metadata a moment
+ * before its namespace goes. */
+static bool renamed(const struct fleet_known *k, const struct node_ns *x)
 {
-	int i, gone = 0;
+	return (x->pod[0] && strcmp(k->pod, x->pod)) || (x->k8s_ns[0] && strcmp(k->k8s_ns, x->k8s_ns));
+}
 
-	for (i = 0; i < f->nr; i++)
-		gone += tracer__state(f->tracers[i]) == NS_GONE;
-	for (i = 0; i < f->nr && gone > FLEET_GONE_KEPT;) {
-		if (tracer__state(f->tracers[i]) == NS_GONE) {
-			drop(f, i);
-			gone--;
+static int find_known(const struct fleet_known *known, int nk, const struct node_ns *x)
+{
+	int i;
+
+	for (i = 0; i < nk; i++)
+		if (known[i].state != NS_GONE && known[i].dev == x->f.dev && known[i].ino == x->f.ino)
+			return i;
+	return -1;
+}
+
+static bool found_in(const struct node_ns *found, int nf, const struct fleet_known *k)
+{
+	int i;
+
+	for (i = 0; i < nf; i++)
+		if (found[i].f.dev == k->dev && found[i].f.ino == k->ino)
+			return true;
+	return false;
+}
+
+int fleet_plan(const struct fleet_known *known, int nk, const struct node_ns *found, int nf,
+	       int gone_kept, struct fleet_step *out)
+{
+	bool *drop = calloc(nk ? nk : 1, sizeof(*drop)), *gone = calloc(nk ? nk : 1, sizeof(*gone));
+	int i, k, n = 0, nr_gone = 0;
+
+	if (!drop || !gone) {
+		free(drop);
+		free(gone);
+		return -ENOMEM;
+	}
+	for (i = 0; i < nf; i++) {
+		k = find_known(known, nk, &found[i]);
+		if (k < 0) {
+			out[n++] = (struct fleet_step){ FLEET_NEW, -1, i };
 			continue;
 		}
-		i++;
+		if (renamed(&known[k], &found[i]))
+			out[n++] = (struct fleet_step){ FLEET_RENAME, k, i };
+		if (known[k].state == NS_WATCHING)
+			out[n++] = (struct fleet_step){ FLEET_RESCAN, k, i };
 	}
+	/* namespaces no process and no /run/netns file holds any more: a
+	 * traced one ends (its counts are kept), a watched one is forgotten */
+	for (k = 0; k < nk; k++) {
+		gone[k] = known[k].state == NS_GONE;
+		if (gone[k] || found_in(found, nf, &known[k]))
+			continue;
+		if (known[k].state == NS_TRACING) {
+			out[n++] = (struct fleet_step){ FLEET_END, k, -1 };
+			gone[k] = true;
+		} else {
+			drop[k] = true;
+		}
+	}
+	/* too many ended ones: the oldest (first in the list) go */
+	for (k = 0; k < nk; k++)
+		nr_gone += gone[k];
+	for (k = 0; k < nk && nr_gone > gone_kept; k++) {
+		if (gone[k]) {
+			drop[k] = true;
+			nr_gone--;
+		}
+	}
+	/* highest index first, so that each index still holds */
+	for (k = nk - 1; k >= 0; k--)
+		if (drop[k])
+			out[n++] = (struct fleet_step){ FLEET_DROP, k, -1 };
+	free(drop);
+	free(gone);
+	return n;
 }
 
 static void name_of(const struct node_ns *x, struct tracer_name *name)
@@ -263,27 +308,6 @@ static void name_of(const struct node_ns *x, struct tracer_name *name)
 	name->pod = x->pod;
 	name->k8s_ns = x->k8s_ns;
 	name->where = x->where;
-}
-
-/* A namespace already known: a name may come later than the namespace (the
- * hostname set after unshare, the runtime's config.json written after the
- * namespace was pinned), but a name never gets less: a pod that ends may
- * lose its metadata a moment before its namespace goes. */
-static void follow_known(struct fleet *f, struct tracer *t, const struct node_ns *x)
-{
-	struct tracer_name now, name;
-
-	tracer__name(t, &now);
-	if ((x->pod[0] && strcmp(now.pod, x->pod)) || (x->k8s_ns[0] && strcmp(now.k8s_ns, x->k8s_ns))) {
-		if (tracer__state(t) == NS_TRACING)
-			warn("%s is %s\n", now.where, x->where);
-		name_of(x, &name);
-		tracer__set_name(t, &name);
-	}
-	if (tracer__state(t) == NS_WATCHING) {
-		tracer__rescan(t);
-		watch(f, index_by_id(f, tracer__id(t)));
-	}
 }
 
 static void follow_new(struct fleet *f, const struct node_ns *x)
@@ -312,53 +336,73 @@ static void follow_new(struct fleet *f, const struct node_ns *x)
 	watch(f, i);
 }
 
-/* Namespaces no process and no /run/netns file holds any more: ended. */
-static void follow_ended(struct fleet *f)
+static void take_step(struct fleet *f, const struct fleet_step *s, const struct node_ns *found)
 {
+	struct tracer *t = s->known >= 0 ? f->tracers[s->known] : NULL;
 	struct tracer_name name;
-	int i;
 
-	for (i = 0; i < f->nr;) {
-		struct tracer *t = f->tracers[i];
-		uint64_t dev, ino;
-
-		tracer__ns_id(t, &dev, &ino);
-		if (tracer__state(t) == NS_GONE || node__find(f->node, dev, ino)) {
-			i++;
-			continue;
-		}
-		if (tracer__state(t) == NS_WATCHING) {
-			drop(f, i);
-			continue;
-		}
+	switch (s->kind) {
+	case FLEET_NEW:
+		follow_new(f, &found[s->found]);
+		break;
+	case FLEET_RENAME:
+		tracer__name(t, &name);
+		if (tracer__state(t) == NS_TRACING)
+			warn("%s is %s\n", name.where, found[s->found].where);
+		name_of(&found[s->found], &name);
+		tracer__set_name(t, &name);
+		break;
+	case FLEET_RESCAN:
+		tracer__rescan(t);
+		watch(f, s->known);
+		break;
+	case FLEET_END:
 		tracer__stop(t, true);
 		tracer__name(t, &name);
 		warn("%s: its network namespace is gone (the pod ended); detached\n", name.where);
-		i++;
+		break;
+	case FLEET_DROP:
+		drop(f, s->known);
+		break;
 	}
 }
 
 void fleet__reconcile(struct fleet *f)
 {
 	uint64_t t0 = thread_cpu_ns();
-	int i, n;
+	struct fleet_known *known;
+	struct node_ns *found;
+	struct fleet_step *steps;
+	int i, nk = f->nr, nf, n;
 
 	if (!f->node || node__scan(f->node))
 		return;
 	/* what one look at the node costs (the counters file shows it) */
 	f->scan_cpu_ns = thread_cpu_ns() - t0;
-	n = node__count(f->node);
-	for (i = 0; i < n && !stopping(f); i++) {
-		const struct node_ns *x = node__get(f->node, i);
-		struct tracer *t = by_ns(f, x->f.dev, x->f.ino);
+	nf = node__count(f->node);
+	known = calloc(nk ? nk : 1, sizeof(*known));
+	found = calloc(nf ? nf : 1, sizeof(*found));
+	steps = calloc(nf + 3 * nk + 1, sizeof(*steps));
+	if (!known || !found || !steps)
+		goto out;
+	for (i = 0; i < nk; i++) {
+		struct tracer_name name;
 
-		if (t)
-			follow_known(f, t, x);
-		else
-			follow_new(f, x);
+		tracer__ns_id(f->tracers[i], &known[i].dev, &known[i].ino);
+		known[i].state = tracer__state(f->tracers[i]);
+		tracer__name(f->tracers[i], &name);
+		known[i].pod = name.pod;
+		known[i].k8s_ns = name.k8s_ns;
 	}
-	follow_ended(f);
-	trim_gone(f);
+	for (i = 0; i < nf; i++)
+		found[i] = *node__get(f->node, i);
+	n = fleet_plan(known, nk, found, nf, FLEET_GONE_KEPT, steps);
+	for (i = 0; i < n && !(stopping(f) && steps[i].kind == FLEET_NEW); i++)
+		take_step(f, &steps[i], found);
+out:
+	free(known);
+	free(found);
+	free(steps);
 }
 
 /* Whether a namespace of the node has a tunnel now (it is then traced at once). */

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/names.h"
+
 struct fleet;
 struct netns;
 struct node;
@@ -61,5 +63,36 @@ struct fleet_node_stats {
 	uint64_t seen, unreadable, processes, scan_cpu_ns;
 };
 bool fleet__node_stats(const struct fleet *f, struct fleet_node_stats *out);
+
+/* --- the decisions of fleet__reconcile(), as data (unit tested) ------------ */
+
+/* A namespace the fleet knows. */
+struct fleet_known {
+	uint64_t dev, ino;
+	enum ns_state state;
+	const char *pod, *k8s_ns; /* "" when unknown */
+};
+
+enum fleet_step_kind {
+	FLEET_NEW, /* found[found]: a namespace not known yet */
+	FLEET_RENAME, /* known[known] is found[found], now with a (longer) name */
+	FLEET_RESCAN, /* known[known] is watched: look for a tunnel again */
+	FLEET_END, /* known[known] was traced and is no more: detach, keep its counts */
+	FLEET_DROP, /* known[known]: forget it (watched and gone, or too many ended) */
+};
+
+struct fleet_step {
+	enum fleet_step_kind kind;
+	int known, found; /* indexes, -1 when not used */
+};
+
+/* The steps that take the fleet from known[] to what the node has now
+ * (found[]), keeping at most gone_kept ended namespaces (the oldest are
+ * dropped first). Steps come in an order that can be carried out as they
+ * are: NEW, RENAME and RESCAN first, then END, then DROP by descending
+ * index. out must hold nf + 3 * nk steps; returns how many, or -ENOMEM. */
+struct node_ns;
+int fleet_plan(const struct fleet_known *known, int nk, const struct node_ns *found, int nf,
+	       int gone_kept, struct fleet_step *out);
 
 #endif

@@ -88,11 +88,12 @@ const struct snapshot *publisher__build(struct publisher *p)
 		s->ns_processes = ns.processes;
 		s->scan_cpu_ns = ns.scan_cpu_ns;
 	}
-	if (all && datapath__read_counters(env->dp, all)) {
+	if (all && (!env->dp || datapath__read_counters(env->dp, all))) {
 		free(all);
 		all = NULL;
 	}
-	datapath__read_stats(env->dp, s->stats);
+	if (env->dp)
+		datapath__read_stats(env->dp, s->stats);
 	for (i = 0; p->o.fleet && i < fleet__count(p->o.fleet); i++) {
 		const struct tracer *t = fleet__get(p->o.fleet, i);
 		struct ns_snap *n;
