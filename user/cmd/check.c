@@ -270,7 +270,7 @@ int cmd_check(struct config *cfg)
 	int ret = EXIT_USAGE;
 
 	jw_init(&c.o.jw, false);
-	if (target_resolve(cfg, 0, &tg, errbuf, sizeof(errbuf))) {
+	if (target__resolve(cfg, 0, &tg, errbuf, sizeof(errbuf))) {
 		fprintf(stderr, "tunleak: %s\n", errbuf);
 		out_free(&c.o);
 		return EXIT_USAGE;
@@ -298,6 +298,6 @@ int cmd_check(struct config *cfg)
 out:
 	free(c.seen);
 	out_free(&c.o);
-	target_free(&tg);
+	target__free(&tg);
 	return ret;
 }

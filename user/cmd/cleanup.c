@@ -133,7 +133,7 @@ int cmd_cleanup(struct config *cfg)
 	char err[512];
 	int ret = EXIT_USAGE, n = 1;
 
-	if (target_resolve(cfg, NEED_NET_ADMIN | NEED_BPF, &tg, err, sizeof(err))) {
+	if (target__resolve(cfg, NEED_NET_ADMIN | NEED_BPF, &tg, err, sizeof(err))) {
 		fprintf(stderr, "tunleak: %s\n", err);
 		return EXIT_USAGE;
 	}
@@ -157,6 +157,6 @@ int cmd_cleanup(struct config *cfg)
 			sw.filters == 1 ? "" : "s", tg.who.where);
 	ret = 0;
 out:
-	target_free(&tg);
+	target__free(&tg);
 	return ret;
 }

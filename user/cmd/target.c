@@ -57,7 +57,7 @@ static int resolve_arg(const struct config *cfg, struct target *t, char *err, si
 	return 0;
 }
 
-int target_resolve(const struct config *cfg, int need, struct target *t, char *err, size_t errlen)
+int target__resolve(const struct config *cfg, int need, struct target *t, char *err, size_t errlen)
 {
 	int ret;
 
@@ -71,7 +71,7 @@ int target_resolve(const struct config *cfg, int need, struct target *t, char *e
 		if (!t->node || node__scan(t->node)) {
 			snprintf(err, errlen, "%s: cannot list the node's namespaces: %s",
 				 cfg->all ? "--all" : "--pod", strerror(errno));
-			target_free(t);
+			target__free(t);
 			return -EINVAL;
 		}
 	}
@@ -82,11 +82,11 @@ int target_resolve(const struct config *cfg, int need, struct target *t, char *e
 	}
 	ret = cfg->pod ? resolve_pod(cfg, t, err, errlen) : resolve_arg(cfg, t, err, errlen);
 	if (ret)
-		target_free(t);
+		target__free(t);
 	return ret;
 }
 
-struct netns *target_take_ns(struct target *t)
+struct netns *target__take_ns(struct target *t)
 {
 	struct netns *ns = t->ns;
 
@@ -94,7 +94,7 @@ struct netns *target_take_ns(struct target *t)
 	return ns;
 }
 
-struct node *target_take_node(struct target *t)
+struct node *target__take_node(struct target *t)
 {
 	struct node *nd = t->node;
 
@@ -102,7 +102,7 @@ struct node *target_take_node(struct target *t)
 	return nd;
 }
 
-void target_free(struct target *t)
+void target__free(struct target *t)
 {
 	netns__free(t->ns);
 	t->ns = NULL;

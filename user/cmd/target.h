@@ -18,7 +18,7 @@ struct netns;
 struct target {
 	bool all; /* --all: every pod namespace of the node (node) */
 	struct node *node; /* --pod, --all: the node's namespaces, looked at once; owned */
-	struct netns *ns; /* one namespace: its handle; owned (target_take_ns) */
+	struct netns *ns; /* one namespace: its handle; owned (target__take_ns) */
 	char path[512]; /* its nsfs path; "" for the current namespace */
 	struct node_ns who; /* its label, pod, Kubernetes namespace and how messages name it */
 	bool pod; /* chosen by --pod (who comes from the node) */
@@ -27,11 +27,11 @@ struct target {
 /* need: the command's own capabilities (enum caps_need); entering another
  * namespace is added when one is named. 0, or -errno with one line in err
  * naming the option and its value (nothing is left open). */
-int target_resolve(const struct config *cfg, int need, struct target *t, char *err, size_t errlen);
+int target__resolve(const struct config *cfg, int need, struct target *t, char *err, size_t errlen);
 /* The namespace handle, now the caller's. */
-struct netns *target_take_ns(struct target *t);
+struct netns *target__take_ns(struct target *t);
 /* The node, now the caller's. */
-struct node *target_take_node(struct target *t);
-void target_free(struct target *t);
+struct node *target__take_node(struct target *t);
+void target__free(struct target *t);
 
 #endif

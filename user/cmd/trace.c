@@ -241,7 +241,7 @@ static int start(struct trace *tr, struct target *tg, char *err, size_t errlen)
 		if (!tr->env.kind)
 			return -EINVAL;
 		snprintf(tr->where, sizeof(tr->where), "%s", tg->who.where);
-		return fleet__start_single(tr->fleet, target_take_ns(tg), tg->path,
+		return fleet__start_single(tr->fleet, target__take_ns(tg), tg->path,
 					   &(struct tracer_name){ .label = tg->who.label,
 								  .pod = tg->who.pod,
 								  .k8s_ns = tg->who.k8s_ns,
@@ -482,7 +482,7 @@ int cmd_trace(struct config *cfg)
 		fprintf(stderr, "tunleak: --top needs a terminal on stdout (use the event stream or --json)\n");
 		return EXIT_USAGE;
 	}
-	if (target_resolve(cfg, NEED_NET_ADMIN | NEED_BPF, &tg, err, sizeof(err))) {
+	if (target__resolve(cfg, NEED_NET_ADMIN | NEED_BPF, &tg, err, sizeof(err))) {
 		fprintf(stderr, "tunleak: %s\n", err);
 		return EXIT_USAGE;
 	}
@@ -492,7 +492,7 @@ int cmd_trace(struct config *cfg)
 	tr.out = (struct out){ .f = stdout, .json = cfg->json, .batch = true };
 	jw_init(&tr.out.jw, false);
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	tr.fleet = fleet__new(&tr.env, target_take_node(&tg));
+	tr.fleet = fleet__new(&tr.env, target__take_node(&tg));
 	if (!tr.fleet || open_datapath(&tr) || open_outputs(&tr, started_ns, mono_to_real))
 		goto out;
 	/* Signal handlers before the first attach: a Ctrl-C from here on still
@@ -510,6 +510,6 @@ int cmd_trace(struct config *cfg)
 	loop(&tr);
 	ret = 0;
 out:
-	target_free(&tg);
+	target__free(&tg);
 	return finish(&tr, ret);
 }

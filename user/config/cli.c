@@ -108,7 +108,7 @@ static int parse_ulong(const char *s, unsigned long min, unsigned long max, unsi
 	return 0;
 }
 
-static int add_cidr(struct config *cfg, const char *opt, const char *val, int cls, char *err,
+static int add_cidr(struct config *cfg, const char *opt, const char *val, enum tl_class cls, char *err,
 		    size_t errlen)
 {
 	struct cidr c;

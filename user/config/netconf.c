@@ -73,13 +73,13 @@ static const char *a_type(const struct json *v)
 	}
 }
 
-static const char *class_label(int cls)
+static const char *class_label(enum tl_class cls)
 {
 	return cls == TL_CLASS_POD ? "pod" : "service";
 }
 
 /* where: the JSON path of the value, for the error. */
-static int add(struct sink *s, const struct json *val, int cls, const char *where)
+static int add(struct sink *s, const struct json *val, enum tl_class cls, const char *where)
 {
 	char q[300], fmt[64];
 	struct cidr c;
@@ -129,7 +129,7 @@ static int add(struct sink *s, const struct json *val, int cls, const char *wher
  * CIDRs taken (> 0) or a negative error.
  */
 static int take_list(struct sink *s, const struct json *root, const char *name, bool objects,
-		     int cls)
+		     enum tl_class cls)
 {
 	static const char *const parts[] = { "spec", "status" };
 	char where[96];

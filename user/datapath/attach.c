@@ -319,7 +319,7 @@ int attach_iface(struct attachment *a, const struct netns *ns, uint32_t ifindex,
 	a->link_fd[0] = a->link_fd[1] = -1;
 	/* inside ns: the ifindex is the namespace's, and so are libbpf's tc
 	 * netlink sockets */
-	ret = netns_run(ns, do_attach, &x);
+	ret = netns__run(ns, do_attach, &x);
 	if (ret && !err[0])
 		snprintf(err, errlen, "attach %s: cannot enter its network namespace: %s", name,
 			 strerror(-ret));
@@ -357,10 +357,10 @@ void detach_iface(struct attachment *a, bool dev_gone)
 			a->link_fd[d] = -1;
 		}
 	} else if (a->kind == KIND_TC && !dev_gone) {
-		netns_run(a->ns, do_tc_detach, a);
+		netns__run(a->ns, do_tc_detach, a);
 	} else if (a->kind == KIND_TC && a->created_qdisc) {
 		/* the qdisc went with the device */
-		netns_run(a->ns, do_forget, a);
+		netns__run(a->ns, do_forget, a);
 	}
 	a->filter[0] = a->filter[1] = false;
 	a->created_qdisc = false;
@@ -466,7 +466,7 @@ static int stale_filters(const struct netns *ns, uint32_t ifindex, struct stale_
 	int d, n = 0, ret;
 
 	memset(r, 0, sizeof(*r));
-	ret = netns_run(ns, do_stale_query, &q);
+	ret = netns__run(ns, do_stale_query, &q);
 	if (ret)
 		return ret;
 	r->foreign = q.foreign;
@@ -490,7 +490,7 @@ static int stale_filters(const struct netns *ns, uint32_t ifindex, struct stale_
 			r->unprovable = n;
 		return 0;
 	}
-	ret = netns_run(ns, do_stale_remove, &q);
+	ret = netns__run(ns, do_stale_remove, &q);
 	if (ret < 0)
 		return ret;
 	r->removed = ret;
@@ -504,7 +504,7 @@ int cleanup_stale(const struct netns *ns, uint32_t ifindex, struct stale_report 
 	/* Not while a live run's filters are there: its clsact is in use */
 	if (ret || r->live || r->unprovable)
 		return ret;
-	ret = netns_run(ns, do_stale_clsact, &ifindex);
+	ret = netns__run(ns, do_stale_clsact, &ifindex);
 	if (ret < 0)
 		return ret;
 	r->qdisc_removed = ret == 1;
@@ -586,5 +586,5 @@ static int do_tcx_query(void *arg)
 
 int tcx_supported(const struct netns *ns, uint32_t ifindex)
 {
-	return netns_run(ns, do_tcx_query, &ifindex) == 1;
+	return netns__run(ns, do_tcx_query, &ifindex) == 1;
 }

@@ -232,7 +232,7 @@ void probe__free(struct probe *p)
 	free(p);
 }
 
-int probe__prog_fd(const struct probe *p, int dir)
+int probe__prog_fd(const struct probe *p, enum tl_dir dir)
 {
 	return p->prog_fd[dir == TL_DIR_EGRESS];
 }
@@ -242,7 +242,7 @@ int probe__prog_fd(const struct probe *p, int dir)
  * path looks there first), else to its ifaces table by open addressing. The
  * fields first, the ifindex last: a packet never sees half an entry.
  */
-static void iface_put(struct tl_iface *e, uint32_t ifindex, int slot, int role, bool l2)
+static void iface_put(struct tl_iface *e, uint32_t ifindex, int slot, enum tl_role role, bool l2)
 {
 	e->slot = slot;
 	e->role = role;
@@ -251,7 +251,7 @@ static void iface_put(struct tl_iface *e, uint32_t ifindex, int slot, int role, 
 	__atomic_store_n(&e->ifindex, ifindex, __ATOMIC_RELEASE);
 }
 
-int probe__set_iface(struct probe *p, uint32_t ifindex, int slot, int role, bool l2)
+int probe__set_iface(struct probe *p, uint32_t ifindex, int slot, enum tl_role role, bool l2)
 {
 	struct tl_iface *hot = p->data->hot.iface, *ifaces = p->data->ifaces, *free_e = NULL;
 	int i;

@@ -56,10 +56,10 @@ int datapath__reset_slot(struct datapath *dp, int slot);
 /* Load one namespace's programs (verified here) on dp's maps. NULL and errno. */
 struct probe *probe__new(struct datapath *dp);
 void probe__free(struct probe *p);
-int probe__prog_fd(const struct probe *p, int dir);
+int probe__prog_fd(const struct probe *p, enum tl_dir dir);
 /* Record ifindex (of the probe's namespace) as slot, before attaching, so
  * that the first packet is counted. */
-int probe__set_iface(struct probe *p, uint32_t ifindex, int slot, int role, bool l2);
+int probe__set_iface(struct probe *p, uint32_t ifindex, int slot, enum tl_role role, bool l2);
 int probe__del_iface(struct probe *p, uint32_t ifindex);
 
 #endif

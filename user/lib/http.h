@@ -37,7 +37,7 @@ enum http_method {
 
 struct http_request {
 	int status; /* what to answer: 200, 400, 404, 405, 414, 431, 505 */
-	int method; /* enum http_method */
+	enum http_method method;
 	int minor; /* HTTP/1.minor */
 	const char *path; /* into buf: the target's path, without query */
 	size_t path_len;

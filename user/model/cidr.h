@@ -6,16 +6,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/abi.h"
+
 struct cidr {
 	uint8_t family; /* 4 or 6 */
 	uint8_t prefixlen;
 	uint8_t addr[16]; /* network order; IPv4 in the first 4 bytes */
 };
 
-/* A configured CIDR and the class it gives its addresses (enum tl_class). */
+/* A configured CIDR and the class it gives its addresses. */
 struct class_cidr {
 	struct cidr cidr;
-	int cls;
+	enum tl_class cls;
 };
 
 enum cidr_err {

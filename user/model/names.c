@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "model/names.h"
 
-const char *class_name(int cls)
+const char *class_name(enum tl_class cls)
 {
 	static const char *const names[TL_NR_COUNTERS] = {
 		[TL_CLASS_POD] = "pod",	      [TL_CLASS_SERVICE] = "service",
@@ -10,7 +10,7 @@ const char *class_name(int cls)
 		[TL_CNT_MALFORMED] = "malformed",
 	};
 
-	return cls >= 0 && cls < TL_NR_COUNTERS ? names[cls] : "?";
+	return (unsigned int)cls < TL_NR_COUNTERS ? names[cls] : "?";
 }
 
 const char *dir_name(enum tl_dir dir)

@@ -23,7 +23,7 @@ enum ns_state {
 };
 
 /* "pod", "service", "node", "remote", "other", "non_ip", "malformed"; "?" */
-const char *class_name(int cls);
+const char *class_name(enum tl_class cls);
 const char *dir_name(enum tl_dir dir); /* "ingress", "egress" */
 const char *role_name(enum tl_role role); /* "cluster", "tunnel" */
 const char *type_name(enum tl_type type); /* "leak", "bypass" */

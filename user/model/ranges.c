@@ -83,11 +83,11 @@ static int by_start_then_len(const void *x, const void *y)
 
 struct out {
 	struct u128 *start;
-	int *cls;
+	enum tl_class *cls;
 	int n, max, err;
 };
 
-static void emit(struct out *o, struct u128 start, int cls)
+static void emit(struct out *o, struct u128 start, enum tl_class cls)
 {
 	if (o->n && o->cls[o->n - 1] == cls)
 		return; /* same class continues */

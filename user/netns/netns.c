@@ -175,7 +175,7 @@ int netns__fd(const struct netns *ns)
 	return ns->fd;
 }
 
-int netns_run(const struct netns *ns, int (*fn)(void *arg), void *arg)
+int netns__run(const struct netns *ns, int (*fn)(void *arg), void *arg)
 {
 	int ret;
 
@@ -206,11 +206,11 @@ static int do_socket(void *arg)
 	return fd < 0 ? -errno : fd;
 }
 
-int netns_socket(const struct netns *ns, int domain, int type, int protocol)
+int netns__socket(const struct netns *ns, int domain, int type, int protocol)
 {
 	struct sock_args a = { domain, type, protocol };
 
-	return netns_run(ns, do_socket, &a);
+	return netns__run(ns, do_socket, &a);
 }
 
 const char *netns_path(const char *netns, long pid, char *buf, size_t len)

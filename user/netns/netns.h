@@ -37,9 +37,9 @@ int netns__fd(const struct netns *ns);
 /* fn(arg) inside ns (NULL: the current namespace), back home afterwards.
  * Returns fn's result, or -errno when ns cannot be entered. Thread-safe:
  * only the calling thread moves. Threads that fn creates start inside. */
-int netns_run(const struct netns *ns, int (*fn)(void *arg), void *arg);
+int netns__run(const struct netns *ns, int (*fn)(void *arg), void *arg);
 /* socket(2) inside ns: the socket stays bound to ns wherever it is used. */
-int netns_socket(const struct netns *ns, int domain, int type, int protocol);
+int netns__socket(const struct netns *ns, int domain, int type, int protocol);
 
 /* Resolve --netns PATH|NAME or --pid PID to an nsfs path (buf). */
 const char *netns_path(const char *netns, long pid, char *buf, size_t len);

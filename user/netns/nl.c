@@ -102,7 +102,7 @@ struct nl *nl__open(const struct netns *ns)
 	nl = calloc(1, sizeof(*nl));
 	if (!nl)
 		return NULL;
-	err = netns_run(ns, do_open, &a);
+	err = netns__run(ns, do_open, &a);
 	if (err) {
 		free(nl);
 		errno = -err;
@@ -303,7 +303,7 @@ struct nl_monitor *nl_monitor__open(const struct netns *ns)
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return NULL;
-	err = netns_run(ns, do_open, &a);
+	err = netns__run(ns, do_open, &a);
 	if (err) {
 		free(m);
 		errno = -err;
