@@ -13,7 +13,7 @@ CFLAGS ?= -g -O2
 # What the code needs, kept out of CFLAGS so that `make CFLAGS=...` keeps it.
 INCLUDES := -I$(OUTPUT) -Ibpf -Iuser -I/usr/include/libnl3
 TL_CFLAGS := -Wall -Wextra -Werror -D_GNU_SOURCE -DTUNLEAK_VERSION='"$(VERSION)"' $(INCLUDES)
-LIBS := -lbpf -lelf -lz -lnl-3 -lm -lpthread
+LIBS := -lbpf -lelf -lz -lnl-3 -ljson-c -lm -lpthread
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -I/usr/include/$(MARCH)-linux-gnu -Ibpf
 
 # The sources are folders by layer (user/README.md): a folder includes only
@@ -49,7 +49,7 @@ all: check-deps tunleak
 check-deps:
 	@missing=""; \
 	for c in $(CLANG) $(BPFTOOL) $(CC) pkg-config; do command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
-	for h in bpf/libbpf.h libelf.h zlib.h libnl3/netlink/netlink.h; do \
+	for h in bpf/libbpf.h libelf.h zlib.h libnl3/netlink/netlink.h json-c/json.h; do \
 		[ -e /usr/include/$$h ] || missing="$$missing $$h"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "tunleak: missing build dependencies:$$missing"; \
@@ -83,7 +83,7 @@ tunleak: $(ALL_OBJS)
 	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) $^ $(LIBS) -o $@
 
 # One fully static binary from Debian's archives (libbpf.a, libelf.a, libz.a,
-# libnl-3.a): it runs on any x86_64 node with nothing installed.
+# libnl-3.a, libjson-c.a): it runs on any x86_64 node with nothing installed.
 tunleak-static: $(ALL_OBJS) $(OUTPUT)/lib/static_nss.o
 	$(call msg,STATIC,$@)
 	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) -static -Wl,--strip-all $^ $(LIBS) -o $@
@@ -179,7 +179,7 @@ $(FUZZ_OUT)/%.o: user/%.c $(wildcard user/*/*.h) bpf/tunleak.h | $(FUZZ_OUT)
 
 $(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS) | $(FUZZ_OUT)
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) -lnl-3 -lm -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) -lnl-3 -ljson-c -lm -o $@
 
 .PHONY: fuzz-build fuzz fuzz-short asan-build test-asan
 fuzz-build: $(FUZZ_BINS)

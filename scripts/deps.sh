@@ -8,6 +8,8 @@ PKGS=(
 	clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc
 	# netlink (routes, link events, tc filter dumps); libnl-3 has a static archive
 	libnl-3-dev
+	# reading JSON (--cidrs-from, the runtimes' config.json); a static archive too
+	libjson-c-dev
 	# tests
 	libcmocka-dev jq tmux util-linux
 	# lab, e2e tests and benchmarks

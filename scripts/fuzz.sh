@@ -29,7 +29,7 @@ for n in "${names[@]}"; do
 	mkdir -p "$OUT/corpus/$n" "$OUT/crashes"
 	dict=()
 	case $n in
-	json | netconf | podmeta) dict=(-dict=tests/fuzz/json.dict) ;;
+	netconf | podmeta) dict=(-dict=tests/fuzz/json.dict) ;;
 	http) dict=(-dict=tests/fuzz/http.dict) ;;
 	esac
 	log=$OUT/fuzz_$n.log

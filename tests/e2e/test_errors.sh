@@ -99,7 +99,7 @@ expect_usage cidrs-from-no-cluster-network \
 	"$TUNLEAK" --netns "$POD" --cidrs-from "$TMP/net.json"
 echo 'not json' >"$TMP/bad.json"
 expect_usage cidrs-from-not-json \
-	"tunleak: --cidrs-from $TMP/bad.json: not JSON: expected a value at byte 0" \
+	"tunleak: --cidrs-from $TMP/bad.json: not JSON: null expected, found 'o' at byte 1" \
 	"$TUNLEAK" --netns "$POD" --cidrs-from "$TMP/bad.json"
 expect_usage metrics-bad-port \
 	"tunleak: --metrics-addr \"127.0.0.1:99999\": port must be a number 1-65535" \

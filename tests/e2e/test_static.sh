@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The static binary alone in an empty root (only the binary, /proc and /sys):
-# it loads, attaches in the pod's namespace and counts leaks exactly, as on a
-# node that has no library of ours.
+# it reads the cluster's network config (json-c, linked in), loads, attaches
+# in the pod's namespace and counts leaks exactly, as on a node that has no
+# library of ours.
 . "$(dirname "$0")/lib.sh"
 require_root
 STATIC=$ROOT/tunleak-static
@@ -14,19 +15,31 @@ expect_match "file(1) says static" "statically linked" "$(file -b "$STATIC")"
 expect_match "ldd says not dynamic" "not a dynamic executable" "$(ldd "$STATIC" 2>&1)"
 case_end "static-binary"
 
+
 topo_basic || { echo "not ok setup: topology"; exit 0; }
 wait_in_ns "$SINK_PID" "$POD" || { echo "not ok setup: tunsink not in $POD"; exit 0; }
+
+# check only reads routes: nothing is attached, whatever it makes of its input
+printf '{"spec": {"clusterNetwork": [{"cidr": "10.128.0.0/14"}],' |
+	"$STATIC" check --netns "$POD" --cidrs-from - >"$TMP/j.out" 2>"$TMP/j.err"
+expect_eq "a cut config: exit code" 2 "$?"
+expect_eq "a cut config: one line" \
+	"tunleak: --cidrs-from stdin: not JSON: unexpected end of data at byte 56" \
+	"$(cat "$TMP/j.err")"
+expect_eq "a cut config: nothing on stdout" "" "$(cat "$TMP/j.out")"
+case_end "static-json-error"
 R=$TMP/root
 mkdir -p "$R/proc" "$R/sys" "$R/out"
 cp "$STATIC" "$R/tunleak"
 expect_eq "the root holds only the binary" "out proc sys tunleak" "$(ls "$R" | tr '\n' ' ' | sed 's/ $//')"
 
 # A private mount namespace: the mounts die with it, on every path.
+# The classes from OpenShift's network config on stdin (pod 10.128.0.0/14).
 unshare --mount --propagation private sh -c '
 	mount -t proc proc "$1/proc" && mount -t sysfs sysfs "$1/sys" &&
-	exec chroot "$1" /tunleak --pid "$2" --cluster-cidr 10.128.0.0/14 \
+	exec chroot "$1" /tunleak --pid "$2" --cidrs-from - \
 		--export /out/c.json --interval 0.2 --json' sh "$R" "$SINK_PID" \
-	>"$TMP/s.out" 2>"$TMP/s.err" &
+	<"$ROOT/tests/data/network-config-openshift.json" >"$TMP/s.out" 2>"$TMP/s.err" &
 TL_PID=$!
 PIDS+=("$TL_PID")
 wait_for "$TMP/s.err" tracing 10 || ERRORS+=("did not start: $(tr '\n' ' ' <"$TMP/s.err")")

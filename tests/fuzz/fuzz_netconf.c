@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* libFuzzer target: netconf_parse() on any bytes: either one error line, or
- * pod and service CIDRs that format and parse back to themselves. */
+/* libFuzzer target: netconf_parse() (over json-c) on any bytes: either one
+ * error line, or pod and service CIDRs that format and parse back to
+ * themselves. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

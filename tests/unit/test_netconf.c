@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "model/abi.h"
-#include "lib/json.h"
+#include "lib/jsonc.h"
 #include "config/netconf.h"
 
 /* tests/data/, found from this binary (.output/tests/test_netconf), so the
@@ -195,6 +195,13 @@ static void test_missing(void **state)
 	assert_fails("{\"kind\": \"Pod\", \"spec\": {}}", -EINVAL,
 		     "kind \"Pod\": expected a Network "
 		     "(oc get network.config.openshift.io cluster -o json)");
+	/* a kind is what the file says, NUL and all, and shown on one line */
+	assert_fails("{\"kind\": \"Network\\u0000\", \"spec\": {}}", -EINVAL,
+		     "kind \"Network\\x00\": expected a Network "
+		     "(oc get network.config.openshift.io cluster -o json)");
+	assert_fails("{\"kind\": \"\\nList\", \"items\": []}", -EINVAL,
+		     "a \\x0aList of 0 items: expected one Network "
+		     "(oc get network.config.openshift.io cluster -o json)");
 }
 
 static void test_bad_cidr(void **state)
@@ -218,6 +225,14 @@ static void test_bad_cidr(void **state)
 		     -EINVAL,
 		     "spec.clusterNetwork[0].cidr \"10.128.0.0\\x0a\\x22x\": not a CIDR (expected an "
 		     "IPv4 or IPv6 prefix such as 10.128.0.0/14 or fd00:10:128::/48)");
+	/* null, and what json-c takes for numbers, are no CIDR strings */
+	assert_fails("{\"spec\": {\"clusterNetwork\": [{\"cidr\": null}]}}", -EINVAL,
+		     "spec.clusterNetwork[0].cidr: expected a CIDR string, got null");
+	assert_fails("{\"spec\": {\"clusterNetwork\": [{\"cidr\": NaN}]}}", -EINVAL,
+		     "spec.clusterNetwork[0].cidr: expected a CIDR string, got a number");
+	assert_fails("{\"spec\": {\"clusterNetwork\": [{\"cidr\": \"10.128.0.0/14\"}], "
+		     "\"serviceNetwork\": [true]}}",
+		     -EINVAL, "spec.serviceNetwork[0]: expected a CIDR string, got a boolean");
 	/* a NUL inside must not make the rest invisible */
 	assert_fails("{\"spec\": {\"clusterNetwork\": [{\"cidr\": \"10.128.0.0/14\\u0000junk\"}]}}",
 		     -EINVAL,
@@ -225,14 +240,78 @@ static void test_bad_cidr(void **state)
 		     "IPv4 or IPv6 prefix such as 10.128.0.0/14 or fd00:10:128::/48)");
 }
 
+/* As assert_fails(), over len bytes (a NUL among them). */
+static void assert_fails_len(const char *doc, size_t len, int want_ret, const char *want)
+{
+	struct class_cidr *v = (void *)1;
+	char err[256] = "";
+	int n = -1, ret;
+
+	ret = netconf_parse(doc, len, &v, &n, err, sizeof(err));
+	if (ret != want_ret)
+		fail_msg("%s: returned %d, expected %d (%s)", doc, ret, want_ret, err);
+	if (strcmp(err, want))
+		fail_msg("%s: error \"%s\", expected \"%s\"", doc, err, want);
+	assert_null(v);
+	assert_int_equal(n, 0);
+}
+
+#define GOOD \
+	"{\"spec\": {\"clusterNetwork\": [{\"cidr\": \"10.128.0.0/14\"}], " \
+	"\"serviceNetwork\": [\"172.30.0.0/16\"]}}"
+
 static void test_not_json(void **state)
 {
-	assert_fails("", -EINVAL,
-		     "not JSON: expected a value, found the end of the input at byte 0");
+	char *doc, want[128];
+	size_t o;
+	int i;
+
+	assert_fails("", -EINVAL, "not JSON: unexpected end of data at byte 0");
 	assert_fails("apiVersion: config.openshift.io/v1\nkind: Network\n", -EINVAL,
-		     "not JSON: expected a value, found 'a' at byte 0");
+		     "not JSON: unexpected character 'a' at byte 0");
 	assert_fails("{\"spec\": {\"clusterNetwork\": [{\"cidr\": \"10.128.0.0/14\"},]}}", -EINVAL,
-		     "not JSON: expected a value, found ']' at byte 55");
+		     "not JSON: unexpected character ']' at byte 55");
+	assert_fails("{\"spec\": {\"clusterNetwork\": [{\"cidr\": \"10.128.0.0/14\"}]", -EINVAL,
+		     "not JSON: unexpected end of data at byte 55");
+	assert_fails("{\"spec\": \"\xff\"}", -EINVAL,
+		     "not JSON: invalid utf-8 string, found \\xff at byte 10");
+	/* one document, nothing after it: not a second one, nor a NUL */
+	assert_fails(GOOD " x", -EINVAL, "not JSON: unexpected character 'x' at byte 95");
+	assert_fails(GOOD GOOD, -EINVAL, "not JSON: unexpected character '{' at byte 94");
+	assert_fails_len(GOOD "\0", sizeof(GOOD), -EINVAL,
+			 "not JSON: unexpected character \\x00 at byte 94");
+	assert_cidrs(GOOD " \n", "pod 10.128.0.0/14, service 172.30.0.0/16");
+
+	/* JSONC_MAX_DEPTH levels deep are still read, one more is refused */
+	doc = malloc(1024);
+	o = sprintf(doc, "{\"spec\": {\"clusterNetwork\": [{\"cidr\": \"10.128.0.0/14\", \"x\": ");
+	for (i = 0; i < JSONC_MAX_DEPTH - 4; i++)
+		doc[o++] = '[';
+	for (i = 0; i < JSONC_MAX_DEPTH - 4; i++)
+		doc[o++] = ']';
+	sprintf(doc + o, "}], \"serviceNetwork\": [\"172.30.0.0/16\"]}}");
+	assert_cidrs(doc, "pod 10.128.0.0/14, service 172.30.0.0/16");
+	o = sprintf(doc, "{\"spec\": {\"clusterNetwork\": [{\"cidr\": \"10.128.0.0/14\", \"x\": ");
+	for (i = 0; i < JSONC_MAX_DEPTH - 3; i++)
+		doc[o++] = '[';
+	snprintf(want, sizeof(want), "nested deeper than %d levels at byte %zu", JSONC_MAX_DEPTH,
+		 o - 1);
+	for (i = 0; i < JSONC_MAX_DEPTH - 3; i++)
+		doc[o++] = ']';
+	sprintf(doc + o, "}], \"serviceNetwork\": [\"172.30.0.0/16\"]}}");
+	assert_fails(doc, -E2BIG, want);
+	free(doc);
+
+	/* at most JSONC_MAX_CONTAINERS objects and arrays ('[' in a string too) */
+	doc = malloc(JSONC_MAX_CONTAINERS + 128);
+	o = sprintf(doc,
+		    "{\"spec\": {\"clusterNetwork\": [{\"cidr\": \"10.128.0.0/14\"}], \"x\": \"");
+	memset(doc + o, '[', JSONC_MAX_CONTAINERS);
+	sprintf(doc + o + JSONC_MAX_CONTAINERS, "\"}}");
+	snprintf(want, sizeof(want), "more than %d objects and arrays ('{' and '[')",
+		 JSONC_MAX_CONTAINERS);
+	assert_fails(doc, -E2BIG, want);
+	free(doc);
 }
 
 static void test_wrong_types(void **state)
@@ -324,8 +403,7 @@ static void test_stdin(void **state)
 	dup2(saved, STDIN_FILENO);
 	close(saved);
 	assert_int_equal(ret, -EINVAL);
-	assert_string_equal(err, "stdin: not JSON: expected a member name in quotes, found the end "
-				 "of the input at byte 1");
+	assert_string_equal(err, "stdin: not JSON: unexpected end of data at byte 1");
 }
 
 static void test_files(void **state)
@@ -362,11 +440,11 @@ static void test_files(void **state)
 	snprintf(path, sizeof(path), "%s/big.json", dir);
 	fd = open(path, O_CREAT | O_WRONLY, 0600);
 	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, (off_t)JSON_MAX_SIZE + 1), 0);
+	assert_int_equal(ftruncate(fd, (off_t)NETCONF_MAX_SIZE + 1), 0);
 	close(fd);
 	assert_int_equal(netconf_read_file(path, &v, &n, err, sizeof(err)), -E2BIG);
-	snprintf(want, sizeof(want), "%s: %u bytes, more than %u", path, JSON_MAX_SIZE + 1,
-		 JSON_MAX_SIZE);
+	snprintf(want, sizeof(want), "%s: %u bytes, more than %u", path, NETCONF_MAX_SIZE + 1,
+		 NETCONF_MAX_SIZE);
 	assert_string_equal(err, want);
 	unlink(path);
 

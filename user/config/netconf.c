@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "model/abi.h"
-#include "lib/json.h"
+#include "lib/jsonc.h"
 #include "config/netconf.h"
 
 struct sink {
@@ -31,13 +31,14 @@ static int fail(struct sink *s, int ret, const char *fmt, ...)
 	return ret;
 }
 
-/* A value from the file, quoted for one line of error text: other bytes
- * than printable ASCII as \xNN, cut after 64 bytes. */
-static const char *quote(const char *v, size_t len, char *buf, size_t blen)
+/* A value from the file for one line of error text: other bytes than
+ * printable ASCII as \xNN, cut after 64 bytes; in quotes unless bare. */
+static const char *quote(const char *v, size_t len, bool bare, char *buf, size_t blen)
 {
 	size_t o = 0, i;
 
-	buf[o++] = '"';
+	if (!bare)
+		buf[o++] = '"';
 	for (i = 0; i < len && i < 64 && o + 8 < blen; i++) {
 		unsigned char c = v[i];
 
@@ -48,29 +49,8 @@ static const char *quote(const char *v, size_t len, char *buf, size_t blen)
 	}
 	if (i < len)
 		o += snprintf(buf + o, blen - o, "...");
-	snprintf(buf + o, blen - o, "\"");
+	snprintf(buf + o, blen - o, "%s", bare ? "" : "\"");
 	return buf;
-}
-
-/* "an array", "a string", "null": for "expected X, got ..." */
-static const char *a_type(const struct json *v)
-{
-	switch (json_type(v)) {
-	case JSON_NULL:
-		return "null";
-	case JSON_BOOL:
-		return "a boolean";
-	case JSON_NUMBER:
-		return "a number";
-	case JSON_STRING:
-		return "a string";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_OBJECT:
-		return "an object";
-	default:
-		return "nothing";
-	}
 }
 
 static const char *class_label(enum tl_class cls)
@@ -78,18 +58,18 @@ static const char *class_label(enum tl_class cls)
 	return cls == TL_CLASS_POD ? "pod" : "service";
 }
 
-/* where: the JSON path of the value, for the error. */
-static int add(struct sink *s, const struct json *val, enum tl_class cls, const char *where)
+/* val: a string; where: its JSON path, for the error. */
+static int add(struct sink *s, struct json_object *val, enum tl_class cls, const char *where)
 {
 	char q[300], fmt[64];
 	struct cidr c;
 	int ret, i;
 
-	ret = cidr_parse(json_str(val), &c);
+	ret = cidr_parse(json_object_get_string(val), &c);
 	/* a "\u0000" would cut the string short of what the file says */
-	if (!ret && strlen(json_str(val)) != json_len(val))
+	if (!ret && !jsonc_text(val))
 		ret = -CIDR_ESYNTAX;
-	quote(json_str(val), json_len(val), q, sizeof(q));
+	quote(json_object_get_string(val), json_object_get_string_len(val), false, q, sizeof(q));
 	if (ret == -CIDR_EHOSTBITS) {
 		cidr_mask(&c);
 		return fail(s, -EINVAL, "%s %s: host bits are set (did you mean %s?)", where, q,
@@ -128,8 +108,8 @@ static int add(struct sink *s, const struct json *val, enum tl_class cls, const 
  * from spec, or from status when the spec has none. Returns the number of
  * CIDRs taken (> 0) or a negative error.
  */
-static int take_list(struct sink *s, const struct json *root, const char *name, bool objects,
-		     enum tl_class cls)
+static int take_list(struct sink *s, const struct json_object *root, const char *name,
+		     bool objects, enum tl_class cls)
 {
 	static const char *const parts[] = { "spec", "status" };
 	char where[96];
@@ -137,30 +117,30 @@ static int take_list(struct sink *s, const struct json *root, const char *name, 
 	int ret;
 
 	for (p = 0; p < 2; p++) {
-		const struct json *part = json_get(root, parts[p]);
-		const struct json *list = json_get(part, name);
+		struct json_object *part, *list;
 		int before = s->n;
 
-		if (json_type(part) != JSON_OBJECT && json_type(part) != JSON_MISSING &&
-		    json_type(part) != JSON_NULL)
+		/* missing and null alike: nothing there */
+		jsonc_member(root, parts[p], &part);
+		if (part && !json_object_is_type(part, json_type_object))
 			return fail(s, -EINVAL, "%s: expected an object, got %s", parts[p],
-				    a_type(part));
-		if (json_type(list) == JSON_MISSING || json_type(list) == JSON_NULL)
+				    jsonc_a_type(part));
+		jsonc_member(part, name, &list);
+		if (!list)
 			continue;
-		if (json_type(list) != JSON_ARRAY)
+		if (!json_object_is_type(list, json_type_array))
 			return fail(s, -EINVAL, "%s.%s: expected an array, got %s", parts[p], name,
-				    a_type(list));
-		for (i = 0; i < json_len(list); i++) {
-			const struct json *e = json_index(list, i), *v = e;
+				    jsonc_a_type(list));
+		for (i = 0; i < json_object_array_length(list); i++) {
+			struct json_object *e = json_object_array_get_idx(list, i), *v = e;
 
 			if (objects) {
-				if (json_type(e) != JSON_OBJECT)
+				if (!json_object_is_type(e, json_type_object))
 					return fail(s, -EINVAL,
 						    "%s.%s[%zu]: expected an object with a cidr, "
 						    "got %s",
-						    parts[p], name, i, a_type(e));
-				v = json_get(e, "cidr");
-				if (!v)
+						    parts[p], name, i, jsonc_a_type(e));
+				if (!jsonc_member(e, "cidr", &v))
 					return fail(s, -EINVAL, "%s.%s[%zu] has no cidr", parts[p],
 						    name, i);
 				snprintf(where, sizeof(where), "%s.%s[%zu].cidr", parts[p], name,
@@ -168,9 +148,9 @@ static int take_list(struct sink *s, const struct json *root, const char *name, 
 			} else {
 				snprintf(where, sizeof(where), "%s.%s[%zu]", parts[p], name, i);
 			}
-			if (json_type(v) != JSON_STRING)
+			if (!json_object_is_type(v, json_type_string))
 				return fail(s, -EINVAL, "%s: expected a CIDR string, got %s",
-					    where, a_type(v));
+					    where, jsonc_a_type(v));
 			ret = add(s, v, cls, where);
 			if (ret)
 				return ret;
@@ -184,33 +164,47 @@ static int take_list(struct sink *s, const struct json *root, const char *name, 
 	return fail(s, -EINVAL, "no spec.%s[] or status.%s[]", name, name);
 }
 
-/* The Network object: the root, or the one item of a List. */
-static const struct json *network_of(struct sink *s, const struct json *root)
+/* Whether a string of len bytes (NULs counted) ends with suffix. */
+static bool ends_with(const char *v, size_t len, const char *suffix)
 {
-	const char *kind = json_str(json_get(root, "kind"));
-	const struct json *items;
-	char q[300];
+	size_t n = strlen(suffix);
 
-	if (json_type(root) != JSON_OBJECT) {
-		fail(s, -EINVAL, "expected a Network object, got %s", a_type(root));
+	return len >= n && !memcmp(v + len - n, suffix, n);
+}
+
+/* The Network object: the root, or the one item of a List. */
+static struct json_object *network_of(struct sink *s, struct json_object *root)
+{
+	struct json_object *kind, *items;
+	const char *k;
+	char q[300];
+	size_t klen;
+
+	if (!json_object_is_type(root, json_type_object)) {
+		fail(s, -EINVAL, "expected a Network object, got %s", jsonc_a_type(root));
 		return NULL;
 	}
-	if (!kind || !strcmp(kind, "Network"))
+	/* a kind that is no string is no kind (a hand-written file) */
+	jsonc_member(root, "kind", &kind);
+	if (!json_object_is_type(kind, json_type_string))
 		return root;
-	items = json_get(root, "items");
-	if (strlen(kind) >= 4 && !strcmp(kind + strlen(kind) - 4, "List") &&
-	    json_type(items) == JSON_ARRAY) {
-		if (json_len(items) == 1)
-			return network_of(s, json_index(items, 0));
+	k = json_object_get_string(kind);
+	klen = json_object_get_string_len(kind);
+	if (klen == strlen("Network") && !memcmp(k, "Network", klen))
+		return root;
+	jsonc_member(root, "items", &items);
+	if (ends_with(k, klen, "List") && json_object_is_type(items, json_type_array)) {
+		if (json_object_array_length(items) == 1)
+			return network_of(s, json_object_array_get_idx(items, 0));
 		fail(s, -EINVAL,
 		     "a %s of %zu items: expected one Network "
 		     "(oc get network.config.openshift.io cluster -o json)",
-		     kind, json_len(items));
+		     quote(k, klen, true, q, sizeof(q)), json_object_array_length(items));
 		return NULL;
 	}
 	fail(s, -EINVAL,
 	     "kind %s: expected a Network (oc get network.config.openshift.io cluster -o json)",
-	     quote(kind, strlen(kind), q, sizeof(q)));
+	     quote(k, klen, false, q, sizeof(q)));
 	return NULL;
 }
 
@@ -218,23 +212,22 @@ int netconf_parse(const char *buf, size_t len, struct class_cidr **out, int *n, 
 		  size_t errlen)
 {
 	struct sink s = { .err = err, .errlen = errlen };
-	const struct json *net;
+	struct json_object *root, *net;
 	char jerr[200];
-	struct json *root;
 	int ret;
 
 	*out = NULL;
 	*n = 0;
-	root = json__parse(buf, len, jerr, sizeof(jerr));
-	if (!root)
-		return fail(&s, errno == EINVAL ? -EINVAL : -errno, "not JSON: %s", jerr);
+	ret = jsonc_parse(buf, len, &root, jerr, sizeof(jerr));
+	if (ret) /* a bound (-E2BIG) is no syntax error */
+		return fail(&s, ret, "%s%s", ret == -EINVAL ? "not JSON: " : "", jerr);
 	net = network_of(&s, root);
 	ret = net ? 0 : -EINVAL;
 	if (!ret)
 		ret = take_list(&s, net, "clusterNetwork", true, TL_CLASS_POD);
 	if (ret >= 0)
 		ret = take_list(&s, net, "serviceNetwork", false, TL_CLASS_SERVICE);
-	json__free(root);
+	json_object_put(root);
 	if (ret < 0) {
 		free(s.v);
 		return ret;
@@ -243,7 +236,6 @@ int netconf_parse(const char *buf, size_t len, struct class_cidr **out, int *n, 
 	*n = s.n;
 	return 0;
 }
-
 static const char *file_kind(mode_t m)
 {
 	if (S_ISDIR(m))
@@ -259,7 +251,7 @@ static const char *file_kind(mode_t m)
 	return "not a regular file";
 }
 
-/* Read fd to the end, at most JSON_MAX_SIZE bytes, into a new buffer. A
+/* Read fd to the end, at most NETCONF_MAX_SIZE bytes, into a new buffer. A
  * pipe on stdin may have been left non-blocking by whoever made it: wait. */
 static int read_all(int fd, char **buf, size_t *len, const char *name, char *err, size_t errlen)
 {
@@ -277,14 +269,14 @@ static int read_all(int fd, char **buf, size_t *len, const char *name, char *err
 		if (n == cap) {
 			char *nb;
 
-			if (cap > JSON_MAX_SIZE) {
+			if (cap > NETCONF_MAX_SIZE) {
 				snprintf(err, errlen, "%s: more than %u bytes", name,
-					 JSON_MAX_SIZE);
+					 NETCONF_MAX_SIZE);
 				free(b);
 				return -E2BIG;
 			}
 			/* one byte over the limit is enough to know */
-			cap = cap * 2 > JSON_MAX_SIZE ? JSON_MAX_SIZE + 1 : cap * 2;
+			cap = cap * 2 > NETCONF_MAX_SIZE ? NETCONF_MAX_SIZE + 1 : cap * 2;
 			nb = realloc(b, cap);
 			if (!nb) {
 				snprintf(err, errlen, "%s: out of memory", name);
@@ -313,8 +305,8 @@ static int read_all(int fd, char **buf, size_t *len, const char *name, char *err
 		free(b);
 		return ret;
 	}
-	if (n > JSON_MAX_SIZE) {
-		snprintf(err, errlen, "%s: more than %u bytes", name, JSON_MAX_SIZE);
+	if (n > NETCONF_MAX_SIZE) {
+		snprintf(err, errlen, "%s: more than %u bytes", name, NETCONF_MAX_SIZE);
 		free(b);
 		return -E2BIG;
 	}
@@ -355,9 +347,9 @@ int netconf_read_file(const char *path, struct class_cidr **out, int *n, char *e
 			close(fd);
 			return -EINVAL;
 		}
-		if (st.st_size > (off_t)JSON_MAX_SIZE) {
+		if (st.st_size > (off_t)NETCONF_MAX_SIZE) {
 			snprintf(err, errlen, "%s: %lld bytes, more than %u", path,
-				 (long long)st.st_size, JSON_MAX_SIZE);
+				 (long long)st.st_size, NETCONF_MAX_SIZE);
 			close(fd);
 			return -E2BIG;
 		}

@@ -14,14 +14,12 @@
 
 #include "node/discover.h"
 #include "lib/vec.h"
-#include "lib/json.h"
+#include "lib/jsonc.h"
 
 #ifndef NSFS_MAGIC
 #define NSFS_MAGIC 0x6e736673
 #endif
 
-/* config.json of a container larger than this is not a sandbox's */
-#define CONFIG_MAX (1 << 20)
 #define POD_INDEX_MAX 4096
 
 /* --- namespaces ------------------------------------------------------------------ */
@@ -212,14 +210,19 @@ int pod_index__count(const struct pod_index *x)
 	return n;
 }
 
-/* The first of keys that the annotations object has as a non-empty string. */
-static const char *annotation(const struct json *a, const char *const *keys)
+/* The first of keys that the annotations object has as a name: a non-empty
+ * string without "\u0000" (a NUL would cut it short of what the file says;
+ * Kubernetes allows none in a name). */
+static const char *annotation(const struct json_object *a, const char *const *keys)
 {
 	for (; *keys; keys++) {
-		const char *v = json_str(json_get(a, *keys));
+		struct json_object *v;
+		const char *s;
 
-		if (v && *v)
-			return v;
+		jsonc_member(a, *keys, &v);
+		s = jsonc_text(v);
+		if (s && *s)
+			return s;
 	}
 	return NULL;
 }
@@ -234,25 +237,30 @@ int pod_meta_parse(const char *buf, size_t len, struct pod_meta *out, char *netn
 	static const char *const ns_keys[] = { "io.kubernetes.pod.namespace",
 					       "io.kubernetes.cri.sandbox-namespace",
 					       "io.kubernetes.cri-o.Namespace", NULL };
-	const struct json *root, *a, *nss;
+	struct json_object *root, *a, *lx, *nss;
 	const char *name, *kns, *path = NULL;
-	char err[128];
 	size_t i;
 	int ret = -ENOENT;
 
-	root = json__parse(buf, len, err, sizeof(err));
-	if (!root)
+	if (jsonc_parse(buf, len, &root, NULL, 0))
 		return -EINVAL;
-	a = json_get(root, "annotations");
+	jsonc_member(root, "annotations", &a);
 	name = annotation(a, name_keys);
 	kns = annotation(a, ns_keys);
-	nss = json_path(root, "linux.namespaces");
-	for (i = 0; i < json_len(nss); i++) {
-		const struct json *n = json_index(nss, i);
-		const char *type = json_str(json_get(n, "type"));
+	jsonc_member(root, "linux", &lx);
+	jsonc_member(lx, "namespaces", &nss);
+	for (i = 0; json_object_is_type(nss, json_type_array) && i < json_object_array_length(nss);
+	     i++) {
+		struct json_object *n = json_object_array_get_idx(nss, i), *type, *p;
+		const char *t;
 
-		if (type && !strcmp(type, "network"))
-			path = json_str(json_get(n, "path"));
+		jsonc_member(n, "type", &type);
+		t = jsonc_text(type);
+		if (t && !strcmp(t, "network")) {
+			/* the last network entry counts; a path with a NUL is none */
+			jsonc_member(n, "path", &p);
+			path = jsonc_text(p);
+		}
 	}
 	if (name && path && *path && strlen(path) < pathlen) {
 		memset(out, 0, sizeof(*out));
@@ -261,11 +269,11 @@ int pod_meta_parse(const char *buf, size_t len, struct pod_meta *out, char *netn
 		snprintf(netns_path, pathlen, "%s", path);
 		ret = 0;
 	}
-	json__free((struct json *)root);
+	json_object_put(root);
 	return ret;
 }
 
-/* Read a regular file of at most CONFIG_MAX bytes; never blocks. */
+/* Read a regular file of at most POD_CONFIG_MAX bytes; never blocks. */
 static char *read_small(const char *path, size_t *len)
 {
 	struct stat st;
@@ -276,7 +284,7 @@ static char *read_small(const char *path, size_t *len)
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > CONFIG_MAX) {
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > POD_CONFIG_MAX) {
 		close(fd);
 		return NULL;
 	}

@@ -55,7 +55,11 @@ struct pod_meta {
 };
 
 /* Runtime metadata, re-read as it changes: CRI-O's and containerd's
- * config.json of each sandbox (see the .c file for the paths). */
+ * config.json of each sandbox (see the .c file for the paths). A file is read
+ * only if it is a regular file (not through a symlink, opened without
+ * blocking) of at most POD_CONFIG_MAX bytes: a sandbox's spec is tens of KiB,
+ * and json-c's tree of 1 MiB costs at most ~50 MiB (lib/jsonc.h). */
+#define POD_CONFIG_MAX (1 << 20)
 struct pod_index;
 
 struct pod_index *pod_index__new(void);
@@ -68,8 +72,11 @@ const struct pod_meta *pod_index__find(const struct pod_index *x, uint64_t dev, 
 int pod_index__count(const struct pod_index *x);
 
 /* The pod metadata in one OCI config.json: 0 when it names a pod and a
- * network namespace path (out->dev/ino not filled), -ENOENT when it does not.
- * Pure (for tests and fuzzing). */
+ * network namespace path (out->dev/ino not filled), -ENOENT when it does not,
+ * -EINVAL when it is not JSON (lib/jsonc.h). A name, namespace or path that
+ * holds "\u0000" is none: the next annotation key is tried for the name and
+ * namespace; the path is then missing. Longer names are cut to
+ * DISCOVER_NAMELEN - 1 bytes. Pure (for tests and fuzzing). */
 int pod_meta_parse(const char *buf, size_t len, struct pod_meta *out, char *netns_path,
 		   size_t pathlen);
 
