@@ -81,7 +81,8 @@ static int do_open(void *arg)
 	if (!err && a->groups) {
 		err = nl_socket_add_memberships(a->sk, RTNLGRP_LINK, RTNLGRP_IPV4_ROUTE,
 						RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV4_RULE,
-						RTNLGRP_IPV6_RULE, 0);
+						RTNLGRP_IPV6_RULE, RTNLGRP_NEXTHOP,
+						RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, 0);
 		if (!err)
 			err = nl_socket_set_nonblocking(a->sk);
 	}
@@ -288,6 +289,11 @@ static int on_event(struct nl_msg *msg, void *arg)
 	case RTM_DELROUTE:
 	case RTM_NEWRULE:
 	case RTM_DELRULE:
+	case RTM_NEWNEXTHOP:
+	case RTM_DELNEXTHOP:
+	case RTM_NEWADDR:
+	case RTM_DELADDR:
+		/* what a lookup depends on: its next hops, its source addresses */
 		m->mask |= ROUTES_CHANGED;
 		break;
 	}

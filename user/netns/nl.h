@@ -2,7 +2,7 @@
 /*
  * rtnetlink of one network namespace, through libnl-3: a request socket made
  * inside the namespace (it stays bound to it), links by name and kind, and a
- * monitor of link, route and rule changes.
+ * monitor of changes of links, routes, rules, nexthops and addresses.
  */
 #ifndef TL_NL_H
 #define TL_NL_H
@@ -35,7 +35,7 @@ int nl__link_by_index(struct nl *nl, uint32_t ifindex, struct link_info *out);
 /* Every link; *out is malloc'ed. */
 int nl__link_dump(struct nl *nl, struct link_info **out, int *n);
 
-/* Link, route and rule events of one namespace. */
+/* Link, route, rule, nexthop and address events of one namespace. */
 struct nl_monitor;
 
 #define LINK_CHANGED 1
@@ -43,7 +43,8 @@ struct nl_monitor;
 
 struct nl_monitor *nl_monitor__open(const struct netns *ns);
 int nl_monitor__fd(const struct nl_monitor *m);
-/* Read what is pending. Returns a mask of LINK_CHANGED and ROUTES_CHANGED;
+/* Read what is pending. Returns a mask of LINK_CHANGED and ROUTES_CHANGED
+ * (routes, rules, nexthops or addresses: what a route lookup depends on);
  * on lost events (a full socket buffer) both, as everything may have changed. */
 int nl_monitor__drain(struct nl_monitor *m);
 void nl_monitor__free(struct nl_monitor *m);
