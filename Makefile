@@ -18,10 +18,10 @@ BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -I/usr/include/$(
 
 # The sources are folders by layer (user/README.md): a folder includes only
 # from itself and the folders before it in LAYERS.
-LAYERS := lib model config netns node datapath out trace cmd
+LAYERS := lib model config netns audit node datapath out trace cmd
 objs_of = $(patsubst user/%.c,$(OUTPUT)/%.o,$(wildcard $(patsubst %,user/%/*.c,$(1))))
 # Layers that need no libbpf: the fuzzers link them without it.
-PLAIN_LAYERS := lib model config netns node out
+PLAIN_LAYERS := lib model config netns audit node out
 # static_nss.o goes into the static binary only; main.o only into binaries.
 ALL_OBJS := $(filter-out $(OUTPUT)/lib/static_nss.o,$(call objs_of,$(LAYERS)))
 MAIN_OBJ := $(OUTPUT)/cmd/main.o

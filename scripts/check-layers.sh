@@ -4,7 +4,7 @@
 # before it in LAYERS. Prints "ok layers/FOLDER" or "not ok layers/FOLDER: why".
 set -uo pipefail
 cd "$(dirname "$0")/.."
-LAYERS=(lib model config netns node datapath out trace cmd)
+LAYERS=(lib model config netns audit node datapath out trace cmd)
 rank() { local i; for i in "${!LAYERS[@]}"; do [ "${LAYERS[$i]}" = "$1" ] && { echo "$i"; return; }; done; echo -1; }
 
 stray=$(find user -maxdepth 1 -name '*.[ch]' | sort)

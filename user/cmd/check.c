@@ -1,185 +1,264 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * tunleak check: audit the routing of one namespace (or of every pod's, with
- * --all), attach nothing. A finding is a region of a cluster CIDR that a
- * unicast route sends into a tunnel, or a region of a remote CIDR that does
- * not go into one; each comes with the route that decides it and its fix.
+ * --all), attach nothing (audit/nsaudit.h does the audit). With --fix, add
+ * each finding's fix, say each change as the ip command that makes it, and
+ * audit again: exit 0 when clean afterwards, 1 naming what remains and why.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/rtnetlink.h>
 
-#include "model/abi.h"
-#include "model/audit.h"
+#include "audit/nsaudit.h"
 #include "cmd/commands.h"
-#include "model/links.h"
+#include "cmd/target.h"
+#include "model/abi.h"
+#include "model/findings.h"
 #include "model/names.h"
 #include "netns/netns.h"
 #include "netns/nl.h"
 #include "node/node.h"
 #include "out/output.h"
-#include "netns/route.h"
-#include "cmd/target.h"
-
-#define MAX_TUNNELS 64
 
 struct check {
 	const struct config *cfg;
 	struct out o;
-	const struct node_ns *who; /* node modes: the pod, for each finding */
-	char (*seen)[256]; /* findings already printed in this namespace */
-	int nseen, capseen;
+	const struct node_ns *who; /* node modes: the pod, for each line */
+	struct findings *found, *after; /* this namespace's, before and after --fix */
 	int findings; /* all namespaces */
+	int remaining; /* after --fix, all namespaces */
 	int regions;
 };
 
-static int is_tunnel(char names[][CLI_IFNAMSIZ], int n, const char *name)
-{
-	int i;
+/* What happened to a finding's fix in this namespace (--fix). */
+enum fix_state {
+	FIX_NONE = 0,
+	FIX_ADDED,
+	FIX_SAME, /* the same fix as an earlier finding's: added once */
+	FIX_REFUSED,
+	FIX_FAILED,
+};
 
-	for (i = 0; i < n; i++)
-		if (!strcmp(names[i], name))
-			return 1;
-	return 0;
+struct fix_result {
+	enum fix_state state;
+	char why[256];
+};
+
+static void put_who(struct check *c)
+{
+	char who[160];
+
+	if (!c->who)
+		return;
+	snprintf(who, sizeof(who), "%s%s%s", c->who->k8s_ns, c->who->k8s_ns[0] ? "/" : "",
+		 c->who->pod[0] ? c->who->pod : c->who->label);
+	out_str(&c->o, NULL, "%s: ", who);
 }
 
-/* The namespace's tunnels: those named that it has, else every interface
- * of a VPN's link kind. */
-static int tunnel_names(const struct config *cfg, struct nl *nl, char names[][CLI_IFNAMSIZ],
-			int max)
+static void put_pod(struct check *c)
 {
-	struct link_info *links = NULL;
-	int i, n = 0, nl_n = 0;
-
-	if (nl__link_dump(nl, &links, &nl_n))
-		return 0;
-	for (i = 0; i < nl_n && n < max; i++)
-		if (link_is_tunnel(&links[i], cfg->tunnels, cfg->nr_tunnels))
-			memcpy(names[n++], links[i].name, CLI_IFNAMSIZ);
-	free(links);
-	return n;
+	if (!c->who)
+		return;
+	out_str(&c->o, "netns", NULL, c->who->label);
+	out_str(&c->o, "pod", NULL, c->who->pod[0] ? c->who->pod : NULL);
+	out_str(&c->o, "k8s_namespace", NULL, c->who->k8s_ns[0] ? c->who->k8s_ns : NULL);
 }
 
-/* Once per (CIDR, route) in a namespace; 1 when key is new. */
-static int first_time(struct check *c, const char *key)
+/* "LEAK-ROUTE pod 10.128.0.0/14: 10.128.2.0[ from SRC] goes into tun0 by
+ * "ROUTE"; fix: CMD" — the finding's keys, after a type when one is given. */
+static void put_finding(struct check *c, const struct finding *f)
 {
-	int k;
-
-	for (k = 0; k < c->nseen; k++)
-		if (!strcmp(c->seen[k], key))
-			return 0;
-	if (c->nseen == c->capseen) {
-		int cap = c->capseen ? c->capseen * 2 : 64;
-		char(*s)[256] = realloc(c->seen, cap * sizeof(*s));
-
-		if (!s)
-			return 1; /* print it again rather than lose it */
-		c->seen = s;
-		c->capseen = cap;
-	}
-	snprintf(c->seen[c->nseen++], sizeof(c->seen[0]), "%s", key);
-	return 1;
-}
-
-/* Routes that carry traffic away decide; an address of the namespace itself
- * (local, broadcast: the VPN's own subnet) goes nowhere and is no finding. */
-static int leaves(const struct route_info *r)
-{
-	return r->type == RTN_UNICAST || r->type == 0 || r->type == RTN_UNREACHABLE ||
-	       r->type == RTN_BLACKHOLE || r->type == RTN_PROHIBIT || r->type == RTN_THROW;
-}
-
-static void print_finding(struct check *c, const struct class_cidr *cc, const struct route_info *r,
-			  const char *rs, const char *fix, const uint8_t *example)
-{
-	int remote = cc->cls == TL_CLASS_REMOTE;
-	char cs[64], ex[INET6_ADDRSTRLEN], who[160];
+	bool remote = f->kind == FINDING_BYPASS;
+	char cs[64], ex[INET6_ADDRSTRLEN], src[INET6_ADDRSTRLEN];
 	struct out *o = &c->o;
 
-	cidr_format(&cc->cidr, cs, sizeof(cs));
-	addr_format(cc->cidr.family, example, ex, sizeof(ex));
-	out_begin(o);
-	if (c->who) {
-		snprintf(who, sizeof(who), "%s%s%s", c->who->k8s_ns, c->who->k8s_ns[0] ? "/" : "",
-			 c->who->pod[0] ? c->who->pod : c->who->label);
-		out_str(o, NULL, "%s: ", who);
-	}
-	out_str(o, "kind", NULL, remote ? "bypass" : "leak");
+	cidr_format(&f->cidr, cs, sizeof(cs));
+	addr_format(f->cidr.family, f->example, ex, sizeof(ex));
+	if (f->has_src)
+		addr_format(f->cidr.family, f->src, src, sizeof(src));
+	out_str(o, "kind", NULL, finding_kind_name(f->kind));
 	out_str(o, NULL, "%s", remote ? "BYPASS-ROUTE" : "LEAK-ROUTE");
-	out_str(o, "class", " %s", class_name(cc->cls));
+	out_str(o, "class", " %s", class_name(f->cls));
 	out_str(o, "cidr", " %s:", cs);
 	out_str(o, "example", " %s", ex);
+	out_str(o, "from", " from %s", f->has_src ? src : NULL);
 	out_str(o, "iface", remote ? " goes out %s" : " goes into %s",
-		r->oif_name[0] ? r->oif_name : NULL);
-	out_str(o, NULL, "%s", r->oif_name[0] ? "" : " has no route");
-	out_str(o, "route", " by \"%s\"", r->type ? rs : NULL);
-	out_str(o, "fix", "; fix: %s", fix);
-	if (c->who) {
-		out_str(o, "netns", NULL, c->who->label);
-		out_str(o, "pod", NULL, c->who->pod[0] ? c->who->pod : NULL);
-		out_str(o, "k8s_namespace", NULL, c->who->k8s_ns[0] ? c->who->k8s_ns : NULL);
-	}
-	out_end(o);
+		f->iface[0] ? f->iface : NULL);
+	out_str(o, NULL, "%s", f->iface[0] ? "" : " has no route");
+	out_str(o, "route", " by \"%s\"", f->route[0] ? f->route : NULL);
+	out_str(o, "fix", "; fix: %s", f->fix_text);
 }
 
-/* One CIDR: every region with a route of its own, looked up. */
-static void audit_cidr(struct check *c, struct nl *nl, struct route_cache *rc,
-		       const struct class_cidr *cc, struct route_info *routes, int nroutes,
-		       char tunnels[][CLI_IFNAMSIZ], int nr_tunnels)
+static void print_finding(struct check *c, const struct finding *f)
+{
+	out_begin(&c->o);
+	put_who(c);
+	put_finding(c, f);
+	out_str(&c->o, "fix_refused", " (not added by --fix: %s)",
+		f->fix.refused[0] ? f->fix.refused : NULL);
+	put_pod(c);
+	out_end(&c->o);
+}
+
+/* --fix: "ROUTE-FIXED pod 10.128.0.0/14: ip route add ..." or
+ * "ROUTE-NOT-FIXED pod 10.128.0.0/14: WHY; by hand: CMD". */
+static void print_fix(struct check *c, const struct finding *f, const struct fix_result *r,
+		      const char *done)
+{
+	bool ok = r->state == FIX_ADDED;
+	char cs[64];
+
+	cidr_format(&f->cidr, cs, sizeof(cs));
+	out_begin(&c->o);
+	put_who(c);
+	out_str(&c->o, "type", NULL, ok ? "route_fixed" : "route_fix_refused");
+	out_str(&c->o, NULL, "%s", ok ? "ROUTE-FIXED" : "ROUTE-NOT-FIXED");
+	out_str(&c->o, "kind", NULL, finding_kind_name(f->kind));
+	out_str(&c->o, "class", " %s", class_name(f->cls));
+	out_str(&c->o, "cidr", " %s:", cs);
+	out_str(&c->o, "route", NULL, f->route[0] ? f->route : NULL);
+	if (ok) {
+		out_str(&c->o, "fix", " %s", done);
+	} else {
+		out_str(&c->o, "reason", " %s", r->why);
+		out_str(&c->o, "fix", "; by hand: %s", f->fix_text);
+	}
+	put_pod(c);
+	out_end(&c->o);
+}
+
+/* After --fix: a finding still there, and why. */
+static void print_remains(struct check *c, const struct finding *f, const char *why)
+{
+	out_begin(&c->o);
+	put_who(c);
+	out_str(&c->o, "type", NULL, "route_remains");
+	out_str(&c->o, NULL, "%s", "REMAINS ");
+	put_finding(c, f);
+	out_str(&c->o, "reason", " (%s)", why);
+	put_pod(c);
+	out_end(&c->o);
+}
+
+/* Limits reached in this audit: said once each. */
+static void say_limits(const struct ns_audit_stats *st, const char *where)
+{
+	if (st->routes_cut)
+		fprintf(stderr,
+			"tunleak: check: %s: %d route%s with more than %d next hops: only the first %d of each are judged\n",
+			where, st->routes_cut, st->routes_cut == 1 ? "" : "s", ROUTE_MAX_NH,
+			ROUTE_MAX_NH);
+	if (st->sources_cut)
+		fprintf(stderr,
+			"tunleak: check: %s: more than %d addresses of a family: %d not looked up from\n",
+			where, NS_AUDIT_MAX_SOURCES, st->sources_cut);
+	if (st->dropped)
+		fprintf(stderr, "tunleak: check: %s: more than %d findings: %d not listed\n", where,
+			FINDINGS_MAX, st->dropped);
+}
+
+static int run_audit(struct check *c, struct nl *nl, struct findings *into,
+		     struct ns_audit_stats *st, const char *where)
 {
 	const struct config *cfg = c->cfg;
-	int remote = cc->cls == TL_CLASS_REMOTE, max = 2 * nroutes + 1, n, j;
-	uint8_t(*cand)[16] = calloc(max, 16);
+	struct ns_audit_cfg ac = {
+		.cidrs = cfg->cidrs,
+		.nr_cidrs = cfg->nr_cidrs,
+		.ifaces = (const char(*)[16])cfg->ifaces,
+		.nr_ifaces = cfg->nr_ifaces,
+		.tunnels = (const char(*)[16])cfg->tunnels,
+		.nr_tunnels = cfg->nr_tunnels,
+	};
+	char err[256];
+	int ret = ns_audit(nl, &ac, into, st, err, sizeof(err));
 
-	if (!cand)
-		return;
-	n = audit_candidates(&cc->cidr, routes, nroutes, cand, max);
-	c->regions += n;
-	for (j = 0; j < n; j++) {
-		char rs[160], fix[192], cs[64], key[256];
-		struct route_info r;
-		const char *via;
-		uint8_t gw[16];
-		int has_gw, bad;
+	if (ret)
+		fprintf(stderr, "tunleak: check: %s: %s\n", where, err);
+	return ret;
+}
 
-		/* A more specific configured CIDR of another class owns this
-		 * address: it is audited as that class. */
-		if (audit_cidr_for(cfg->cidrs, cfg->nr_cidrs, cc->cidr.family, cand[j]) != cc)
+/* --fix in one namespace: add each finding's fix once, audit again, say
+ * what remains and why. Returns the findings that remain, or -1. */
+static int fix_ns(struct check *c, struct nl *nl, const char *where)
+{
+	int n = findings__count(c->found), i, j, added = 0, refused = 0, failed = 0, left;
+	struct fix_result *res = calloc(n ? n : 1, sizeof(*res));
+	struct ns_audit_stats st;
+
+	if (!res)
+		return -1;
+	for (i = 0; i < n; i++) {
+		const struct finding *f = findings__get(c->found, i);
+		char done[FIX_TEXT_LEN];
+		int ret;
+
+		for (j = 0; j < i; j++)
+			if (res[j].state == FIX_ADDED &&
+			    !strcmp(findings__get(c->found, j)->fix_text, f->fix_text))
+				break;
+		if (j < i) {
+			res[i].state = FIX_SAME;
 			continue;
-		if (route_get(nl, cc->cidr.family, cand[j], NULL, &r))
-			memset(&r, 0, sizeof(r)); /* no route: not into a tunnel */
-		r.family = cc->cidr.family;
-		if (!leaves(&r))
-			continue;
-		bad = remote ? !(r.type == RTN_UNICAST && is_tunnel(tunnels, nr_tunnels, r.oif_name)) :
-			       (r.type == RTN_UNICAST && is_tunnel(tunnels, nr_tunnels, r.oif_name));
-		if (!bad)
-			continue;
-		route_format(&r, rs, sizeof(rs));
-		if (r.type == 0)
-			snprintf(rs, sizeof(rs), "no route");
-		cidr_format(&cc->cidr, cs, sizeof(cs));
-		snprintf(key, sizeof(key), "%s|%s", cs, rs);
-		if (!first_time(c, key))
-			continue;
-		c->findings++;
-		if (remote)
-			via = route_cache__gateway(rc, 1, cc->cidr.family, tunnels, nr_tunnels, gw,
-						   &has_gw);
+		}
+		ret = ns_fix_apply(nl, f, done, sizeof(done), res[i].why, sizeof(res[i].why));
+		res[i].state = !ret ? FIX_ADDED : ret == -EPERM ? FIX_REFUSED : FIX_FAILED;
+		if (ret == 0)
+			added++;
+		else if (ret == -EPERM)
+			refused++;
 		else
-			via = route_cache__gateway(rc, 0, cc->cidr.family,
-						   (char(*)[CLI_IFNAMSIZ])cfg->ifaces, cfg->nr_ifaces,
-						   gw, &has_gw);
-		if (r.type == 0)
-			fix_command("add", &cc->cidr, via, has_gw ? gw : NULL, fix, sizeof(fix));
-		else
-			audit_fix(&cc->cidr, &r, via, has_gw ? gw : NULL, fix, sizeof(fix));
-		print_finding(c, cc, &r, rs, fix, cand[j]);
+			failed++;
+		print_fix(c, f, &res[i], done);
 	}
-	free(cand);
+	out_flush(&c->o);
+	if (run_audit(c, nl, c->after, &st, where)) {
+		free(res);
+		return -1;
+	}
+	left = findings__count(c->after);
+	for (i = 0; i < left; i++) {
+		const struct finding *f = findings__get(c->after, i);
+		int k = findings__find(c->found, f);
+		const char *why = "appeared after the fixes were added";
+
+		if (k >= 0 && (res[k].state == FIX_REFUSED || res[k].state == FIX_FAILED))
+			why = res[k].why;
+		else if (k >= 0)
+			why = "its fix was added, and the lookup still goes this way";
+		print_remains(c, f, why);
+	}
+	out_flush(&c->o);
+	fprintf(stderr, "tunleak: check --fix: %s: %d fix%s added", where, added,
+		added == 1 ? "" : "es");
+	if (refused)
+		fprintf(stderr, ", %d refused", refused);
+	if (failed)
+		fprintf(stderr, ", %d failed", failed);
+	if (left)
+		fprintf(stderr, "; audited again: %d finding%s remain%s\n", left, left == 1 ? "" : "s",
+			left == 1 ? "s" : "");
+	else
+		fprintf(stderr, "; audited again: clean\n");
+	free(res);
+	return left;
+}
+
+static void summary(const struct check *c, const char *where)
+{
+	const struct config *cfg = c->cfg;
+
+	if (c->findings)
+		fprintf(stderr,
+			"tunleak: check: %d finding%s in %s (%d CIDR%s, %d region%s looked up)\n",
+			c->findings, c->findings == 1 ? "" : "s", where, cfg->nr_cidrs,
+			cfg->nr_cidrs == 1 ? "" : "s", c->regions, c->regions == 1 ? "" : "s");
+	else
+		fprintf(stderr,
+			"tunleak: check: clean: no cluster CIDR routes into a tunnel, every remote CIDR does, in %s (%d CIDR%s, %d region%s looked up)\n",
+			where, cfg->nr_cidrs, cfg->nr_cidrs == 1 ? "" : "s", c->regions,
+			c->regions == 1 ? "" : "s");
 }
 
 /* One namespace. 0, 1 when it has no tunnel (node modes skip it), or -1
@@ -187,23 +266,14 @@ static void audit_cidr(struct check *c, struct nl *nl, struct route_cache *rc,
 static int audit_ns(struct check *c, const struct netns *nsh, const char *where, bool need_tunnel)
 {
 	const struct config *cfg = c->cfg;
-	char tunnels[MAX_TUNNELS][CLI_IFNAMSIZ];
-	struct route_info *routes[2] = { 0 };
-	int nroutes[2] = { 0 }, i, nr_tunnels, err, ret = -1;
-	struct route_cache *rc = NULL; /* gateways: one dump per family */
+	struct ns_audit_stats st;
 	struct nl *nl = nl__open(nsh);
 	struct link_info l;
+	int i, n, ret = -1;
 
-	c->nseen = 0;
-	rc = nl ? route_cache__new(nl) : NULL;
-	if (!rc) {
+	if (!nl) {
 		fprintf(stderr, "tunleak: check: netlink in %s: %s\n", where, strerror(errno));
-		goto out;
-	}
-	nr_tunnels = tunnel_names(cfg, nl, tunnels, MAX_TUNNELS);
-	if (need_tunnel && !nr_tunnels) {
-		ret = 1;
-		goto out;
+		return -1;
 	}
 	for (i = 0; i < cfg->nr_ifaces && !need_tunnel; i++) {
 		if (nl__link_get(nl, cfg->ifaces[i], &l)) {
@@ -212,24 +282,31 @@ static int audit_ns(struct check *c, const struct netns *nsh, const char *where,
 			goto out;
 		}
 	}
-	for (i = 0; i < 2; i++) {
-		err = route_dump(nl, i ? 6 : 4, &routes[i], &nroutes[i]);
-		if (err) {
-			fprintf(stderr, "tunleak: check: cannot read the IPv%d routes of %s: %s\n",
-				i ? 6 : 4, where, strerror(-err));
-			goto out;
-		}
+	if (run_audit(c, nl, c->found, &st, where))
+		goto out;
+	if (need_tunnel && !st.nr_tunnels) {
+		ret = 1;
+		goto out;
 	}
-	for (i = 0; i < cfg->nr_cidrs; i++) {
-		int v6 = cfg->cidrs[i].cidr.family == 6;
-
-		audit_cidr(c, nl, rc, &cfg->cidrs[i], routes[v6], nroutes[v6], tunnels, nr_tunnels);
-	}
+	say_limits(&st, where);
+	n = findings__count(c->found);
+	for (i = 0; i < n; i++)
+		print_finding(c, findings__get(c->found, i));
+	out_flush(&c->o);
+	c->findings += n;
+	c->regions += st.regions;
+	if (!need_tunnel) /* one namespace: its summary before any fix */
+		summary(c, where);
 	ret = 0;
+	if (cfg->fix && n) {
+		int left = fix_ns(c, nl, where);
+
+		if (left < 0)
+			ret = -1;
+		else
+			c->remaining += left;
+	}
 out:
-	free(routes[0]);
-	free(routes[1]);
-	route_cache__free(rc);
 	nl__free(nl);
 	return ret;
 }
@@ -237,7 +314,7 @@ out:
 /* --all: every pod namespace with a tunnel. */
 static int check_all(struct check *c, struct node *nd)
 {
-	int i, audited = 0, with = 0;
+	int i, audited = 0, with = 0, errors = 0;
 
 	for (i = 0; i < node__count(nd); i++) {
 		const struct node_ns *x = node__get(nd, i);
@@ -249,6 +326,7 @@ static int check_all(struct check *c, struct node *nd)
 		c->who = x;
 		r = audit_ns(c, nsh, x->where, true);
 		netns__free(nsh);
+		errors += r < 0;
 		if (r)
 			continue;
 		audited++;
@@ -259,6 +337,8 @@ static int check_all(struct check *c, struct node *nd)
 		"tunleak: check: %d namespace%s with a tunnel audited (of %d on this node), %d with findings; %d finding%s\n",
 		audited, audited == 1 ? "" : "s", node__count(nd), with, c->findings,
 		c->findings == 1 ? "" : "s");
+	if (c->cfg->fix)
+		return c->remaining || errors ? EXIT_FINDINGS : 0;
 	return c->findings ? EXIT_FINDINGS : 0;
 }
 
@@ -270,10 +350,17 @@ int cmd_check(struct config *cfg)
 	int ret = EXIT_USAGE;
 
 	jw_init(&c.o.jw, false);
-	if (target__resolve(cfg, 0, &tg, errbuf, sizeof(errbuf))) {
+	/* --fix adds routes and rules: CAP_NET_ADMIN */
+	if (target__resolve(cfg, cfg->fix ? NEED_NET_ADMIN : 0, &tg, errbuf, sizeof(errbuf))) {
 		fprintf(stderr, "tunleak: %s\n", errbuf);
 		out_free(&c.o);
 		return EXIT_USAGE;
+	}
+	c.found = findings__new();
+	c.after = findings__new();
+	if (!c.found || !c.after) {
+		fprintf(stderr, "tunleak: check: %s\n", strerror(ENOMEM));
+		goto out;
 	}
 	if (tg.all) {
 		ret = check_all(&c, tg.node);
@@ -283,20 +370,13 @@ int cmd_check(struct config *cfg)
 		c.who = &tg.who;
 	if (audit_ns(&c, tg.ns, tg.who.where, false))
 		goto out;
-	out_flush(&c.o);
-	if (c.findings)
-		fprintf(stderr,
-			"tunleak: check: %d finding%s in %s (%d CIDR%s, %d region%s looked up)\n",
-			c.findings, c.findings == 1 ? "" : "s", tg.who.where, cfg->nr_cidrs,
-			cfg->nr_cidrs == 1 ? "" : "s", c.regions, c.regions == 1 ? "" : "s");
+	if (cfg->fix)
+		ret = c.remaining ? EXIT_FINDINGS : 0;
 	else
-		fprintf(stderr,
-			"tunleak: check: clean: no cluster CIDR routes into a tunnel, every remote CIDR does, in %s (%d CIDR%s, %d region%s looked up)\n",
-			tg.who.where, cfg->nr_cidrs, cfg->nr_cidrs == 1 ? "" : "s", c.regions,
-			c.regions == 1 ? "" : "s");
-	ret = c.findings ? EXIT_FINDINGS : 0;
+		ret = c.findings ? EXIT_FINDINGS : 0;
 out:
-	free(c.seen);
+	findings__free(c.found);
+	findings__free(c.after);
 	out_free(&c.o);
 	target__free(&tg);
 	return ret;

@@ -37,6 +37,8 @@ const char *cli_usage(void)
 	       "  --all                   every pod namespace on the node with a tunnel, now and\n"
 	       "                          as they come and go\n"
 	       "  --attach auto|tcx|tc    tcx links (kernel >= 6.6) or clsact + cls_bpf (default auto)\n"
+	       "  --fix                   check: add each finding's fix (a route or rule; never a\n"
+	       "                          replacement), then audit again\n"
 	       "\n"
 	       "Output:\n"
 	       "  --json                  events as JSON Lines on stdout\n"
@@ -242,6 +244,10 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 			cfg->all = true;
 			continue;
 		}
+		if (!strcmp(arg, "--fix")) {
+			cfg->fix = true;
+			continue;
+		}
 		if (strncmp(arg, "--", 2) || strlen(arg) >= sizeof(name))
 			return fail(err, errlen, "unknown option \"%s\" (see tunleak --help)",
 				    arg);
@@ -408,6 +414,8 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 			    cfg->top ? "--top" : cfg->export_path ? "--export" : "--pcap");
 	if (cfg->top && cfg->json)
 		return fail(err, errlen, "--top and --json both given: choose one output");
+	if (cfg->fix && cfg->cmd != CMD_CHECK)
+		return fail(err, errlen, "--fix is for check (it adds the fixes that check finds)");
 	/* No --tunnel: every interface of a VPN's link kind is a tunnel */
 	if (cfg->cmd != CMD_CLEANUP && !cfg->nr_ifaces)
 		strcpy(cfg->ifaces[cfg->nr_ifaces++], "eth0");

@@ -42,6 +42,7 @@ struct config {
 	long pid; /* 0: not given */
 	const char *pod; /* --pod NAME or NAMESPACE/NAME */
 	bool all; /* --all: every pod namespace with a tunnel */
+	bool fix; /* --fix (check): add each finding's fix, audit again */
 	const char *cidrs_from; /* --cidrs-from FILE or "-" (read by the caller) */
 	const char *metrics_addr; /* --metrics-addr HOST:PORT */
 	bool json;
