@@ -42,11 +42,12 @@ expect_eq "exit code" 1 "$?"
 expect_eq "findings printed" 301 "$(grep -c '^LEAK-ROUTE pod 10.128.0.0/14: ' "$TMP/l.out")"
 expect_eq "every line a finding" 301 "$(wc -l <"$TMP/l.out")"
 expect_eq "one per route" 301 "$(grep -o 'by "10\.[0-9.]*/24 via 10.8.0.1 dev tun0"' "$TMP/l.out" | sort -u | wc -l)"
+# each route as specific as the fix: its two halves win (never a replacement)
 expect_eq "the first" \
-	'LEAK-ROUTE pod 10.128.0.0/14: 10.129.0.0 goes into tun0 by "10.129.0.0/24 via 10.8.0.1 dev tun0"; fix: ip route replace 10.129.0.0/24 via 10.128.0.1 dev eth0' \
+	'LEAK-ROUTE pod 10.128.0.0/14: 10.129.0.0 goes into tun0 by "10.129.0.0/24 via 10.8.0.1 dev tun0"; fix: ip route add 10.129.0.0/25 via 10.128.0.1 dev eth0; ip route add 10.129.0.128/25 via 10.128.0.1 dev eth0' \
 	"$(grep -F '"10.129.0.0/24 ' "$TMP/l.out")"
 expect_eq "the last" \
-	'LEAK-ROUTE pod 10.128.0.0/14: 10.130.44.0 goes into tun0 by "10.130.44.0/24 via 10.8.0.1 dev tun0"; fix: ip route replace 10.130.44.0/24 via 10.128.0.1 dev eth0' \
+	'LEAK-ROUTE pod 10.128.0.0/14: 10.130.44.0 goes into tun0 by "10.130.44.0/24 via 10.8.0.1 dev tun0"; fix: ip route add 10.130.44.0/25 via 10.128.0.1 dev eth0; ip route add 10.130.44.128/25 via 10.128.0.1 dev eth0' \
 	"$(grep -F '"10.130.44.0/24 ' "$TMP/l.out")"
 expect_match "summary" "^tunleak: check: 301 findings in network namespace $POD \(1 CIDR, [0-9]+ regions looked up\)$" "$(cat "$TMP/l.err")"
 "$TUNLEAK" check --netns "$POD" --cluster-cidr 10.128.0.0/14 --json >"$TMP/l.json" 2>/dev/null
@@ -54,3 +55,16 @@ expect_eq "--json: exit code" 1 "$?"
 expect_eq "--json: findings" 301 "$(jq -r 'select(.kind == "leak" and .iface == "tun0") | .route' "$TMP/l.json" | sort -u | wc -l)"
 expect_eq "--json: every line a finding" 301 "$(wc -l <"$TMP/l.json")"
 case_end "check-301-leak-routes"
+
+# --- check --fix on the 301: 602 routes added, clean after ----------------------
+"$TUNLEAK" check --netns "$POD" --cluster-cidr 10.128.0.0/14 --fix >"$TMP/f.out" 2>"$TMP/f.err"
+expect_eq "--fix: exit code" 0 "$?"
+expect_eq "--fix: a line per fix" 301 "$(grep -c '^ROUTE-FIXED pod 10.128.0.0/14: ip route add 10\.[0-9.]*/25 via 10.128.0.1 dev eth0; ip route add 10\.[0-9.]*/25 via 10.128.0.1 dev eth0$' "$TMP/f.out")"
+expect_eq "--fix: routes added" 602 "$(ip -n "$POD" route show dev eth0 | grep -c '^10\.1[23][0-9]\.[0-9]*\.[0-9]*/25 via 10.128.0.1 ')"
+expect_match "--fix: summary" "^tunleak: check --fix: network namespace $POD: 301 fixes added; audited again: clean$" "$(tail -1 "$TMP/f.err")"
+expect_eq "--fix: the routes into tun0 are all still there" 301 "$(ip -n "$POD" route show dev tun0 | grep -c '^10\.1[23][0-9]\.')"
+expect_eq "--fix: 10.130.44.200 now via eth0" "10.130.44.200 via 10.128.0.1 dev eth0" \
+	"$(ip -n "$POD" route get 10.130.44.200 | head -1 | sed 's/ src .*//; s/ *$//')"
+"$TUNLEAK" check --netns "$POD" --cluster-cidr 10.128.0.0/14 >/dev/null 2>&1
+expect_eq "check after --fix: exit code" 0 "$?"
+case_end "check-fix-301"

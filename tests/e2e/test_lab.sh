@@ -82,10 +82,19 @@ settle
 expect_eq "bypass packets" "2 1" "$(jqf "$TMP/lab.json" '.bypass | "\(.packets) \(.flows)"')"
 expect_eq "bypass event" "bypass eth0 egress icmp 192.0.2.200 remote 192.0.2.128/25 via $POD_GW dev eth0" \
 	"$(jq -r 'select(.type=="bypass") | "\(.type) \(.iface) \(.direction) \(.proto) \(.dst) \(.class) \(.route)"' "$TMP/tl.out")"
-expect_eq "bypass fix" "ip route replace 192.0.2.128/25 via $TUN_GW dev tun0" "$(jq -r 'select(.type=="bypass") | .fix' "$TMP/tl.out")"
+# the bypass route's two halves through the tunnel win (never a replacement)
+BYPASS_FIX="ip route add 192.0.2.128/26 via $TUN_GW dev tun0; ip route add 192.0.2.192/26 via $TUN_GW dev tun0"
+expect_eq "bypass fix" "$BYPASS_FIX" "$(jq -r 'select(.type=="bypass") | .fix' "$TMP/tl.out")"
 "$TUNLEAK" check --netns "$POD" "${CIDRS[@]}" --json >"$TMP/chk.json" 2>/dev/null
 expect_eq "check sees the bypass route" "192.0.2.128/25 via $POD_GW dev eth0" \
 	"$(jq -r 'select(.kind=="bypass") | .route' "$TMP/chk.json")"
+expect_eq "check's fix is the event's" "$BYPASS_FIX" "$(jq -r 'select(.kind=="bypass") | .fix' "$TMP/chk.json")"
+# applied as printed: 192.0.2.200 into the tunnel again
+in_pod ip route add 192.0.2.128/26 via "$TUN_GW" dev tun0
+in_pod ip route add 192.0.2.192/26 via "$TUN_GW" dev tun0
+expect_eq "after the bypass fix" tun0 "$(in_pod ip route get 192.0.2.200 | sed -n 's/.* dev \([^ ]*\).*/\1/p')"
+in_pod ip route del 192.0.2.128/26
+in_pod ip route del 192.0.2.192/26
 in_pod ip route del 192.0.2.128/25
 case_end "bypass"
 

@@ -392,6 +392,31 @@ static void test_resolve_nh(void **state)
 	assert_int_equal(r.nh_total, 1);
 }
 
+/* An IPv6 lookup answers a multipath route with the next hop it chose first:
+ * the dump's order is the route's. */
+static void test_canonical(void **state)
+{
+	struct route_info dump[2] = { rt("::/0", "fd00:10:128::1", "eth0"),
+				      rt("fd00::/8", "fd00:10:128::1", "eth0") };
+	struct route_info t = rt("fd00::/8", "2001:db8:8::1", "tun0"), got, other;
+	char b[ROUTE_TEXT_LEN], want[ROUTE_TEXT_LEN];
+
+	add_nh(&dump[1], &t, 1);
+	route_format(&dump[1], want, sizeof(want));
+	got = rt("fd00::/8", "2001:db8:8::1", "tun0");
+	other = rt("fd00::/8", "fd00:10:128::1", "eth0");
+	add_nh(&got, &other, 1);
+	assert_string_not_equal(route_format(&got, b, sizeof(b)), want);
+	route_canonical(&got, dump, 2);
+	assert_string_equal(route_format(&got, b, sizeof(b)), want);
+	/* another table's route of the same prefix is another route */
+	got = rt("fd00::/8", "2001:db8:8::1", "tun0");
+	add_nh(&got, &other, 1);
+	got.table = 100;
+	route_canonical(&got, dump, 2);
+	assert_string_equal(got.nh[0].dev, "tun0");
+}
+
 static void test_candidates_rules(void **state)
 {
 	/* a rule for part of the CIDR splits it like a route */
@@ -610,6 +635,7 @@ int main(void)
 		cmocka_unit_test(test_candidates_ipv6_and_cap),
 		cmocka_unit_test(test_candidates_top_of_space),
 		cmocka_unit_test(test_candidates_rules),
+		cmocka_unit_test(test_canonical),
 		cmocka_unit_test(test_route_format),
 		cmocka_unit_test(test_rule_format),
 		cmocka_unit_test(test_rule_matches),

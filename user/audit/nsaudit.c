@@ -235,6 +235,7 @@ static int judge(struct audit *a, const struct fam *f, const struct class_cidr *
 	} else {
 		route_resolve_nh(&r, a->nhs, a->nnhs);
 		route_name_devs(&r, a->links, a->nlinks);
+		route_canonical(&r, f->routes, f->nroutes);
 		if (!leaves(r.type))
 			return 0;
 		through = r.type == RTN_UNICAST ?

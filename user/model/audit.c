@@ -369,6 +369,25 @@ void route_name_devs(struct route_info *r, const struct link_info *links, int n)
 			}
 }
 
+void route_canonical(struct route_info *r, const struct route_info *routes, int n)
+{
+	int i;
+
+	if (!r->multipath)
+		return;
+	for (i = 0; i < n; i++) {
+		const struct route_info *d = &routes[i];
+
+		if (d->family == r->family && d->dst_len == r->dst_len && d->table == r->table &&
+		    d->type == r->type && d->metric == r->metric && d->nhid == r->nhid &&
+		    d->multipath && d->nr_nh == r->nr_nh && !memcmp(d->dst, r->dst, 16)) {
+			memcpy(r->nh, d->nh, sizeof(r->nh));
+			r->nh_total = d->nh_total;
+			return;
+		}
+	}
+}
+
 int route_nh_through(const struct route_info *r, const char (*names)[16], int n)
 {
 	int i, j, c = 0;

@@ -58,6 +58,10 @@ void route_resolve_nh(struct route_info *r, const struct nh_info *nhs, int n);
  * link table: the process is elsewhere). */
 void route_name_devs(struct route_info *r, const struct link_info *links, int n);
 
+/* r's next hops in the order of its entry among routes (a dump): an IPv6
+ * lookup of a multipath route answers with the sibling it chose first. */
+void route_canonical(struct route_info *r, const struct route_info *routes, int n);
+
 /* How many of r's next hops leave through one of names[] (by dev name). */
 int route_nh_through(const struct route_info *r, const char (*names)[16], int n);
 

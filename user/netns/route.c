@@ -399,6 +399,8 @@ int route_cache__get(struct route_cache *c, int family, const uint8_t *dst, cons
 	}
 	c->lookups++;
 	ret = route_get(c->nl, family, dst, src, out);
+	if (!ret)
+		route_canonical(out, c->routes[f], c->nroutes[f]);
 	if (!ret) {
 		struct rc_entry *e = &c->e[c->next++ % RC_ENTRIES];
 
