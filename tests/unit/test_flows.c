@@ -177,7 +177,7 @@ static void test_iterate(void **state)
 static void test_intern(void **state)
 {
 	struct flows *f = flows__new(4);
-	char long_name[400];
+	char long_name[FLOW_ROUTE_LEN + 100];
 	const char *a, *b;
 
 	a = flows__intern(f, "10.0.0.0/8 via 10.8.0.1 dev tun0");

@@ -3,7 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/audit.h"
 #include "model/flows.h"
+
+_Static_assert(FLOW_ROUTE_LEN >= ROUTE_TEXT_LEN && FLOW_ROUTE_LEN >= FIX_TEXT_LEN,
+	       "a route or fix text the audit makes fits a flow's");
 
 /* Interned strings: few (one per route, fix and interface name), kept for
  * the table's life. */

@@ -12,7 +12,7 @@
 
 #include "model/abi.h"
 
-#define FLOW_ROUTE_LEN 160 /* longest route or fix text kept */
+#define FLOW_ROUTE_LEN 512 /* longest route or fix text kept (every next hop: audit.h) */
 
 /* A leak or bypass flow. Strings are interned in the table (flows__intern):
  * shared by every flow with the same route, never NULL ("" when unknown). */
