@@ -262,6 +262,10 @@ l_v6mp() {
 }
 layout ipv6-multipath l_v6mp "${V6[@]}" -- \
 	"LEAK-ROUTE pod fd00:10:128::/48: fd00:10:128:1:: goes into tun0 by \"fd00::/8 nexthop via fd00:10:128::1 dev eth0 weight 1 nexthop via 2001:db8:8::1 dev tun0 weight 1\"; fix: ip -6 route add fd00:10:128::/48 via fd00:10:128::1 dev eth0"
+# an IPv6 route of a source prefix: only what the pod sends from its tunnel address
+l_v6src() { ip -n "$1" -6 route add fd00::/8 from 2001:db8:8::2 via 2001:db8:8::1 dev tun0; }
+layout ipv6-source-route l_v6src "${V6[@]}" -- \
+	"LEAK-ROUTE pod fd00:10:128::/48: fd00:10:128:1:: from 2001:db8:8::2 goes into tun0 by \"fd00::/8 from 2001:db8:8::2 via 2001:db8:8::1 dev tun0\"; fix: ip -6 route add fd00:10:128::/48 via fd00:10:128::1 dev eth0"
 
 # --- remote networks that do not reach the tunnel: out of eth0, unreachable,
 # blackholed, prohibited (routes and rules). The tunnel's gateway comes from

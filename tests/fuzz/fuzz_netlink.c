@@ -101,7 +101,9 @@ static void check_route(int ret, const struct route_info *r)
 	if (ret != 0 || (r->family != 4 && r->family != 6))
 		abort();
 	alen = r->family == 4 ? 4 : 16;
-	if (r->dst_len > alen * 8 || !zero(r->dst + alen, 16 - alen) || r->multipath > 1 ||
+	if (r->dst_len > alen * 8 || r->src_len > alen * 8 || !zero(r->dst + alen, 16 - alen) ||
+	    !zero(r->src + alen, 16 - alen) || (!r->src_len && !zero(r->src, 16)) ||
+	    r->multipath > 1 ||
 	    r->nh_blackhole || r->nr_nh > ROUTE_MAX_NH || r->nh_total < r->nr_nh ||
 	    (r->nh_total > r->nr_nh && r->nr_nh != ROUTE_MAX_NH))
 		abort();

@@ -174,6 +174,13 @@ static void test_route_format(void **state)
 	assert_string_equal(route_format(&r, b, sizeof(b)), "default dev tun0 table default");
 	r = rt("fd00::/8", "2001:db8:8::1", "tun0");
 	assert_string_equal(route_format(&r, b, sizeof(b)), "fd00::/8 via 2001:db8:8::1 dev tun0");
+	/* an IPv6 route of a source prefix */
+	r.src_len = 128;
+	inet_pton(AF_INET6, "2001:db8:8::2", r.src);
+	assert_string_equal(route_format(&r, b, sizeof(b)),
+			    "fd00::/8 from 2001:db8:8::2 via 2001:db8:8::1 dev tun0");
+	r.src_len = 0;
+	memset(r.src, 0, 16);
 	/* IPv6's default metric is no news; another one is */
 	r.metric = 1024;
 	assert_string_equal(route_format(&r, b, sizeof(b)), "fd00::/8 via 2001:db8:8::1 dev tun0");

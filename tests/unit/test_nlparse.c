@@ -1049,6 +1049,22 @@ static void test_many_next_hops(void **state)
 	nla_put(m, RTA_VIA, 10, buf);
 	assert_int_equal(route_exact(nlmsg_hdr(m), nlmsg_hdr(m)->nlmsg_len, &r), -EINVAL);
 	nlmsg_free(m);
+	/* a source prefix (IPv6 "from"): its address is needed, and kept */
+	rtm.rtm_src_len = 24;
+	m = msg_of(RTM_NEWROUTE, &rtm, sizeof(rtm));
+	nla_put(m, RTA_DST, 4, dst);
+	assert_int_equal(route_exact(nlmsg_hdr(m), nlmsg_hdr(m)->nlmsg_len, &r), -EINVAL);
+	nla_put(m, RTA_SRC, 4, (uint8_t[4]){ 10, 8, 0, 0 });
+	assert_int_equal(route_exact(nlmsg_hdr(m), nlmsg_hdr(m)->nlmsg_len, &r), 0);
+	assert_int_equal(r.src_len, 24);
+	assert_int_equal(r.src[1], 8);
+	nlmsg_free(m);
+	rtm.rtm_src_len = 33;
+	m = msg_of(RTM_NEWROUTE, &rtm, sizeof(rtm));
+	nla_put(m, RTA_DST, 4, dst);
+	nla_put(m, RTA_SRC, 4, (uint8_t[4]){ 10, 8, 0, 0 });
+	assert_int_equal(route_exact(nlmsg_hdr(m), nlmsg_hdr(m)->nlmsg_len, &r), -EINVAL);
+	nlmsg_free(m);
 }
 
 /* --- links built here --------------------------------------------------------- */

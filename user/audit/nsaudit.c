@@ -22,6 +22,7 @@ struct fam {
 	int nrules;
 	uint8_t src[NS_AUDIT_MAX_SOURCES][16];
 	int nsrc;
+	bool by_source; /* a rule or route selects by source: look up from each one */
 	/* the fixes' ways out: a cluster interface, a tunnel; with a gateway */
 	char cluster_dev[16], tunnel_dev[16];
 	uint8_t cluster_gw[16], tunnel_gw[16];
@@ -84,9 +85,17 @@ static int read_family(struct audit *a, struct fam *f, char *err, size_t errlen)
 			 strerror(-ret));
 		return ret;
 	}
-	for (i = 0; i < f->nroutes; i++)
+	for (i = 0; i < f->nroutes; i++) {
 		if (f->routes[i].nh_total > f->routes[i].nr_nh)
 			a->st->routes_cut++;
+		if (f->routes[i].src_len)
+			f->by_source = true;
+	}
+	/* a source changes the kernel's choice only through a rule's "from" or
+	 * an IPv6 route's: without one, the unbound lookup says it all */
+	for (i = 0; i < f->nrules; i++)
+		if (f->rules[i].src_len)
+			f->by_source = true;
 	/* the pod's own sources: what its sockets send from (not the
 	 * loopback's, not link-local ones, nor one still tentative) */
 	for (i = 0; i < naddrs; i++) {
@@ -311,7 +320,7 @@ static int audit_cidr(struct audit *a, const struct fam *f, const struct class_c
 			continue;
 		a->st->regions++;
 		ret = judge(a, f, cc, cand[j], NULL);
-		for (s = 0; s < f->nsrc && !ret; s++)
+		for (s = 0; f->by_source && s < f->nsrc && !ret; s++)
 			ret = judge(a, f, cc, cand[j], f->src[s]);
 	}
 	free(cand);

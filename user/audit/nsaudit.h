@@ -2,7 +2,8 @@
 /*
  * The route audit of one network namespace, over its rtnetlink socket: every
  * region of each configured CIDR looked up as the pod's traffic is — through
- * its policy rules, unbound and from each of its own addresses — with every
+ * its policy rules, unbound and from each of its own addresses (when a rule
+ * or an IPv6 route selects by source: else the answer is the same) — with every
  * next hop of the route that decides. A cluster-bound CIDR that any next hop
  * sends into a tunnel is a leak; a remote CIDR that does not go into a
  * tunnel by all of them is a bypass. Each finding comes with its fix (an
@@ -38,7 +39,7 @@ struct ns_audit_stats {
 	int nr_tunnels; /* tunnel interfaces of the namespace */
 	char tunnels[NS_AUDIT_MAX_TUNNELS][16];
 	int regions; /* addresses looked up, over every CIDR */
-	int lookups; /* netlink lookups (each region unbound and from each source) */
+	int lookups; /* netlink lookups (each region unbound, and from each source if they matter) */
 	int sources; /* the namespace's own addresses looked up from */
 	int sources_cut; /* addresses over NS_AUDIT_MAX_SOURCES per family, not looked up from */
 	int routes_cut; /* routes with more than ROUTE_MAX_NH next hops (the rest not judged) */

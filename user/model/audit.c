@@ -208,6 +208,10 @@ const char *route_format(const struct route_info *r, char *buf, size_t len)
 	}
 	put(&b, "%s", type);
 	put_prefix(&b, r->family, r->dst, r->dst_len, 1);
+	if (r->src_len) {
+		put(&b, " from ");
+		put_prefix(&b, r->family, r->src, r->src_len, 1);
+	}
 	if (r->nhid)
 		put(&b, " nhid %u", r->nhid);
 	if (r->nh_blackhole && r->type != RTN_BLACKHOLE)
@@ -379,6 +383,7 @@ void route_canonical(struct route_info *r, const struct route_info *routes, int 
 		const struct route_info *d = &routes[i];
 
 		if (d->family == r->family && d->dst_len == r->dst_len && d->table == r->table &&
+		    d->src_len == r->src_len && !memcmp(d->src, r->src, 16) &&
 		    d->type == r->type && d->metric == r->metric && d->nhid == r->nhid &&
 		    d->multipath && d->nr_nh == r->nr_nh && !memcmp(d->dst, r->dst, 16)) {
 			memcpy(r->nh, d->nh, sizeof(r->nh));

@@ -28,6 +28,8 @@ struct route_info {
 	uint8_t family; /* 4 or 6 */
 	uint8_t dst_len;
 	uint8_t dst[16];
+	uint8_t src_len; /* an IPv6 route of a source prefix ("from" src/src_len); 0 for all */
+	uint8_t src[16];
 	uint8_t type; /* RTN_UNICAST, RTN_LOCAL, RTN_UNREACHABLE, ... */
 	uint8_t multipath; /* next hops printed as "nexthop ..." (RTA_MULTIPATH, a group) */
 	uint8_t nh_blackhole; /* its nexthop object is a blackhole */

@@ -184,9 +184,13 @@ int route_parse(const struct nlmsghdr *nlh, size_t len, struct route_info *out)
 	r.family = rtm->rtm_family == AF_INET ? 4 : 6;
 	alen = r.family == 4 ? 4 : 16;
 	/* route_cache__get() and the audit walk dst_len bits of the address */
-	if (rtm->rtm_dst_len > alen * 8 || (rtm->rtm_dst_len && !tb[RTA_DST]))
+	if (rtm->rtm_dst_len > alen * 8 || (rtm->rtm_dst_len && !tb[RTA_DST]) ||
+	    rtm->rtm_src_len > alen * 8 || (rtm->rtm_src_len && !tb[RTA_SRC]))
+		return -EINVAL;
+	if (rtm->rtm_src_len && get_addr(tb[RTA_SRC], alen, r.src))
 		return -EINVAL;
 	r.dst_len = rtm->rtm_dst_len;
+	r.src_len = rtm->rtm_src_len;
 	r.type = rtm->rtm_type;
 	r.table = rtm->rtm_table; /* 8 bits: RTA_TABLE has the whole id */
 	if (tb[RTA_TABLE] && get_u32(tb[RTA_TABLE], &r.table))

@@ -28,7 +28,7 @@ struct nlmsghdr;
 int link_parse(const struct nlmsghdr *nlh, size_t len, struct link_info *out);
 
 /* RTM_NEWROUTE of AF_INET or AF_INET6: family 4 or 6, dst and dst_len (at most
- * 32 or 128), type, table (RTA_TABLE over rtm_table), metric, nhid, and every
+ * 32 or 128), src and src_len (as long), type, table (RTA_TABLE over rtm_table), metric, nhid, and every
  * next hop: RTA_OIF with RTA_GATEWAY or RTA_VIA, or each of RTA_MULTIPATH
  * with its weight (the first ROUTE_MAX_NH kept, nh_total counts them all).
  * Next hops' dev names are left empty (they need the link table: route.c);
