@@ -359,3 +359,33 @@ pod a bypid && {
 	case_end "fix-by-pid"
 	delns "$a"
 }
+
+# --- trace: each leak event names the route as check does ----------------------------
+# A nexthop group without compat answers, and a source-based rule: a packet
+# from eth0's address that the group sends into tun0 names both next hops;
+# one from tun0's address, the rule's table. Pings from each address (bound:
+# the kernel looks up from it, as the tracer does).
+pod POD trace && {
+	l_group0 "$POD"
+	l_source "$POD"
+	into=()
+	for ((i = 1; i <= 60 && ${#into[@]} < 3; i++)); do
+		[ "$(way "$POD" "10.129.0.$i" 10.128.0.2)" = tun0 ] && into+=("10.129.0.$i")
+	done
+	expect_eq "the group sends some of eth0's flows into tun0" 3 "${#into[@]}"
+	if start_tunleak --cluster-cidr 10.128.0.0/14 --json; then
+		for d in "${into[@]}"; do
+			ip netns exec "$POD" ping -q -n -c 1 -W 0.2 -I 10.128.0.2 "$d" >/dev/null 2>&1
+		done
+		ip netns exec "$POD" ping -q -n -c 1 -W 0.2 -I 10.8.0.2 10.130.0.5 >/dev/null 2>&1
+		wait_for "$TMP/tl.out" '"dst":"10.130.0.5"' 3
+		stop_tunleak
+		expect_eq "from eth0's address: an event each" "${into[*]}" \
+			"$(jq -r 'select(.type == "leak" and .src == "10.128.0.2") | .dst' "$TMP/tl.out" | paste -sd ' ')"
+		expect_eq "from eth0's address: the group, every next hop" "$GROUP_ROUTE|$FIX14" \
+			"$(jq -r 'select(.type == "leak" and .src == "10.128.0.2") | "\(.route)|\(.fix)"' "$TMP/tl.out" | sort -u)"
+		expect_eq "from tun0's address: the rule's table" "10.130.0.5 default dev tun0 table 51820|$FIX14 table 51820" \
+			"$(jq -r 'select(.type == "leak" and .src == "10.8.0.2") | "\(.dst) \(.route)|\(.fix)"' "$TMP/tl.out")"
+	fi
+	case_end "trace-route-text"
+}
