@@ -78,6 +78,21 @@ static void test_node_mode(void **state)
 		     "--cluster-cidr", "10.0.0.0/8", "--top");
 }
 
+/* --fix: check adds its findings' fixes; trace and cleanup have none */
+static void test_fix(void **state)
+{
+	assert_int_equal(parse("check", "--all", "--cluster-cidr", "10.128.0.0/14", "--fix", NULL),
+			 CLI_RUN);
+	assert_true(cfg.fix);
+	assert_int_equal(parse("check", "--cluster-cidr", "10.128.0.0/14", NULL), CLI_RUN);
+	assert_false(cfg.fix);
+	assert_error("--fix is for check (it adds the fixes that check finds)", "--cluster-cidr",
+		     "10.128.0.0/14", "--fix");
+	assert_error("--fix is for check (it adds the fixes that check finds)", "cleanup", "--fix");
+	assert_error("unknown option \"--fix=yes\" (see tunleak --help)", "check",
+		     "--cluster-cidr", "10.128.0.0/14", "--fix=yes");
+}
+
 /* --cidrs-from merges with the options: the same CIDR twice is one, a CIDR
  * with two classes is refused naming where it came from */
 static void test_add_cidrs(void **state)
@@ -295,6 +310,7 @@ int main(void)
 		cmocka_unit_test(test_export_format), cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_duplicates),    cmocka_unit_test(test_node_mode),
 		cmocka_unit_test(test_add_cidrs),     cmocka_unit_test(test_seconds),
+		cmocka_unit_test(test_fix),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, teardown);
