@@ -103,9 +103,8 @@ static void check_route(int ret, const struct route_info *r)
 	alen = r->family == 4 ? 4 : 16;
 	if (r->dst_len > alen * 8 || r->src_len > alen * 8 || !zero(r->dst + alen, 16 - alen) ||
 	    !zero(r->src + alen, 16 - alen) || (!r->src_len && !zero(r->src, 16)) ||
-	    r->multipath > 1 ||
-	    r->nh_blackhole || r->nr_nh > ROUTE_MAX_NH || r->nh_total < r->nr_nh ||
-	    (r->nh_total > r->nr_nh && r->nr_nh != ROUTE_MAX_NH))
+	    r->multipath > 1 || r->nh_blackhole || r->nr_nh > ROUTE_MAX_NH ||
+	    r->nh_total < r->nr_nh || (r->nh_total > r->nr_nh && r->nr_nh != ROUTE_MAX_NH))
 		abort();
 	/* each next hop kept: an interface or none, a gateway of its family's
 	 * length, no name (route.c names them), a weight only in a multipath
@@ -155,9 +154,8 @@ static void check_nh(int ret, const struct nh_info *h)
 		return;
 	}
 	if (ret != 0 || h->id == 0 || h->blackhole > 1 || h->group > 1 || h->oif < 0 ||
-	    h->nr_grp > ROUTE_MAX_NH || h->grp_total < h->nr_grp ||
-	    (!h->group && h->grp_total) || (h->group && !h->grp_total) ||
-	    !gw_ok(h->has_gw, h->gw_family, h->gw))
+	    h->nr_grp > ROUTE_MAX_NH || h->grp_total < h->nr_grp || (!h->group && h->grp_total) ||
+	    (h->group && !h->grp_total) || !gw_ok(h->has_gw, h->gw_family, h->gw))
 		abort();
 	for (i = 0; i < ROUTE_MAX_NH; i++) {
 		if (i >= h->nr_grp) {

@@ -125,8 +125,11 @@ static void test_candidates_top_of_space(void **state)
 /* A rule of family 4: "pref: [from SRC] [to DST] lookup TABLE" (NULL: all). */
 static struct rule_info rl(uint32_t pref, const char *from, const char *to, uint32_t table)
 {
-	struct rule_info r = { .family = 4, .pref = pref, .action = FR_ACT_TO_TBL, .table = table,
-			       .suppress_prefixlen = -1 };
+	struct rule_info r = {.family = 4,
+			      .pref = pref,
+			      .action = FR_ACT_TO_TBL,
+			      .table = table,
+			      .suppress_prefixlen = -1};
 	struct cidr c;
 
 	if (from) {
@@ -222,7 +225,8 @@ static void test_route_format(void **state)
 	/* a nexthop object with one next hop; a blackhole one */
 	r = rt("192.0.2.0/24", "10.8.0.1", "tun0");
 	r.nhid = 12;
-	assert_string_equal(route_format(&r, b, sizeof(b)), "192.0.2.0/24 nhid 12 via 10.8.0.1 dev tun0");
+	assert_string_equal(route_format(&r, b, sizeof(b)),
+			    "192.0.2.0/24 nhid 12 via 10.8.0.1 dev tun0");
 	r = rt("192.0.2.0/24", NULL, NULL);
 	r.nhid = 5;
 	r.nh_blackhole = 1;
@@ -234,7 +238,8 @@ static void test_route_format(void **state)
 	r.nh[0].gw_family = 6;
 	inet_pton(AF_INET6, "fe80::1", r.nh[0].gw);
 	r.nh[0].oif = 7;
-	assert_string_equal(route_format(&r, b, sizeof(b)), "192.0.2.0/24 via inet6 fe80::1 dev if7");
+	assert_string_equal(route_format(&r, b, sizeof(b)),
+			    "192.0.2.0/24 via inet6 fe80::1 dev if7");
 	/* cut where it does not fit, and said so */
 	r = rt("10.0.0.0/8", "10.128.0.1", "eth0");
 	assert_string_equal(route_format(&r, b, 20), "10.0.0.0/8 via 1...");
@@ -263,7 +268,8 @@ static void test_rule_format(void **state)
 			    "32764: from all lookup main suppress_prefixlength 0");
 	r = rl(100, NULL, "198.18.0.0/16", 0);
 	r.action = FR_ACT_PROHIBIT;
-	assert_string_equal(rule_format(&r, b, sizeof(b)), "100: from all to 198.18.0.0/16 prohibit");
+	assert_string_equal(rule_format(&r, b, sizeof(b)),
+			    "100: from all to 198.18.0.0/16 prohibit");
 	r.has_mark = 1;
 	r.fwmark = 1;
 	r.fwmask = 0xff;
@@ -319,7 +325,7 @@ static void test_rule_matches(void **state)
 
 static void test_nh_through_and_gateway(void **state)
 {
-	const char tun[][16] = { "tun0" }, cluster[][16] = { "eth1", "eth0" };
+	const char tun[][16] = {"tun0"}, cluster[][16] = {"eth1", "eth0"};
 	struct route_info r[4], t;
 	uint8_t gw[16] = {}, want[16] = {};
 	char dev[16];
@@ -345,7 +351,7 @@ static void test_nh_through_and_gateway(void **state)
 	inet_pton(AF_INET, "10.128.0.253", want);
 	assert_memory_equal(gw, want, 16);
 	/* none through these */
-	assert_int_equal(audit_pick_gateway(r, 4, (const char[][16]){ "eth9" }, 1, gw, dev), -1);
+	assert_int_equal(audit_pick_gateway(r, 4, (const char[][16]){"eth9"}, 1, gw, dev), -1);
 	/* not a unicast route: not a way out */
 	r[0].type = RTN_BLACKHOLE;
 	r[2].type = r[3].type = RTN_BLACKHOLE;
@@ -355,13 +361,17 @@ static void test_nh_through_and_gateway(void **state)
 static void test_resolve_nh(void **state)
 {
 	struct nh_info nhs[4] = {
-		{ .id = 11, .oif = 3, .has_gw = 1, .gw_family = 4 },
-		{ .id = 12, .oif = 4, .has_gw = 1, .gw_family = 4 },
-		{ .id = 13, .group = 1, .nr_grp = 2, .grp_total = 2,
-		  .grp = { { .id = 11, .weight = 1 }, { .id = 12, .weight = 3 } } },
-		{ .id = 5, .blackhole = 1 },
+	    {.id = 11, .oif = 3, .has_gw = 1, .gw_family = 4},
+	    {.id = 12, .oif = 4, .has_gw = 1, .gw_family = 4},
+	    {.id = 13,
+	     .group = 1,
+	     .nr_grp = 2,
+	     .grp_total = 2,
+	     .grp = {{.id = 11, .weight = 1}, {.id = 12, .weight = 3}}},
+	    {.id = 5, .blackhole = 1},
 	};
-	struct link_info links[2] = { { .ifindex = 3, .name = "eth0" }, { .ifindex = 4, .name = "tun0" } };
+	struct link_info links[2] = {{.ifindex = 3, .name = "eth0"},
+				     {.ifindex = 4, .name = "tun0"}};
 	struct route_info r = rt("10.0.0.0/8", NULL, NULL);
 	char b[ROUTE_TEXT_LEN];
 
@@ -379,7 +389,8 @@ static void test_resolve_nh(void **state)
 	r.nhid = 12;
 	route_resolve_nh(&r, nhs, 4);
 	route_name_devs(&r, links, 2);
-	assert_string_equal(route_format(&r, b, sizeof(b)), "10.0.0.0/8 nhid 12 via 10.8.0.1 dev tun0");
+	assert_string_equal(route_format(&r, b, sizeof(b)),
+			    "10.0.0.0/8 nhid 12 via 10.8.0.1 dev tun0");
 	r = rt("10.0.0.0/8", NULL, NULL);
 	r.nhid = 5;
 	route_resolve_nh(&r, nhs, 4);
@@ -389,7 +400,8 @@ static void test_resolve_nh(void **state)
 	r = rt("10.0.0.0/8", "10.8.0.1", "tun0");
 	r.nhid = 99;
 	route_resolve_nh(&r, nhs, 4);
-	assert_string_equal(route_format(&r, b, sizeof(b)), "10.0.0.0/8 nhid 99 via 10.8.0.1 dev tun0");
+	assert_string_equal(route_format(&r, b, sizeof(b)),
+			    "10.0.0.0/8 nhid 99 via 10.8.0.1 dev tun0");
 	/* a member gone: not a next hop, not counted */
 	nhs[2].grp[1].id = 98;
 	r = rt("10.0.0.0/8", NULL, NULL);
@@ -403,8 +415,8 @@ static void test_resolve_nh(void **state)
  * the dump's order is the route's. */
 static void test_canonical(void **state)
 {
-	struct route_info dump[2] = { rt("::/0", "fd00:10:128::1", "eth0"),
-				      rt("fd00::/8", "fd00:10:128::1", "eth0") };
+	struct route_info dump[2] = {rt("::/0", "fd00:10:128::1", "eth0"),
+				     rt("fd00::/8", "fd00:10:128::1", "eth0")};
 	struct route_info t = rt("fd00::/8", "2001:db8:8::1", "tun0"), got, other;
 	char b[ROUTE_TEXT_LEN], want[ROUTE_TEXT_LEN];
 
@@ -427,8 +439,9 @@ static void test_canonical(void **state)
 static void test_candidates_rules(void **state)
 {
 	/* a rule for part of the CIDR splits it like a route */
-	struct route_info r[] = { rt("0.0.0.0/0", "10.128.0.1", "eth0") };
-	struct rule_info ru[] = { rl(100, NULL, "10.130.0.0/16", 51820), rl(200, "10.8.0.2/32", NULL, 51820) };
+	struct route_info r[] = {rt("0.0.0.0/0", "10.128.0.1", "eth0")};
+	struct rule_info ru[] = {rl(100, NULL, "10.130.0.0/16", 51820),
+				 rl(200, "10.8.0.2/32", NULL, 51820)};
 	uint8_t cand[8][16];
 	struct cidr c;
 	int n;
@@ -444,9 +457,15 @@ static void test_candidates_rules(void **state)
 /* fix_plan() of a leak of 10.128.0.0/14 (or fd00:10:128::/48) through eth0. */
 static struct fix_in leak_in(const struct cidr *c, const struct route_info *bad, const uint8_t *gw)
 {
-	static const char tun[][16] = { "tun0" };
-	struct fix_in in = { .cidr = c, .leak = true, .bad = bad, .dev = "eth0", .gw = gw,
-			     .dev_l2 = true, .tunnels = tun, .nr_tunnels = 1 };
+	static const char tun[][16] = {"tun0"};
+	struct fix_in in = {.cidr = c,
+			    .leak = true,
+			    .bad = bad,
+			    .dev = "eth0",
+			    .gw = gw,
+			    .dev_l2 = true,
+			    .tunnels = tun,
+			    .nr_tunnels = 1};
 
 	return in;
 }
@@ -505,48 +524,55 @@ static void test_fix(void **state)
 	/* a host route: a route in tunleak's table and a rule before main's,
 	 * at a preference no rule has */
 	{
-		struct rule_info rules[] = { rl(0, NULL, NULL, RT_TABLE_LOCAL),
-					     rl(32765, "10.8.0.2/32", NULL, 51820),
-					     rl(32766, NULL, NULL, RT_TABLE_MAIN),
-					     rl(32767, NULL, NULL, RT_TABLE_DEFAULT) };
+		struct rule_info rules[] = {
+		    rl(0, NULL, NULL, RT_TABLE_LOCAL), rl(32765, "10.8.0.2/32", NULL, 51820),
+		    rl(32766, NULL, NULL, RT_TABLE_MAIN), rl(32767, NULL, NULL, RT_TABLE_DEFAULT)};
 
 		in = leak_in(&c, &host, gw);
 		in.rules = rules;
 		in.nrules = 4;
 		fix_plan(&in, &f);
-		assert_string_equal(fix_format(&f, b, sizeof(b)),
-				    "ip route add 10.129.0.5/32 via 10.128.0.1 dev eth0 table 32286; "
-				    "ip rule add pref 32764 to 10.129.0.5/32 lookup 32286");
+		assert_string_equal(
+		    fix_format(&f, b, sizeof(b)),
+		    "ip route add 10.129.0.5/32 via 10.128.0.1 dev eth0 table 32286; "
+		    "ip rule add pref 32764 to 10.129.0.5/32 lookup 32286");
 		assert_string_equal(f.refused, "");
 		/* in another table: before the first rule that looks it up */
 		host.table = 51820;
 		fix_plan(&in, &f);
-		assert_string_equal(fix_format(&f, b, sizeof(b)),
-				    "ip route add 10.129.0.5/32 via 10.128.0.1 dev eth0 table 32286; "
-				    "ip rule add pref 32764 to 10.129.0.5/32 lookup 32286");
+		assert_string_equal(
+		    fix_format(&f, b, sizeof(b)),
+		    "ip route add 10.129.0.5/32 via 10.128.0.1 dev eth0 table 32286; "
+		    "ip rule add pref 32764 to 10.129.0.5/32 lookup 32286");
 		rules[1].pref = 1;
 		fix_plan(&in, &f);
-		assert_string_equal(f.refused,
-				    "no free rule preference before 1 to put a rule at");
+		assert_string_equal(f.refused, "no free rule preference before 1 to put a rule at");
 		/* printed with a traced flow (no rules known): a replacement, by hand */
-		assert_string_equal(audit_fix(&c, &host, "eth0", gw, b, sizeof(b)),
-				    "ip route replace 10.129.0.5/32 via 10.128.0.1 dev eth0 table 51820");
+		assert_string_equal(
+		    audit_fix(&c, &host, "eth0", gw, b, sizeof(b)),
+		    "ip route replace 10.129.0.5/32 via 10.128.0.1 dev eth0 table 51820");
 	}
 	/* a rule that blocks a remote CIDR: a rule before it */
 	{
-		static const char tun[][16] = { "tun0" };
+		static const char tun[][16] = {"tun0"};
 		struct rule_info block = rl(100, NULL, "198.18.0.0/16", 0);
-		struct rule_info rules[] = { rl(0, NULL, NULL, RT_TABLE_LOCAL), block,
-					     rl(99, NULL, NULL, 7) };
+		struct rule_info rules[] = {rl(0, NULL, NULL, RT_TABLE_LOCAL), block,
+					    rl(99, NULL, NULL, 7)};
 		struct cidr rc;
 		uint8_t tgw[16] = {};
 
 		block.action = FR_ACT_PROHIBIT;
 		inet_pton(AF_INET, "10.8.0.1", tgw);
 		cidr_parse("198.18.0.0/15", &rc);
-		in = (struct fix_in){ .cidr = &rc, .leak = false, .block = &block, .dev = "tun0",
-				      .gw = tgw, .rules = rules, .nrules = 3, .tunnels = tun,
-				      .nr_tunnels = 1 };
+		in = (struct fix_in){.cidr = &rc,
+				     .leak = false,
+				     .block = &block,
+				     .dev = "tun0",
+				     .gw = tgw,
+				     .rules = rules,
+				     .nrules = 3,
+				     .tunnels = tun,
+				     .nr_tunnels = 1};
 		fix_plan(&in, &f);
 		assert_string_equal(fix_format(&f, b, sizeof(b)),
 				    "ip route add 198.18.0.0/16 via 10.8.0.1 dev tun0 table 32286; "
@@ -560,7 +586,8 @@ static void test_fix(void **state)
 				    "ip route add 198.18.0.0/16 dev tun0 table 32286");
 		in.dev_l2 = true; /* a tap: it needs one */
 		fix_plan(&in, &f);
-		assert_string_equal(f.refused, "no gateway known on tun0: no route through it has one");
+		assert_string_equal(f.refused,
+				    "no gateway known on tun0: no route through it has one");
 	}
 	/* no route at all: the CIDR in main */
 	in = leak_in(&c, NULL, gw);
@@ -576,16 +603,17 @@ static void test_fix(void **state)
 	in = leak_in(&c, &broad, gw);
 	in.dev_is_tunnel = true;
 	fix_plan(&in, &f);
-	assert_string_equal(f.refused, "eth0 is itself a tunnel: the fix would route into a tunnel");
+	assert_string_equal(f.refused,
+			    "eth0 is itself a tunnel: the fix would route into a tunnel");
 }
 
 /* A fix that would send a configured CIDR of the other kind the wrong way. */
 static void test_fix_wrong_way(void **state)
 {
-	static const char tun[][16] = { "tun0" };
+	static const char tun[][16] = {"tun0"};
 	struct class_cidr cidrs[2];
-	struct route_info routes[2] = { rt("0.0.0.0/0", "10.128.0.1", "eth0"),
-					rt("10.128.0.0/23", NULL, "eth0") };
+	struct route_info routes[2] = {rt("0.0.0.0/0", "10.128.0.1", "eth0"),
+				       rt("10.128.0.0/23", NULL, "eth0")};
 	struct route_info bad = routes[0];
 	uint8_t tgw[16] = {};
 	struct route_fix f;
@@ -598,9 +626,17 @@ static void test_fix_wrong_way(void **state)
 	inet_pton(AF_INET, "10.8.0.1", tgw);
 	/* remote 10/8 goes out eth0 by the default route: adding 10/8 into
 	 * the tunnel would take the pod network (only its /23 has a route) */
-	in = (struct fix_in){ .cidr = &cidrs[0].cidr, .leak = false, .bad = &bad, .dev = "tun0",
-			      .gw = tgw, .routes = routes, .nroutes = 2, .cidrs = cidrs,
-			      .nr_cidrs = 2, .tunnels = tun, .nr_tunnels = 1 };
+	in = (struct fix_in){.cidr = &cidrs[0].cidr,
+			     .leak = false,
+			     .bad = &bad,
+			     .dev = "tun0",
+			     .gw = tgw,
+			     .routes = routes,
+			     .nroutes = 2,
+			     .cidrs = cidrs,
+			     .nr_cidrs = 2,
+			     .tunnels = tun,
+			     .nr_tunnels = 1};
 	fix_plan(&in, &f);
 	assert_string_equal(f.refused,
 			    "the fix would itself route cluster CIDR 10.128.0.0/14 into tun0");
@@ -637,20 +673,20 @@ static void test_cidr_for(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_candidates_broad_route),
-		cmocka_unit_test(test_candidates_inner_routes),
-		cmocka_unit_test(test_candidates_ipv6_and_cap),
-		cmocka_unit_test(test_candidates_top_of_space),
-		cmocka_unit_test(test_candidates_rules),
-		cmocka_unit_test(test_canonical),
-		cmocka_unit_test(test_route_format),
-		cmocka_unit_test(test_rule_format),
-		cmocka_unit_test(test_rule_matches),
-		cmocka_unit_test(test_nh_through_and_gateway),
-		cmocka_unit_test(test_resolve_nh),
-		cmocka_unit_test(test_fix),
-		cmocka_unit_test(test_fix_wrong_way),
-		cmocka_unit_test(test_cidr_for),
+	    cmocka_unit_test(test_candidates_broad_route),
+	    cmocka_unit_test(test_candidates_inner_routes),
+	    cmocka_unit_test(test_candidates_ipv6_and_cap),
+	    cmocka_unit_test(test_candidates_top_of_space),
+	    cmocka_unit_test(test_candidates_rules),
+	    cmocka_unit_test(test_canonical),
+	    cmocka_unit_test(test_route_format),
+	    cmocka_unit_test(test_rule_format),
+	    cmocka_unit_test(test_rule_matches),
+	    cmocka_unit_test(test_nh_through_and_gateway),
+	    cmocka_unit_test(test_resolve_nh),
+	    cmocka_unit_test(test_fix),
+	    cmocka_unit_test(test_fix_wrong_way),
+	    cmocka_unit_test(test_cidr_for),
 	};
 
 	return cmocka_run_group_tests_name("audit", tests, NULL, NULL);

@@ -89,8 +89,8 @@ static void test_fix(void **state)
 	assert_error("--fix is for check (it adds the fixes that check finds)", "--cluster-cidr",
 		     "10.128.0.0/14", "--fix");
 	assert_error("--fix is for check (it adds the fixes that check finds)", "cleanup", "--fix");
-	assert_error("unknown option \"--fix=yes\" (see tunleak --help)", "check",
-		     "--cluster-cidr", "10.128.0.0/14", "--fix=yes");
+	assert_error("unknown option \"--fix=yes\" (see tunleak --help)", "check", "--cluster-cidr",
+		     "10.128.0.0/14", "--fix=yes");
 }
 
 /* --cidrs-from merges with the options: the same CIDR twice is one, a CIDR
@@ -305,12 +305,12 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),      cmocka_unit_test(test_full),
-		cmocka_unit_test(test_commands),      cmocka_unit_test(test_help_version),
-		cmocka_unit_test(test_export_format), cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_duplicates),    cmocka_unit_test(test_node_mode),
-		cmocka_unit_test(test_add_cidrs),     cmocka_unit_test(test_seconds),
-		cmocka_unit_test(test_fix),
+	    cmocka_unit_test(test_defaults),	  cmocka_unit_test(test_full),
+	    cmocka_unit_test(test_commands),	  cmocka_unit_test(test_help_version),
+	    cmocka_unit_test(test_export_format), cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_duplicates),	  cmocka_unit_test(test_node_mode),
+	    cmocka_unit_test(test_add_cidrs),	  cmocka_unit_test(test_seconds),
+	    cmocka_unit_test(test_fix),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, teardown);

@@ -15,7 +15,8 @@
 
 static struct finding fnd(enum finding_kind kind, const char *cidr, const char *route)
 {
-	struct finding f = { .kind = kind, .cls = kind == FINDING_BYPASS ? TL_CLASS_REMOTE : TL_CLASS_POD };
+	struct finding f = {.kind = kind,
+			    .cls = kind == FINDING_BYPASS ? TL_CLASS_REMOTE : TL_CLASS_POD};
 
 	assert_int_equal(cidr_parse(cidr, &f.cidr), 0);
 	snprintf(f.route, sizeof(f.route), "%s", route);
@@ -102,11 +103,13 @@ static void test_limit(void **state)
 static void test_diff(void **state)
 {
 	struct findings *prev = findings__new(), *now = findings__new();
-	struct finding leak = fnd(FINDING_LEAK, "10.128.0.0/14", "10.0.0.0/8 via 10.8.0.1 dev tun0");
-	struct finding svc = fnd(FINDING_LEAK, "172.30.0.0/16", "172.16.0.0/12 via 10.8.0.1 dev tun0");
+	struct finding leak =
+	    fnd(FINDING_LEAK, "10.128.0.0/14", "10.0.0.0/8 via 10.8.0.1 dev tun0");
+	struct finding svc =
+	    fnd(FINDING_LEAK, "172.30.0.0/16", "172.16.0.0/12 via 10.8.0.1 dev tun0");
 	struct finding byp = fnd(FINDING_BYPASS, "192.0.2.0/24", "default via 10.128.0.1 dev eth0");
 	struct findings_diff d;
-	struct seen s = { 0 };
+	struct seen s = {0};
 
 	/* the first audit: everything appears, since then */
 	findings__add(now, &leak);
@@ -117,7 +120,8 @@ static void test_diff(void **state)
 	assert_int_equal(d.kept, 0);
 	assert_int_equal(s.na, 2);
 	assert_string_equal(s.appeared[0], "leak|10.128.0.0/14|10.0.0.0/8 via 10.8.0.1 dev tun0");
-	assert_string_equal(s.appeared[1], "leak|172.30.0.0/16|172.16.0.0/12 via 10.8.0.1 dev tun0");
+	assert_string_equal(s.appeared[1],
+			    "leak|172.30.0.0/16|172.16.0.0/12 via 10.8.0.1 dev tun0");
 	assert_int_equal(findings__get(now, 0)->since, 1000);
 	findings__move(prev, now);
 	assert_int_equal(findings__count(prev), 2);
@@ -171,9 +175,9 @@ static void test_diff(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_key_and_set),
-		cmocka_unit_test(test_limit),
-		cmocka_unit_test(test_diff),
+	    cmocka_unit_test(test_key_and_set),
+	    cmocka_unit_test(test_limit),
+	    cmocka_unit_test(test_diff),
 	};
 
 	return cmocka_run_group_tests_name("findings", tests, NULL, NULL);

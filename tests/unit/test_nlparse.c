@@ -132,22 +132,22 @@ static int route_exact(const void *nlh, size_t len, struct route_info *out)
 /* Every field of a route: "DST/LEN [nhid N] [via GW] oif N [, next hop]... table
  * T type Y [metric M]"; next hops of a multipath route each with "weight W". */
 /* The other parsers on a copy of exactly len bytes, as route_exact(). */
-#define EXACT(name, type, parser)                                                  \
-	static int name(const void *nlh, size_t len, type *out)                    \
-	{                                                                          \
-		void *copy = malloc(len ? len : 1);                                \
-		type before;                                                       \
-		int ret;                                                           \
-                                                                                   \
-		assert_non_null(copy);                                             \
-		memcpy(copy, nlh, len);                                            \
-		memset(out, FILL, sizeof(*out));                                   \
-		before = *out;                                                     \
-		ret = parser(copy, len, out);                                      \
-		free(copy);                                                        \
-		if (ret)                                                           \
-			assert_memory_equal(out, &before, sizeof(before));         \
-		return ret;                                                        \
+#define EXACT(name, type, parser)                                                                  \
+	static int name(const void *nlh, size_t len, type *out)                                    \
+	{                                                                                          \
+		void *copy = malloc(len ? len : 1);                                                \
+		type before;                                                                       \
+		int ret;                                                                           \
+                                                                                                   \
+		assert_non_null(copy);                                                             \
+		memcpy(copy, nlh, len);                                                            \
+		memset(out, FILL, sizeof(*out));                                                   \
+		before = *out;                                                                     \
+		ret = parser(copy, len, out);                                                      \
+		free(copy);                                                                        \
+		if (ret)                                                                           \
+			assert_memory_equal(out, &before, sizeof(before));                         \
+		return ret;                                                                        \
 	}
 EXACT(rule_exact, struct rule_info, rule_parse)
 EXACT(nh_exact, struct nh_info, nexthop_parse)
@@ -272,32 +272,34 @@ static void assert_routes(const char *file, const char *const *want, int nwant)
 static void test_route4_dump(void **state)
 {
 	static const char *const want[] = {
-		/* routes of nexthop objects (nexthop_compat_mode=1: with their
-		 * next hops): the weighted group 11/12,3, the blackhole (the
-		 * kernel says lo), one next hop */
-		"192.0.2.64/26 nhid 13 via 198.51.100.1 oif 3 weight 1, via 203.0.113.1 oif 2 weight 3 table 51820 type 1",
-		"198.51.100.128/25 nhid 14 oif 1 table 51820 type 6",
-		"203.0.113.128/25 nhid 12 via 203.0.113.1 oif 2 table 51820 type 1 metric 50",
-		/* table 1000: rtm_table says RT_TABLE_COMPAT (252), RTA_TABLE 1000 */
-		"10.0.0.0/8 oif 4 table 1000 type 1",
-		"0.0.0.0/0 via 198.51.100.1 oif 3 table 254 type 1",
-		"10.128.0.0/14 via 198.51.100.1 oif 3 table 254 type 1",
-		"172.30.0.0/16 via 192.0.2.1 oif 4 table 254 type 1",
-		"192.0.2.0/24 oif 4 table 254 type 1",
-		"192.0.2.128/25 table 254 type 6", /* blackhole: no next hop */
-		/* two next hops: both */
-		"198.18.0.0/15 via 198.51.100.1 oif 3 weight 1, via 203.0.113.1 oif 2 weight 1 table 254 type 1",
-		"198.51.100.0/24 oif 3 table 254 type 1",
-		"203.0.113.0/24 oif 2 table 254 type 1",
-		"127.0.0.0/8 oif 1 table 255 type 2",
-		"127.0.0.1/32 oif 1 table 255 type 2",
-		"127.255.255.255/32 oif 1 table 255 type 3",
-		"192.0.2.2/32 oif 4 table 255 type 2",
-		"192.0.2.255/32 oif 4 table 255 type 3",
-		"198.51.100.2/32 oif 3 table 255 type 2",
-		"198.51.100.255/32 oif 3 table 255 type 3",
-		"203.0.113.2/32 oif 2 table 255 type 2",
-		"203.0.113.255/32 oif 2 table 255 type 3",
+	    /* routes of nexthop objects (nexthop_compat_mode=1: with their
+	     * next hops): the weighted group 11/12,3, the blackhole (the
+	     * kernel says lo), one next hop */
+	    "192.0.2.64/26 nhid 13 via 198.51.100.1 oif 3 weight 1, via 203.0.113.1 oif 2 weight 3 "
+	    "table 51820 type 1",
+	    "198.51.100.128/25 nhid 14 oif 1 table 51820 type 6",
+	    "203.0.113.128/25 nhid 12 via 203.0.113.1 oif 2 table 51820 type 1 metric 50",
+	    /* table 1000: rtm_table says RT_TABLE_COMPAT (252), RTA_TABLE 1000 */
+	    "10.0.0.0/8 oif 4 table 1000 type 1",
+	    "0.0.0.0/0 via 198.51.100.1 oif 3 table 254 type 1",
+	    "10.128.0.0/14 via 198.51.100.1 oif 3 table 254 type 1",
+	    "172.30.0.0/16 via 192.0.2.1 oif 4 table 254 type 1",
+	    "192.0.2.0/24 oif 4 table 254 type 1",
+	    "192.0.2.128/25 table 254 type 6", /* blackhole: no next hop */
+	    /* two next hops: both */
+	    "198.18.0.0/15 via 198.51.100.1 oif 3 weight 1, via 203.0.113.1 oif 2 weight 1 table "
+	    "254 type 1",
+	    "198.51.100.0/24 oif 3 table 254 type 1",
+	    "203.0.113.0/24 oif 2 table 254 type 1",
+	    "127.0.0.0/8 oif 1 table 255 type 2",
+	    "127.0.0.1/32 oif 1 table 255 type 2",
+	    "127.255.255.255/32 oif 1 table 255 type 3",
+	    "192.0.2.2/32 oif 4 table 255 type 2",
+	    "192.0.2.255/32 oif 4 table 255 type 3",
+	    "198.51.100.2/32 oif 3 table 255 type 2",
+	    "198.51.100.255/32 oif 3 table 255 type 3",
+	    "203.0.113.2/32 oif 2 table 255 type 2",
+	    "203.0.113.255/32 oif 2 table 255 type 3",
 	};
 
 	assert_routes("route4-dump", want, sizeof(want) / sizeof(want[0]));
@@ -306,17 +308,18 @@ static void test_route4_dump(void **state)
 static void test_route6_dump(void **state)
 {
 	static const char *const want[] = {
-		"2001:db8:2::/64 oif 4 table 254 type 1 metric 256",
-		"2001:db8:100::/64 oif 3 table 254 type 1 metric 256",
-		"2001:db8:113::/48 via 2001:db8:100::1 oif 3 weight 1, via 2001:db8:2::1 oif 4 weight 1 table 254 type 1 metric 1024",
-		"fd00:10:128::/48 via 2001:db8:100::1 oif 3 table 254 type 1 metric 1024",
-		"::/0 via 2001:db8:100::1 oif 3 table 254 type 1 metric 1024",
-		"::1/128 oif 1 table 255 type 2",
-		"2001:db8:2::2/128 oif 4 table 255 type 2",
-		"2001:db8:100::2/128 oif 3 table 255 type 2",
-		"ff00::/8 oif 2 table 255 type 5 metric 256",
-		"ff00::/8 oif 3 table 255 type 5 metric 256",
-		"ff00::/8 oif 4 table 255 type 5 metric 256",
+	    "2001:db8:2::/64 oif 4 table 254 type 1 metric 256",
+	    "2001:db8:100::/64 oif 3 table 254 type 1 metric 256",
+	    "2001:db8:113::/48 via 2001:db8:100::1 oif 3 weight 1, via 2001:db8:2::1 oif 4 weight "
+	    "1 table 254 type 1 metric 1024",
+	    "fd00:10:128::/48 via 2001:db8:100::1 oif 3 table 254 type 1 metric 1024",
+	    "::/0 via 2001:db8:100::1 oif 3 table 254 type 1 metric 1024",
+	    "::1/128 oif 1 table 255 type 2",
+	    "2001:db8:2::2/128 oif 4 table 255 type 2",
+	    "2001:db8:100::2/128 oif 3 table 255 type 2",
+	    "ff00::/8 oif 2 table 255 type 5 metric 256",
+	    "ff00::/8 oif 3 table 255 type 5 metric 256",
+	    "ff00::/8 oif 4 table 255 type 5 metric 256",
 	};
 
 	assert_routes("route6-dump", want, sizeof(want) / sizeof(want[0]));
@@ -335,15 +338,18 @@ static void test_route_get(void **state)
 			    "10.128.0.0/14 via 198.51.100.1 oif 3 table 254 type 1");
 	assert_int_equal(route_exact(c6.buf, c6.len, &r), 0);
 	assert_string_equal(describe(&r, buf, sizeof(buf)),
-			    "2001:db8:113::/48 via 2001:db8:100::1 oif 3 weight 1, via 2001:db8:2::1 oif 4 weight 1 table 254 type 1 metric 1024");
+			    "2001:db8:113::/48 via 2001:db8:100::1 oif 3 weight 1, via "
+			    "2001:db8:2::1 oif 4 weight 1 table 254 type 1 metric 1024");
 	/* from tun0's address, a rule takes it to table 51820: the route of a
 	 * nexthop group, with its next hops; with nexthop_compat_mode=0, only
 	 * its nhid (route.c resolves it) */
 	assert_int_equal(route_exact(n1.buf, n1.len, &r), 0);
 	assert_string_equal(describe(&r, buf, sizeof(buf)),
-			    "192.0.2.64/26 nhid 13 via 198.51.100.1 oif 3 weight 1, via 203.0.113.1 oif 2 weight 3 table 51820 type 1");
+			    "192.0.2.64/26 nhid 13 via 198.51.100.1 oif 3 weight 1, via "
+			    "203.0.113.1 oif 2 weight 3 table 51820 type 1");
 	assert_int_equal(route_exact(n0.buf, n0.len, &r), 0);
-	assert_string_equal(describe(&r, buf, sizeof(buf)), "192.0.2.64/26 nhid 13 table 51820 type 1");
+	assert_string_equal(describe(&r, buf, sizeof(buf)),
+			    "192.0.2.64/26 nhid 13 table 51820 type 1");
 	free(c4.buf);
 	free(c6.buf);
 	free(n1.buf);
@@ -353,9 +359,9 @@ static void test_route_get(void **state)
 /* --- lengths --------------------------------------------------------------------- */
 
 static const char *const files[] = {
-	"link-dump",  "link-get-tun0", "route4-dump",	  "route6-dump",      "route4-get",
-	"route6-get", "rule4-dump",    "rule6-dump",	  "addr4-dump",	      "addr6-dump",
-	"nexthop-dump", "route4-get-nhid", "route4-get-nhid0",
+    "link-dump",    "link-get-tun0",   "route4-dump",	   "route6-dump", "route4-get",
+    "route6-get",   "rule4-dump",      "rule6-dump",	   "addr4-dump",  "addr6-dump",
+    "nexthop-dump", "route4-get-nhid", "route4-get-nhid0",
 };
 
 /* Every real message cut at every length, the header itself too: refused,
@@ -619,8 +625,9 @@ static void test_multipath(void **state)
 	mp = route6_mp(&c, &nh);
 	mp->nla_len = NLA_HDRLEN + RTNH_ALIGN(nh->rtnh_len);
 	assert_int_equal(route_exact(c.buf, c.len, &r), 0);
-	assert_string_equal(describe(&r, buf, sizeof(buf)),
-			    "2001:db8:113::/48 via 2001:db8:100::1 oif 3 weight 1 table 254 type 1 metric 1024");
+	assert_string_equal(
+	    describe(&r, buf, sizeof(buf)),
+	    "2001:db8:113::/48 via 2001:db8:100::1 oif 3 weight 1 table 254 type 1 metric 1024");
 	free(c.buf);
 	/* ... ending a byte early, inside its gateway (no padding after the
 	 * last one is fine, as for the kernel): no gateway */
@@ -666,21 +673,21 @@ static void test_multipath(void **state)
 static void test_rule_dump(void **state)
 {
 	static const char *const want4[] = {
-		"0: from all lookup local",
-		"100: from 192.0.2.2/32 lookup 51820",
-		"200: not from all fwmark 0xca6c lookup 51820",
-		"300: from all to 198.18.0.0/16 prohibit",
-		"400: from all lookup main suppress_prefixlength 0",
-		"500: from all iif lo oif eth0 lookup 1000",
-		/* ipproto tcp dport 443: selectors the audit does not evaluate */
-		"600: from all fwmark 0x10/0xff lookup 1000",
-		"32766: from all lookup main",
-		"32767: from all lookup default",
+	    "0: from all lookup local",
+	    "100: from 192.0.2.2/32 lookup 51820",
+	    "200: not from all fwmark 0xca6c lookup 51820",
+	    "300: from all to 198.18.0.0/16 prohibit",
+	    "400: from all lookup main suppress_prefixlength 0",
+	    "500: from all iif lo oif eth0 lookup 1000",
+	    /* ipproto tcp dport 443: selectors the audit does not evaluate */
+	    "600: from all fwmark 0x10/0xff lookup 1000",
+	    "32766: from all lookup main",
+	    "32767: from all lookup default",
 	};
 	static const char *const want6[] = {
-		"0: from all lookup local",
-		"100: from all to 2001:db8:113::/48 lookup 51820",
-		"32766: from all lookup main",
+	    "0: from all lookup local",
+	    "100: from all to 2001:db8:113::/48 lookup 51820",
+	    "32766: from all lookup main",
 	};
 	struct capture c4 = load("rule4-dump"), c6 = load("rule6-dump");
 	const struct nlmsghdr *m[16];
@@ -752,10 +759,12 @@ static void test_addr_dump(void **state)
 	const struct nlmsghdr *m[8];
 	struct addr_info a;
 	char s[INET6_ADDRSTRLEN];
-	static const char *const want4[] = { "127.0.0.1/8 scope 254 if 1", "203.0.113.2/24 scope 0 if 2",
-					     "198.51.100.2/24 scope 0 if 3", "192.0.2.2/24 scope 0 if 4" };
-	static const char *const want6[] = { "::1/128 scope 254 if 1", "2001:db8:100::2/64 scope 0 if 3",
-					     "2001:db8:2::2/64 scope 0 if 4" };
+	static const char *const want4[] = {
+	    "127.0.0.1/8 scope 254 if 1", "203.0.113.2/24 scope 0 if 2",
+	    "198.51.100.2/24 scope 0 if 3", "192.0.2.2/24 scope 0 if 4"};
+	static const char *const want6[] = {"::1/128 scope 254 if 1",
+					    "2001:db8:100::2/64 scope 0 if 3",
+					    "2001:db8:2::2/64 scope 0 if 4"};
 	char buf[96];
 	int i;
 
@@ -763,7 +772,8 @@ static void test_addr_dump(void **state)
 	for (i = 0; i < 4; i++) {
 		assert_int_equal(addr_exact(m[i], m[i]->nlmsg_len, &a), 0);
 		inet_ntop(AF_INET, a.addr, s, sizeof(s));
-		snprintf(buf, sizeof(buf), "%s/%u scope %u if %d", s, a.prefixlen, a.scope, a.ifindex);
+		snprintf(buf, sizeof(buf), "%s/%u scope %u if %d", s, a.prefixlen, a.scope,
+			 a.ifindex);
 		assert_string_equal(buf, want4[i]);
 		assert_int_equal(a.usable, 1);
 	}
@@ -771,7 +781,8 @@ static void test_addr_dump(void **state)
 	for (i = 0; i < 3; i++) {
 		assert_int_equal(addr_exact(m[i], m[i]->nlmsg_len, &a), 0);
 		inet_ntop(AF_INET6, a.addr, s, sizeof(s));
-		snprintf(buf, sizeof(buf), "%s/%u scope %u if %d", s, a.prefixlen, a.scope, a.ifindex);
+		snprintf(buf, sizeof(buf), "%s/%u scope %u if %d", s, a.prefixlen, a.scope,
+			 a.ifindex);
 		assert_string_equal(buf, want6[i]);
 	}
 	/* the kernel sends IFA_FLAGS, the whole of the flags: the u8 field
@@ -819,9 +830,9 @@ static int built_addr(struct nl_msg *msg, struct addr_info *a)
 
 static void test_rule_fields(void **state)
 {
-	struct fib_rule_hdr h = { .family = AF_INET, .dst_len = 16, .action = FR_ACT_TO_TBL,
-				  .table = 100 };
-	uint8_t a4[4] = { 198, 18, 0, 0 };
+	struct fib_rule_hdr h = {
+	    .family = AF_INET, .dst_len = 16, .action = FR_ACT_TO_TBL, .table = 100};
+	uint8_t a4[4] = {198, 18, 0, 0};
 	struct rule_info r;
 	struct nl_msg *m;
 
@@ -849,7 +860,7 @@ static void test_rule_fields(void **state)
 	nla_put(m, FRA_DST, 4, a4);
 	assert_int_equal(built_rule(m, &r), -EINVAL);
 	/* interface names: NUL-terminated, at most 15 bytes */
-	h = (struct fib_rule_hdr){ .family = AF_INET, .action = FR_ACT_TO_TBL, .table = 100 };
+	h = (struct fib_rule_hdr){.family = AF_INET, .action = FR_ACT_TO_TBL, .table = 100};
 	m = msg_of(RTM_NEWRULE, &h, sizeof(h));
 	nla_put(m, FRA_IIFNAME, 16, "abcdefghijklmno");
 	assert_int_equal(built_rule(m, &r), 0);
@@ -890,8 +901,8 @@ static void test_rule_fields(void **state)
 
 static void test_nexthop_fields(void **state)
 {
-	struct nhmsg nhm = { .nh_family = AF_INET };
-	uint8_t grp[8 * (ROUTE_MAX_NH + 2)] = {}, a4[4] = { 10, 8, 0, 1 };
+	struct nhmsg nhm = {.nh_family = AF_INET};
+	uint8_t grp[8 * (ROUTE_MAX_NH + 2)] = {}, a4[4] = {10, 8, 0, 1};
 	struct nh_info h;
 	struct nl_msg *m;
 	uint32_t id;
@@ -955,8 +966,8 @@ static void test_nexthop_fields(void **state)
 
 static void test_addr_fields(void **state)
 {
-	struct ifaddrmsg ifa = { .ifa_family = AF_INET, .ifa_prefixlen = 24, .ifa_index = 4 };
-	uint8_t local[4] = { 10, 8, 0, 2 }, peer[4] = { 10, 8, 0, 1 }, want[16] = {};
+	struct ifaddrmsg ifa = {.ifa_family = AF_INET, .ifa_prefixlen = 24, .ifa_index = 4};
+	uint8_t local[4] = {10, 8, 0, 2}, peer[4] = {10, 8, 0, 1}, want[16] = {};
 	struct addr_info a;
 	struct nl_msg *m;
 
@@ -994,9 +1005,11 @@ static void test_addr_fields(void **state)
 /* A route with more next hops than are kept: the first ROUTE_MAX_NH, all counted. */
 static void test_many_next_hops(void **state)
 {
-	struct rtmsg rtm = { .rtm_family = AF_INET, .rtm_dst_len = 8, .rtm_table = RT_TABLE_MAIN,
-			     .rtm_type = RTN_UNICAST };
-	uint8_t dst[4] = { 10, 0, 0, 0 }, buf[(ROUTE_MAX_NH + 3) * 16] = {};
+	struct rtmsg rtm = {.rtm_family = AF_INET,
+			    .rtm_dst_len = 8,
+			    .rtm_table = RT_TABLE_MAIN,
+			    .rtm_type = RTN_UNICAST};
+	uint8_t dst[4] = {10, 0, 0, 0}, buf[(ROUTE_MAX_NH + 3) * 16] = {};
 	struct route_info r;
 	struct nl_msg *m;
 	int i, n = ROUTE_MAX_NH + 3;
@@ -1009,7 +1022,7 @@ static void test_many_next_hops(void **state)
 		nh->rtnh_ifindex = i + 1;
 		gw->nla_len = NLA_HDRLEN + 4;
 		gw->nla_type = RTA_GATEWAY;
-		memcpy(nla_data(gw), (uint8_t[4]){ 10, 8, 0, (uint8_t)i }, 4);
+		memcpy(nla_data(gw), (uint8_t[4]){10, 8, 0, (uint8_t)i}, 4);
 	}
 	m = msg_of(RTM_NEWROUTE, &rtm, sizeof(rtm));
 	nla_put(m, RTA_DST, 4, dst);
@@ -1030,7 +1043,7 @@ static void test_many_next_hops(void **state)
 	m = msg_of(RTM_NEWROUTE, &rtm, sizeof(rtm));
 	nla_put(m, RTA_DST, 4, dst);
 	{
-		uint8_t via[18] = { 0 };
+		uint8_t via[18] = {0};
 		uint16_t fam = AF_INET6;
 
 		memcpy(via, &fam, 2);
@@ -1054,7 +1067,7 @@ static void test_many_next_hops(void **state)
 	m = msg_of(RTM_NEWROUTE, &rtm, sizeof(rtm));
 	nla_put(m, RTA_DST, 4, dst);
 	assert_int_equal(route_exact(nlmsg_hdr(m), nlmsg_hdr(m)->nlmsg_len, &r), -EINVAL);
-	nla_put(m, RTA_SRC, 4, (uint8_t[4]){ 10, 8, 0, 0 });
+	nla_put(m, RTA_SRC, 4, (uint8_t[4]){10, 8, 0, 0});
 	assert_int_equal(route_exact(nlmsg_hdr(m), nlmsg_hdr(m)->nlmsg_len, &r), 0);
 	assert_int_equal(r.src_len, 24);
 	assert_int_equal(r.src[1], 8);
@@ -1062,7 +1075,7 @@ static void test_many_next_hops(void **state)
 	rtm.rtm_src_len = 33;
 	m = msg_of(RTM_NEWROUTE, &rtm, sizeof(rtm));
 	nla_put(m, RTA_DST, 4, dst);
-	nla_put(m, RTA_SRC, 4, (uint8_t[4]){ 10, 8, 0, 0 });
+	nla_put(m, RTA_SRC, 4, (uint8_t[4]){10, 8, 0, 0});
 	assert_int_equal(route_exact(nlmsg_hdr(m), nlmsg_hdr(m)->nlmsg_len, &r), -EINVAL);
 	nlmsg_free(m);
 }
@@ -1135,16 +1148,16 @@ static void test_link_fields(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_link_dump),    cmocka_unit_test(test_link_get),
-		cmocka_unit_test(test_route4_dump),  cmocka_unit_test(test_route6_dump),
-		cmocka_unit_test(test_route_get),    cmocka_unit_test(test_cut_short),
-		cmocka_unit_test(test_header_cut),   cmocka_unit_test(test_claims_more),
-		cmocka_unit_test(test_bytes_after),
-		cmocka_unit_test(test_route_fields), cmocka_unit_test(test_multipath),
-		cmocka_unit_test(test_link_fields),   cmocka_unit_test(test_rule_dump),
-		cmocka_unit_test(test_nexthop_dump),  cmocka_unit_test(test_addr_dump),
-		cmocka_unit_test(test_rule_fields),   cmocka_unit_test(test_nexthop_fields),
-		cmocka_unit_test(test_addr_fields),   cmocka_unit_test(test_many_next_hops),
+	    cmocka_unit_test(test_link_dump),	   cmocka_unit_test(test_link_get),
+	    cmocka_unit_test(test_route4_dump),	   cmocka_unit_test(test_route6_dump),
+	    cmocka_unit_test(test_route_get),	   cmocka_unit_test(test_cut_short),
+	    cmocka_unit_test(test_header_cut),	   cmocka_unit_test(test_claims_more),
+	    cmocka_unit_test(test_bytes_after),	   cmocka_unit_test(test_route_fields),
+	    cmocka_unit_test(test_multipath),	   cmocka_unit_test(test_link_fields),
+	    cmocka_unit_test(test_rule_dump),	   cmocka_unit_test(test_nexthop_dump),
+	    cmocka_unit_test(test_addr_dump),	   cmocka_unit_test(test_rule_fields),
+	    cmocka_unit_test(test_nexthop_fields), cmocka_unit_test(test_addr_fields),
+	    cmocka_unit_test(test_many_next_hops),
 	};
 
 	return cmocka_run_group_tests_name("nlparse", tests, NULL, NULL);

@@ -120,9 +120,8 @@ static int read_family(struct audit *a, struct fam *f, char *err, size_t errlen)
 		if (!f->cluster_dev[0] && cfg->nr_ifaces)
 			memcpy(f->cluster_dev, cfg->ifaces[0], 16);
 	}
-	f->tunnel_has_gw = !audit_pick_gateway(f->routes, f->nroutes,
-					       (const char(*)[16])a->tunnels, a->nr_tunnels,
-					       f->tunnel_gw, f->tunnel_dev);
+	f->tunnel_has_gw = !audit_pick_gateway(f->routes, f->nroutes, (const char(*)[16])a->tunnels,
+					       a->nr_tunnels, f->tunnel_gw, f->tunnel_dev);
 	if (!f->tunnel_has_gw && a->nr_tunnels)
 		memcpy(f->tunnel_dev, a->tunnels[0], 16);
 	return 0;
@@ -156,7 +155,7 @@ static int block_action(int err)
 
 static int in_route(const struct route_info *r, const uint8_t *a)
 {
-	struct cidr c = { .family = r->family, .prefixlen = r->dst_len };
+	struct cidr c = {.family = r->family, .prefixlen = r->dst_len};
 
 	memcpy(c.addr, r->dst, 16);
 	return cidr_contains(&c, r->family, a);
@@ -217,10 +216,10 @@ static int judge(struct audit *a, const struct fam *f, const struct class_cidr *
 	const struct route_info *bad = NULL;
 	const struct rule_info *block = NULL;
 	bool remote = cc->cls == TL_CLASS_REMOTE;
-	struct finding fd = { 0 };
+	struct finding fd = {0};
 	struct route_info r;
 	const struct link_info *dl;
-	struct fix_in in = { 0 };
+	struct fix_in in = {0};
 	int ret, through, i;
 
 	a->st->lookups++;
@@ -247,9 +246,9 @@ static int judge(struct audit *a, const struct fam *f, const struct class_cidr *
 		route_canonical(&r, f->routes, f->nroutes);
 		if (!leaves(r.type))
 			return 0;
-		through = r.type == RTN_UNICAST ?
-				  route_nh_through(&r, (const char(*)[16])a->tunnels, a->nr_tunnels) :
-				  0;
+		through = r.type == RTN_UNICAST
+			      ? route_nh_through(&r, (const char(*)[16])a->tunnels, a->nr_tunnels)
+			      : 0;
 		if (remote ? r.type == RTN_UNICAST && r.nr_nh && through == r.nr_nh : through == 0)
 			return 0;
 		bad = &r;
@@ -278,8 +277,8 @@ static int judge(struct audit *a, const struct fam *f, const struct class_cidr *
 	in.bad = bad;
 	in.block = block;
 	in.dev = remote ? f->tunnel_dev : f->cluster_dev;
-	in.gw = remote ? (f->tunnel_has_gw ? f->tunnel_gw : NULL) :
-			 (f->cluster_has_gw ? f->cluster_gw : NULL);
+	in.gw = remote ? (f->tunnel_has_gw ? f->tunnel_gw : NULL)
+		       : (f->cluster_has_gw ? f->cluster_gw : NULL);
 	dl = link_named(a, in.dev);
 	in.dev_is_tunnel = is_tunnel_name(a, in.dev);
 	in.dev_l2 = dl ? dl->l2 : true;
@@ -294,8 +293,8 @@ static int judge(struct audit *a, const struct fam *f, const struct class_cidr *
 	fix_plan(&in, &fd.fix);
 	if (!in.dev[0])
 		snprintf(fd.fix.refused, sizeof(fd.fix.refused), "%s",
-			 remote ? "no tunnel interface to route it into" :
-				  "no cluster interface to route it through");
+			 remote ? "no tunnel interface to route it into"
+				: "no cluster interface to route it through");
 	else if (!dl)
 		snprintf(fd.fix.refused, sizeof(fd.fix.refused), "%s does not exist", in.dev);
 	fix_format(&fd.fix, fd.fix_text, sizeof(fd.fix_text));
@@ -330,9 +329,9 @@ static int audit_cidr(struct audit *a, const struct fam *f, const struct class_c
 int ns_audit(struct nl *nl, const struct ns_audit_cfg *cfg, struct findings *out,
 	     struct ns_audit_stats *st, char *err, size_t errlen)
 {
-	struct audit a = { .nl = nl, .cfg = cfg, .out = out, .st = st };
-	struct fam fams[2] = { { .family = 4 }, { .family = 6 } };
-	bool used[2] = { false, false };
+	struct audit a = {.nl = nl, .cfg = cfg, .out = out, .st = st};
+	struct fam fams[2] = {{.family = 4}, {.family = 6}};
+	bool used[2] = {false, false};
 	int i, ret;
 
 	memset(st, 0, sizeof(*st));
@@ -406,8 +405,8 @@ int ns_fix_apply(struct nl *nl, const struct finding *f, char *done, size_t done
 		ret = route_change_add(nl, &f->fix.ch[i]);
 		if (ret) {
 			snprintf(why, whylen, "%s: %s", cmd,
-				 ret == -EEXIST ? "there is one already (never replaced)" :
-						  strerror(-ret));
+				 ret == -EEXIST ? "there is one already (never replaced)"
+						: strerror(-ret));
 			return ret;
 		}
 		if (off < donelen)

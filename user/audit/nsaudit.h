@@ -39,11 +39,12 @@ struct ns_audit_stats {
 	int nr_tunnels; /* tunnel interfaces of the namespace */
 	char tunnels[NS_AUDIT_MAX_TUNNELS][16];
 	int regions; /* addresses looked up, over every CIDR */
-	int lookups; /* netlink lookups (each region unbound, and from each source if they matter) */
+	int lookups; /* netlink lookups (each region unbound, and from each source if they matter)
+		      */
 	int sources; /* the namespace's own addresses looked up from */
 	int sources_cut; /* addresses over NS_AUDIT_MAX_SOURCES per family, not looked up from */
-	int routes_cut; /* routes with more than ROUTE_MAX_NH next hops (the rest not judged) */
-	int dropped; /* findings over FINDINGS_MAX */
+	int routes_cut;	 /* routes with more than ROUTE_MAX_NH next hops (the rest not judged) */
+	int dropped;	 /* findings over FINDINGS_MAX */
 };
 
 /*

@@ -25,7 +25,7 @@
 struct check {
 	const struct config *cfg;
 	struct out o;
-	const struct node_ns *who; /* node modes: the pod, for each line */
+	const struct node_ns *who;	/* node modes: the pod, for each line */
 	struct findings *found, *after; /* this namespace's, before and after --fix */
 	int findings; /* all namespaces */
 	int remaining; /* after --fix, all namespaces */
@@ -147,12 +147,14 @@ static void say_limits(const struct ns_audit_stats *st, const char *where)
 {
 	if (st->routes_cut)
 		fprintf(stderr,
-			"tunleak: check: %s: %d route%s with more than %d next hops: only the first %d of each are judged\n",
+			"tunleak: check: %s: %d route%s with more than %d next hops: only the "
+			"first %d of each are judged\n",
 			where, st->routes_cut, st->routes_cut == 1 ? "" : "s", ROUTE_MAX_NH,
 			ROUTE_MAX_NH);
 	if (st->sources_cut)
 		fprintf(stderr,
-			"tunleak: check: %s: more than %d addresses of a family: %d not looked up from\n",
+			"tunleak: check: %s: more than %d addresses of a family: %d not looked up "
+			"from\n",
 			where, NS_AUDIT_MAX_SOURCES, st->sources_cut);
 	if (st->dropped)
 		fprintf(stderr, "tunleak: check: %s: more than %d findings: %d not listed\n", where,
@@ -164,12 +166,12 @@ static int run_audit(struct check *c, struct nl *nl, struct findings *into,
 {
 	const struct config *cfg = c->cfg;
 	struct ns_audit_cfg ac = {
-		.cidrs = cfg->cidrs,
-		.nr_cidrs = cfg->nr_cidrs,
-		.ifaces = (const char(*)[16])cfg->ifaces,
-		.nr_ifaces = cfg->nr_ifaces,
-		.tunnels = (const char(*)[16])cfg->tunnels,
-		.nr_tunnels = cfg->nr_tunnels,
+	    .cidrs = cfg->cidrs,
+	    .nr_cidrs = cfg->nr_cidrs,
+	    .ifaces = (const char(*)[16])cfg->ifaces,
+	    .nr_ifaces = cfg->nr_ifaces,
+	    .tunnels = (const char(*)[16])cfg->tunnels,
+	    .nr_tunnels = cfg->nr_tunnels,
 	};
 	char err[256];
 	int ret = ns_audit(nl, &ac, into, st, err, sizeof(err));
@@ -237,8 +239,8 @@ static int fix_ns(struct check *c, struct nl *nl, const char *where)
 	if (failed)
 		fprintf(stderr, ", %d failed", failed);
 	if (left)
-		fprintf(stderr, "; audited again: %d finding%s remain%s\n", left, left == 1 ? "" : "s",
-			left == 1 ? "s" : "");
+		fprintf(stderr, "; audited again: %d finding%s remain%s\n", left,
+			left == 1 ? "" : "s", left == 1 ? "s" : "");
 	else
 		fprintf(stderr, "; audited again: clean\n");
 	free(res);
@@ -256,7 +258,8 @@ static void summary(const struct check *c, const char *where)
 			cfg->nr_cidrs == 1 ? "" : "s", c->regions, c->regions == 1 ? "" : "s");
 	else
 		fprintf(stderr,
-			"tunleak: check: clean: no cluster CIDR routes into a tunnel, every remote CIDR does, in %s (%d CIDR%s, %d region%s looked up)\n",
+			"tunleak: check: clean: no cluster CIDR routes into a tunnel, every remote "
+			"CIDR does, in %s (%d CIDR%s, %d region%s looked up)\n",
 			where, cfg->nr_cidrs, cfg->nr_cidrs == 1 ? "" : "s", c->regions,
 			c->regions == 1 ? "" : "s");
 }

@@ -64,7 +64,7 @@ static int add_unique(uint8_t (*out)[16], int n, int max, const uint8_t *a)
 static int add_bounds(const struct cidr *c, const uint8_t *addr, int plen, uint8_t (*out)[16],
 		      int n, int max)
 {
-	struct cidr rc = { .family = c->family, .prefixlen = plen };
+	struct cidr rc = {.family = c->family, .prefixlen = plen};
 	uint8_t end[16] = {};
 
 	memcpy(rc.addr, addr, 16);
@@ -164,7 +164,8 @@ static void put_nh(struct sbuf *b, int family, const struct route_nh *nh)
 	char s[INET6_ADDRSTRLEN];
 
 	if (nh->has_gw && nh->gw_family != family)
-		put(b, " via inet%s %s", nh->gw_family == 6 ? "6" : "", ntop(nh->gw_family, nh->gw, s));
+		put(b, " via inet%s %s", nh->gw_family == 6 ? "6" : "",
+		    ntop(nh->gw_family, nh->gw, s));
 	else if (nh->has_gw)
 		put(b, " via %s", ntop(family, nh->gw, s));
 	if (nh->dev[0])
@@ -175,7 +176,7 @@ static void put_nh(struct sbuf *b, int family, const struct route_nh *nh)
 
 const char *route_format(const struct route_info *r, char *buf, size_t len)
 {
-	struct sbuf b = { buf, len, 0, 0 };
+	struct sbuf b = {buf, len, 0, 0};
 	const char *type = "";
 	int i;
 
@@ -236,7 +237,7 @@ const char *route_format(const struct route_info *r, char *buf, size_t len)
 
 const char *rule_format(const struct rule_info *r, char *buf, size_t len)
 {
-	struct sbuf b = { buf, len, 0, 0 };
+	struct sbuf b = {buf, len, 0, 0};
 
 	if (len)
 		buf[0] = '\0';
@@ -383,9 +384,9 @@ void route_canonical(struct route_info *r, const struct route_info *routes, int 
 		const struct route_info *d = &routes[i];
 
 		if (d->family == r->family && d->dst_len == r->dst_len && d->table == r->table &&
-		    d->src_len == r->src_len && !memcmp(d->src, r->src, 16) &&
-		    d->type == r->type && d->metric == r->metric && d->nhid == r->nhid &&
-		    d->multipath && d->nr_nh == r->nr_nh && !memcmp(d->dst, r->dst, 16)) {
+		    d->src_len == r->src_len && !memcmp(d->src, r->src, 16) && d->type == r->type &&
+		    d->metric == r->metric && d->nhid == r->nhid && d->multipath &&
+		    d->nr_nh == r->nr_nh && !memcmp(d->dst, r->dst, 16)) {
 			memcpy(r->nh, d->nh, sizeof(r->nh));
 			r->nh_total = d->nh_total;
 			return;
@@ -416,8 +417,8 @@ static int better(const struct route_info *k, const struct route_info *best)
 	return k->table == RT_TABLE_MAIN && best->table != RT_TABLE_MAIN;
 }
 
-int audit_pick_gateway(const struct route_info *routes, int n, const char (*names)[16],
-		       int nnames, uint8_t *gw, char dev[16])
+int audit_pick_gateway(const struct route_info *routes, int n, const char (*names)[16], int nnames,
+		       uint8_t *gw, char dev[16])
 {
 	int i, j, h;
 
@@ -535,7 +536,8 @@ static void plan_rule(const struct fix_in *in, const struct cidr *dst, uint32_t 
 			 "no free rule preference before %u to put a rule at", before);
 }
 
-static void refuse(struct route_fix *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void refuse(struct route_fix *out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void refuse(struct route_fix *out, const char *fmt, ...)
 {
 	va_list ap;
@@ -569,7 +571,8 @@ static const struct class_cidr *wrong_way(const struct fix_in *in, const struct 
 
 			if (r->family != x->cidr.family || r->table != add->table ||
 			    r->type != RTN_UNICAST || r->dst_len <= add->dst.prefixlen ||
-			    r->dst_len > x->cidr.prefixlen || !in_prefix(r->dst, r->dst_len, x->cidr.addr))
+			    r->dst_len > x->cidr.prefixlen ||
+			    !in_prefix(r->dst, r->dst_len, x->cidr.addr))
 				continue;
 			through = route_nh_through(r, in->tunnels, in->nr_tunnels);
 			ok = x_remote ? through == r->nr_nh && r->nr_nh : through == 0;
@@ -604,17 +607,18 @@ void fix_plan(const struct fix_in *in, struct route_fix *out)
 	} else if (bad->dst_len < maxlen(family)) {
 		/* as specific or more: its two halves win, in its table */
 		for (i = 0; i < 2; i++) {
-			struct cidr half = { .family = family, .prefixlen = bad->dst_len + 1 };
+			struct cidr half = {.family = family, .prefixlen = bad->dst_len + 1};
 
 			memcpy(half.addr, bad->dst, 16);
 			if (i)
-				half.addr[bad->dst_len / 8] |= (uint8_t)(0x80 >> (bad->dst_len % 8));
+				half.addr[bad->dst_len / 8] |=
+				    (uint8_t)(0x80 >> (bad->dst_len % 8));
 			route_change(&out->ch[i], &half, bad->table, in->dev, in->gw);
 		}
 		out->n = 2;
 	} else {
 		/* a host route: nothing more specific exists; a rule before its table */
-		struct cidr host = { .family = family, .prefixlen = bad->dst_len };
+		struct cidr host = {.family = family, .prefixlen = bad->dst_len};
 
 		memcpy(host.addr, bad->dst, 16);
 		table = bad->table ? bad->table : RT_TABLE_MAIN;
@@ -632,16 +636,19 @@ void fix_plan(const struct fix_in *in, struct route_fix *out)
 			continue;
 		cidr_format(&x->cidr, cs, sizeof(cs));
 		if (in->leak)
-			refuse(out, "the fix would also send remote CIDR %s out of %s, not into the tunnel",
-			       cs, in->dev);
+			refuse(
+			    out,
+			    "the fix would also send remote CIDR %s out of %s, not into the tunnel",
+			    cs, in->dev);
 		else
-			refuse(out, "the fix would itself route cluster CIDR %s into %s", cs, in->dev);
+			refuse(out, "the fix would itself route cluster CIDR %s into %s", cs,
+			       in->dev);
 	}
 }
 
 const char *fix_change_format(const struct fix_change *c, char *buf, size_t len)
 {
-	struct sbuf b = { buf, len, 0, 0 };
+	struct sbuf b = {buf, len, 0, 0};
 	char s[INET6_ADDRSTRLEN];
 	const char *six = c->dst.family == 6 ? "-6 " : "";
 
@@ -665,7 +672,7 @@ const char *fix_change_format(const struct fix_change *c, char *buf, size_t len)
 
 const char *fix_format(const struct route_fix *f, char *buf, size_t len)
 {
-	struct sbuf b = { buf, len, 0, 0 };
+	struct sbuf b = {buf, len, 0, 0};
 	char one[FIX_TEXT_LEN];
 	int i;
 
@@ -679,14 +686,14 @@ const char *fix_format(const struct route_fix *f, char *buf, size_t len)
 const char *audit_fix(const struct cidr *c, const struct route_info *bad, const char *iface,
 		      const uint8_t *gw, char *buf, size_t len)
 {
-	struct fix_in in = { .cidr = c, .leak = true, .bad = bad, .dev = iface, .gw = gw };
+	struct fix_in in = {.cidr = c, .leak = true, .bad = bad, .dev = iface, .gw = gw};
 	struct route_fix f;
 
 	fix_plan(&in, &f);
 	if (bad && bad->dst_len == maxlen(c->family)) {
 		/* a host route: the rule before its table needs a free preference,
 		 * which only the rules tell; without them, a replacement by hand */
-		struct cidr host = { .family = c->family, .prefixlen = bad->dst_len };
+		struct cidr host = {.family = c->family, .prefixlen = bad->dst_len};
 
 		memcpy(host.addr, bad->dst, 16);
 		memset(&f, 0, sizeof(f));

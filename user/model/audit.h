@@ -71,8 +71,8 @@ int route_nh_through(const struct route_info *r, const char (*names)[16], int n)
  * shortest prefix, table main before others. Its name goes to dev, the
  * gateway to gw. 0, or -1 when none of names[] has one.
  */
-int audit_pick_gateway(const struct route_info *routes, int n, const char (*names)[16],
-		       int nnames, uint8_t *gw, char dev[16]);
+int audit_pick_gateway(const struct route_info *routes, int n, const char (*names)[16], int nnames,
+		       uint8_t *gw, char dev[16]);
 
 /* The configured CIDR with the longest prefix containing addr; NULL if none. */
 const struct class_cidr *audit_cidr_for(const struct class_cidr *tab, int n, int family,
@@ -81,19 +81,19 @@ const struct class_cidr *audit_cidr_for(const struct class_cidr *tab, int n, int
 /* --- fixes: only ever adding ----------------------------------------------------- */
 
 /* The table of a fix that needs a rule (0x7e1e, as tunleak's tc handle). */
-#define FIX_TABLE 32286
+#define FIX_TABLE	32286
 #define FIX_MAX_CHANGES 2
 
 enum fix_op {
 	FIX_ROUTE = 1, /* ip route add DST [via GW] dev DEV [table T] */
-	FIX_RULE, /* ip rule add pref P to DST lookup T */
+	FIX_RULE,      /* ip rule add pref P to DST lookup T */
 };
 
 struct fix_change {
 	enum fix_op op;
 	struct cidr dst; /* the route's prefix; the rule's "to" */
-	uint32_t table; /* the route's table; the table the rule looks up */
-	uint32_t pref; /* the rule's */
+	uint32_t table;	 /* the route's table; the table the rule looks up */
+	uint32_t pref;	 /* the rule's */
 	uint8_t has_gw;
 	uint8_t replace; /* by hand only: "ip route replace" (fix_plan() never makes one) */
 	uint8_t gw[16];
@@ -103,19 +103,20 @@ struct fix_change {
 struct route_fix {
 	int n; /* changes that make the fix, in the order to apply them */
 	struct fix_change ch[FIX_MAX_CHANGES];
-	char refused[192]; /* "": safe to apply; else why not (ch[] then says what a person could do) */
+	char refused[192]; /* "": safe to apply; else why not (ch[] then says what a person could
+			      do) */
 };
 
 /* What the fix of one finding is planned from. */
 struct fix_in {
 	const struct cidr *cidr; /* the configured CIDR */
 	bool leak; /* a leak (fix through a cluster interface), else a bypass (through a tunnel) */
-	const struct route_info *bad; /* the route that decided; NULL when none */
+	const struct route_info *bad;  /* the route that decided; NULL when none */
 	const struct rule_info *block; /* or a rule that blocks (prohibit, ...); NULL */
-	const char *dev; /* the interface to go through */
-	const uint8_t *gw; /* its gateway; NULL when none is known */
-	bool dev_is_tunnel; /* dev is itself a tunnel */
-	bool dev_l2; /* dev needs a gateway to reach anything (Ethernet) */
+	const char *dev;	       /* the interface to go through */
+	const uint8_t *gw;	       /* its gateway; NULL when none is known */
+	bool dev_is_tunnel;	       /* dev is itself a tunnel */
+	bool dev_l2;		       /* dev needs a gateway to reach anything (Ethernet) */
 	/* the namespace's rules, routes and configured CIDRs: a free pref, and a
 	 * fix that would send another class the wrong way */
 	const struct rule_info *rules;

@@ -128,7 +128,7 @@ struct findings_diff findings__diff(const struct findings *prev, struct findings
 				    void (*on)(const struct finding *f, bool appeared, void *ctx),
 				    void *ctx)
 {
-	struct findings_diff d = { 0 };
+	struct findings_diff d = {0};
 	int i, j;
 
 	for (i = 0; i < now->n; i++) {

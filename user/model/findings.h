@@ -19,7 +19,7 @@
 
 enum finding_kind {
 	FINDING_LEAK = 0, /* a cluster-bound CIDR routes into a tunnel */
-	FINDING_BYPASS, /* a remote CIDR does not route into one */
+	FINDING_BYPASS,	  /* a remote CIDR does not route into one */
 };
 
 struct finding {
@@ -29,9 +29,9 @@ struct finding {
 	uint8_t example[16]; /* the address looked up (the probe) */
 	bool has_src;
 	uint8_t src[16]; /* looked up from this address of the namespace; else unbound */
-	char iface[16]; /* leak: the tunnel; bypass: where it goes instead ("": nowhere) */
+	char iface[16];	 /* leak: the tunnel; bypass: where it goes instead ("": nowhere) */
 	char route[ROUTE_TEXT_LEN]; /* the route (or rule) that decides; "": no route */
-	uint32_t table; /* the route's table (0: none) */
+	uint32_t table;		    /* the route's table (0: none) */
 	struct route_fix fix;
 	char fix_text[FIX_TEXT_LEN];
 	uint64_t since; /* set by findings__diff(): when it first appeared */

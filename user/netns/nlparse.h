@@ -28,12 +28,11 @@ struct nlmsghdr;
 int link_parse(const struct nlmsghdr *nlh, size_t len, struct link_info *out);
 
 /* RTM_NEWROUTE of AF_INET or AF_INET6: family 4 or 6, dst and dst_len (at most
- * 32 or 128), src and src_len (as long), type, table (RTA_TABLE over rtm_table), metric, nhid, and every
- * next hop: RTA_OIF with RTA_GATEWAY or RTA_VIA, or each of RTA_MULTIPATH
- * with its weight (the first ROUTE_MAX_NH kept, nh_total counts them all).
- * Next hops' dev names are left empty (they need the link table: route.c);
- * a route of a nexthop object (nhid) has the next hops the message carries
- * (none with net.ipv4.nexthop_compat_mode=0): route.c resolves them. */
+ * 32 or 128), src and src_len (as long), type, table (RTA_TABLE over rtm_table), metric, nhid, and
+ * every next hop: RTA_OIF with RTA_GATEWAY or RTA_VIA, or each of RTA_MULTIPATH with its weight
+ * (the first ROUTE_MAX_NH kept, nh_total counts them all). Next hops' dev names are left empty
+ * (they need the link table: route.c); a route of a nexthop object (nhid) has the next hops the
+ * message carries (none with net.ipv4.nexthop_compat_mode=0): route.c resolves them. */
 int route_parse(const struct nlmsghdr *nlh, size_t len, struct route_info *out);
 
 /* RTM_NEWRULE of AF_INET or AF_INET6: pref, from, to, fwmark/mask, iif, oif,

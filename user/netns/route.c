@@ -99,24 +99,24 @@ static int dump(struct nl *nl, struct nl_msg *msg, struct collect *c, void **out
 
 int nexthop_dump(struct nl *nl, struct nh_info **out, int *n)
 {
-	struct nhmsg nhm = { .nh_family = AF_UNSPEC };
-	struct collect c = { .size = sizeof(**out), .parse = parse_nh };
+	struct nhmsg nhm = {.nh_family = AF_UNSPEC};
+	struct collect c = {.size = sizeof(**out), .parse = parse_nh};
 
 	return dump(nl, new_msg(RTM_GETNEXTHOP, 0, &nhm, sizeof(nhm)), &c, (void **)out, n);
 }
 
 int rule_dump(struct nl *nl, int family, struct rule_info **out, int *n)
 {
-	struct fib_rule_hdr h = { .family = family == 4 ? AF_INET : AF_INET6 };
-	struct collect c = { .size = sizeof(**out), .parse = parse_rule };
+	struct fib_rule_hdr h = {.family = family == 4 ? AF_INET : AF_INET6};
+	struct collect c = {.size = sizeof(**out), .parse = parse_rule};
 
 	return dump(nl, new_msg(RTM_GETRULE, 0, &h, sizeof(h)), &c, (void **)out, n);
 }
 
 int addr_dump(struct nl *nl, int family, struct addr_info **out, int *n)
 {
-	struct ifaddrmsg ifa = { .ifa_family = family == 4 ? AF_INET : AF_INET6 };
-	struct collect c = { .size = sizeof(**out), .parse = parse_addr };
+	struct ifaddrmsg ifa = {.ifa_family = family == 4 ? AF_INET : AF_INET6};
+	struct collect c = {.size = sizeof(**out), .parse = parse_addr};
 
 	return dump(nl, new_msg(RTM_GETADDR, 0, &ifa, sizeof(ifa)), &c, (void **)out, n);
 }
@@ -143,12 +143,12 @@ static void complete(struct nl *nl, struct route_info *list, int n)
 int route_lookup_bare(struct nl *nl, int family, const uint8_t *dst, const uint8_t *src,
 		      struct route_info *out)
 {
-	struct rtmsg rtm = { .rtm_family = family == 4 ? AF_INET : AF_INET6,
-			     .rtm_dst_len = alen(family) * 8,
-			     .rtm_src_len = src ? alen(family) * 8 : 0,
-			     /* the entry, not the resolved dst; and its table */
-			     .rtm_flags = RTM_F_FIB_MATCH | RTM_F_LOOKUP_TABLE };
-	struct collect c = { .size = sizeof(*out), .parse = parse_route };
+	struct rtmsg rtm = {.rtm_family = family == 4 ? AF_INET : AF_INET6,
+			    .rtm_dst_len = alen(family) * 8,
+			    .rtm_src_len = src ? alen(family) * 8 : 0,
+			    /* the entry, not the resolved dst; and its table */
+			    .rtm_flags = RTM_F_FIB_MATCH | RTM_F_LOOKUP_TABLE};
+	struct collect c = {.size = sizeof(*out), .parse = parse_route};
 	struct nl_msg *msg = new_msg(RTM_GETROUTE, 0, &rtm, sizeof(rtm));
 	int n = alen(family), ret;
 
@@ -189,8 +189,8 @@ int route_get(struct nl *nl, int family, const uint8_t *dst, const uint8_t *src,
 
 int route_dump(struct nl *nl, int family, struct route_info **out, int *n)
 {
-	struct rtmsg rtm = { .rtm_family = family == 4 ? AF_INET : AF_INET6 };
-	struct collect c = { .size = sizeof(**out), .parse = parse_route };
+	struct rtmsg rtm = {.rtm_family = family == 4 ? AF_INET : AF_INET6};
+	struct collect c = {.size = sizeof(**out), .parse = parse_route};
 	int ret = dump(nl, new_msg(RTM_GETROUTE, 0, &rtm, sizeof(rtm)), &c, (void **)out, n);
 
 	if (ret)
@@ -224,8 +224,8 @@ int route_change_add(struct nl *nl, const struct fix_change *c)
 	if (c->replace)
 		return -EPERM; /* add only: a replacement is for a person to decide */
 	if (c->op == FIX_RULE) {
-		struct fib_rule_hdr h = { .family = af, .dst_len = c->dst.prefixlen,
-					  .action = FR_ACT_TO_TBL };
+		struct fib_rule_hdr h = {
+		    .family = af, .dst_len = c->dst.prefixlen, .action = FR_ACT_TO_TBL};
 
 		msg = new_msg(RTM_NEWRULE, flags, &h, sizeof(h));
 		if (!msg)
@@ -236,10 +236,11 @@ int route_change_add(struct nl *nl, const struct fix_change *c)
 		    (c->dst.prefixlen && nla_put(msg, FRA_DST, n, c->dst.addr) < 0))
 			err = -ENOMEM;
 	} else {
-		struct rtmsg rtm = { .rtm_family = af, .rtm_dst_len = c->dst.prefixlen,
-				     .rtm_protocol = RTPROT_BOOT, /* as `ip route add` */
-				     .rtm_scope = c->has_gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK,
-				     .rtm_type = RTN_UNICAST };
+		struct rtmsg rtm = {.rtm_family = af,
+				    .rtm_dst_len = c->dst.prefixlen,
+				    .rtm_protocol = RTPROT_BOOT, /* as `ip route add` */
+				    .rtm_scope = c->has_gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK,
+				    .rtm_type = RTN_UNICAST};
 
 		err = nl__link_get(nl, c->dev, &l);
 		if (err)
@@ -391,8 +392,8 @@ int route_cache__get(struct route_cache *c, int family, const uint8_t *dst, cons
 	for (i = 0; i < RC_ENTRIES; i++) {
 		const struct rc_entry *e = &c->e[i];
 
-		if (e->gen == c->gen && e->family == family && e->plen == best && !memcmp(e->key, key, 16) &&
-		    !memcmp(e->src, s, 16)) {
+		if (e->gen == c->gen && e->family == family && e->plen == best &&
+		    !memcmp(e->key, key, 16) && !memcmp(e->src, s, 16)) {
 			*out = e->r;
 			return 0;
 		}
