@@ -404,9 +404,10 @@ int ns_fix_apply(struct nl *nl, const struct finding *f, char *done, size_t done
 		fix_change_format(&f->fix.ch[i], cmd, sizeof(cmd));
 		ret = route_change_add(nl, &f->fix.ch[i]);
 		if (ret) {
-			snprintf(why, whylen, "%s: %s", cmd,
+			snprintf(why, whylen, "%s: %s%s%s", cmd,
 				 ret == -EEXIST ? "there is one already (never replaced)"
-						: strerror(-ret));
+						: strerror(-ret),
+				 i ? "; added before it: " : "", i ? done : "");
 			return ret;
 		}
 		if (off < donelen)

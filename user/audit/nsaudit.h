@@ -61,7 +61,7 @@ int ns_audit(struct nl *nl, const struct ns_audit_cfg *cfg, struct findings *out
  * written to done as its ip command ("; "-joined). Refused without a change
  * when the fix is not safe (f->fix.refused: the reason into why). Returns 0
  * when every change was added, -EPERM when refused, or the kernel's -errno
- * (why says which change, and done what was added before it).
+ * (why says which change, and what was added before it, also in done).
  */
 int ns_fix_apply(struct nl *nl, const struct finding *f, char *done, size_t donelen, char *why,
 		 size_t whylen);
