@@ -45,18 +45,19 @@ for mode in tcx tc; do
 		mkfifo "$TMP/out.fifo"
 		$reader <"$TMP/out.fifo" >"$TMP/head.out" &
 		READER=$!
-		: >"$TMP/e.err"
+		track "$READER"
+		tl_ready_opts "$TMP/e.err"
 		rm -f "$TMP/e.json"
-		"$TUNLEAK" --netns "$POD" "${ARGS[@]}" --attach "$mode" --export "$TMP/e.json" \
+		"$TUNLEAK" --netns "$POD" "${TL_READY[@]}" "${ARGS[@]}" --attach "$mode" --export "$TMP/e.json" \
 			--interval 3600 >"$TMP/out.fifo" 2>"$TMP/e.err" &
 		P=$!
-		PIDS+=("$P")
+		track "$P"
 		if [ "$reader" = true ]; then
 			wait "$READER"
-			wait_for "$TMP/e.err" tracing 5 || ERRORS+=("did not start: $(cat "$TMP/e.err")")
+			tl_wait_ready "$TMP/e.err" 5 || ERRORS+=("did not start: $(cat "$TMP/e.err")")
 			leaks=0
 		else
-			wait_for "$TMP/e.err" tracing 5 || ERRORS+=("did not start: $(cat "$TMP/e.err")")
+			tl_wait_ready "$TMP/e.err" 5 || ERRORS+=("did not start: $(cat "$TMP/e.err")")
 			# one leak: its event is head's line (tunsink answers nothing)
 			ip netns exec "$POD" ping -q -n -c 1 -W 0.1 10.130.0.5 >/dev/null 2>&1
 			wait "$READER"

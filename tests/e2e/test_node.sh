@@ -16,18 +16,18 @@ in_pod() { local p=$1; shift; "$NL" pod "$NL_ID" "$p" -- "$@"; }
 J=$TMP/node.json
 
 # node_tunleak ARGS...: tunleak on the node in the background; waits until it
-# is tracing. Output in $TMP/n.out, $TMP/n.err.
+# is attached. Output in $TMP/n.out, $TMP/n.err.
 node_tunleak() {
 	: >"$TMP/n.out"
-	: >"$TMP/n.err"
-	"$NL" node "$NL_ID" -- "$TUNLEAK" "$@" >"$TMP/n.out" 2>"$TMP/n.err" &
+	tl_ready_opts "$TMP/n.err"
+	"$NL" node "$NL_ID" -- "$TUNLEAK" "${TL_READY[@]}" "$@" >"$TMP/n.out" 2>"$TMP/n.err" &
 	TL_PID=$!
-	PIDS+=("$TL_PID")
-	wait_for "$TMP/n.err" "tracing" 10 || ERRORS+=("tunleak did not start: $(tr '\n' ' ' <"$TMP/n.err")")
+	track "$TL_PID"
+	tl_wait_ready "$TMP/n.err" 10 || ERRORS+=("tunleak did not start: $(tr '\n' ' ' <"$TMP/n.err")")
 	# nsenter forks to enter the node's PID namespace and does not pass
 	# signals on: signal its child, tunleak itself
 	TL_CHILD=$(pgrep -P "$TL_PID" | head -1)
-	[ -n "$TL_CHILD" ] && PIDS+=("$TL_CHILD")
+	[ -n "$TL_CHILD" ] && track "$TL_CHILD"
 }
 
 # node_stop: SIGTERM to tunleak on the node; its exit code in TL_RC.

@@ -26,15 +26,16 @@ ns_of() { echo ".namespaces[] | select(.label == \"$1\")"; }
 # --- 300 namespaces without a tunnel take no slot -----------------------------
 # (pinned in the node's own /run/netns; the lab's down removes them with the node)
 on_node bash -c 'for i in $(seq 1 300); do ip netns add w$i || exit 1; done'
-"$NL" node "$NL_ID" -- "$TUNLEAK" --all --cluster-cidr "$NL_CLUSTER_CIDR" --export "$J" \
+tl_ready_opts "$TMP/n.err"
+"$NL" node "$NL_ID" -- "$TUNLEAK" "${TL_READY[@]}" --all --cluster-cidr "$NL_CLUSTER_CIDR" --export "$J" \
 	--interval 0.2 >"$TMP/n.out" 2>"$TMP/n.err" &
 TL_PID=$!
-PIDS+=("$TL_PID")
-wait_for "$TMP/n.err" "tracing" 20 || ERRORS+=("tunleak did not start: $(tail -3 "$TMP/n.err" | tr '\n' ' ')")
+track "$TL_PID"
+tl_wait_ready "$TMP/n.err" 20 || ERRORS+=("tunleak did not start: $(tail -3 "$TMP/n.err" | tr '\n' ' ')")
 # nsenter forks to enter the node's PID namespace and does not pass signals
 # on: its child is tunleak
 TL_CHILD=$(pgrep -P "$TL_PID" | head -1)
-[ -n "$TL_CHILD" ] && PIDS+=("$TL_CHILD")
+[ -n "$TL_CHILD" ] && track "$TL_CHILD"
 expect_match "tracing line" "tracing 4 interfaces in 2 namespaces" "$(grep tracing "$TMP/n.err")"
 expect_eq "no slot warning" 0 "$(grep -c 'slot' "$TMP/n.err")"
 # 3 UDP datagrams of 100 bytes to another node's pod: 3 x 128 L3 bytes, one flow
