@@ -112,12 +112,14 @@ cleanup_now() { # KEY
 	done
 }
 
+# (Functions that set a VAR of the caller's name their locals _tl_*, so that
+# no VAR can be shadowed by one of them.)
 tmpdir() { # VAR NAME
-	local d
+	local _tl_d
 	_tl_main_shell "tmpdir $2" || return 1
-	d=$(mktemp -d "/tmp/tunleak-$2.XXXXXX") || return 1
-	cleanup_add "dir:$d" rm -rf -- "$d"
-	printf -v "$1" '%s' "$d"
+	_tl_d=$(mktemp -d "/tmp/tunleak-$2.XXXXXX") || return 1
+	cleanup_add "dir:$_tl_d" rm -rf -- "$_tl_d"
+	printf -v "$1" '%s' "$_tl_d"
 }
 
 # --- network namespaces ------------------------------------------------------------
@@ -125,13 +127,13 @@ tmpdir() { # VAR NAME
 # mkns VAR SUFFIX: the namespace tl<PID><SUFFIX> (SUFFIX starts with a letter,
 # so that no two scripts' names meet), removed at exit; its name into VAR.
 mkns() {
-	local ns="tl$$$2"
+	local _tl_ns="tl$$$2"
 	[[ $2 =~ ^[A-Za-z][A-Za-z0-9]*$ ]] || { say "mkns: suffix \"$2\": expected a letter, then letters or digits"; return 1; }
-	_tl_main_shell "mkns $ns" || return 1
-	ip netns add "$ns" || return 1
-	cleanup_add "ns:$ns" ip netns del "$ns"
-	ip -n "$ns" link set lo up
-	printf -v "$1" '%s' "$ns"
+	_tl_main_shell "mkns $_tl_ns" || return 1
+	ip netns add "$_tl_ns" || return 1
+	cleanup_add "ns:$_tl_ns" ip netns del "$_tl_ns"
+	ip -n "$_tl_ns" link set lo up
+	printf -v "$1" '%s' "$_tl_ns"
 }
 
 delns() { # NS...

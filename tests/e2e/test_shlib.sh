@@ -77,6 +77,15 @@ out=$(bash -c '
 expect_eq "what ran, and when" "b end a" "$(echo $out)"
 case_end "cleanup-now-and-drop"
 
+# --- any variable name takes the result (none is shadowed by a local) ---------
+ns="" d=""
+mkns ns shadow && tmpdir d shadow
+expect_eq "mkns into ns" "tl$$shadow" "$ns"
+expect_match "tmpdir into d" "^/tmp/tunleak-shadow\.[A-Za-z0-9]{6}$" "$d"
+expect_true "the directory exists" test -d "$d"
+delns "$ns"
+case_end "result-variables"
+
 # --- a registration in a subshell is refused, and makes nothing ---------------
 out=$(bash -c '
 	. "$1"
