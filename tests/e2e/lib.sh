@@ -60,6 +60,16 @@ jqf() {
 	jq -r "$2" "$1" 2>/dev/null || echo missing
 }
 
+# wait_jq FILE FILTER VALUE [SECONDS]: until jqf FILE FILTER is VALUE (a
+# counters file catching up), at most SECONDS (default 5).
+wait_jq() {
+	wait_until "${4:-5}" _jq_is "$@"
+}
+_jq_is() { [ "$(jqf "$1" "$2")" = "$3" ]; }
+
+# ns_of LABEL: the jq filter of one namespace of a counters file.
+ns_of() { echo ".namespaces[] | select(.label == \"$1\")"; }
+
 # --- the basic pod: eth0 toward a gateway, tun0 from tunsink --------------------
 # POD: eth0 10.128.0.2/23, default via 10.128.0.1; tun0 10.8.0.2/24 with the
 #      broad VPN route 10.0.0.0/8 via tun0 (the misconfiguration).
