@@ -33,6 +33,11 @@
 # Processes are named by PID and start time (field 22 of /proc/PID/stat):
 # a PID the kernel gave to another process since is never signalled.
 
+# Sourced twice (a test's library and a script of its own), it must not
+# forget what was registered in between.
+[ -z "${_TL_LIB:-}" ] || return 0
+_TL_LIB=1
+
 TL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # The name in messages (die, bad): the script's, less .sh, unless set.
 if [ -z "${TL_PROG:-}" ]; then

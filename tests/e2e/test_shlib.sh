@@ -64,11 +64,13 @@ for mode in end error exit int term; do
 	case_end "cleanup-on-$mode"
 done
 
-# --- cleanup_now runs one now and never again; cleanup_drop forgets one --------
+# --- cleanup_now runs one now and never again; cleanup_drop forgets one;
+# sourcing the library again forgets nothing ----------------------------------
 out=$(bash -c '
 	. "$1"
 	say_it() { echo "$1"; }
 	cleanup_add a say_it a
+	. "$1" # sourced again: what was registered stays
 	cleanup_add b say_it b
 	cleanup_add c say_it c
 	cleanup_now b
