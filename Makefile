@@ -29,7 +29,10 @@ MAIN_OBJ := $(OUTPUT)/cmd/main.o
 APP_OBJS := $(filter-out $(MAIN_OBJ),$(ALL_OBJS))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/%,$(wildcard tests/bpf/test_*.c))
-HELPERS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(filter-out %.bpf.c,$(wildcard tests/helpers/*.c)))
+# tests/helpers/: programs the e2e tests run, and frames.c, the one builder of
+# crafted frames that the BPF tests and bench/tlbench link (not a program).
+HELPERS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(filter-out %.bpf.c tests/helpers/frames.c,$(wildcard tests/helpers/*.c)))
+FRAMES_OBJ := $(OUTPUT)/tests/frames.o
 HELPER_BPF := $(patsubst tests/helpers/%.bpf.c,$(OUTPUT)/tests/%.bpf.o,$(wildcard tests/helpers/*.bpf.c))
 
 ifeq ($(V),1)
@@ -96,9 +99,14 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(APP_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) -Wno-unused-parameter $< $(APP_OBJS) -lcmocka $(LIBS) -o $@
 
-$(OUTPUT)/tests/%: tests/bpf/%.c $(APP_OBJS) | $(OUTPUT)/tests
+$(OUTPUT)/tests/%: tests/bpf/%.c $(APP_OBJS) $(FRAMES_OBJ) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) -Wno-unused-parameter $< $(APP_OBJS) -lcmocka $(LIBS) -o $@
+	$(Q)$(CC) $(TL_CFLAGS) -Itests/helpers $(CFLAGS) -Wno-unused-parameter $< $(APP_OBJS) \
+		$(FRAMES_OBJ) -lcmocka $(LIBS) -o $@
+
+$(FRAMES_OBJ): tests/helpers/frames.c tests/helpers/frames.h | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(OUTPUT)/tests/%.bpf.o: tests/helpers/%.bpf.c | $(OUTPUT)/tests
 	$(call msg,BPF,$@)
@@ -113,10 +121,10 @@ $(OUTPUT)/bench/%.bpf.o: bench/%.bpf.c | $(OUTPUT)
 	$(Q)mkdir -p $(OUTPUT)/bench
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(OUTPUT)/bench/tlbench: bench/tlbench.c $(APP_OBJS) | $(OUTPUT)
+$(OUTPUT)/bench/tlbench: bench/tlbench.c $(APP_OBJS) $(FRAMES_OBJ) | $(OUTPUT)
 	$(call msg,BENCH,$@)
 	$(Q)mkdir -p $(OUTPUT)/bench
-	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) $< $(APP_OBJS) $(LIBS) -o $@
+	$(Q)$(CC) $(TL_CFLAGS) -Itests/helpers $(CFLAGS) $< $(APP_OBJS) $(FRAMES_OBJ) $(LIBS) -o $@
 
 $(OUTPUT)/bench/storm: bench/storm.c | $(OUTPUT)
 	$(call msg,BENCH,$@)
@@ -248,10 +256,14 @@ ASAN_BPF_TESTS := $(patsubst tests/bpf/%.c,$(ASAN_OUT)/tests/%,$(wildcard tests/
 $(ASAN_OUT)/datapath/loader.o: $(OUTPUT)/tunleak.skel.h
 $(ASAN_OBJS): | $(OUTPUT)/tunleak.skel.h
 
-$(ASAN_OUT)/tests/%: tests/bpf/%.c $(ASAN_OBJS) | $(ASAN_OUT)/tests
+$(ASAN_OUT)/tests/%: tests/bpf/%.c $(ASAN_OBJS) $(ASAN_OUT)/tests/frames.o | $(ASAN_OUT)/tests
 	$(call msg,TEST-ASAN,$@)
-	$(Q)$(CC) $(ASAN_CFLAGS) -Wno-unused-parameter $(INCLUDES) $< $(ASAN_OBJS) \
-		-lcmocka $(LIBS) -o $@
+	$(Q)$(CC) $(ASAN_CFLAGS) -Wno-unused-parameter $(INCLUDES) -Itests/helpers $< $(ASAN_OBJS) \
+		$(ASAN_OUT)/tests/frames.o -lcmocka $(LIBS) -o $@
+
+$(ASAN_OUT)/tests/frames.o: tests/helpers/frames.c tests/helpers/frames.h | $(ASAN_OUT)/tests
+	$(call msg,CC-ASAN,$@)
+	$(Q)$(CC) $(ASAN_CFLAGS) -c $< -o $@
 
 asan-build: $(ASAN_BPF_TESTS)
 # ---------------------------------------------------------------------------------

@@ -21,6 +21,7 @@
 #include "config/cli.h"
 #include "datapath/loader.h"
 #include "tunleak.skel.h"
+#include "frames.h"
 
 #define LO 1
 #define MAX_RUNS 15
@@ -28,45 +29,20 @@
 static int empty_fd;
 static volatile int consumer_stop;
 
-struct frame {
-	unsigned char b[128];
-	unsigned int len;
-};
-
+/*
+ * The frame of every figure: UDP from a pod (10.128.0.10, fd00:10:128::10)
+ * port sport to dst port 53, 32 bytes of payload; with an Ethernet header
+ * when l2 (tests/helpers/frames.h).
+ */
 static void build(struct frame *f, int v6, int l2, const char *dst, unsigned short sport)
 {
-	unsigned char *ip;
-
 	memset(f, 0, sizeof(*f));
-	f->len = 0;
-	if (l2) {
-		memset(f->b, 0x02, 12);
-		f->b[12] = v6 ? 0x86 : 0x08;
-		f->b[13] = v6 ? 0xdd : 0x00;
-		f->len = 14;
-	}
-	ip = f->b + f->len;
-	if (!v6) {
-		ip[0] = 0x45;
-		ip[9] = 17;
-		ip[8] = 64;
-		inet_pton(AF_INET, "10.128.0.10", ip + 12);
-		inet_pton(AF_INET, dst, ip + 16);
-		*(unsigned short *)(ip + 2) = htons(20 + 8 + 32);
-		f->len += 20;
-	} else {
-		ip[0] = 0x60;
-		ip[6] = 17;
-		ip[7] = 64;
-		inet_pton(AF_INET6, "fd00:10:128::10", ip + 8);
-		inet_pton(AF_INET6, dst, ip + 24);
-		*(unsigned short *)(ip + 4) = htons(8 + 32);
-		f->len += 40;
-	}
-	*(unsigned short *)(f->b + f->len) = htons(sport);
-	*(unsigned short *)(f->b + f->len + 2) = htons(53);
-	*(unsigned short *)(f->b + f->len + 4) = htons(8 + 32);
-	f->len += 8 + 32;
+	if (l2)
+		frame_eth(f, v6 ? ETH_P_IPV6 : ETH_P_IP, FRAME_UNTAGGED);
+	if (v6)
+		frame_ipv6(f, "fd00:10:128::10", dst, NULL, IPPROTO_UDP, sport, 53, 32);
+	else
+		frame_ipv4(f, "10.128.0.10", dst, IPPROTO_UDP, 0, sport, 53, 32);
 }
 
 /* Average ns per run of prog on frame, from the kernel's own timing. */
@@ -267,32 +243,20 @@ static int classifier(int repeat, int runs)
 			if (sizes[s] == 4) {
 				/* cluster ingress: a TCP ACK from a pod (the bulk of what
 				 * eth0 receives) on the ingress program */
-				struct frame f;
-				unsigned char *ip;
+				struct frame f = {};
 				char name[96];
 
 				probe__set_iface(skel, LO, 0, TL_ROLE_CLUSTER, 1);
-				build(&f, v6, 1, pod, 40000);
-				ip = f.b + 14;
-				if (!v6) { /* swap: from the pod to us, and make it TCP */
-					unsigned char tmp[4];
-
-					memcpy(tmp, ip + 12, 4);
-					memcpy(ip + 12, ip + 16, 4);
-					memcpy(ip + 16, tmp, 4);
-					ip[9] = 6;
-					ip[20 + 12] = 5 << 4;
-					ip[20 + 13] = 0x10; /* ACK */
-				} else {
-					unsigned char tmp[16];
-
-					memcpy(tmp, ip + 8, 16);
-					memcpy(ip + 8, ip + 24, 16);
-					memcpy(ip + 24, tmp, 16);
-					ip[6] = 6;
-					ip[40 + 12] = 5 << 4;
-					ip[40 + 13] = 0x10;
-				}
+				/* from the pod to us: 20 bytes of TCP header and 20 of
+				 * payload, as long as the UDP frames */
+				frame_eth(&f, v6 ? ETH_P_IPV6 : ETH_P_IP, FRAME_UNTAGGED);
+				if (v6)
+					frame_ipv6(&f, pod, "fd00:10:128::10", NULL, IPPROTO_TCP,
+						   40000, 53, 20);
+				else
+					frame_ipv4(&f, pod, "10.128.0.10", IPPROTO_TCP, 0, 40000,
+						   53, 20);
+				frame_tcp_flags(&f, 0x10); /* ACK */
 				snprintf(name, sizeof(name), "ingress tcp-ack ipv%d l2 4 prefixes",
 					 v6 ? 6 : 4);
 				snprintf(extra, sizeof(extra),

@@ -23,6 +23,8 @@
 # TRAFFIC_FAMILIES ("4 6"), TRAFFIC_KINDS ("udp udp-r tcp tcp-r").
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 OUT=${1:?usage: bench-traffic.sh OUT.jsonl}
 RUNS=${TRAFFIC_RUNS:-5}
 SECS=${TRAFFIC_SECONDS:-1}
@@ -31,34 +33,12 @@ FAMILIES=(${TRAFFIC_FAMILIES:-4 6})
 KINDS=(${TRAFFIC_KINDS:-udp udp-r tcp tcp-r})
 H=$ROOT/.output/tests
 B=$ROOT/.output/bench
-ID=$$
-TMP=$(mktemp -d /tmp/tunleak-traffic.XXXXXX)
-NSS=()
-PIDS=()
-STATS_WAS=""
 
-cleanup() {
-	local p n
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	for n in "${NSS[@]}"; do ip netns del "$n" 2>/dev/null; done
-	[ -n "$STATS_WAS" ] && sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS"
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+[ "$(id -u)" -eq 0 ] || bad "needs root"
+[[ "$SECS" =~ ^[1-9][0-9]*$ ]] || bad "TRAFFIC_SECONDS \"$SECS\": not a whole number of seconds"
+tmpdir TMP traffic
 
-say() { printf '%s\n' "$*" >&2; }
-[ "$(id -u)" -eq 0 ] || { say "bench-traffic: needs root"; exit 2; }
-[[ "$SECS" =~ ^[1-9][0-9]*$ ]] || { say "bench-traffic: TRAFFIC_SECONDS \"$SECS\": not a whole number of seconds"; exit 2; }
-
-C=tlbtC$ID
-S=tlbtS$ID
-for n in "$C" "$S"; do
-	ip netns add "$n" || exit 1
-	NSS+=("$n")
-	ip -n "$n" link set lo up
-done
+mkns C btC && mkns S btS || exit 1
 ip link add eth0 netns "$C" type veth peer name eth0 netns "$S" || exit 1
 ip -n "$C" addr add 10.128.0.2/24 dev eth0
 ip -n "$S" addr add 10.128.0.1/24 dev eth0
@@ -66,11 +46,11 @@ ip -n "$C" addr add fd00:10:128::2/64 dev eth0 nodad
 ip -n "$S" addr add fd00:10:128::1/64 dev eth0 nodad
 ip -n "$C" link set eth0 up
 ip -n "$S" link set eth0 up
-ip netns exec "$S" iperf3 -s -A 1 >/dev/null 2>&1 &
-PIDS+=($!)
+bg "$S" iperf3 -s -A 1 >/dev/null 2>&1
 sleep 0.5
 
 STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled) || exit 1
+cleanup_add stats sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS"
 sysctl -qw kernel.bpf_stats_enabled=1 || exit 1
 
 CIDRS=(--cluster-cidr 10.128.0.0/14 --service-cidr 172.30.0.0/16 --node-cidr 198.18.0.0/24
@@ -86,11 +66,10 @@ start_hold() { # OBJ MODE: one tchold per direction, so each has its own statist
 	: >"$TMP/progs"
 	for d in ingress egress; do
 		: >"$TMP/hold.$d"
-		ip netns exec "$C" "$H/tchold" eth0 "$d" "$mode" "$obj" >>"$TMP/hold.$d" 2>&1 &
-		p=$!
+		bg "$C" "$H/tchold" eth0 "$d" "$mode" "$obj" >>"$TMP/hold.$d" 2>&1
+		p=$BG_PID
 		ARM_PIDS+=("$p")
-		for _ in $(seq 300); do grep -q ready "$TMP/hold.$d" && break; sleep 0.01; done
-		grep -q ready "$TMP/hold.$d" || { say "tchold $d did not attach: $(cat "$TMP/hold.$d")"; return 1; }
+		wait_for "$TMP/hold.$d" '^ready' 3 || { say "tchold $d did not attach: $(cat "$TMP/hold.$d")"; return 1; }
 		f=$(grep -l '^prog_type:' /proc/$p/fdinfo/* 2>/dev/null | head -1)
 		[ -n "$f" ] || { say "tchold $d: no program descriptor"; return 1; }
 		echo "$d $f" >>"$TMP/progs"
@@ -98,12 +77,12 @@ start_hold() { # OBJ MODE: one tchold per direction, so each has its own statist
 }
 start_tunleak() { # BINARY MODE
 	local p f id name
-	: >"$TMP/tl.err"
-	"$1" --netns "$C" "${CIDRS[@]}" --attach "$2" >/dev/null 2>>"$TMP/tl.err" &
+	tl_ready_opts "$TMP/tl.err" "$1"
+	"$1" --netns "$C" "${TL_READY[@]}" "${CIDRS[@]}" --attach "$2" >/dev/null 2>>"$TMP/tl.err" &
 	p=$!
+	track "$p"
 	ARM_PIDS+=("$p")
-	for _ in $(seq 300); do grep -q tracing "$TMP/tl.err" && break; sleep 0.01; done
-	grep -q tracing "$TMP/tl.err" || { say "tunleak did not start: $(cat "$TMP/tl.err")"; return 1; }
+	tl_wait_ready "$TMP/tl.err" 3 || { say "tunleak did not start: $(cat "$TMP/tl.err")"; return 1; }
 	: >"$TMP/progs"
 	for f in /proc/$p/fdinfo/*; do
 		grep -q '^prog_type:' "$f" 2>/dev/null || continue

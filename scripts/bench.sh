@@ -7,6 +7,8 @@
 # bench-traffic.sh make and remove; the machine's own interfaces are never touched.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 OUT=${1:-$ROOT/bench/results.json}
 RUNS=${BENCH_RUNS:-5}
 SECS=${BENCH_SECONDS:-3}
@@ -16,20 +18,6 @@ STORM_RUNS=${STORM_RUNS:-3}
 TL=$ROOT/tunleak
 B=$ROOT/.output/bench
 H=$ROOT/.output/tests
-ID=$$
-TMP=$(mktemp -d /tmp/tunleak-bench.XXXXXX)
-NSS=()
-PIDS=()
-
-cleanup() {
-	local p n
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	for n in "${NSS[@]}"; do ip netns del "$n" 2>/dev/null; done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # The tables of a results file (also alone: scripts/bench.sh --table RESULTS.json).
 print_table() {
@@ -100,12 +88,9 @@ if [ "${1:-}" = --table ]; then
 	exit
 fi
 
-[ "$(id -u)" -eq 0 ] || { echo "bench: needs root" >&2; exit 2; }
+[ "$(id -u)" -eq 0 ] || bad "needs root"
 mkdir -p "$(dirname "$OUT")"
-say() { printf '%s\n' "$*" >&2; }
-ms_now() { echo $(($(date +%s%N) / 1000000)); }
-median() { sort -g | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "null"}'; }
-minmax() { sort -g | awk 'NR==1{mn=$1} {mx=$1} END {print mn, mx}'; }
+tmpdir TMP bench
 stats_json() { # name unit < values
 	local v med mn mx
 	v=$(cat)
@@ -114,8 +99,6 @@ stats_json() { # name unit < values
 	printf '{"figure":"%s","unit":"%s","median":%s,"min":%s,"max":%s,"runs":%d}\n' \
 		"$1" "$2" "$med" "${mn:-null}" "${mx:-null}" "$(wc -l <<<"$v")"
 }
-
-mkns() { ip netns add "$1" && NSS+=("$1") && ip -n "$1" link set lo up; }
 
 # --- 1. the datapath on real traffic (bpf_stats), against the floor and an empty program
 say "1/7 real traffic: per-packet run time (kernel.bpf_stats_enabled) of floor, empty, tunleak tcx and tc; ${TRAFFIC_RUNS:-5} rounds"
@@ -147,23 +130,22 @@ say "2/7 classifier cost (BPF_PROG_TEST_RUN, 1,000,000 repeats, pinned to CPU 0)
 
 # --- 3. live throughput A/B over a veth pair ---------------------------------
 say "3/7 throughput without, with an empty tc program, with tunleak; interleaved, $TPUT_RUNS runs x ${SECS}s each"
-A=tlbA$ID
-S=tlbS$ID
-mkns "$A" && mkns "$S" || exit 1
+mkns A bA && mkns S bS || exit 1
 ip link add eth0 netns "$A" type veth peer name eth0 netns "$S"
 ip -n "$A" addr add 10.128.0.2/24 dev eth0
 ip -n "$S" addr add 10.128.0.1/24 dev eth0
 ip -n "$A" link set eth0 up
 ip -n "$S" link set eth0 up
-ip netns exec "$S" iperf3 -s >/dev/null 2>&1 &
-PIDS+=($!)
+bg "$S" iperf3 -s >/dev/null 2>&1
+IPERF=$BG_PID
 sleep 0.5
 
 tl_start() { # mode
-	: >"$TMP/tl.err" # here, not in the child: the last run's line must not count
-	"$TL" --netns "$A" --cluster-cidr 10.128.0.0/14 --attach "$1" >/dev/null 2>>"$TMP/tl.err" &
+	tl_ready_opts "$TMP/tl.err" "$TL"
+	"$TL" --netns "$A" "${TL_READY[@]}" --cluster-cidr 10.128.0.0/14 --attach "$1" >/dev/null 2>>"$TMP/tl.err" &
 	TLP=$!
-	for _ in $(seq 200); do grep -q tracing "$TMP/tl.err" 2>/dev/null && return 0; sleep 0.01; done
+	track "$TLP"
+	tl_wait_ready "$TMP/tl.err" 2 && return 0
 	say "tunleak did not start: $(cat "$TMP/tl.err")"
 	return 1
 }
@@ -175,9 +157,9 @@ udp_run() { ip netns exec "$A" iperf3 -c 10.128.0.1 -u -l 64 -b 0 -t "$SECS" -J 
 : >"$TMP/ab.jsonl"
 empty_start() { # mode: the baseline, an empty tc program on the same hooks
 	: >"$TMP/hold.out"
-	ip netns exec "$A" "$H/tchold" eth0 both "$1" "$B/empty.bpf.o" >>"$TMP/hold.out" 2>&1 &
-	HP=$!
-	for _ in $(seq 200); do grep -q ready "$TMP/hold.out" 2>/dev/null && return 0; sleep 0.01; done
+	bg "$A" "$H/tchold" eth0 both "$1" "$B/empty.bpf.o" >>"$TMP/hold.out" 2>&1
+	HP=$BG_PID
+	wait_for "$TMP/hold.out" '^ready' 2 && return 0
 	say "empty program did not attach: $(cat "$TMP/hold.out")"
 	return 1
 }
@@ -217,12 +199,12 @@ for mode in tcx tc; do
 		say "   $test $mode: $(jq -r '"tunleak/without \(.ratio*1000|round/1000), tunleak/empty \(.ratio_over_empty*1000|round/1000), empty/without \(.empty_over_without*1000|round/1000)"' <<<"$(tail -1 "$TMP/ab.jsonl")")"
 	done
 done
-ip netns del "$A"; ip netns del "$S"
+stop_pid "$IPERF"
+delns "$A" "$S"
 
 # --- 4. leak storm -------------------------------------------------------------
 say "4/7 leak storm: distinct leak flows for ${STORM}s"
-P=tlbP$ID
-mkns "$P" || exit 1
+mkns P bP || exit 1
 ip -n "$P" tuntap add dev tun0 mode tun # no reader: the packets end at the qdisc
 ip -n "$P" addr add 198.19.8.2/24 dev tun0
 ip -n "$P" link set tun0 up
@@ -233,11 +215,12 @@ ip -n "$P" link set peer0 up
 baseline=$(ip netns exec "$P" "$B/storm" 2 10.128.0.0)
 : >"$TMP/storm_runs.jsonl"
 for ((r = 0; r < STORM_RUNS; r++)); do
-	: >"$TMP/storm.err"
-	"$TL" --netns "$P" --cluster-cidr 10.128.0.0/14 --json --export "$TMP/storm.json" --interval 1 \
-		>/dev/null 2>>"$TMP/storm.err" &
+	tl_ready_opts "$TMP/storm.err" "$TL"
+	"$TL" --netns "$P" "${TL_READY[@]}" --cluster-cidr 10.128.0.0/14 --json --export "$TMP/storm.json" \
+		--interval 1 >/dev/null 2>>"$TMP/storm.err" &
 	TLP=$!
-	for _ in $(seq 200); do grep -q tracing "$TMP/storm.err" && break; sleep 0.01; done
+	track "$TLP"
+	tl_wait_ready "$TMP/storm.err" 2 || die "tunleak did not start: $(cat "$TMP/storm.err")"
 	gen=$(ip netns exec "$P" "$B/storm" "$STORM" 10.128.0.0)
 	sleep 1.5 # one more sweep of the kernel's flow table
 	read -r ut st <<<"$(awk '{print $14, $15}' /proc/$TLP/stat)"
@@ -272,10 +255,11 @@ jq -sc 'sort_by(.received_per_s) as $r | $r[(length - 1) / 2 | floor] +
 say "5/7 footprint at 10,000 active flows, default settings"
 : >"$TMP/fp.hwm"
 for ((r = 0; r < RUNS; r++)); do
-	: >"$TMP/fp.err"
-	"$TL" --netns "$P" --cluster-cidr 10.128.0.0/14 --json --interval 0.5 >/dev/null 2>>"$TMP/fp.err" &
+	tl_ready_opts "$TMP/fp.err" "$TL"
+	"$TL" --netns "$P" "${TL_READY[@]}" --cluster-cidr 10.128.0.0/14 --json --interval 0.5 >/dev/null 2>>"$TMP/fp.err" &
 	TLP=$!
-	for _ in $(seq 200); do grep -q tracing "$TMP/fp.err" && break; sleep 0.01; done
+	track "$TLP"
+	tl_wait_ready "$TMP/fp.err" 2 || die "tunleak did not start: $(cat "$TMP/fp.err")"
 	ip netns exec "$P" "$B/storm" -N 10000 10.132.0.0 >/dev/null
 	sleep 1.5
 	awk '/VmHWM/ {print $2 / 1024}' /proc/$TLP/status >>"$TMP/fp.hwm"
@@ -293,27 +277,26 @@ jq -nc --argjson rss "$rss" --argjson maps "$maps" \
 	'{figure: "footprint", peak_rss_mib: $rss.median, peak_rss: $rss, bpf_maps_mib: ($maps / 1048576), flows: 10000}' \
 	>"$TMP/footprint.jsonl"
 say "   $(jq -r '"peak RSS \(.peak_rss_mib) MiB, BPF maps \(.bpf_maps_mib) MiB"' "$TMP/footprint.jsonl")"
-ip netns del "$P"
+delns "$P"
 
 # --- 6. lifecycle ----------------------------------------------------------------
 say "6/7 start to attached, SIGTERM to exit (eth0 and tun0)"
-L=tlbL$ID
-mkns "$L" || exit 1
+mkns L bL || exit 1
 ip link add eth0 netns "$L" type veth peer name peer0 netns "$L"
 ip -n "$L" link set eth0 up
 ip -n "$L" link set peer0 up
-ip netns exec "$L" "$H/tunsink" tun0 >/dev/null &
-PIDS+=($!)
-sleep 0.3
+bg "$L" "$H/tunsink" tun0 >/dev/null
+wait_until 2 ip -n "$L" link show tun0 >/dev/null 2>&1 || die "tunsink made no tun0"
 ip -n "$L" link set tun0 up
 : >"$TMP/start"
 : >"$TMP/stop"
 for ((i = 0; i < RUNS; i++)); do
-	: >"$TMP/lc.err"
+	tl_ready_opts "$TMP/lc.err" "$TL"
 	t0=$(date +%s%N)
-	"$TL" --netns "$L" --cluster-cidr 10.128.0.0/14 >/dev/null 2>>"$TMP/lc.err" &
+	"$TL" --netns "$L" "${TL_READY[@]}" --cluster-cidr 10.128.0.0/14 >/dev/null 2>>"$TMP/lc.err" &
 	TLP=$!
-	while ! grep -q tracing "$TMP/lc.err" 2>/dev/null; do sleep 0.001; done
+	track "$TLP"
+	tl_wait_ready "$TMP/lc.err" 10 0.001 || die "tunleak did not start: $(cat "$TMP/lc.err")"
 	t1=$(date +%s%N)
 	sleep 0.2
 	t2=$(date +%s%N)

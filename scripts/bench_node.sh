@@ -12,48 +12,38 @@
 # the lab node, taken down on every path.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 PODS=${1:-50}
 RUNS=${2:-3}
 TL=$ROOT/tunleak
 NL=$ROOT/scripts/nodelab.sh
 ID=$$
-TMP=$(mktemp -d /tmp/tunleak-bench-node.XXXXXX)
-UP=""
 CHILD=""
 WRAP=""
 
-cleanup() {
-	[ -n "$CHILD" ] && kill -TERM "$CHILD" 2>/dev/null
-	[ -n "$WRAP" ] && wait "$WRAP" 2>/dev/null
-	[ -n "$UP" ] && "$NL" down "$UP" >/dev/null 2>&1
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-say() { printf '%s\n' "$*" >&2; }
-median() { sort -g | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "null"}'; }
-minmax() { sort -g | awk 'NR==1{mn=$1} {mx=$1} END {print mn, mx}'; }
-ms_now() { echo $(($(date +%s%N) / 1000000)); }
-
-[ "$(id -u)" -eq 0 ] || { say "bench_node: needs root"; exit 2; }
+[ "$(id -u)" -eq 0 ] || bad "needs root"
+tmpdir TMP bench-node
 pods=()
 for ((i = 1; i <= PODS; i++)); do pods+=("$(printf 'p%03d:tuntap' "$i")"); done
 say "node mode: $PODS pods with a tunnel on the lab node"
 t0=$(ms_now)
-"$NL" up "$ID" "${pods[@]}" >/dev/null || { say "bench_node: the lab did not come up"; exit 1; }
-UP=$ID
+cleanup_add nodelab "$NL" down "$ID"
+"$NL" up "$ID" "${pods[@]}" >/dev/null || die "the lab did not come up"
 say "   lab up in $(( $(ms_now) - t0 )) ms"
 eval "$("$NL" env "$ID")"
 CIDRS=(--cluster-cidr "$NL_CLUSTER_CIDR" --service-cidr "$NL_SERVICE_CIDR")
 
 # start ARGS...: tunleak on the node; sets WRAP (nsenter), CHILD (tunleak).
 start() {
-	: >"$TMP/err"
-	"$NL" node "$ID" -- "$TL" "$@" >/dev/null 2>"$TMP/err" &
+	tl_ready_opts "$TMP/err" "$TL"
+	"$NL" node "$ID" -- "$TL" "${TL_READY[@]}" "$@" >/dev/null 2>"$TMP/err" &
 	WRAP=$!
-	for _ in $(seq 500); do grep -q "tracing" "$TMP/err" && break; sleep 0.01; done
+	track "$WRAP"
+	tl_wait_ready "$TMP/err" 5 || die "tunleak did not start: $(tail -1 "$TMP/err")"
+	# nsenter forks to enter the node's PID namespace: its child is tunleak
 	CHILD=$(pgrep -P "$WRAP" | head -1)
+	track "$CHILD"
 }
 stop() {
 	kill -TERM "$CHILD" 2>/dev/null
@@ -87,6 +77,7 @@ memory() {
 }
 
 # --- start to all attached ------------------------------------------------------
+tl_ready_opts "$TMP/err" "$TL" # asks tunleak --help once, before anything is timed
 : >"$TMP/start"
 for ((r = 0; r < RUNS; r++)); do
 	t0=$(ms_now)

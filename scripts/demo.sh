@@ -4,16 +4,13 @@
 # touched; everything is removed on exit, Ctrl-C included.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 TUNLEAK=$ROOT/tunleak
 LAB=$ROOT/scripts/lab.sh
 NODELAB=$ROOT/scripts/nodelab.sh
 PROBE=$ROOT/.output/tests/netprobe
 ID=$$
-TMP=$(mktemp -d /tmp/tunleak-demo.XXXXXX)
-TL_PID=""
-TL_CHILD=""
-LAB_UP=""
-NODE_UP=""
 T0=$(date +%s)
 
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
@@ -22,18 +19,8 @@ else
 	B="" D="" R="" G="" N=""
 fi
 
-teardown() {
-	[ -n "$TL_CHILD" ] && kill -INT "$TL_CHILD" 2>/dev/null
-	[ -n "$TL_PID" ] && kill -INT "$TL_PID" 2>/dev/null && wait "$TL_PID" 2>/dev/null
-	[ -n "$LAB_UP" ] && "$LAB" down "$LAB_UP"
-	[ -n "$NODE_UP" ] && "$NODELAB" down "$NODE_UP"
-	rm -rf "$TMP"
-}
-trap teardown EXIT
-trap 'exit 130' INT TERM
-
 step() { printf '\n%s%s%s\n' "$B" "$*" "$N"; }
-say() { printf '   %s\n' "$*"; }
+tell() { printf '   %s\n' "$*"; }
 show() { printf '   %s$ %s%s\n' "$D" "$*" "$N"; }
 indent() { sed -u 's/^/   │ /'; }
 result() { # label outcome good|bad
@@ -45,23 +32,21 @@ connect() { # NS ADDR
 	ip netns exec "$1" "$PROBE" connect "$2" 8080 0 1500 | head -1
 }
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "demo: needs root (network namespaces, BPF): sudo make demo" >&2
-	exit 2
-fi
+[ "$(id -u)" -eq 0 ] || bad "needs root (network namespaces, BPF): sudo make demo"
+tmpdir TMP demo
 
 step "tunleak demo — a VPN route that swallows the pod network"
-say "A pod runs an OpenVPN client. The VPN pushes 10.0.0.0/8, which also covers"
-say "the cluster's pod network 10.128.0.0/14: replies to pods on other nodes go"
-say "into the tunnel and are lost. tunleak finds it, names the route, prints the fix."
+tell "A pod runs an OpenVPN client. The VPN pushes 10.0.0.0/8, which also covers"
+tell "the cluster's pod network 10.128.0.0/14: replies to pods on other nodes go"
+tell "into the tunnel and are lost. tunleak finds it, names the route, prints the fix."
 
 step "1. The lab: pods and a real OpenVPN tunnel, each in its own network namespace"
+cleanup_add lab "$LAB" down "$ID"
 "$LAB" up "$ID" >"$TMP/lab.out" 2>&1 || { cat "$TMP/lab.out"; exit 1; }
-LAB_UP=$ID
 eval "$("$LAB" env "$ID")"
-say "VPN pod $VPNPOD_IP (node A), a pod on the same node $SAME_IP,"
-say "a pod on node B $OTHER_IP, a service $SERVICE_IP, the restricted network behind"
-say "the VPN $REMOTE_CIDR. The VPN pod's routes after OpenVPN connected:"
+tell "VPN pod $VPNPOD_IP (node A), a pod on the same node $SAME_IP,"
+tell "a pod on node B $OTHER_IP, a service $SERVICE_IP, the restricted network behind"
+tell "the VPN $REMOTE_CIDR. The VPN pod's routes after OpenVPN connected:"
 show "ip route"
 ip -n "$NS_VPNPOD" route | sed 's/ *$//' | indent
 show "ip -6 route | grep -v fe80"
@@ -74,37 +59,39 @@ s=$(connect "$NS_OTHER" "$VPNPOD_IP")
 result "pod on another node   -> VPN pod :8080" "$s" "$([ "$s" = connected ] && echo good || echo bad)"
 if ip netns exec "$NS_VPNPOD" ping -q -c 1 -W 1 "$REMOTE_IP" >/dev/null; then s=reachable; else s=unreachable; fi
 result "VPN pod               -> restricted host $REMOTE_IP" "$s" good
-say "Same-node pods work and the tunnel works: the classic weeks-long hunt."
+tell "Same-node pods work and the tunnel works: the classic weeks-long hunt."
 
 CIDRS=(--cluster-cidr "$CLUSTER_CIDR" --cluster-cidr "$CLUSTER_CIDR6" --service-cidr "$SERVICE_CIDR"
 	--service-cidr "$SERVICE_CIDR6" --remote-cidr "$REMOTE_CIDR" --remote-cidr "$REMOTE_CIDR6")
 
 step "3. tunleak, run from the node against the VPN pod's namespace"
 show "tunleak --netns $NS_VPNPOD ${CIDRS[*]} --export counters.json"
-"$TUNLEAK" --netns "$NS_VPNPOD" "${CIDRS[@]}" --export "$TMP/counters.json" --interval 0.5 \
-	> >(indent) 2> >(indent >&2) &
+tl_ready_opts "$TMP/tl.err"
+"$TUNLEAK" --netns "$NS_VPNPOD" "${TL_READY[@]}" "${CIDRS[@]}" --export "$TMP/counters.json" --interval 0.5 \
+	> >(indent) 2> >(tee -a "$TMP/tl.err" | indent >&2) &
 TL_PID=$!
-for _ in $(seq 50); do [ -s "$TMP/counters.json" ] && break; sleep 0.1; done
-sleep 0.3
-say "... the pod on node B tries again, and the VPN pod pings node B's pod and a service:"
+track "$TL_PID"
+tl_wait_ready "$TMP/tl.err" 5 || die "tunleak did not start"
+sleep 0.3 # its lines shown before the next ones
+tell "... the pod on node B tries again, and the VPN pod pings node B's pod and a service:"
 connect "$NS_OTHER" "$VPNPOD_IP" >/dev/null
 ip netns exec "$NS_VPNPOD" ping -q -c 3 -i 0.2 -W 1 "$OTHER_IP" >/dev/null
 ip netns exec "$NS_VPNPOD" ping -q -c 2 -i 0.2 -W 1 "$SERVICE_IP" >/dev/null
 ip netns exec "$NS_VPNPOD" ping -q -6 -c 2 -i 0.2 -W 1 "$OTHER_IP6" >/dev/null
 sleep 0.8
-say "Each line is one leaking flow: the SYN-ACK of the failed connection first."
+tell "Each line is one leaking flow: the SYN-ACK of the failed connection first."
 
 step "4. tunleak check: the routing table audited, nothing attached"
 show "tunleak check --netns $NS_VPNPOD ${CIDRS[*]}"
 "$TUNLEAK" check --netns "$NS_VPNPOD" "${CIDRS[@]}" 2>&1 | indent
-say "exit code ${PIPESTATUS[0]}: a cluster CIDR routes into the tunnel"
+tell "exit code ${PIPESTATUS[0]}: a cluster CIDR routes into the tunnel"
 
 step "5. The fix: OpenVPN's route-up hook puts the cluster CIDRs back on eth0"
-say "scripts/openvpn-route-up.sh, in the client config:"
-say "  script-security 2"
-say "  setenv TUNLEAK_CLUSTER_CIDRS \"$CLUSTER_CIDR $SERVICE_CIDR $CLUSTER_CIDR6 $SERVICE_CIDR6\""
-say "  route-up /usr/local/share/tunleak/openvpn-route-up.sh"
-say "The client reconnects (tun0 is recreated; tunleak follows it):"
+tell "scripts/openvpn-route-up.sh, in the client config:"
+tell "  script-security 2"
+tell "  setenv TUNLEAK_CLUSTER_CIDRS \"$CLUSTER_CIDR $SERVICE_CIDR $CLUSTER_CIDR6 $SERVICE_CIDR6\""
+tell "  route-up /usr/local/share/tunleak/openvpn-route-up.sh"
+tell "The client reconnects (tun0 is recreated; tunleak follows it):"
 "$LAB" client-restart "$ID" fix >/dev/null 2>&1 || { echo "client did not come back"; exit 1; }
 sleep 0.5
 show "ip route | grep eth0"
@@ -127,46 +114,46 @@ result "tunleak check" "exit $rc ($([ $rc = 0 ] && echo clean || echo findings))
 step "7. Stopped (Ctrl-C); the counters file for the post-mortem"
 kill -INT "$TL_PID"
 wait "$TL_PID" 2>/dev/null
-TL_PID=""
 sleep 0.2
 jq -r 'def ep(a; p; proto): if (proto == "tcp" or proto == "udp") then "\(a):\(p)" else a end;
        "   leaks: \(.leaks.packets) packets, \(.leaks.bytes) bytes in \(.leaks.flows) flows; events dropped: \(.events.dropped)",
        ([.namespaces[].flows[]] | sort_by(-.packets)[] |
         "   \(.type) \(.proto) \(ep(.src; .sport; .proto)) -> \(ep(.dst; .dport; .proto)) \(.class): \(.packets) packet\(if .packets == 1 then "" else "s" end) via \"\(.route)\"")' \
 	"$TMP/counters.json"
-"$LAB" down "$LAB_UP"
-LAB_UP=""
+cleanup_now lab
 
 step "8. On a node: which of its pods leaks? (tunleak --all, told nothing)"
-say "A node with four pods, each a process in its own network namespace, given"
-say "eth0 by the real CNI bridge plugin: two run OpenVPN (one server pushes"
-say "10.0.0.0/8, the other only the remote network), one has no VPN, one runs"
-say "under CRI-O (its name and namespace come from the runtime's metadata)."
+tell "A node with four pods, each a process in its own network namespace, given"
+tell "eth0 by the real CNI bridge plugin: two run OpenVPN (one server pushes"
+tell "10.0.0.0/8, the other only the remote network), one has no VPN, one runs"
+tell "under CRI-O (its name and namespace come from the runtime's metadata)."
+cleanup_add node "$NODELAB" down "$ID"
 "$NODELAB" up "$ID" billing:clean checkout:leaky web:plain reports:leaky:crio >"$TMP/node.out" 2>&1 ||
 	{ cat "$TMP/node.out"; exit 1; }
-NODE_UP=$ID
 eval "$("$NODELAB" env "$ID")"
 show "tunleak --all --cluster-cidr $NL_CLUSTER_CIDR --service-cidr $NL_SERVICE_CIDR --remote-cidr $NL_REMOTE_CIDR"
-"$NODELAB" node "$ID" -- "$TUNLEAK" --all --cluster-cidr "$NL_CLUSTER_CIDR" \
+tl_ready_opts "$TMP/node.err"
+"$NODELAB" node "$ID" -- "$TUNLEAK" "${TL_READY[@]}" --all --cluster-cidr "$NL_CLUSTER_CIDR" \
 	--service-cidr "$NL_SERVICE_CIDR" --remote-cidr "$NL_REMOTE_CIDR" --export "$TMP/node.json" \
 	--interval 0.3 >"$TMP/node.ev" 2>"$TMP/node.err" &
 TL_PID=$!
-for _ in $(seq 100); do grep -q tracing "$TMP/node.err" && break; sleep 0.05; done
+track "$TL_PID"
+tl_wait_ready "$TMP/node.err" 5 || die "tunleak did not start: $(tail -1 "$TMP/node.err")"
+# nsenter forks to enter the node's PID namespace: its child is tunleak
 TL_CHILD=$(pgrep -P "$TL_PID" | head -1)
+track "$TL_CHILD"
 grep -E "found|tracing" "$TMP/node.err" | indent
-say "Every pod talks to a pod on the other node:"
+tell "Every pod talks to a pod on the other node:"
 for p in billing checkout web reports; do
 	out=$("$NODELAB" pod "$ID" "$p" -- "$PROBE" connect "$NL_OTHER_POD_IP" 8080 0 1500 | head -1)
 	result "$p -> pod on another node" "$out" "$([ "$out" = connected ] && echo good || echo bad)"
 done
 sleep 0.5
-say "tunleak's events (one line per flow, the pod named, the fix once per pod):"
+tell "tunleak's events (one line per flow, the pod named, the fix once per pod):"
 sed 's/; fix: /\n      fix: /' "$TMP/node.ev" | indent
 kill -INT "$TL_CHILD"
 wait "$TL_PID" 2>/dev/null
-TL_PID=""
-TL_CHILD=""
-say "The counters file, by pod:"
+tell "The counters file, by pod:"
 jq -r '.namespaces[] | "   \(if .k8s_namespace then .k8s_namespace + "/" else "" end)\(.pod): \(.leaks.packets) leak packet\(if .leaks.packets == 1 then "" else "s" end) in \(.leaks.flows) flow\(if .leaks.flows == 1 then "" else "s" end)"' \
 	"$TMP/node.json"
 show "tunleak check --all (the routes of every pod with a tunnel)"

@@ -20,26 +20,24 @@ fi
 BIN=$1
 OUT=$2
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+TL_PROG=image.sh
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 
-die() {
-	echo "image.sh: $*" >&2
-	exit 2
-}
-
-[ -f "$BIN" ] && [ -x "$BIN" ] || die "$BIN: not an executable file (make static)"
+[ -f "$BIN" ] && [ -x "$BIN" ] || bad "$BIN: not an executable file (make static)"
 # FROM scratch has no loader and no library: only a static binary runs there
 if ! file -b "$BIN" | grep -q "statically linked"; then
-	die "$BIN: not statically linked ($(file -b "$BIN" | cut -d, -f1-2))"
+	bad "$BIN: not statically linked ($(file -b "$BIN" | cut -d, -f1-2))"
 fi
 for c in umoci jq file; do
-	command -v "$c" >/dev/null || die "$c missing: run scripts/deps.sh"
+	command -v "$c" >/dev/null || bad "$c missing: run scripts/deps.sh"
 done
 
 if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
 	SOURCE_DATE_EPOCH=$(git -C "$ROOT" log -1 --format=%ct 2>/dev/null) ||
-		die "not a git checkout: set SOURCE_DATE_EPOCH"
+		bad "not a git checkout: set SOURCE_DATE_EPOCH"
 fi
-[[ "$SOURCE_DATE_EPOCH" =~ ^[0-9]+$ ]] || die "SOURCE_DATE_EPOCH \"$SOURCE_DATE_EPOCH\": expected seconds since 1970"
+[[ "$SOURCE_DATE_EPOCH" =~ ^[0-9]+$ ]] || bad "SOURCE_DATE_EPOCH \"$SOURCE_DATE_EPOCH\": expected seconds since 1970"
 CREATED=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
 COMMIT=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)
 # the Makefile's own, so that the two cannot drift apart
@@ -50,13 +48,12 @@ x86_64 | amd64) ARCH=amd64 ;;
 aarch64 | arm64) ARCH=arm64 ;;
 ppc64le) ARCH=ppc64le ;;
 s390x) ARCH=s390x ;;
-*) die "architecture ${IMAGE_ARCH:-$(uname -m)}: set IMAGE_ARCH to its OCI name" ;;
+*) bad "architecture ${IMAGE_ARCH:-$(uname -m)}: set IMAGE_ARCH to its OCI name" ;;
 esac
 # an OCI/Docker tag: letters, digits, _ . - (the version's + is not one)
 TAG=${VERSION//+/-}
 
-W=$(mktemp -d /tmp/tunleak-image.XXXXXX)
-trap 'rm -rf "$W"' EXIT
+tmpdir W image
 umask 022
 
 umoci init --layout "$W/layout"

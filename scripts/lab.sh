@@ -11,8 +11,9 @@
 #   scripts/lab.sh env ID         print the lab's variables (to source)
 #
 # Everything lives in network namespaces named tlab<ID><role>; nothing in the
-# root namespace is touched. Addresses: the cluster CIDRs under test, and the
-# documentation/benchmark ranges for everything else.
+# root namespace is touched. An up that fails takes down what it had made.
+# Addresses: the cluster CIDRs under test, and the documentation/benchmark
+# ranges for everything else.
 #
 #                 samepod 10.128.0.20 (same node)
 #                    |
@@ -27,6 +28,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 # shellcheck source=scripts/vpnlib.sh
 . "$ROOT/scripts/vpnlib.sh"
 PROBE=$ROOT/.output/tests/netprobe
@@ -34,7 +37,7 @@ cmd=${1:-}
 ID=${2:-}
 
 usage() {
-	sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 
@@ -136,36 +139,24 @@ client_conf() { # [fix]
 	vpn_client_conf "$STATE/client.conf" "$STATE/pki" 198.19.0.2 "${fix[@]}"
 }
 
-# start_bg NAME NS CMD...: background process in NS, its PID in STATE/NAME.pid
+# start_bg NAME NS CMD...: background process in NS, output in STATE/NAME.log,
+# remembered (PID and start time) in STATE/NAME.pid; stop_bg NAME stops it.
 start_bg() {
-	local name=$1 n=$2
-	shift 2
-	ip netns exec "$n" "$@" >"$STATE/$name.log" 2>&1 &
-	echo $! >"$STATE/$name.pid"
+	local name=$1
+	shift
+	bg_pidfile "$STATE/$name.pid" "$STATE/$name.log" "$@"
+}
+stop_bg() { stop_pidfile "$STATE/$1.pid"; }
+
+tunnel_up() { # [fix]: the client has tun0 with the pushed routes
+	ip -n "$NS_VPNPOD" route show 10.0.0.0/8 2>/dev/null | grep -q tun0 &&
+		ip -n "$NS_VPNPOD" -6 route show fd00::/8 2>/dev/null | grep -q tun0 || return 1
+	# with the hook: until its last route is in (it adds them in order)
+	[ "${1:-}" != fix ] || ip -n "$NS_VPNPOD" -6 route show fd00:172:30::/112 | grep -q eth0
 }
 
-stop_bg() {
-	local f=$STATE/$1.pid p
-	[ -f "$f" ] || return 0
-	p=$(cat "$f")
-	kill -TERM "$p" 2>/dev/null || true
-	for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
-	kill -KILL "$p" 2>/dev/null || true
-	rm -f "$f"
-}
-
-wait_tunnel() { # until the client has tun0 with the pushed routes
-	local i
-	for ((i = 0; i < 200; i++)); do
-		if ip -n "$NS_VPNPOD" route show 10.0.0.0/8 2>/dev/null | grep -q tun0 &&
-			ip -n "$NS_VPNPOD" -6 route show fd00::/8 2>/dev/null | grep -q tun0; then
-			# with the hook: until its last route is in (it adds them in order)
-			if [ "${1:-}" != fix ] || ip -n "$NS_VPNPOD" -6 route show fd00:172:30::/112 | grep -q eth0; then
-				return 0
-			fi
-		fi
-		sleep 0.05
-	done
+wait_tunnel() { # [fix]: until tunnel_up, at most 10 s
+	wait_until 10 tunnel_up "${1:-}" && return 0
 	echo "lab: the OpenVPN client did not come up; its log:" >&2
 	tail -20 "$STATE/client.log" >&2
 	return 1
@@ -186,6 +177,8 @@ up() {
 			exit 2
 		fi
 	done
+	# From here, a failure (set -e) or a signal takes down what was made.
+	cleanup_add up down
 	mkdir -p "$STATE"
 	print_env >"$STATE/env"
 	for n in "${ALL_NS[@]}"; do
@@ -243,6 +236,7 @@ up() {
 	start_bg server "$NS_VPNSRV" openvpn --config "$STATE/server.conf"
 	start_bg listen "$NS_VPNPOD" "$PROBE" listen 8080
 	client_start
+	cleanup_drop up
 	echo "$ID"
 }
 

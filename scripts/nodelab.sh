@@ -25,13 +25,18 @@
 # hostname node-ID. Pods are "unshare --net --uts" processes inside it, wired
 # by the real CNI bridge plugin. Outside the node, named nlabID<role>: the VPN
 # servers (vpn), the network behind them (remote), another node (other).
+# What runs inside the node (its init, the pods) is scripts/nodelab-inside.sh.
 # Picture and addresses: docs/nodelab.md.
 set -euo pipefail
 
 SELF=$(readlink -f "$0")
 ROOT=$(cd "$(dirname "$SELF")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 # shellcheck source=scripts/vpnlib.sh
 . "$ROOT/scripts/vpnlib.sh"
+# shellcheck source=scripts/nodelab-inside.sh
+. "$ROOT/scripts/nodelab-inside.sh"
 PROBE=$ROOT/.output/tests/netprobe
 # NODELAB_CNI_DIR: another plugin directory (the tests use a broken plugin
 # to take the failure path).
@@ -43,14 +48,6 @@ PODNS=default
 usage() {
 	sed -n '2,14p' "$SELF" | sed 's/^# \{0,1\}//' >&2
 	exit 2
-}
-bad() { # one line, exit 2: bad usage
-	echo "nodelab: $*" >&2
-	exit 2
-}
-die() { # one line, exit 1: something failed
-	echo "nodelab: $*" >&2
-	exit 1
 }
 
 names() { # ID
@@ -64,8 +61,6 @@ names() { # ID
 	NODE=node-$ID
 }
 
-# --- processes: started by us, stopped by PID after checking it is still ours --
-
 # rd VAR FILE: the first line of FILE ("" if there is none) into VAR, without
 # a process: the lab reads hundreds of these small files for 50 pods.
 rd() {
@@ -74,49 +69,14 @@ rd() {
 	printf -v "$1" '%s' "$__l"
 }
 
-# starttime PID: field 22 of /proc/PID/stat (ticks since boot), in START;
-# with the PID it names one process for good, so a recycled PID is never
-# signalled. Also STATE1, the process state letter.
-starttime() {
-	local s f
-	{ read -r s <"/proc/$1/stat"; } 2>/dev/null || return 1
-	# After the command name, which may hold spaces and ")".
-	read -r -a f <<<"${s##*) }"
-	STATE1=${f[0]}
-	START=${f[19]}
-}
-
-remember() { # FILE PID
-	starttime "$2" || die "process $2 is gone already"
-	echo "$2 $START" >"$1"
-}
-
-alive() { # FILE: true if the process recorded in FILE still runs; its PID in PID
-	local st
-	PID=
-	{ read -r PID st <"$1"; } 2>/dev/null || return 1
-	[ -n "$PID" ] && starttime "$PID" && [ "$START" = "$st" ]
-}
-
-running() { # PID: exists and is not a zombie waiting for its parent
-	starttime "$1" && [ "$STATE1" != Z ]
-}
-
-kill_wait() { # PID...: TERM, up to 2 s, then KILL
-	local p i left
-	[ $# -gt 0 ] || return 0
-	kill -TERM "$@" 2>/dev/null || true
-	for ((i = 0; i < 40; i++)); do
-		left=()
-		for p in "$@"; do running "$p" && left+=("$p"); done
-		[ ${#left[@]} -eq 0 ] && return 0
-		sleep 0.05
-	done
-	kill -KILL "${left[@]}" 2>/dev/null || true
+# remember FILE PID: the process (PID and start time, scripts/lib.sh) in FILE;
+# processes are stopped by PID only while they are still the one remembered.
+remember() {
+	pid_remember "$1" "$2" || die "process $2 is gone already"
 }
 
 node_up() { # true if node ID's init runs; its PID in INIT
-	alive "$STATE/init.pid" || return 1
+	pid_alive "$STATE/init.pid" || return 1
 	INIT=$PID
 }
 
@@ -134,284 +94,8 @@ pod_dir() { echo "$STATE/pods/$1"; }
 need_pod() { # POD: sets PD, HOSTPID
 	PD=$(pod_dir "$1")
 	[ -d "$PD" ] || bad "node $ID has no pod \"$1\""
-	alive "$PD/hostpid" || die "pod $1: its process is gone"
+	pid_alive "$PD/hostpid" || die "pod $1: its process is gone"
 	HOSTPID=$PID
-}
-
-# --- inside the node ------------------------------------------------------------
-
-# _init ID: PID 1 of the node. Gives the node its own /run (netns, containers,
-# containerd), /var/lib/cni and /sys, then reaps orphans until killed.
-node_init() {
-	names "$1"
-	set -e
-	# The machine's /run is on its root file system here and lacks
-	# containers/ and containerd/: a tmpfs over all of /run makes them
-	# without creating anything on the machine, as a node's /run is its own.
-	mount -t tmpfs -o mode=755,size=64m "nodelab-run-$ID" /run
-	mkdir -p /run/netns /run/containers /run/containerd /run/lock /run/nodelab
-	if [ -d /var/lib/cni ]; then
-		mount -t tmpfs -o mode=755 "nodelab-cni-$ID" /var/lib/cni
-	else
-		# Writes to /var/lib land in a tmpfs upper layer: the machine's
-		# /var/lib stays readable and untouched.
-		mkdir /run/nodelab/varlib /run/nodelab/varlib.work
-		mount -t overlay "nodelab-varlib-$ID" \
-			-o lowerdir=/var/lib,upperdir=/run/nodelab/varlib,workdir=/run/nodelab/varlib.work /var/lib
-		mkdir /var/lib/cni
-	fi
-	# sysfs shows the network devices of the namespace that mounts it.
-	mount -t sysfs "nodelab-sys-$ID" /sys
-	hostname "$NODE"
-	: >"$STATE/init.ready"
-	set +e
-	# bash reaps every child, reparented orphans included, on SIGCHLD.
-	while :; do
-		sleep 86400 &
-		wait $!
-	done
-}
-
-cni() { # COMMAND POD NODEPID: run the bridge plugin as a kubelet would
-	CNI_COMMAND=$1 CNI_CONTAINERID=$2 CNI_NETNS=/proc/$3/ns/net CNI_IFNAME=eth0 \
-		CNI_PATH=$CNI_DIR "$CNI_DIR/bridge" <"$STATE/cni.conf"
-}
-
-hex() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; }
-
-# pin NODEPID PATH: bind-mount the pod's network namespace at PATH, as a
-# runtime keeps it while the sandbox exists.
-pin() {
-	touch "$2"
-	mount --bind "/proc/$1/ns/net" "$2"
-}
-
-crio_meta() { # POD NODEPID IP
-	local pod=$1 uid sid uuid dir labels meta
-	rd uuid /proc/sys/kernel/random/uuid
-	rd uid /proc/sys/kernel/random/uuid
-	sid=$(hex 32)
-	# CRI-O: pinns puts the namespace at <namespaces_dir>/netns/<uuid>,
-	# namespaces_dir defaulting to /var/run; the sandbox spec goes to the
-	# storage run root, /run/containers/storage/overlay-containers/<id>/userdata.
-	pin "$2" "/run/netns/$uuid"
-	dir=/run/containers/storage/overlay-containers/$sid/userdata
-	mkdir -p "$dir"
-	labels=$(jq -cn --arg n "$pod" --arg ns "$PODNS" --arg u "$uid" \
-		'{"io.kubernetes.container.name":"POD","io.kubernetes.pod.name":$n,
-		  "io.kubernetes.pod.namespace":$ns,"io.kubernetes.pod.uid":$u}')
-	meta=$(jq -cn --arg n "$pod" --arg ns "$PODNS" --arg u "$uid" \
-		'{name:$n,uid:$u,namespace:$ns,attempt:0}')
-	jq -n --arg n "$pod" --arg ns "$PODNS" --arg u "$uid" --arg id "$sid" --arg ip "$3" \
-		--arg net "/var/run/netns/$uuid" --argjson labels "$labels" --arg lj "$labels" \
-		--arg mj "$meta" '{
-		ociVersion: "1.0.2-dev",
-		process: {args: ["/pause"], cwd: "/"},
-		root: {path: "/var/lib/containers/storage/overlay/\($id)/merged", readonly: true},
-		hostname: $n,
-		annotations: ($labels + {
-			"io.container.manager": "cri-o",
-			"io.kubernetes.cri-o.ContainerType": "sandbox",
-			"io.kubernetes.cri-o.SandboxID": $id,
-			"io.kubernetes.cri-o.ContainerID": $id,
-			"io.kubernetes.cri-o.KubeName": $n,
-			"io.kubernetes.cri-o.Namespace": $ns,
-			"io.kubernetes.cri-o.Name": "k8s_\($n)_\($ns)_\($u)_0",
-			"io.kubernetes.cri-o.SandboxName": "k8s_\($n)_\($ns)_\($u)_0",
-			"io.kubernetes.cri-o.ContainerName": "k8s_POD_\($n)_\($ns)_\($u)_0",
-			"io.kubernetes.cri-o.HostName": $n,
-			"io.kubernetes.cri-o.HostNetwork": "false",
-			"io.kubernetes.cri-o.Labels": $lj,
-			"io.kubernetes.cri-o.Metadata": $mj,
-			"io.kubernetes.cri-o.IP.0": $ip
-		}),
-		linux: {namespaces: [{type: "pid"}, {type: "network", path: $net},
-			{type: "ipc"}, {type: "uts"}, {type: "mount"}]}
-	}' >"$dir/config.json"
-	echo "$sid" >"$PD/sandbox"
-	echo "/run/netns/$uuid" >"$PD/netns"
-	echo "$dir/config.json" >"$PD/config"
-	dirname "$dir" >"$PD/metadir"
-}
-
-containerd_meta() { # POD NODEPID IP
-	local pod=$1 uid sid r name dir
-	rd uid /proc/sys/kernel/random/uuid
-	sid=$(hex 32)
-	# containerd's CRI plugin: /var/run/netns/cni-<random, uuid-shaped>
-	# (netns_mounts_under_state_dir off, the default); the sandbox's OCI
-	# bundle under the runtime v2 state dir, in containerd namespace k8s.io.
-	r=$(hex 16)
-	name=cni-${r:0:8}-${r:8:4}-${r:12:4}-${r:16:4}-${r:20:12}
-	pin "$2" "/run/netns/$name"
-	dir=/run/containerd/io.containerd.runtime.v2.task/k8s.io/$sid
-	mkdir -p "$dir"
-	jq -n --arg n "$pod" --arg ns "$PODNS" --arg u "$uid" --arg id "$sid" \
-		--arg net "/var/run/netns/$name" '{
-		ociVersion: "1.1.0",
-		process: {args: ["/pause"], cwd: "/"},
-		root: {path: "rootfs", readonly: true},
-		hostname: $n,
-		annotations: {
-			"io.kubernetes.cri.container-type": "sandbox",
-			"io.kubernetes.cri.sandbox-id": $id,
-			"io.kubernetes.cri.sandbox-name": $n,
-			"io.kubernetes.cri.sandbox-namespace": $ns,
-			"io.kubernetes.cri.sandbox-uid": $u,
-			"io.kubernetes.cri.sandbox-log-directory": "/var/log/pods/\($ns)_\($n)_\($u)",
-			"io.kubernetes.cri.podsandbox.image-name": "registry.k8s.io/pause:3.9"
-		},
-		linux: {namespaces: [{type: "pid"}, {type: "ipc"}, {type: "uts"},
-			{type: "mount"}, {type: "network", path: $net}]}
-	}' >"$dir/config.json"
-	echo "$sid" >"$PD/sandbox"
-	echo "/run/netns/$name" >"$PD/netns"
-	echo "$dir/config.json" >"$PD/config"
-	echo "$dir" >"$PD/metadir"
-}
-
-# Pods are made in three steps, so that 50 of them take seconds: all sandbox
-# processes at once (pod_spawn), then CNI ADD one pod after the other (the
-# plugin spends its time under the kernel's RTNL lock: in parallel it only
-# gets slower, measured 3.0 s against 2.4 s for 50), each pod finished in the
-# background as soon as it has its address (pod_finish). Few processes per
-# pod (each costs ~10 ms here): sysctls and hostname are written by the shell.
-
-# pod_spawn POD KIND RUNTIME (inside the node): the pod's sandbox process: new
-# network and UTS namespaces, hostname = pod name as the kubelet sets it, IPv6
-# off (no router solicitations in the counts), forwarding off whatever the
-# machine's default. Sets SPAWN_FD: its PID comes through it once all that is
-# done.
-pod_spawn() {
-	local pod=$1 PD=$STATE/pods/$1
-	echo "$2" >"$PD/kind"
-	echo "$3" >"$PD/runtime"
-	exec {SPAWN_FD}< <(exec unshare --net --uts -- bash -c '
-		echo "$1" >/proc/sys/kernel/hostname &&
-		echo 0 >/proc/sys/net/ipv4/ip_forward &&
-		echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6 &&
-		echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6 &&
-		echo $$ && exec -a "pause-$1" sleep infinity </dev/null >/dev/null 2>&1' \
-		_ "$pod" </dev/null 2>"$PD/pause.err")
-}
-
-# pod_net POD FD: the PID from FD, then CNI ADD. Sets P and IP.
-pod_net() {
-	local pod=$1 PD=$STATE/pods/$1 out fd=$2
-	P=
-	read -r P <&"$fd" || true
-	exec {fd}<&-
-	[[ $P =~ ^[0-9]+$ ]] || die "pod $pod: its process failed: $(tail -1 "$PD/pause.err")"
-	echo "$P" >"$PD/pid"
-	out=$(cni ADD "$pod" "$P" 2>&1) || die "pod $pod: CNI ADD failed: ${out//$'\n'/ }"
-	echo "$out" >"$PD/cni.json"
-	[[ $out =~ \"address\":\ *\"(10\.128\.[01]\.[0-9]+)/23\" ]] ||
-		die "pod $pod: CNI ADD gave no address in 10.128.0.0/23: ${out//$'\n'/ }"
-	IP=${BASH_REMATCH[1]}
-	echo "$IP" >"$PD/ip"
-}
-
-# pod_finish POD KIND RUNTIME NODEPID IP: runtime metadata, lo, the tunnel.
-pod_finish() {
-	local pod=$1 kind=$2 rt=$3 p=$4 ip=$5 i
-	PD=$STATE/pods/$pod
-	case $rt in
-	crio) crio_meta "$pod" "$p" "$ip" ;;
-	containerd) containerd_meta "$pod" "$p" "$ip" ;;
-	esac
-	case $kind in
-	leaky | clean)
-		nsenter -t "$p" -n -- ip link set lo up
-		for ((i = 0; i < 300; i++)); do
-			[ -e "$STATE/servers.ready" ] && break
-			sleep 0.05
-		done
-		[ -e "$STATE/servers.ready" ] || die "pod $pod: the VPN servers did not come up"
-		nsenter -t "$p" -n -u -- openvpn --config "$STATE/client-$kind.conf" \
-			--log "$PD/openvpn.log" --writepid "$PD/openvpn.pid" --daemon "ovpn-$pod" ||
-			die "pod $pod: openvpn did not start: $(tail -1 "$PD/openvpn.log" 2>/dev/null)"
-		;;
-	plain)
-		nsenter -t "$p" -n -- ip link set lo up
-		;;
-	tuntap)
-		nsenter -t "$p" -n -- ip -batch - <<EOT || die "pod $pod: tun0 setup failed"
-link set lo up
-tuntap add dev tun0 mode tun
-addr add 198.19.10.2/24 dev tun0
-link set tun0 up
-route add 10.0.0.0/8 via 198.19.10.1 dev tun0
-route add 172.16.0.0/12 via 198.19.10.1 dev tun0
-route add 192.0.2.0/24 via 198.19.10.1 dev tun0
-EOT
-		;;
-	esac
-}
-
-# _pods-up ID SPEC...: the pods. Output: nothing, or the error line of the
-# first pod that failed.
-pods_up() {
-	local spec pod kind rt i fds=() jobs=() failed=0 j dirs=() pods=() kinds=() rts=()
-	for spec in "$@"; do
-		IFS=: read -r pod kind rt <<<"$spec"
-		pods+=("$pod")
-		kinds+=("$kind")
-		rts+=("${rt:-none}")
-		dirs+=("$STATE/pods/$pod")
-	done
-	mkdir -p "${dirs[@]}"
-	for ((i = 0; i < ${#pods[@]}; i++)); do
-		pod_spawn "${pods[i]}" "${kinds[i]}" "${rts[i]}"
-		fds+=("$SPAWN_FD")
-	done
-	for ((i = 0; i < ${#pods[@]}; i++)); do
-		pod_net "${pods[i]}" "${fds[i]}"
-		# A subshell of its own (not tested by || or if), so that set -e
-		# holds inside it.
-		(pod_finish "${pods[i]}" "${kinds[i]}" "${rts[i]}" "$P" "$IP") &
-		jobs+=($!)
-	done
-	for j in "${jobs[@]}"; do
-		wait "$j" || failed=1
-	done
-	return $failed
-}
-
-# netns_pids INODE: node PIDs of the processes in the network namespace INODE.
-netns_pids() {
-	local f
-	for f in /proc/[0-9]*/ns/net; do
-		[ "$(stat -L -c %i "$f" 2>/dev/null)" = "$1" ] || continue
-		f=${f#/proc/}
-		echo "${f%%/*}"
-	done
-}
-
-# _pod-down ID POD (inside the node): CNI DEL while the sandbox process still
-# holds the namespace (the kubelet's order), drop the runtime's pin and
-# metadata, stop every process in the namespace.
-pod_down() {
-	local pod=$1 p inode out pids pin meta
-	PD=$(pod_dir "$pod")
-	rd p "$PD/pid"
-	rd inode "$PD/inode"
-	rd pin "$PD/netns"
-	rd meta "$PD/metadir"
-	# A pod whose start failed half-way has no inode on record yet.
-	[ -n "$inode" ] || [ -z "$p" ] || inode=$(stat -L -c %i "/proc/$p/ns/net" 2>/dev/null || true)
-	if [ -n "$p" ] && [ "$(stat -L -c %i "/proc/$p/ns/net" 2>/dev/null)" = "$inode" ]; then
-		out=$(cni DEL "$pod" "$p" 2>&1) || echo "nodelab: pod $pod: CNI DEL failed: ${out//$'\n'/ }" >&2
-	fi
-	if [ -n "$pin" ]; then
-		umount "$pin" 2>/dev/null || true
-		rm -f "$pin"
-	fi
-	[ -z "$meta" ] || rm -rf "$meta"
-	[ -n "$inode" ] || return 0
-	mapfile -t pids < <(netns_pids "$inode")
-	kill_wait "${pids[@]}"
-	mapfile -t pids < <(netns_pids "$inode")
-	[ ${#pids[@]} -eq 0 ] || die "pod $pod: processes ${pids[*]} still hold its namespace"
 }
 
 # --- outside the node -------------------------------------------------------------
@@ -419,10 +103,9 @@ pod_down() {
 ns() { ip netns exec "$@"; }
 
 start_bg() { # NAME NS CMD...: background process in NS, remembered in STATE/NAME.pid
-	local name=$1 n=$2
-	shift 2
-	ip netns exec "$n" "$@" </dev/null >"$STATE/$name.log" 2>&1 &
-	remember "$STATE/$name.pid" $!
+	local name=$1
+	shift
+	bg_pidfile "$STATE/$name.pid" "$STATE/$name.log" "$@"
 }
 
 sysctls() { # NS FORWARD: set explicitly, as a new namespace copies the root's
@@ -481,20 +164,21 @@ host_pids() {
 	done
 }
 
-wait_vpn() { # POD...: until each OpenVPN pod's client has its routes in
-	local pod kind i left
-	for ((i = 0; i < 300; i++)); do
-		left=()
-		for pod in "$@"; do
-			rd kind "$STATE/pods/$pod/kind"
-			[ "$kind" = leaky ] || [ "$kind" = clean ] || continue
-			grep -q "Initialization Sequence Completed" "$STATE/pods/$pod/openvpn.log" 2>/dev/null ||
-				left+=("$pod")
-		done
-		[ ${#left[@]} -eq 0 ] && return 0
-		sleep 0.05
+vpn_up() { # POD...: each OpenVPN pod's client has its routes in; the others in LEFT
+	local pod kind
+	LEFT=()
+	for pod in "$@"; do
+		rd kind "$STATE/pods/$pod/kind"
+		[ "$kind" = leaky ] || [ "$kind" = clean ] || continue
+		grep -q "Initialization Sequence Completed" "$STATE/pods/$pod/openvpn.log" 2>/dev/null ||
+			LEFT+=("$pod")
 	done
-	die "pod ${left[0]}: the OpenVPN client did not come up in 15 s; its log: $(tail -1 "$STATE/pods/${left[0]}/openvpn.log" 2>/dev/null)"
+	[ ${#LEFT[@]} -eq 0 ]
+}
+
+wait_vpn() { # POD...: until vpn_up, at most 15 s
+	wait_until 15 vpn_up "$@" ||
+		die "pod ${LEFT[0]}: the OpenVPN client did not come up in 15 s; its log: $(tail -1 "$STATE/pods/${LEFT[0]}/openvpn.log" 2>/dev/null)"
 }
 
 add_pods() { # SPEC...: the pods of up and add-pod
@@ -534,21 +218,25 @@ cmd_up() {
 	# Anything failing from here takes everything down again and says
 	# why in one line. (Not "if ! (up_body)": set -e would not hold in it.)
 	# Interrupted, it takes down what it had made.
-	trap 'cmd_down >/dev/null 2>&1; rm -f "$STATE.up.log"; exit 130' INT TERM
+	cleanup_add up up_undo
 	set +e
 	(up_body "${specs[@]}") 2>"$STATE.up.log"
 	rc=$?
 	set -e
-	trap - INT TERM
 	if [ $rc -ne 0 ]; then
 		fail_line "$STATE.up.log" "up $ID"
-		cmd_down >/dev/null 2>&1 || true
-		rm -f "$STATE.up.log"
+		cleanup_now up
 		echo "$FAIL" >&2
 		exit 1
 	fi
+	cleanup_drop up
 	rm -f "$STATE.up.log"
 	echo "$ID"
+}
+
+up_undo() {
+	cmd_down >/dev/null 2>&1
+	rm -f "$STATE.up.log"
 }
 
 # fail_line LOG WHAT: the one line saying why WHAT failed, in FAIL: the last
@@ -565,8 +253,19 @@ fail_line() {
 	FAIL="nodelab: $2: ${last:-failed}"
 }
 
+init_ready() { # UNSHARE-PID: the node's init is ready (dies if it failed)
+	[ -e "$STATE/init.ready" ] && return 0
+	kill -0 "$1" 2>/dev/null || die "the node's init failed: $(tail -1 "$STATE/init.log")"
+	return 1
+}
+
+servers_up() {
+	grep -q "Initialization Sequence Completed" "$STATE/server-broad.log" &&
+		grep -q "Initialization Sequence Completed" "$STATE/server-correct.log"
+}
+
 up_body() {
-	local n u i
+	local n u
 	set -eE
 	trap 'echo "failed: $BASH_COMMAND" >&2' ERR
 	vpn_pki "$STATE/pki" "nodelab-$ID" &
@@ -584,12 +283,7 @@ up_body() {
 		</dev/null >"$STATE/init.log" 2>&1) &
 	u=$!
 	remember "$STATE/unshare.pid" "$u"
-	for ((i = 0; i < 200; i++)); do
-		[ -e "$STATE/init.ready" ] && break
-		kill -0 "$u" 2>/dev/null || die "the node's init failed: $(tail -1 "$STATE/init.log")"
-		sleep 0.01
-	done
-	[ -e "$STATE/init.ready" ] || die "the node's init did not get ready"
+	wait_until 2 init_ready "$u" || die "the node's init did not get ready"
 	# u is the subshell that became unshare; its one child is the init.
 	read -r INIT <"/proc/$u/task/$u/children" || true
 	[[ $INIT =~ ^[0-9]+$ ]] || die "cannot find the node's init (children of $u: $INIT)"
@@ -700,12 +394,7 @@ EOT
 	vpn_client_conf "$STATE/client-clean.conf" "$STATE/pki" 198.19.0.3
 	start_bg server-broad "$NS_VPN" openvpn --config "$STATE/server-broad.conf"
 	start_bg server-correct "$NS_VPN" openvpn --config "$STATE/server-correct.conf"
-	for ((i = 0; i < 200; i++)); do
-		grep -q "Initialization Sequence Completed" "$STATE/server-broad.log" &&
-			grep -q "Initialization Sequence Completed" "$STATE/server-correct.log" && break
-		sleep 0.02
-	done
-	[ "$i" -lt 200 ] || die "the OpenVPN servers did not start: $(tail -1 "$STATE/server-broad.log")"
+	wait_until 4 servers_up || die "the OpenVPN servers did not start: $(tail -1 "$STATE/server-broad.log")"
 
 	: >"$STATE/servers.ready"
 	if [ -n "$podsjob" ]; then
@@ -724,21 +413,16 @@ cmd_down() {
 		# Everything in the node's PID namespace dies with its init.
 		kill -KILL "$INIT" 2>/dev/null || true
 	fi
-	if alive "$STATE/unshare.pid"; then
-		kill_wait "$PID"
+	if pid_alive "$STATE/unshare.pid"; then
+		stop_pid "$PID"
 	fi
 	for n in "${ALL_NS[@]}"; do
 		[ -e "/run/netns/$n" ] || continue
 		mapfile -t pids < <(ip netns pids "$n" 2>/dev/null)
-		kill_wait "${pids[@]}"
+		stop_pid "${pids[@]}"
 		ip netns del "$n" 2>/dev/null || true
 	done
-	if [ -n "${INIT:-}" ]; then
-		for ((n = 0; n < 100; n++)); do
-			running "$INIT" || break
-			sleep 0.02
-		done
-	fi
+	[ -z "${INIT:-}" ] || wait_until 2 pid_gone "$INIT" || true
 	rm -rf "$STATE" "$STATE.up.log"
 }
 
@@ -788,7 +472,7 @@ cmd_status() {
 		if [ -e "/run/netns/$n" ]; then echo "  namespace $n"; else echo "  namespace $n (missing)"; fi
 	done
 	for n in server-broad server-correct other-listen remote-listen; do
-		if alive "$STATE/$n.pid"; then echo "  $n: PID $PID"; else echo "  $n: not running"; fi
+		if pid_alive "$STATE/$n.pid"; then echo "  $n: PID $PID"; else echo "  $n: not running"; fi
 	done
 	rd procs "$STATE/procs"
 	echo "  idle processes from procs: $procs"
@@ -918,3 +602,4 @@ procs)
 	bad "unknown command \"$cmd\" (up, down, env, status, node, pod, add-pod, del-pod, procs)"
 	;;
 esac
+

@@ -24,6 +24,7 @@
 #include "datapath/loader.h"
 #include "model/ranges.h"
 #include "model/names.h"
+#include "frames.h"
 
 #define LO_IFINDEX 1 /* BPF_PROG_TEST_RUN runs on the namespace's loopback */
 #define SLOT_CLUSTER 0
@@ -103,113 +104,6 @@ static int teardown(void **state)
 	probe__free(pr);
 	datapath__free(dp);
 	return 0;
-}
-
-/* --- frame building --------------------------------------------------------- */
-
-struct frame {
-	uint8_t b[256];
-	size_t len;
-	size_t l2len;
-};
-
-/* vlan: 0 none, 1 one 802.1Q tag, 2 one 802.1ad tag, 3 QinQ (802.1ad outer,
- * 802.1Q inner) */
-static void put_eth(struct frame *f, uint16_t proto, int vlan)
-{
-	struct ethhdr *e = (struct ethhdr *)f->b;
-
-	memset(e->h_dest, 0x02, 6);
-	memset(e->h_source, 0x04, 6);
-	if (vlan == 3) {
-		e->h_proto = htons(0x88A8);
-		f->b[14] = 0x00;
-		f->b[15] = 0x0a; /* service VLAN 10 */
-		*(uint16_t *)&f->b[16] = htons(0x8100);
-		f->b[18] = 0x00;
-		f->b[19] = 0x64; /* customer VLAN 100 */
-		*(uint16_t *)&f->b[20] = htons(proto);
-		f->len = f->l2len = 22;
-	} else if (vlan) {
-		e->h_proto = htons(vlan == 2 ? 0x88A8 : 0x8100);
-		f->b[14] = 0x00;
-		f->b[15] = 0x64; /* VLAN 100 */
-		*(uint16_t *)&f->b[16] = htons(proto);
-		f->len = f->l2len = 18;
-	} else {
-		e->h_proto = htons(proto);
-		f->len = f->l2len = 14;
-	}
-}
-
-static void put_l4(struct frame *f, int proto, uint16_t sport, uint16_t dport, int payload)
-{
-	uint8_t *p = f->b + f->len;
-
-	if (proto == IPPROTO_TCP) {
-		memset(p, 0, 20);
-		*(uint16_t *)&p[0] = htons(sport);
-		*(uint16_t *)&p[2] = htons(dport);
-		p[12] = 5 << 4;
-		f->len += 20;
-	} else if (proto == IPPROTO_UDP) {
-		*(uint16_t *)&p[0] = htons(sport);
-		*(uint16_t *)&p[2] = htons(dport);
-		*(uint16_t *)&p[4] = htons(8 + payload);
-		*(uint16_t *)&p[6] = 0;
-		f->len += 8;
-	} else {
-		memset(p, 0, 8);
-		p[0] = proto == IPPROTO_ICMP ? 8 : 128; /* echo request */
-		f->len += 8;
-	}
-	memset(f->b + f->len, 0xab, payload);
-	f->len += payload;
-}
-
-/* IPv4 packet at f->len: header, then L4 and payload. */
-static void put_ipv4(struct frame *f, const char *src, const char *dst, int proto,
-		     uint16_t frag_off, uint16_t sport, uint16_t dport, int payload)
-{
-	uint8_t *ip = f->b + f->len;
-
-	memset(ip, 0, 20);
-	ip[0] = 0x45;
-	ip[8] = 64;
-	ip[9] = proto;
-	*(uint16_t *)&ip[6] = htons(frag_off);
-	inet_pton(AF_INET, src, ip + 12);
-	inet_pton(AF_INET, dst, ip + 16);
-	f->len += 20;
-	put_l4(f, proto, sport, dport, payload);
-	*(uint16_t *)&ip[2] = htons(f->len - (ip - f->b));
-}
-
-/* IPv6 packet with an optional chain of extension headers (nexthdr values). */
-static void put_ipv6(struct frame *f, const char *src, const char *dst, const int *ext, int next,
-		     uint16_t sport, uint16_t dport, int payload)
-{
-	uint8_t *ip = f->b + f->len;
-	uint8_t *nh = &ip[6];
-	int i;
-
-	memset(ip, 0, 40);
-	ip[0] = 0x60;
-	ip[7] = 64;
-	inet_pton(AF_INET6, src, ip + 8);
-	inet_pton(AF_INET6, dst, ip + 24);
-	f->len += 40;
-	for (i = 0; ext && ext[i]; i++) {
-		uint8_t *h = f->b + f->len;
-
-		*nh = ext[i] == 0xff ? 0 : ext[i]; /* 0xff stands for hop-by-hop (0) */
-		memset(h, 0, 8);
-		nh = &h[0];
-		f->len += 8;
-	}
-	*nh = next;
-	put_l4(f, next, sport, dport, payload);
-	*(uint16_t *)&ip[4] = htons(f->len - (ip - f->b) - 40);
 }
 
 /* --- running and checking --------------------------------------------------- */
@@ -307,12 +201,12 @@ static void build(struct frame *f, int l2, int v6, int dir, int cls, int proto, 
 
 	memset(f, 0, sizeof(*f));
 	if (l2)
-		put_eth(f, v6 ? ETH_P_IPV6 : ETH_P_IP, 0);
+		frame_eth(f, v6 ? ETH_P_IPV6 : ETH_P_IP, FRAME_UNTAGGED);
 	if (v6)
-		put_ipv6(f, src, dst, NULL, proto == IPPROTO_ICMP ? IPPROTO_ICMPV6 : proto, sport,
+		frame_ipv6(f, src, dst, NULL, proto == IPPROTO_ICMP ? IPPROTO_ICMPV6 : proto, sport,
 			 dport, payload);
 	else
-		put_ipv4(f, src, dst, proto, 0, sport, dport, payload);
+		frame_ipv4(f, src, dst, proto, 0, sport, dport, payload);
 }
 
 /* The whole matrix: L2/L3 x IPv4/IPv6 x class x direction x role. */
@@ -422,13 +316,13 @@ static void test_longest_prefix(void **state)
 	struct frame f = {};
 
 	set_iface(TL_ROLE_TUNNEL, 0);
-	put_ipv4(&f, "10.8.0.2", "10.5.0.1", IPPROTO_ICMP, 0, 0, 0, 56);
+	frame_ipv4(&f, "10.8.0.2", "10.5.0.1", IPPROTO_ICMP, 0, 0, 0, 56);
 	snap();
 	run(pr, TL_DIR_EGRESS, &f, 0);
 	expect_delta(SLOT_TUNNEL, TL_DIR_EGRESS, TL_CLASS_REMOTE, 1, 84, "10.5.0.1");
 	assert_int_equal(take_events(), 0); /* remote through the tunnel: fine */
 	memset(&f, 0, sizeof(f));
-	put_ipv4(&f, "10.8.0.2", "10.131.255.255", IPPROTO_ICMP, 0, 0, 0, 56);
+	frame_ipv4(&f, "10.8.0.2", "10.131.255.255", IPPROTO_ICMP, 0, 0, 0, 56);
 	snap();
 	run(pr, TL_DIR_EGRESS, &f, 0);
 	expect_delta(SLOT_TUNNEL, TL_DIR_EGRESS, TL_CLASS_POD, 1, 84, "10.131.255.255");
@@ -446,8 +340,8 @@ static void test_vlan(void **state)
 		struct frame f = {};
 
 		set_iface(TL_ROLE_CLUSTER, 1);
-		put_eth(&f, ETH_P_IP, tag);
-		put_ipv4(&f, "10.128.0.2", addr_of[TL_CLASS_REMOTE][0], IPPROTO_UDP, 0,
+		frame_eth(&f, ETH_P_IP, tag);
+		frame_ipv4(&f, "10.128.0.2", addr_of[TL_CLASS_REMOTE][0], IPPROTO_UDP, 0,
 			 next_port++, 443, 30);
 		snap();
 		run(pr, TL_DIR_EGRESS, &f, 0);
@@ -466,8 +360,8 @@ static void test_qinq(void **state)
 	struct frame f = {};
 
 	set_iface(TL_ROLE_CLUSTER, 1);
-	put_eth(&f, ETH_P_IP, 3);
-	put_ipv4(&f, "10.128.0.2", addr_of[TL_CLASS_REMOTE][0], IPPROTO_UDP, 0, next_port++, 443,
+	frame_eth(&f, ETH_P_IP, FRAME_QINQ);
+	frame_ipv4(&f, "10.128.0.2", addr_of[TL_CLASS_REMOTE][0], IPPROTO_UDP, 0, next_port++, 443,
 		 30);
 	snap();
 	run(pr, TL_DIR_EGRESS, &f, 0);
@@ -478,8 +372,8 @@ static void test_qinq(void **state)
 
 	/* the same with IPv6 behind the two tags */
 	memset(&f, 0, sizeof(f));
-	put_eth(&f, ETH_P_IPV6, 3);
-	put_ipv6(&f, "fd00:10:128::2", addr_of[TL_CLASS_REMOTE][1], NULL, IPPROTO_UDP, next_port++,
+	frame_eth(&f, ETH_P_IPV6, FRAME_QINQ);
+	frame_ipv6(&f, "fd00:10:128::2", addr_of[TL_CLASS_REMOTE][1], NULL, IPPROTO_UDP, next_port++,
 		 443, 30);
 	snap();
 	run(pr, TL_DIR_EGRESS, &f, 0);
@@ -494,8 +388,8 @@ static void test_ipv4_version(void **state)
 	struct frame f = {};
 
 	set_iface(TL_ROLE_TUNNEL, 1);
-	put_eth(&f, ETH_P_IP, 0);
-	put_ipv4(&f, "10.8.0.2", "10.128.3.5", IPPROTO_UDP, 0, next_port++, 53, 20);
+	frame_eth(&f, ETH_P_IP, FRAME_UNTAGGED);
+	frame_ipv4(&f, "10.8.0.2", "10.128.3.5", IPPROTO_UDP, 0, next_port++, 53, 20);
 	f.b[14] = 0x65; /* version 6, IHL 5 */
 	snap();
 	run(pr, TL_DIR_EGRESS, &f, 0);
@@ -538,9 +432,9 @@ static void test_ipv4_lengths(void **state)
 		uint8_t *ip = f.b + 14;
 		uint64_t l3, segs = cases[i].gso_segs ? cases[i].gso_segs : 1;
 
-		put_eth(&f, ETH_P_IP, 0);
+		frame_eth(&f, ETH_P_IP, FRAME_UNTAGGED);
 		/* 20 IP + 20 TCP + 8 payload: 48 bytes of L3 */
-		put_ipv4(&f, "10.128.0.2", addr_of[TL_CLASS_POD][0], IPPROTO_TCP, 0, next_port++,
+		frame_ipv4(&f, "10.128.0.2", addr_of[TL_CLASS_POD][0], IPPROTO_TCP, 0, next_port++,
 			 80, 8);
 		l3 = f.len - 14;
 		if (cases[i].ihl)
@@ -582,8 +476,8 @@ static void test_ipv6_lengths(void **state)
 		uint8_t *ip = f.b + 14;
 		uint64_t l3;
 
-		put_eth(&f, ETH_P_IPV6, 0);
-		put_ipv6(&f, "fd00:8::2", addr_of[TL_CLASS_SERVICE][1], NULL, IPPROTO_UDP,
+		frame_eth(&f, ETH_P_IPV6, FRAME_UNTAGGED);
+		frame_ipv6(&f, "fd00:8::2", addr_of[TL_CLASS_SERVICE][1], NULL, IPPROTO_UDP,
 			 next_port++, 53, 12);
 		l3 = f.len - 14;
 		ip[0] = cases[i].version << 4;
@@ -602,8 +496,8 @@ static void test_ipv6_ext_headers(void **state)
 	struct frame f = {};
 
 	set_iface(TL_ROLE_TUNNEL, 1);
-	put_eth(&f, ETH_P_IPV6, 0);
-	put_ipv6(&f, "fd00:8::2", addr_of[TL_CLASS_SERVICE][1], chain, IPPROTO_TCP, 33000, 443,
+	frame_eth(&f, ETH_P_IPV6, FRAME_UNTAGGED);
+	frame_ipv6(&f, "fd00:8::2", addr_of[TL_CLASS_SERVICE][1], chain, IPPROTO_TCP, 33000, 443,
 		 10);
 	snap();
 	run(pr, TL_DIR_EGRESS, &f, 0);
@@ -622,7 +516,7 @@ static void test_fragments(void **state)
 
 	/* IPv4, non-first fragment: classified by address, ports 0. */
 	set_iface(TL_ROLE_TUNNEL, 0);
-	put_ipv4(&f, "10.8.0.2", "10.129.0.7", IPPROTO_UDP, 185, 1111, 2222, 40);
+	frame_ipv4(&f, "10.8.0.2", "10.129.0.7", IPPROTO_UDP, 185, 1111, 2222, 40);
 	snap();
 	run(pr, TL_DIR_EGRESS, &f, 0);
 	expect_delta(SLOT_TUNNEL, TL_DIR_EGRESS, TL_CLASS_POD, 1, f.len, "IPv4 fragment");
@@ -636,7 +530,7 @@ static void test_fragments(void **state)
 		static const int chain[] = { IPPROTO_FRAGMENT, 0 };
 
 		memset(&f, 0, sizeof(f));
-		put_ipv6(&f, "fd00:8::2", "fd00:10:128::77", chain, IPPROTO_UDP, 5555, 6666, 40);
+		frame_ipv6(&f, "fd00:8::2", "fd00:10:128::77", chain, IPPROTO_UDP, 5555, 6666, 40);
 		fh = f.b + 40;
 		*(uint16_t *)&fh[2] = htons(1480); /* offset in 8-byte units << 3 */
 		snap();
@@ -651,7 +545,7 @@ static void test_fragments(void **state)
 		static const int chain[] = { IPPROTO_FRAGMENT, 0 };
 
 		memset(&f, 0, sizeof(f));
-		put_ipv6(&f, "fd00:8::2", "fd00:10:128::78", chain, IPPROTO_UDP, 5555, 6666, 40);
+		frame_ipv6(&f, "fd00:8::2", "fd00:10:128::78", chain, IPPROTO_UDP, 5555, 6666, 40);
 		snap();
 		run(pr, TL_DIR_EGRESS, &f, 0);
 		assert_int_equal(take_events(), 1);
@@ -668,7 +562,7 @@ static void test_truncated(void **state)
 	 * tag, because BPF_PROG_TEST_RUN itself rejects an untagged frame whose
 	 * ethertype promises more IP header than it holds.) */
 	set_iface(TL_ROLE_TUNNEL, 1);
-	put_eth(&f, ETH_P_IP, 1);
+	frame_eth(&f, ETH_P_IP, FRAME_8021Q);
 	memset(f.b + 18, 0x45, 10);
 	f.len = 28;
 	snap();
@@ -688,7 +582,7 @@ static void test_truncated(void **state)
 	/* L2 VLAN tag cut off after the outer ethertype. */
 	set_iface(TL_ROLE_CLUSTER, 1);
 	memset(&f, 0, sizeof(f));
-	put_eth(&f, ETH_P_IP, 0);
+	frame_eth(&f, ETH_P_IP, FRAME_UNTAGGED);
 	*(uint16_t *)&f.b[12] = htons(0x8100);
 	f.b[14] = 0;
 	f.len = 15;
@@ -699,7 +593,7 @@ static void test_truncated(void **state)
 	/* IPv4 header complete, TCP header cut: classified, ports 0. */
 	set_iface(TL_ROLE_TUNNEL, 0);
 	memset(&f, 0, sizeof(f));
-	put_ipv4(&f, "10.8.0.2", "10.128.9.9", IPPROTO_TCP, 0, 1, 2, 0);
+	frame_ipv4(&f, "10.8.0.2", "10.128.9.9", IPPROTO_TCP, 0, 1, 2, 0);
 	f.len = 24; /* 20 IP + 4 of the TCP header, and the IP header says so */
 	*(uint16_t *)&f.b[2] = htons(24);
 	snap();
@@ -715,7 +609,7 @@ static void test_non_ip(void **state)
 
 	/* ARP on an L2 cluster interface */
 	set_iface(TL_ROLE_CLUSTER, 1);
-	put_eth(&f, 0x0806, 0);
+	frame_eth(&f, 0x0806, FRAME_UNTAGGED);
 	memset(f.b + 14, 0x01, 28);
 	f.len = 42;
 	snap();
@@ -743,8 +637,8 @@ static void test_gso(void **state)
 	 * payload in reality; here it carries the headers and 100 bytes, and
 	 * the program adds the headers of the 3 further segments. */
 	set_iface(TL_ROLE_TUNNEL, 1);
-	put_eth(&f, ETH_P_IP, 0);
-	put_ipv4(&f, "10.8.0.2", "10.128.3.3", IPPROTO_TCP, 0, 40001, 80, 100);
+	frame_eth(&f, ETH_P_IP, FRAME_UNTAGGED);
+	frame_ipv4(&f, "10.8.0.2", "10.128.3.3", IPPROTO_TCP, 0, 40001, 80, 100);
 	snap();
 	run(pr, TL_DIR_EGRESS, &f, segs);
 	expect_delta(SLOT_TUNNEL, TL_DIR_EGRESS, TL_CLASS_POD, segs,
@@ -759,7 +653,7 @@ static void test_unknown_iface(void **state)
 	uint64_t unknown = stat(TL_STAT_UNKNOWN_IFACE);
 
 	assert_int_equal(probe__del_iface(pr, LO_IFINDEX), 0);
-	put_ipv4(&f, "10.8.0.2", "10.128.3.4", IPPROTO_ICMP, 0, 0, 0, 56);
+	frame_ipv4(&f, "10.8.0.2", "10.128.3.4", IPPROTO_ICMP, 0, 0, 0, 56);
 	snap();
 	run(pr, TL_DIR_EGRESS, &f, 0);
 	expect_delta(-1, 0, 0, 0, 0, "unknown interface");
@@ -796,7 +690,7 @@ static void test_ring_full(void **state)
 	for (i = 0; i < flows; i++) {
 		struct frame f = {};
 
-		put_ipv4(&f, "10.8.0.2", "10.128.7.7", IPPROTO_UDP, 0, 20000 + i, 53, 20);
+		frame_ipv4(&f, "10.8.0.2", "10.128.7.7", IPPROTO_UDP, 0, 20000 + i, 53, 20);
 		run(p, TL_DIR_EGRESS, &f, 0);
 	}
 	emitted = stat_of(small, TL_STAT_EVENTS_EMITTED);
@@ -845,7 +739,7 @@ static void test_two_namespaces(void **state)
 	assert_non_null(other);
 	set_iface(TL_ROLE_TUNNEL, 0);
 	assert_int_equal(probe__set_iface(other, LO_IFINDEX, other_slot, TL_ROLE_TUNNEL, 0), 0);
-	put_ipv4(&f, "10.8.0.2", "10.128.9.9", IPPROTO_UDP, 0, 4444, 53, 30);
+	frame_ipv4(&f, "10.8.0.2", "10.128.9.9", IPPROTO_UDP, 0, 4444, 53, 30);
 	snap();
 	run(pr, TL_DIR_EGRESS, &f, 0);
 	run(other, TL_DIR_EGRESS, &f, 0);
@@ -882,7 +776,7 @@ static void test_iface_table(void **state)
 	for (i = 0; i < TL_HOT_IFACES; i++)
 		assert_int_equal(probe__set_iface(p3, 100 + i, 10 + i, TL_ROLE_CLUSTER, 1), 0);
 	assert_int_equal(probe__set_iface(p3, LO_IFINDEX, 42, TL_ROLE_TUNNEL, 0), 0);
-	put_ipv4(&f, "10.8.0.2", "10.128.4.4", IPPROTO_UDP, 0, 4545, 53, 10);
+	frame_ipv4(&f, "10.8.0.2", "10.128.4.4", IPPROTO_UDP, 0, 4545, 53, 10);
 	snap();
 	run(p3, TL_DIR_EGRESS, &f, 0);
 	expect_delta(42, TL_DIR_EGRESS, TL_CLASS_POD, 1, f.len, "interface in the table");
@@ -940,7 +834,7 @@ static void test_many_prefixes(void **state)
 					 10 * i + (k == 1 ? -1 : 1), k == 1 ? 255 : 0);
 			if (k == 1 && i == 0)
 				continue; /* 10.128.-1 */
-			put_ipv4(&f, "10.8.0.2", addr, IPPROTO_UDP, 0, 7, 53, 4);
+			frame_ipv4(&f, "10.8.0.2", addr, IPPROTO_UDP, 0, 7, 53, 4);
 			assert_int_equal(datapath__read_counters(many, c0), 0);
 			run(mp, TL_DIR_EGRESS, &f, 0);
 			assert_int_equal(datapath__read_counters(many, c1), 0);
@@ -991,7 +885,7 @@ static void test_many_prefixes6(void **state)
 					 16 * (i + 1) - 1);
 			else
 				snprintf(addr, sizeof(addr), "fd00:10:128:%x::", 16 * (i + 1) + 1);
-			put_ipv6(&f, "fd00:8::2", addr, NULL, IPPROTO_UDP, 7, 53, 4);
+			frame_ipv6(&f, "fd00:8::2", addr, NULL, IPPROTO_UDP, 7, 53, 4);
 			assert_int_equal(datapath__read_counters(many, c0), 0);
 			run(mp, TL_DIR_EGRESS, &f, 0);
 			assert_int_equal(datapath__read_counters(many, c1), 0);
@@ -1010,7 +904,7 @@ static void test_ingress_never_leaks(void **state)
 	struct frame f = {};
 
 	set_iface(TL_ROLE_TUNNEL, 0);
-	put_ipv4(&f, addr_of[TL_CLASS_POD][0], "10.8.0.2", IPPROTO_UDP, 0, 53, 5353, 10);
+	frame_ipv4(&f, addr_of[TL_CLASS_POD][0], "10.8.0.2", IPPROTO_UDP, 0, 53, 5353, 10);
 	snap();
 	run(pr, TL_DIR_INGRESS, &f, 0);
 	expect_delta(SLOT_TUNNEL, TL_DIR_INGRESS, TL_CLASS_POD, 1, f.len, "ingress pod on tunnel");

@@ -1,58 +1,20 @@
 # shellcheck shell=bash
-# Shared by tests/e2e/test_*.sh: namespaces named with $$ and removed on every
-# path, processes stopped by PID, assertions that say what was expected.
-# A test script prints "ok NAME", "not ok NAME: why" or "skip NAME: why".
+# Shared by tests/e2e/test_*.sh: what only tests need. Reporting (a test
+# script prints "ok NAME", "not ok NAME: why" or "skip NAME: why"),
+# assertions that say what was expected, the basic pod, tunleak started and
+# stopped against it, the labs brought up for the test. Namespaces,
+# processes, the temporary directory and their removal on every path come
+# from scripts/lib.sh (mkns, bg, track, tmpdir, wait_for, tl_wait_ready...).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 TUNLEAK=$ROOT/tunleak
 HELPERS=$ROOT/.output/tests
-TMP=$(mktemp -d /tmp/tunleak-e2e.XXXXXX)
 ID=$$
-NSS=()
-PIDS=()
 ERRORS=()
-
-LAB_UP=""
-NODELAB_UP=""
-TMUX_SOCK=""
-
-e2e_cleanup() {
-	local p ns
-	[ -n "$TMUX_SOCK" ] && tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
-	[ -n "$LAB_UP" ] && "$ROOT/scripts/lab.sh" down "$LAB_UP"
-	[ -n "$NODELAB_UP" ] && "$ROOT/scripts/nodelab.sh" down "$NODELAB_UP"
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do
-		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$p" 2>/dev/null
-	done
-	for ns in "${NSS[@]}"; do ip netns del "$ns" 2>/dev/null; done
-	rm -rf "$TMP"
-}
-trap e2e_cleanup EXIT
-trap 'exit 130' INT TERM
-
-# mkns VAR SUFFIX: a fresh namespace named tl<pid><suffix>, its name put in
-# VAR. (Not "$(mkns)": a subshell would not record it for the cleanup.)
-mkns() {
-	local ns="tl${ID}$2"
-	ip netns add "$ns" || return 1
-	NSS+=("$ns")
-	ip -n "$ns" link set lo up
-	printf -v "$1" '%s' "$ns"
-}
-
-# delns NS...: remove namespaces now (the cleanup would do it at exit).
-delns() {
-	local ns keep=() n
-	for ns in "$@"; do ip netns del "$ns" 2>/dev/null; done
-	for n in "${NSS[@]}"; do
-		for ns in "$@"; do [ "$n" = "$ns" ] && continue 2; done
-		keep+=("$n")
-	done
-	NSS=("${keep[@]}")
-}
+tmpdir TMP e2e
 
 # Quiet IPv6 (router solicitations, MLD) so counts are exactly the test's.
 no_ipv6() {
@@ -60,37 +22,15 @@ no_ipv6() {
 		net.ipv6.conf.default.disable_ipv6=1 >/dev/null
 }
 
-# bg NS CMD...: run in NS in the background, remember the PID in BG_PID.
-bg() {
-	local ns=$1
-	shift
-	ip netns exec "$ns" "$@" &
-	BG_PID=$!
-	PIDS+=("$BG_PID")
-}
-
 # wait_in_ns PID NS: until process PID is inside namespace NS (ip netns exec
 # forks before it switches: --pid must never be given a process still in the
 # root namespace).
 wait_in_ns() {
-	local want i
+	local want
 	want=$(stat -L -c %i "/run/netns/$2") || return 1
-	for ((i = 0; i < 100; i++)); do
-		[ "$(stat -L -c %i "/proc/$1/ns/net" 2>/dev/null)" = "$want" ] && return 0
-		sleep 0.02
-	done
-	return 1
+	wait_until 2 _in_netns "$1" "$want"
 }
-
-# wait_for FILE PATTERN [SECONDS]: until FILE has a line matching PATTERN.
-wait_for() {
-	local i n=$(( ${3:-5} * 20 ))
-	for ((i = 0; i < n; i++)); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
+_in_netns() { [ "$(stat -L -c %i "/proc/$1/ns/net" 2>/dev/null)" = "$2" ]; }
 
 # --- assertions collect errors for the current case ---------------------------
 expect_eq() { # what expected got
@@ -120,6 +60,16 @@ jqf() {
 	jq -r "$2" "$1" 2>/dev/null || echo missing
 }
 
+# wait_jq FILE FILTER VALUE [SECONDS]: until jqf FILE FILTER is VALUE (a
+# counters file catching up), at most SECONDS (default 5).
+wait_jq() {
+	wait_until "${4:-5}" _jq_is "$@"
+}
+_jq_is() { [ "$(jqf "$1" "$2")" = "$3" ]; }
+
+# ns_of LABEL: the jq filter of one namespace of a counters file.
+ns_of() { echo ".namespaces[] | select(.label == \"$1\")"; }
+
 # --- the basic pod: eth0 toward a gateway, tun0 from tunsink --------------------
 # POD: eth0 10.128.0.2/23, default via 10.128.0.1; tun0 10.8.0.2/24 with the
 #      broad VPN route 10.0.0.0/8 via tun0 (the misconfiguration).
@@ -144,11 +94,7 @@ topo_basic() {
 tun_up() {
 	bg "$POD" "$HELPERS/tunsink" tun0 "$TMP/sink.count" >/dev/null
 	SINK_PID=$BG_PID
-	local i
-	for ((i = 0; i < 100; i++)); do
-		ip -n "$POD" link show tun0 >/dev/null 2>&1 && break
-		sleep 0.02
-	done
+	wait_until 2 ip -n "$POD" link show tun0 >/dev/null 2>&1
 	ip -n "$POD" addr add 10.8.0.2/24 dev tun0
 	ip -n "$POD" link set tun0 up
 	ip -n "$POD" route add 10.0.0.0/8 via 10.8.0.1 dev tun0
@@ -157,24 +103,19 @@ tun_up() {
 tun_down() {
 	kill -TERM "$SINK_PID" 2>/dev/null
 	wait "$SINK_PID" 2>/dev/null
-	local i
-	for ((i = 0; i < 100; i++)); do
-		ip -n "$POD" link show tun0 >/dev/null 2>&1 || return 0
-		sleep 0.02
-	done
+	wait_until 2 _no_tun0
 }
+_no_tun0() { ! ip -n "$POD" link show tun0 >/dev/null 2>&1; }
 
 # start_tunleak ARGS...: tunleak in the background against POD; waits until
-# it says it is tracing. Output in $TMP/tl.out, $TMP/tl.err.
+# it is attached. Output in $TMP/tl.out, $TMP/tl.err.
 start_tunleak() {
-	# Empty them here, not in the child: the child may not have run yet
-	# when wait_for reads, and the last run's "tracing" must not count.
 	: >"$TMP/tl.out"
-	: >"$TMP/tl.err"
-	"$TUNLEAK" --netns "$POD" "$@" >>"$TMP/tl.out" 2>>"$TMP/tl.err" &
+	tl_ready_opts "$TMP/tl.err"
+	"$TUNLEAK" --netns "$POD" "${TL_READY[@]}" "$@" >>"$TMP/tl.out" 2>>"$TMP/tl.err" &
 	TL_PID=$!
-	PIDS+=("$TL_PID")
-	if ! wait_for "$TMP/tl.err" "tracing" 5; then
+	track "$TL_PID"
+	if ! tl_wait_ready "$TMP/tl.err" 5; then
 		ERRORS+=("tunleak did not start: $(tr '\n' ' ' <"$TMP/tl.err")")
 		return 1
 	fi
@@ -210,11 +151,11 @@ require_root() {
 # lab_start: the OpenVPN lab of scripts/lab.sh for this test (taken down on
 # exit), its variables (NS_VPNPOD, OTHER_IP, ...) set; POD is the VPN pod.
 lab_start() {
+	cleanup_add lab "$ROOT/scripts/lab.sh" down "$ID"
 	if ! "$ROOT/scripts/lab.sh" up "$ID" >"$TMP/lab.out" 2>&1; then
 		echo "not ok lab-up: $(tail -5 "$TMP/lab.out" | tr '\n' ' ')"
 		return 1
 	fi
-	LAB_UP=$ID
 	eval "$("$ROOT/scripts/lab.sh" env "$ID")"
 	POD=$NS_VPNPOD
 }
@@ -222,10 +163,10 @@ lab_start() {
 # nodelab_start POD:KIND[:RUNTIME]...: the simulated node of scripts/nodelab.sh
 # for this test (taken down on exit), its NL_* variables set.
 nodelab_start() {
+	cleanup_add nodelab "$ROOT/scripts/nodelab.sh" down "$ID"
 	if ! "$ROOT/scripts/nodelab.sh" up "$ID" "$@" >"$TMP/nodelab.out" 2>&1; then
 		echo "not ok nodelab-up: $(tail -1 "$TMP/nodelab.out")"
 		return 1
 	fi
-	NODELAB_UP=$ID
 	eval "$("$ROOT/scripts/nodelab.sh" env "$ID")"
 }

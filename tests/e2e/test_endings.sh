@@ -6,19 +6,17 @@
 require_root
 ARGS=(--cluster-cidr 10.128.0.0/14)
 
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-
 # exits_within PID MS: wait up to MS for PID (a child of this shell) to end;
 # its exit code in RC ("running" if it did not), the time it took in TOOK.
 exits_within() {
 	local t0 i
-	t0=$(now_ms)
+	t0=$(ms_now)
 	RC=running
 	for ((i = 0; i < $2 / 20 + 1; i++)); do
 		kill -0 "$1" 2>/dev/null || break
 		sleep 0.02
 	done
-	TOOK=$(( $(now_ms) - t0 ))
+	TOOK=$(( $(ms_now) - t0 ))
 	if kill -0 "$1" 2>/dev/null; then
 		return 1
 	fi
@@ -45,18 +43,19 @@ for mode in tcx tc; do
 		mkfifo "$TMP/out.fifo"
 		$reader <"$TMP/out.fifo" >"$TMP/head.out" &
 		READER=$!
-		: >"$TMP/e.err"
+		track "$READER"
+		tl_ready_opts "$TMP/e.err"
 		rm -f "$TMP/e.json"
-		"$TUNLEAK" --netns "$POD" "${ARGS[@]}" --attach "$mode" --export "$TMP/e.json" \
+		"$TUNLEAK" --netns "$POD" "${TL_READY[@]}" "${ARGS[@]}" --attach "$mode" --export "$TMP/e.json" \
 			--interval 3600 >"$TMP/out.fifo" 2>"$TMP/e.err" &
 		P=$!
-		PIDS+=("$P")
+		track "$P"
 		if [ "$reader" = true ]; then
 			wait "$READER"
-			wait_for "$TMP/e.err" tracing 5 || ERRORS+=("did not start: $(cat "$TMP/e.err")")
+			tl_wait_ready "$TMP/e.err" 5 || ERRORS+=("did not start: $(cat "$TMP/e.err")")
 			leaks=0
 		else
-			wait_for "$TMP/e.err" tracing 5 || ERRORS+=("did not start: $(cat "$TMP/e.err")")
+			tl_wait_ready "$TMP/e.err" 5 || ERRORS+=("did not start: $(cat "$TMP/e.err")")
 			# one leak: its event is head's line (tunsink answers nothing)
 			ip netns exec "$POD" ping -q -n -c 1 -W 0.1 10.130.0.5 >/dev/null 2>&1
 			wait "$READER"
@@ -93,7 +92,7 @@ for mode in tcx tc; do
 	tun_down
 	expect_true "gw0 there before" ip -n "$GW" link show gw0
 	delns "$POD"
-	t0=$(now_ms)
+	t0=$(ms_now)
 	if ! exits_within "$TL_PID" 2000; then
 		ERRORS+=("still running 2 s after ip netns del")
 		kill -TERM "$TL_PID"
@@ -103,8 +102,8 @@ for mode in tcx tc; do
 	expect_match "says so" "network namespace $POD is gone \(no process and no /run/netns file holds it any more\); detaching" "$(cat "$TMP/tl.err")"
 	expect_eq "final counters" 2 "$(jqf "$TMP/g.json" .leaks.packets)"
 	gone=""
-	while [ $(( $(now_ms) - t0 )) -le 2000 ]; do
-		ip -n "$GW" link show gw0 >/dev/null 2>&1 || { gone=$(( $(now_ms) - t0 )); break; }
+	while [ $(( $(ms_now) - t0 )) -le 2000 ]; do
+		ip -n "$GW" link show gw0 >/dev/null 2>&1 || { gone=$(( $(ms_now) - t0 )); break; }
 		sleep 0.02
 	done
 	[ -n "$gone" ] || ERRORS+=("the veth peer gw0 still exists 2 s after ip netns del: the namespace is kept alive")

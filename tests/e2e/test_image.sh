@@ -73,16 +73,17 @@ case_end umoci-unpack
 # --- the entrypoint in an empty root ------------------------------------------------
 # run_image ARGS...: the image's entrypoint with ARGS, chrooted into its rootfs
 # in a private mount namespace (its /proc and /sys mounts die with it, on every
-# path), in the background: PID in IMG_PID, output in $TMP/i.out, $TMP/i.err.
+# path), in the background: PID in IMG_PID, output in $TMP/i.out and (inside
+# the root, where tunleak can leave its ready file beside it) $R/out/i.err.
 entry=$(jq -r '.config.Entrypoint[0]' <<<"$cfg")
 run_image() {
 	mkdir -p "$R/proc" "$R/sys" "$R/out"
 	unshare --mount --propagation private sh -c '
 		r=$1; shift
 		mount -t proc proc "$r/proc" && mount -t sysfs sysfs "$r/sys" && exec chroot "$r" "$@"' \
-		sh "$R" "$entry" "$@" >"$TMP/i.out" 2>"$TMP/i.err" &
+		sh "$R" "$entry" "$@" >"$TMP/i.out" 2>"$R/out/i.err" &
 	IMG_PID=$!
-	PIDS+=("$IMG_PID")
+	track "$IMG_PID"
 }
 
 if [ -x "${R:-/nonexistent}/tunleak" ]; then
@@ -97,9 +98,11 @@ fi
 case_end entrypoint-version
 
 if [ -x "${R:-/nonexistent}/tunleak" ] && topo_basic && wait_in_ns "$SINK_PID" "$POD"; then
-	run_image --pid "$SINK_PID" --cluster-cidr 10.128.0.0/14 --export /out/c.json \
+	mkdir -p "$R/out"
+	tl_ready_opts "$R/out/i.err" "$R/tunleak" "$R"
+	run_image "${TL_READY[@]}" --pid "$SINK_PID" --cluster-cidr 10.128.0.0/14 --export /out/c.json \
 		--interval 0.2 --json
-	if wait_for "$TMP/i.err" tracing 10; then
+	if tl_wait_ready "$R/out/i.err" 10; then
 		pod_ping 4 10.130.0.5
 		kill -TERM "$IMG_PID"
 		wait "$IMG_PID"
@@ -109,7 +112,7 @@ if [ -x "${R:-/nonexistent}/tunleak" ] && topo_basic && wait_in_ns "$SINK_PID" "
 		expect_eq "event" "leak tun0 10.8.0.2 10.130.0.5 icmp" \
 			"$(jq -r '"\(.type) \(.iface) \(.src) \(.dst) \(.proto)"' "$TMP/i.out" 2>&1)"
 	else
-		ERRORS+=("did not start: $(tr '\n' ' ' <"$TMP/i.err")")
+		ERRORS+=("did not start: $(tr '\n' ' ' <"$R/out/i.err")")
 		kill -TERM "$IMG_PID" 2>/dev/null
 		wait "$IMG_PID" 2>/dev/null
 	fi

@@ -184,7 +184,7 @@ for mode in tcx tc; do
 		ip netns exec "$POD" "$HELPERS/tchold" eth0 egress "$mode" "$HELPERS/counter.bpf.o" \
 			"$SAME_IP" >"$TMP/cnt.out" 2>&1 &
 		CNT=$!
-		PIDS+=("$CNT")
+		track "$CNT"
 		wait_for "$TMP/cnt.out" ready 5 || ERRORS+=("tchold: $(cat "$TMP/cnt.out")")
 		[ "$order" = before ] && start_tunleak "${CIDRS[@]}" --attach "$mode"
 		in_pod ping -q -c 10 -i 0.05 -W 1 "$SAME_IP" >"$TMP/ping.out" 2>&1

@@ -57,11 +57,12 @@ done
 
 # Text output and the Prometheus file, stopping by --duration.
 topo_basic || { echo "not ok setup-text: topology"; exit 0; }
-"$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.0/14 --duration 3 --export "$TMP/c.prom" \
+tl_ready_opts "$TMP/t.err"
+"$TUNLEAK" --netns "$POD" "${TL_READY[@]}" --cluster-cidr 10.128.0.0/14 --duration 3 --export "$TMP/c.prom" \
 	>"$TMP/t.out" 2>"$TMP/t.err" &
 TL_PID=$!
-PIDS+=("$TL_PID")
-wait_for "$TMP/t.err" tracing 5
+track "$TL_PID"
+tl_wait_ready "$TMP/t.err" 5
 pod_ping 4 10.130.0.7
 wait "$TL_PID"
 expect_eq "exit code after --duration" 0 "$?"
@@ -84,12 +85,12 @@ for src in file stdin; do
 			--export "$TMP/n.json" --interval 0.2
 	else
 		: >"$TMP/tl.out"
-		: >"$TMP/tl.err"
-		"$TUNLEAK" --netns "$POD" --cidrs-from - --json --export "$TMP/n.json" --interval 0.2 \
+		tl_ready_opts "$TMP/tl.err"
+		"$TUNLEAK" --netns "$POD" "${TL_READY[@]}" --cidrs-from - --json --export "$TMP/n.json" --interval 0.2 \
 			<"$ROOT/tests/data/network-config-openshift.json" >>"$TMP/tl.out" 2>>"$TMP/tl.err" &
 		TL_PID=$!
-		PIDS+=("$TL_PID")
-		wait_for "$TMP/tl.err" tracing 5 || ERRORS+=("did not start: $(cat "$TMP/tl.err")")
+		track "$TL_PID"
+		tl_wait_ready "$TMP/tl.err" 5 || ERRORS+=("did not start: $(cat "$TMP/tl.err")")
 	fi
 	pod_ping 2 10.130.0.5
 	pod_ping 1 172.30.0.10

@@ -82,10 +82,11 @@ if ! wait_in_ns "$BG_PID" "$POD"; then
 	echo "not ok pid-namespace: the helper process never entered $POD"
 	exit 0
 fi
-"$TUNLEAK" --pid "$BG_PID" "${ARGS[@]}" --duration 1.5 --export "$TMP/p.json" >/dev/null 2>"$TMP/p.err" &
+tl_ready_opts "$TMP/p.err"
+"$TUNLEAK" --pid "$BG_PID" "${TL_READY[@]}" "${ARGS[@]}" --duration 1.5 --export "$TMP/p.json" >/dev/null 2>"$TMP/p.err" &
 P=$!
-PIDS+=("$P")
-wait_for "$TMP/p.err" tracing 5
+track "$P"
+tl_wait_ready "$TMP/p.err" 5
 pod_ping 2 10.130.0.5
 wait "$P"
 expect_eq "--pid exit code" 0 "$?"

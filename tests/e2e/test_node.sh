@@ -16,18 +16,18 @@ in_pod() { local p=$1; shift; "$NL" pod "$NL_ID" "$p" -- "$@"; }
 J=$TMP/node.json
 
 # node_tunleak ARGS...: tunleak on the node in the background; waits until it
-# is tracing. Output in $TMP/n.out, $TMP/n.err.
+# is attached. Output in $TMP/n.out, $TMP/n.err.
 node_tunleak() {
 	: >"$TMP/n.out"
-	: >"$TMP/n.err"
-	"$NL" node "$NL_ID" -- "$TUNLEAK" "$@" >"$TMP/n.out" 2>"$TMP/n.err" &
+	tl_ready_opts "$TMP/n.err"
+	"$NL" node "$NL_ID" -- "$TUNLEAK" "${TL_READY[@]}" "$@" >"$TMP/n.out" 2>"$TMP/n.err" &
 	TL_PID=$!
-	PIDS+=("$TL_PID")
-	wait_for "$TMP/n.err" "tracing" 10 || ERRORS+=("tunleak did not start: $(tr '\n' ' ' <"$TMP/n.err")")
+	track "$TL_PID"
+	tl_wait_ready "$TMP/n.err" 10 || ERRORS+=("tunleak did not start: $(tr '\n' ' ' <"$TMP/n.err")")
 	# nsenter forks to enter the node's PID namespace and does not pass
 	# signals on: signal its child, tunleak itself
 	TL_CHILD=$(pgrep -P "$TL_PID" | head -1)
-	[ -n "$TL_CHILD" ] && PIDS+=("$TL_CHILD")
+	[ -n "$TL_CHILD" ] && track "$TL_CHILD"
 }
 
 # node_stop: SIGTERM to tunleak on the node; its exit code in TL_RC.
@@ -36,18 +36,6 @@ node_stop() {
 	wait "$TL_PID"
 	TL_RC=$?
 }
-
-# until the counters file says JQ is VALUE (or 5 s)
-wait_json() {
-	local i
-	for ((i = 0; i < 50; i++)); do
-		[ "$(jqf "$J" "$1")" = "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-ns_of() { echo ".namespaces[] | select(.label == \"$1\")"; }
 
 # --- which pod leaks, found without being told ---------------------------------
 node_tunleak --all "${CIDRS[@]}" --json --export "$J" --interval 0.2 --metrics-addr 127.0.0.1:9464
@@ -62,7 +50,7 @@ in_pod vpn-leaky ping -q -n -c 2 -i 0.1 -W 1 "$NL_SERVICE_IP" >/dev/null
 in_pod vpn-clean "$PROBE" udp "$NL_OTHER_POD_IP" 9999 3 100
 in_pod vpn-clean ping -q -n -c 2 -i 0.1 -W 1 "$NL_REMOTE_IP" >/dev/null
 in_pod web-plain "$PROBE" udp "$NL_OTHER_POD_IP" 9999 2 100
-wait_json "$(ns_of vpn-leaky).leaks.packets" 6
+wait_jq "$J" "$(ns_of vpn-leaky).leaks.packets" 6
 expect_eq "namespaces traced" "vpn-clean vpn-leaky" "$(jqf "$J" '[.namespaces[].label] | sort | join(" ")')"
 expect_eq "vpn-leaky: pod, state" "vpn-leaky tracing" "$(jqf "$J" "$(ns_of vpn-leaky) | \"\(.pod) \(.state)\"")"
 expect_eq "vpn-leaky leaks" "6 680 2" "$(jqf "$J" "$(ns_of vpn-leaky).leaks | \"\(.packets) \(.bytes) \(.flows)\"")"
@@ -101,7 +89,7 @@ eval "$("$NL" env "$NL_ID")"
 t0=$(date +%s%N)
 wait_for "$TMP/n.err" "tun0 attached .* in pod .*vpn-late" 10 || ERRORS+=("vpn-late not picked up: $(tail -3 "$TMP/n.err" | tr '\n' ' ')")
 in_pod vpn-late ping -q -n -c 3 -i 0.1 -W 1 "$NL_OTHER_POD_IP" >/dev/null
-wait_json "$(ns_of vpn-late).leaks.packets" 3
+wait_jq "$J" "$(ns_of vpn-late).leaks.packets" 3
 expect_eq "vpn-late: pod, k8s namespace (from the runtime)" "vpn-late $NL_PODNS" "$(jqf "$J" "$(ns_of vpn-late) | \"\(.pod) \(.k8s_namespace)\"")"
 expect_eq "vpn-late leaks" "3 252" "$(jqf "$J" "$(ns_of vpn-late).leaks | \"\(.packets) \(.bytes)\"")"
 expect_eq "vpn-late's event" "vpn-late $NL_PODNS 10.128.2.5 icmp" \
@@ -123,7 +111,7 @@ t0=$(date +%s%N)
 wait_for "$TMP/n.err" "pod vpn-leaky: its network namespace is gone" 3 || ERRORS+=("the pod's end not noticed: $(tail -2 "$TMP/n.err" | tr '\n' ' ')")
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 [ "$ms" -le 2500 ] || ERRORS+=("noticed after $ms ms")
-wait_json "$(ns_of vpn-leaky).state" gone
+wait_jq "$J" "$(ns_of vpn-leaky).state" gone
 expect_eq "vpn-leaky kept, gone, counts final" "gone 6 680" "$(jqf "$J" "$(ns_of vpn-leaky) | \"\(.state) \(.leaks.packets) \(.leaks.bytes)\"")"
 expect_eq "no error on stderr" "" "$(grep -iE 'error|cannot|failed' "$TMP/n.err")"
 case_end "drops-a-pod-that-ends"

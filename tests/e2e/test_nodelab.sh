@@ -37,6 +37,8 @@ netns_inodes() {
 }
 
 # --- up: four pods, one of each kind, two with runtime metadata ------------
+# (down is idempotent: the one at exit also covers the failing up at the end)
+cleanup_add nodelab "$NL" down "$ID"
 t0=$(date +%s%N)
 out=$("$NL" up "$ID" leaky:leaky:crio clean:clean:containerd plain:plain tt:tuntap 2>&1)
 rc=$?
@@ -44,7 +46,6 @@ if [ $rc -ne 0 ]; then
 	echo "not ok up: exit $rc: $out"
 	exit 0
 fi
-NODELAB_UP=$ID
 eval "$("$NL" env "$ID")"
 echo "# up with 4 pods (2 OpenVPN): $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 expect_eq "up prints the ID" "$ID" "$out"
@@ -188,13 +189,13 @@ case_end "containerd-metadata"
 # --- tunleak --all on the node: the lab's pods with a tunnel, nothing else --
 if [ -x "$TUNLEAK" ] && "$TUNLEAK" --help 2>&1 | grep -q -- '--all'; then
 	: >"$TMP/all.out"
-	: >"$TMP/all.err"
-	"$NL" node "$ID" -- "$TUNLEAK" --all --cluster-cidr "$NL_CLUSTER_CIDR" \
+	tl_ready_opts "$TMP/all.err"
+	"$NL" node "$ID" -- "$TUNLEAK" "${TL_READY[@]}" --all --cluster-cidr "$NL_CLUSTER_CIDR" \
 		--service-cidr "$NL_SERVICE_CIDR" --remote-cidr "$NL_REMOTE_CIDR" --json \
 		--export "$TMP/all.json" --interval 0.2 --duration 6 >"$TMP/all.out" 2>"$TMP/all.err" &
 	ALL_PID=$!
-	PIDS+=("$ALL_PID")
-	if wait_for "$TMP/all.err" "tracing" 5; then
+	track "$ALL_PID"
+	if tl_wait_ready "$TMP/all.err" 5; then
 		ping3 leaky "$NL_OTHER_POD_IP" >/dev/null
 		wait_for "$TMP/all.out" '"type":"leak"' 3
 	else
@@ -327,7 +328,6 @@ inodes=("$(stat -L -c %i "/proc/$NL_INIT_PID/ns/net")" "$NL_POD_CLEAN_NETNS_INOD
 	"$NL_POD_TT_NETNS_INODE" "$NL_POD_LATE_NETNS_INODE")
 out=$("$NL" down "$ID" 2>&1)
 expect_eq "down exit and output" "0 " "$? $out"
-NODELAB_UP=""
 expect_eq "namespaces of the lab" "" "$(ip netns list | grep "nlab$ID")"
 for p in "${pids[@]}"; do
 	expect_true "process $p is gone" [ ! -e "/proc/$p/ns/net" ]

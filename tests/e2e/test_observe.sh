@@ -57,10 +57,12 @@ case_end "pcap-survives-sigkill"
 
 # --- the live table under tmux ------------------------------------------------
 tmux -L "$TMUX_SOCK" -f /dev/null new-session -d -s top -x 160 -y 40 \
-	"NO_COLOR=1 $TUNLEAK --netns $POD ${CIDRS[*]} --top; echo EXIT=\$?; stty -a | tr ' ' '\n' | grep -xE -- '-?(icanon|echo)' | tr '\n' ' '; echo; sleep 60"
+	"NO_COLOR=1 $TUNLEAK --netns $POD ${CIDRS[*]} --top; echo EXIT=\$?; stty -a | tr ' ' '\n' | grep -xE -- '-?(icanon|echo)' | tr '\n' ' '; echo; sleep 60" &&
+	cleanup_add tmux tmux -L "$TMUX_SOCK" kill-server
 sleep 0.5
 ip netns exec "$NS_OTHER" "$PROBE" connect "$VPNPOD_IP" 8080 40001 2500 >/dev/null &
 CONN=$!
+track "$CONN"
 t0=$(date +%s%N)
 seen=""
 while [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 2500 ]; do

@@ -16,12 +16,12 @@ topo_basic || { echo "not ok setup: topology"; exit 0; }
 # a.out, stderr a.err, counters a.json); its PID (the tunleak process, also
 # when a PREFIX such as unshare forks it) in A_PID.
 run_a() {
-	: >"$TMP/a.err"
-	"$@" "$TUNLEAK" --netns "$POD" "${ARGS[@]}" --attach tc --export "$TMP/a.json" \
+	tl_ready_opts "$TMP/a.err"
+	"$@" "$TUNLEAK" --netns "$POD" "${TL_READY[@]}" "${ARGS[@]}" --attach tc --export "$TMP/a.json" \
 		>"$TMP/a.out" 2>>"$TMP/a.err" &
 	A_PID=$!
-	PIDS+=("$A_PID")
-	if ! wait_for "$TMP/a.err" tracing 5; then
+	track "$A_PID"
+	if ! tl_wait_ready "$TMP/a.err" 5; then
 		ERRORS+=("the first run did not start: $(tr '\n' ' ' <"$TMP/a.err")")
 		return 1
 	fi
@@ -29,7 +29,7 @@ run_a() {
 	if [ $# -gt 0 ]; then
 		A_WRAP=$A_PID
 		A_PID=$(pgrep -P "$A_WRAP" -x tunleak)
-		PIDS+=("$A_PID")
+		track "$A_PID"
 	fi
 }
 

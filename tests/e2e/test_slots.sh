@@ -12,51 +12,41 @@ on_node() { "$NL" node "$NL_ID" -- "$@"; }
 in_pod() { local p=$1; shift; "$NL" pod "$NL_ID" "$p" -- "$@"; }
 J=$TMP/slots.json
 
-# until the counters file says JQ is VALUE (or 10 s)
-wait_json() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[ "$(jqf "$J" "$1")" = "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-ns_of() { echo ".namespaces[] | select(.label == \"$1\")"; }
-
 # --- 300 namespaces without a tunnel take no slot -----------------------------
 # (pinned in the node's own /run/netns; the lab's down removes them with the node)
 on_node bash -c 'for i in $(seq 1 300); do ip netns add w$i || exit 1; done'
-"$NL" node "$NL_ID" -- "$TUNLEAK" --all --cluster-cidr "$NL_CLUSTER_CIDR" --export "$J" \
+tl_ready_opts "$TMP/n.err"
+"$NL" node "$NL_ID" -- "$TUNLEAK" "${TL_READY[@]}" --all --cluster-cidr "$NL_CLUSTER_CIDR" --export "$J" \
 	--interval 0.2 >"$TMP/n.out" 2>"$TMP/n.err" &
 TL_PID=$!
-PIDS+=("$TL_PID")
-wait_for "$TMP/n.err" "tracing" 20 || ERRORS+=("tunleak did not start: $(tail -3 "$TMP/n.err" | tr '\n' ' ')")
+track "$TL_PID"
+tl_wait_ready "$TMP/n.err" 20 || ERRORS+=("tunleak did not start: $(tail -3 "$TMP/n.err" | tr '\n' ' ')")
 # nsenter forks to enter the node's PID namespace and does not pass signals
 # on: its child is tunleak
 TL_CHILD=$(pgrep -P "$TL_PID" | head -1)
-[ -n "$TL_CHILD" ] && PIDS+=("$TL_CHILD")
+[ -n "$TL_CHILD" ] && track "$TL_CHILD"
 expect_match "tracing line" "tracing 4 interfaces in 2 namespaces" "$(grep tracing "$TMP/n.err")"
 expect_eq "no slot warning" 0 "$(grep -c 'slot' "$TMP/n.err")"
 # 3 UDP datagrams of 100 bytes to another node's pod: 3 x 128 L3 bytes, one flow
 in_pod t1 "$PROBE" udp "$NL_OTHER_POD_IP" 9999 3 100
-wait_json "$(ns_of t1).leaks.packets" 3 || ERRORS+=("t1's leak not counted")
+wait_jq "$J" "$(ns_of t1).leaks.packets" 3 10 || ERRORS+=("t1's leak not counted")
 expect_eq "t1 leaks" "3 384 1" "$(jqf "$J" "$(ns_of t1).leaks | \"\(.packets) \(.bytes) \(.flows)\"")"
 case_end "namespaces-without-a-tunnel-take-no-slot"
 
 # --- a gone pod's counts stay when its slots are reused -------------------------
 on_node bash -c 'for i in $(seq 1 300); do ip netns del w$i; done'
 "$NL" del-pod "$NL_ID" t1 >/dev/null
-wait_json "$(ns_of t1).state" gone || ERRORS+=("t1 not seen gone")
+wait_jq "$J" "$(ns_of t1).state" gone 10 || ERRORS+=("t1 not seen gone")
 # 9 namespaces of 30 tunnels each: 270 slots, more than the 256 there are, so
 # the slots t1 gave back are taken again
 for r in 1 2 3 4 5 6 7 8 9; do
 	on_node bash -c "ip netns add s$r && for i in \$(seq 1 30); do ip -n s$r tuntap add tn\$i mode tun || exit 1; ip -n s$r link set tn\$i up; done" ||
 		ERRORS+=("namespace s$r not made")
-	wait_json "[$(ns_of "s$r").interfaces[] | select(.state == \"attached\")] | length" 30 ||
+	wait_jq "$J" "[$(ns_of "s$r").interfaces[] | select(.state == \"attached\")] | length" 30 10 ||
 		ERRORS+=("s$r: its 30 tunnels not attached")
 	on_node ip netns del "s$r"
 done
-wait_json "[.namespaces[] | select(.label | startswith(\"s\")) | select(.state == \"gone\")] | length" 9 ||
+wait_jq "$J" "[.namespaces[] | select(.label | startswith(\"s\")) | select(.state == \"gone\")] | length" 9 10 ||
 	ERRORS+=("the 9 namespaces not seen gone")
 expect_eq "t1 gone, its counts kept" "gone 3 384 1" \
 	"$(jqf "$J" "$(ns_of t1) | \"\(.state) \(.leaks.packets) \(.leaks.bytes) \(.leaks.flows)\"")"

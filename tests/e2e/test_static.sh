@@ -35,14 +35,18 @@ expect_eq "the root holds only the binary" "out proc sys tunleak" "$(ls "$R" | t
 
 # A private mount namespace: the mounts die with it, on every path.
 # The classes from OpenShift's network config on stdin (pod 10.128.0.0/14).
+# Its stderr inside the root, where tunleak can leave its ready file beside it.
+tl_ready_opts "$R/out/s.err" "$R/tunleak" "$R"
 unshare --mount --propagation private sh -c '
-	mount -t proc proc "$1/proc" && mount -t sysfs sysfs "$1/sys" &&
-	exec chroot "$1" /tunleak --pid "$2" --cidrs-from - \
-		--export /out/c.json --interval 0.2 --json' sh "$R" "$SINK_PID" \
-	<"$ROOT/tests/data/network-config-openshift.json" >"$TMP/s.out" 2>"$TMP/s.err" &
+	r=$1 pid=$2
+	shift 2
+	mount -t proc proc "$r/proc" && mount -t sysfs sysfs "$r/sys" &&
+	exec chroot "$r" /tunleak --pid "$pid" --cidrs-from - \
+		--export /out/c.json --interval 0.2 --json "$@"' sh "$R" "$SINK_PID" "${TL_READY[@]}" \
+	<"$ROOT/tests/data/network-config-openshift.json" >"$TMP/s.out" 2>"$R/out/s.err" &
 TL_PID=$!
-PIDS+=("$TL_PID")
-wait_for "$TMP/s.err" tracing 10 || ERRORS+=("did not start: $(tr '\n' ' ' <"$TMP/s.err")")
+track "$TL_PID"
+tl_wait_ready "$R/out/s.err" 10 || ERRORS+=("did not start: $(tr '\n' ' ' <"$R/out/s.err")")
 pod_ping 4 10.130.0.5
 kill -TERM "$TL_PID"
 wait "$TL_PID"

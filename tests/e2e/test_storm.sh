@@ -24,12 +24,12 @@ ip -n "$P" link set peer0 up
 storm() {
 	local n=$1 max=$2
 	: >"$TMP/s.out"
-	: >"$TMP/s.err"
-	"$TUNLEAK" --netns "$P" --cluster-cidr 10.128.0.0/14 --max-flows "$max" --json \
+	tl_ready_opts "$TMP/s.err"
+	"$TUNLEAK" --netns "$P" "${TL_READY[@]}" --cluster-cidr 10.128.0.0/14 --max-flows "$max" --json \
 		--export "$TMP/s.json" --interval 0.5 >"$TMP/s.out" 2>"$TMP/s.err" &
 	TL_PID=$!
-	PIDS+=("$TL_PID")
-	wait_for "$TMP/s.err" tracing 5 || ERRORS+=("tunleak did not start: $(cat "$TMP/s.err")")
+	track "$TL_PID"
+	tl_wait_ready "$TMP/s.err" 5 || ERRORS+=("tunleak did not start: $(cat "$TMP/s.err")")
 	ip netns exec "$P" "$STORM" -N "$n" 10.128.0.0 >/dev/null
 	# until every flow is accounted for (or 30 s)
 	local i flows=0 acc=-1

@@ -12,22 +12,15 @@
 # Usage (root): tests/fuzz/capture-netlink.sh [OUTDIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 out=${1:-tests/fuzz/corpus/netlink}
-ns="tlnlcap$$"
-cleanup() { ip netns del "$ns" 2>/dev/null || true; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "capture-netlink.sh: needs root (a network namespace)" >&2
-	exit 1
-fi
+[ "$(id -u)" -eq 0 ] || die "needs root (a network namespace)"
 mkdir -p "$out"
-ip netns add "$ns"
+mkns ns nlcap
 nsip() { ip -n "$ns" "$@"; }
 
-nsip link set lo up
 # a veth pair, both ends here: eth0 (the cluster side) and its peer; a tun
 # device (a VPN's, with no process behind it)
 nsip link add eth0 type veth peer name peer0
