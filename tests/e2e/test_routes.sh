@@ -14,7 +14,7 @@ require_root
 # and 2001:db8:8::2/64, up, with no route but its own subnet's.
 pod() {
 	local ns i
-	mkns "$1" "$2" || return 1
+	mkns "$1" "${2//[^a-zA-Z0-9]/}" || return 1
 	ns=${!1}
 	ip link add eth0 netns "$ns" type veth peer name gw0 netns "$ns" || return 1
 	ip -n "$ns" link set gw0 up
