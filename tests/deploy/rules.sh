@@ -76,6 +76,7 @@ done
 BREAKS=(
 	"by-target-pod|TunleakLeak|k8s_pod) (tunleak_leak_packets_total)|pod) (tunleak_leak_packets_total)"
 	"not-by-netns|TunleakLeak|node, netns, k8s_namespace, k8s_pod) (increase|node, k8s_namespace, k8s_pod) (increase"
+	"no-first-scrape|TunleakLeak|(tunleak_leak_packets_total) > 0|(tunleak_leak_packets_total) > 1e9"
 	"route-threshold|TunleakRouteLeak|> 0|> 1"
 )
 for b in "${BREAKS[@]}"; do

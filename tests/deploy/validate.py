@@ -807,7 +807,7 @@ def check_alert(objs):
             raise Invalid("expr %r: expected sum by (node, netns, k8s_namespace, k8s_pod): "
                           "the traced pod, not the target's pod label, and netns so that "
                           "namespaces without a pod name stay apart" % expr)
-    if not re.search(r">\s*0\s*$", expr):
+    if not re.search(r"increase\(\s*tunleak_leak_packets_total\s*\[\s*5m\s*\]\s*\)\s*\)\s*>\s*0", expr):
         raise Invalid("expr %r: expected to fire on any increase (> 0)" % expr)
     desc = rule.get("annotations", {}).get("description", "")
     for want in ("$labels.k8s_pod", "tunleak check", "--pod", "--netns"):
