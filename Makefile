@@ -14,7 +14,11 @@ CFLAGS ?= -g -O2
 INCLUDES := -I$(OUTPUT) -Ibpf -Iuser -I/usr/include/libnl3
 TL_CFLAGS := -Wall -Wextra -Werror -D_GNU_SOURCE -DTUNLEAK_VERSION='"$(VERSION)"' $(INCLUDES)
 LIBS := -lbpf -lelf -lz -lnl-3 -lm -lpthread
-BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -I/usr/include/$(MARCH)-linux-gnu -Ibpf
+# The BPF object's debug info (BTF, inside the skeleton and so inside every
+# binary) would carry the build directory: two checkouts of one commit in two
+# paths would build different binaries. Mapped to ".", they build the same.
+BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -I/usr/include/$(MARCH)-linux-gnu -Ibpf \
+	-fdebug-prefix-map=$(CURDIR)=.
 
 # The sources are folders by layer (user/README.md): a folder includes only
 # from itself and the folders before it in LAYERS.
