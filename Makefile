@@ -145,9 +145,15 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory test-build bench-build
 	$(Q)scripts/bench.sh $(OUT)
 
+# The binary, the OpenVPN hook, `man tunleak`, bash completion, the licences.
 install: tunleak
 	install -D -m 0755 tunleak $(DESTDIR)$(PREFIX)/sbin/tunleak
 	install -D -m 0755 scripts/openvpn-route-up.sh $(DESTDIR)$(PREFIX)/share/tunleak/openvpn-route-up.sh
+	install -D -m 0644 docs/tunleak.8 $(DESTDIR)$(PREFIX)/share/man/man8/tunleak.8
+	install -D -m 0644 scripts/tunleak-completion.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tunleak
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/tunleak LICENSE THIRD_PARTY_NOTICES.md
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/tunleak/LICENSES LICENSES/*
 
 format:
 	clang-format -i bpf/*.c bpf/*.h user/*/*.c user/*/*.h tests/*/*.c
