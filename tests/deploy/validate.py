@@ -27,7 +27,6 @@ reads, the alerts group by the traced pod, the SCC admits the DaemonSet.
 Run it with /usr/bin/python3 (Debian's python3-kubernetes and python3-yaml).
 """
 import copy
-import glob
 import json
 import os
 import re
