@@ -14,7 +14,11 @@ CFLAGS ?= -g -O2
 INCLUDES := -I$(OUTPUT) -Ibpf -Iuser -I/usr/include/libnl3
 TL_CFLAGS := -Wall -Wextra -Werror -D_GNU_SOURCE -DTUNLEAK_VERSION='"$(VERSION)"' $(INCLUDES)
 LIBS := -lbpf -lelf -lz -lnl-3 -ljson-c -lm -lpthread
-BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -I/usr/include/$(MARCH)-linux-gnu -Ibpf
+# The BPF object's debug info (BTF, inside the skeleton and so inside every
+# binary) would carry the build directory: two checkouts of one commit in two
+# paths would build different binaries. Mapped to ".", they build the same.
+BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -I/usr/include/$(MARCH)-linux-gnu -Ibpf \
+	-fdebug-prefix-map=$(CURDIR)=.
 
 # The sources are folders by layer (user/README.md): a folder includes only
 # from itself and the folders before it in LAYERS.
@@ -149,9 +153,15 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory test-build bench-build
 	$(Q)scripts/bench.sh $(OUT)
 
+# The binary, the OpenVPN hook, `man tunleak`, bash completion, the licences.
 install: tunleak
 	install -D -m 0755 tunleak $(DESTDIR)$(PREFIX)/sbin/tunleak
 	install -D -m 0755 scripts/openvpn-route-up.sh $(DESTDIR)$(PREFIX)/share/tunleak/openvpn-route-up.sh
+	install -D -m 0644 docs/tunleak.8 $(DESTDIR)$(PREFIX)/share/man/man8/tunleak.8
+	install -D -m 0644 scripts/tunleak-completion.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tunleak
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/tunleak LICENSE THIRD_PARTY_NOTICES.md
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/tunleak/LICENSES LICENSES/*
 
 format:
 	clang-format -i bpf/*.c bpf/*.h user/*/*.c user/*/*.h tests/*/*.c

@@ -18,8 +18,9 @@ PKGS=(
 	containernetworking-plugins
 	# libFuzzer's runtime (make fuzz), the /metrics test's clients
 	libclang-rt-14-dev curl python3
-	# validating deploy/ (tests/deploy/validate.py)
-	python3-kubernetes python3-yaml
+	# validating deploy/ (tests/deploy/validate.py); Prometheus 2.42 and promtool
+	# (the alerts' unit tests, the real scrape of tests/e2e/test_prometheus.sh)
+	python3-kubernetes python3-yaml prometheus
 	# make image (scripts/image.sh) and its test
 	umoci skopeo file
 )
@@ -39,3 +40,9 @@ echo "deps.sh: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The tests run their own Prometheus on a namespace's loopback: the package's
+# service (listening on every address of the machine) is not wanted. Stop it
+# where systemd started it, as it was installed just now.
+if [[ " ${missing[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
+	systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+fi

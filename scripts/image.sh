@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # scripts/image.sh STATIC_BINARY OUT.oci.tar: an OCI image archive FROM
-# scratch holding only the binary, as /tunleak, with entrypoint ["/tunleak"].
+# scratch holding the binary, as /tunleak, with entrypoint ["/tunleak"], and
+# the licences of what it contains under /licenses (LICENSE,
+# THIRD_PARTY_NOTICES.md: tunleak's, and the copyright files of the Debian
+# packages linked into it, with their versions in /licenses/SOURCES).
 # Nothing is pulled. Built with umoci, reproducibly: the same binary and
 # commit give the same bytes (every timestamp is SOURCE_DATE_EPOCH, by default
 # the commit's date; the layer and the archive are sorted tars with numeric
@@ -9,8 +12,10 @@
 #
 # Environment: SOURCE_DATE_EPOCH (default: the commit date of HEAD),
 # VERSION (default: the Makefile's, X.Y.Z+g<commit>), IMAGE_SOURCE (the
-# source URL label; default: git's origin URL), IMAGE_ARCH (default: this
-# machine's, in OCI terms). Load it with: skopeo copy oci-archive:OUT docker://...
+# source URL label; default: git's origin URL if it is a URL, else no label:
+# never a local path), IMAGE_ARCH (default: this machine's, in OCI terms).
+# Its reference name is tunleak:TAG (what podman load names it). Load it
+# with: skopeo copy oci-archive:OUT docker://... or podman load -i OUT
 set -euo pipefail
 
 if [ $# -ne 2 ]; then
@@ -42,7 +47,12 @@ CREATED=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
 COMMIT=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)
 # the Makefile's own, so that the two cannot drift apart
 VERSION=${VERSION:-$(sed -n 's/^VERSION := \([0-9.]*\).*/\1/p' "$ROOT/Makefile")+g$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)}
-IMAGE_SOURCE=${IMAGE_SOURCE:-$(git -C "$ROOT" remote get-url origin 2>/dev/null || echo "unknown (set IMAGE_SOURCE)")}
+# a URL or nothing: a clone's origin may be the path it was cloned from,
+# which would also make two clones' images differ
+if [ -z "${IMAGE_SOURCE+set}" ]; then
+	IMAGE_SOURCE=$(git -C "$ROOT" remote get-url origin 2>/dev/null || true)
+fi
+[[ "$IMAGE_SOURCE" =~ ^(https?|ssh|git)://[^/]+/ ]] || IMAGE_SOURCE=""
 case "${IMAGE_ARCH:-$(uname -m)}" in
 x86_64 | amd64) ARCH=amd64 ;;
 aarch64 | arm64) ARCH=arm64 ;;
@@ -66,7 +76,24 @@ else
 fi
 chmod 0755 "$W/bundle/rootfs"
 install -m 0755 "$BIN" "$W/bundle/rootfs/tunleak"
-touch -h -d "@$SOURCE_DATE_EPOCH" "$W/bundle/rootfs/tunleak" "$W/bundle/rootfs"
+# the licences: tunleak's, and those of the Debian packages linked into it
+L=$W/bundle/rootfs/licenses
+install -D -m 0644 "$ROOT/LICENSE" "$L/LICENSE"
+install -D -m 0644 "$ROOT/THIRD_PARTY_NOTICES.md" "$L/THIRD_PARTY_NOTICES.md"
+for f in "$ROOT"/LICENSES/*; do install -D -m 0644 "$f" "$L/LICENSES/$(basename "$f")"; done
+LINKED=(libc6-dev libbpf-dev libelf-dev zlib1g-dev libnl-3-dev)
+for p in "${LINKED[@]}"; do
+	[ -f "/usr/share/doc/$p/copyright" ] || die "/usr/share/doc/$p/copyright missing: is $p installed (scripts/deps.sh)?"
+	install -D -m 0644 "/usr/share/doc/$p/copyright" "$L/debian/$p/copyright"
+done
+for f in GPL-2 GPL-3 LGPL-2.1 LGPL-3; do
+	install -D -m 0644 "/usr/share/common-licenses/$f" "$L/common-licenses/$f"
+done
+dpkg-query -W -f '${Package} ${Version} source ${source:Package} ${source:Version}\n' \
+	"${LINKED[@]}" >"$L/SOURCES"
+chmod 0644 "$L/SOURCES"
+find "$L" -type d -exec chmod 0755 {} +
+find "$W/bundle/rootfs" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 umoci repack --image "$W/layout:$TAG" --history.created "$CREATED" \
 	--history.created_by "scripts/image.sh: COPY $(basename "$BIN") /tunleak" "$W/bundle"
 umoci config --image "$W/layout:$TAG" --no-history --created "$CREATED" \
@@ -76,11 +103,18 @@ umoci config --image "$W/layout:$TAG" --no-history --created "$CREATED" \
 	--config.label "org.opencontainers.image.description=Finds pods whose VPN routes send cluster traffic into the tunnel (eBPF, tc)" \
 	--config.label "org.opencontainers.image.version=$VERSION" \
 	--config.label "org.opencontainers.image.revision=$COMMIT" \
-	--config.label "org.opencontainers.image.source=$IMAGE_SOURCE" \
+	${IMAGE_SOURCE:+--config.label "org.opencontainers.image.source=$IMAGE_SOURCE"} \
 	--config.label "org.opencontainers.image.created=$CREATED" \
-	--config.label "org.opencontainers.image.licenses=LGPL-2.1 OR BSD-2-Clause"
+	--config.label "org.opencontainers.image.licenses=(LGPL-2.1 OR BSD-2-Clause) AND LGPL-2.1-or-later AND (LGPL-3.0-or-later OR GPL-2.0-or-later) AND Zlib AND LGPL-2.1"
 # unpack, repack and config each wrote a new manifest and config: keep the last
 umoci gc --layout "$W/layout"
+# The reference name podman load gives the image: "tunleak:TAG", not the
+# bare tag (which it would take for a repository name, localhost/TAG)
+jq -c --arg ref "tunleak:$TAG" \
+	'.manifests[0].annotations["org.opencontainers.image.ref.name"] = $ref' \
+	"$W/layout/index.json" >"$W/index.json"
+mv "$W/index.json" "$W/layout/index.json"
+touch -d "@$SOURCE_DATE_EPOCH" "$W/layout/index.json"
 
 mkdir -p "$(dirname "$OUT")"
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" \

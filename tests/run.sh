@@ -183,6 +183,23 @@ if selected deploy deploy; then
 	done
 fi
 
+# deploy: the other checks of deploy/ (tests/deploy/*.sh: the alerts under
+# promtool, ...), each printing "ok NAME", "not ok NAME: why", "skip NAME: why"
+if selected deploy deploy; then
+	for t in tests/deploy/*.sh; do
+		n=0
+		while IFS= read -r line; do
+			case "$line" in
+			"ok "*) record ok "deploy/${line#ok }"; n=$((n + 1)) ;;
+			"not ok "*) rest=${line#not ok }; record fail "deploy/${rest%%: *}" "${rest#*: }"; n=$((n + 1)) ;;
+			"skip "*) rest=${line#skip }; record skip "deploy/${rest%%: *}" "${rest#*: }"; n=$((n + 1)) ;;
+			*) printf '      %s\n' "$line" ;;
+			esac
+		done < <(bash "$t" 2>&1)
+		[ "$n" -gt 0 ] || record fail "deploy/$(basename "$t" .sh)" "$t reported no test"
+	done
+fi
+
 echo
 if [ ${#failed_names[@]} -gt 0 ]; then
 	printf 'failed: %s\n' "${failed_names[@]}"

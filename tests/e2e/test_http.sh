@@ -54,11 +54,11 @@ stat_of() { # KEY: a number from HTTPD_STATS
 cat >"$TMP/body.txt" <<'EOF'
 # HELP tunleak_leak_packets_total Packets that left a pod through a tunnel toward a cluster CIDR.
 # TYPE tunleak_leak_packets_total counter
-tunleak_leak_packets_total{pod="vpn-client-7d9f",k8s_namespace="apps",netns="cni-1f2e"} 12
-tunleak_leak_packets_total{pod="web-0",k8s_namespace="apps",netns="cni-9a8b"} 0
+tunleak_leak_packets_total{netns="cni-1f2e",k8s_pod="vpn-client-7d9f",k8s_namespace="apps"} 12
+tunleak_leak_packets_total{netns="cni-9a8b",k8s_pod="web-0",k8s_namespace="apps"} 0
 # HELP tunleak_interface_up Whether an interface is attached.
 # TYPE tunleak_interface_up gauge
-tunleak_interface_up{iface="tun0",role="tunnel",pod="vpn-client-7d9f"} 1
+tunleak_interface_up{netns="cni-1f2e",k8s_pod="vpn-client-7d9f",k8s_namespace="apps",iface="tun0",role="tunnel"} 1
 EOF
 BODY_LEN=$(stat -c %s "$TMP/body.txt")
 

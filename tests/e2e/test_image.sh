@@ -50,7 +50,17 @@ expect_match "version label" "^${VERSION_BASE//./\\.}\\+g[0-9a-f]{7,}\$" \
 expect_eq "revision label" "$(git -C "$ROOT" rev-parse HEAD)" \
 	"$(jq -r '.Labels["org.opencontainers.image.revision"]' <<<"$info" 2>&1)"
 expect_match "description label" tunnel "$(jq -r '.Labels["org.opencontainers.image.description"]' <<<"$info" 2>&1)"
-expect_true "source label" test -n "$(jq -r '.Labels["org.opencontainers.image.source"] // empty' <<<"$info")"
+# a URL or nothing, never a local path (a clone's origin may be one)
+src=$(jq -r '.Labels["org.opencontainers.image.source"] // empty' <<<"$info")
+[ -n "$src" ] && expect_match "source label is a URL" '^(https?|ssh|git)://' "$src"
+IMAGE_SOURCE=/home/someone/tunleak "$IMAGE" "$STATIC" "$TMP/src-path.oci.tar" >>"$TMP/build.log" 2>&1
+expect_eq "a local path as the source label" "" \
+	"$(skopeo inspect "oci-archive:$TMP/src-path.oci.tar" 2>&1 | jq -r '.Labels["org.opencontainers.image.source"] // empty')"
+IMAGE_SOURCE=https://example.com/tunleak.git "$IMAGE" "$STATIC" "$TMP/e.oci.tar" >>"$TMP/build.log" 2>&1
+expect_eq "a URL as the source label" https://example.com/tunleak.git \
+	"$(skopeo inspect "oci-archive:$TMP/e.oci.tar" 2>&1 | jq -r '.Labels["org.opencontainers.image.source"] // empty')"
+expect_match "licences label" '^\(LGPL-2\.1 OR BSD-2-Clause\) AND ' \
+	"$(jq -r '.Labels["org.opencontainers.image.licenses"]' <<<"$info" 2>&1)"
 expect_eq "history" "1 $created" "$(jq -r '"\(.history | length) \(.history[0].created)"' <<<"$cfg" 2>&1)"
 expect_eq "created with another epoch" 2023-11-14T22:13:20Z \
 	"$(skopeo inspect --config "oci-archive:$TMP/c.oci.tar" 2>&1 | jq -r .created 2>&1)"
@@ -60,9 +70,18 @@ case_end skopeo-inspect
 mkdir -p "$TMP/layout"
 tar -xf "$TMP/a.oci.tar" -C "$TMP/layout"
 tag=$(jq -r '.manifests[0].annotations["org.opencontainers.image.ref.name"]' "$TMP/layout/index.json")
+# what podman load names the image (containers/common normalizes this
+# annotation to localhost/tunleak:TAG; a bare tag would become the name)
+expect_match "reference name" "^tunleak:${VERSION_BASE//./\\.}-g[0-9a-f]{7,}\$" "$tag"
 if umoci unpack --image "$TMP/layout:$tag" "$TMP/bundle" >"$TMP/unpack.log" 2>&1; then
 	R=$TMP/bundle/rootfs
-	expect_eq "rootfs holds only the binary" tunleak "$(ls -A "$R" | tr '\n' ' ' | sed 's/ $//')"
+	expect_eq "rootfs holds the binary and its licences" "licenses tunleak" "$(ls -A "$R" | tr '\n' ' ' | sed 's/ $//')"
+	expect_true "tunleak's licence" cmp "$R/licenses/LICENSE" "$ROOT/LICENSE"
+	expect_true "the notices" cmp "$R/licenses/THIRD_PARTY_NOTICES.md" "$ROOT/THIRD_PARTY_NOTICES.md"
+	for p in libc6-dev libbpf-dev libelf-dev zlib1g-dev libnl-3-dev; do
+		expect_true "$p's copyright file" cmp "$R/licenses/debian/$p/copyright" "/usr/share/doc/$p/copyright"
+		expect_match "$p's version in SOURCES" "^$p [^ ]+ source [a-z0-9]+ " "$(grep "^$p " "$R/licenses/SOURCES")"
+	done
 	expect_true "the binary is tunleak-static" cmp "$R/tunleak" "$STATIC"
 	expect_eq "its mode and owner" "755 0:0" "$(stat -c '%a %u:%g' "$R/tunleak")"
 else

@@ -67,7 +67,7 @@ pod_ping 4 10.130.0.7
 wait "$TL_PID"
 expect_eq "exit code after --duration" 0 "$?"
 expect_match "text event" '^20[0-9-]{8}T[0-9:.]{12}Z LEAK tun0 egress icmp 10\.8\.0\.2 -> 10\.130\.0\.7 class=pod via "10\.0\.0\.0/8 via 10\.8\.0\.1 dev tun0"; fix: ip route add 10\.128\.0\.0/14 via 10\.128\.0\.1 dev eth0$' "$(cat "$TMP/t.out")"
-L="netns=\"$POD\",pod=\"\",k8s_namespace=\"\""
+L="netns=\"$POD\",k8s_pod=\"\",k8s_namespace=\"\""
 expect_eq "prom leak packets" "tunleak_leak_packets_total{$L} 4" "$(grep '^tunleak_leak_packets_total' "$TMP/c.prom")"
 expect_eq "prom leak flows" "tunleak_leak_flows{$L} 1" "$(grep '^tunleak_leak_flows' "$TMP/c.prom")"
 expect_eq "prom tun0 egress pod" "tunleak_packets_total{$L,iface=\"tun0\",direction=\"egress\",class=\"pod\"} 4" \

@@ -71,7 +71,7 @@ for kind in esc c1; do
 			# the label value: \xNN as text, its backslashes escaped as
 			# the format wants
 			expect_eq "prom: the tunnel's packets" \
-				"tunleak_packets_total{netns=\"$POD\",pod=\"\",k8s_namespace=\"\",iface=\"${SHOWN//\\/\\\\}\",direction=\"egress\",class=\"pod\"} 2" \
+				"tunleak_packets_total{netns=\"$POD\",k8s_pod=\"\",k8s_namespace=\"\",iface=\"${SHOWN//\\/\\\\}\",direction=\"egress\",class=\"pod\"} 2" \
 				"$(grep '^tunleak_packets_total.*direction="egress",class="pod"' "$TMP/c.prom" | grep -v 'iface="eth0"')"
 			# every line a comment or a sample: nothing forged
 			expect_eq "prom: lines that are neither comment nor sample" "" \

@@ -72,12 +72,12 @@ expect_match "serving" "serving GET /metrics on 127.0.0.1:9464" "$(cat "$TMP/n.e
 sleep 0.4
 on_node curl -s -m 2 -o "$TMP/m.txt" -w '%{http_code} %{content_type}' http://127.0.0.1:9464/metrics >"$TMP/m.code"
 expect_eq "status, type" "200 text/plain; version=0.0.4; charset=utf-8" "$(cat "$TMP/m.code")"
-expect_eq "vpn-leaky's leaks" 'tunleak_leak_packets_total{netns="vpn-leaky",pod="vpn-leaky",k8s_namespace=""} 6' \
+expect_eq "vpn-leaky's leaks" 'tunleak_leak_packets_total{netns="vpn-leaky",k8s_pod="vpn-leaky",k8s_namespace=""} 6' \
 	"$(grep '^tunleak_leak_packets_total{netns="vpn-leaky"' "$TMP/m.txt")"
-expect_eq "vpn-clean's leaks" 'tunleak_leak_packets_total{netns="vpn-clean",pod="vpn-clean",k8s_namespace=""} 0' \
+expect_eq "vpn-clean's leaks" 'tunleak_leak_packets_total{netns="vpn-clean",k8s_pod="vpn-clean",k8s_namespace=""} 0' \
 	"$(grep '^tunleak_leak_packets_total{netns="vpn-clean"' "$TMP/m.txt")"
-expect_eq "tun0 egress pod of vpn-leaky" 'tunleak_packets_total{netns="vpn-leaky",pod="vpn-leaky",k8s_namespace="",iface="tun0",direction="egress",class="pod"} 4' \
-	"$(grep '^tunleak_packets_total{netns="vpn-leaky",pod="vpn-leaky",k8s_namespace="",iface="tun0",direction="egress",class="pod"}' "$TMP/m.txt")"
+expect_eq "tun0 egress pod of vpn-leaky" 'tunleak_packets_total{netns="vpn-leaky",k8s_pod="vpn-leaky",k8s_namespace="",iface="tun0",direction="egress",class="pod"} 4' \
+	"$(grep '^tunleak_packets_total{netns="vpn-leaky",k8s_pod="vpn-leaky",k8s_namespace="",iface="tun0",direction="egress",class="pod"}' "$TMP/m.txt")"
 expect_eq "HELP and TYPE of every metric" "$(grep -c '^# HELP' "$TMP/m.txt")" "$(grep -c '^# TYPE' "$TMP/m.txt")"
 expect_eq "another path" 404 "$(on_node curl -s -m 2 -o /dev/null -w '%{http_code}' http://127.0.0.1:9464/)"
 expect_eq "not from the machine's namespace" "000" "$(curl -s -m 1 -o /dev/null -w '%{http_code}' http://127.0.0.1:9464/metrics 2>/dev/null || true)"
@@ -173,7 +173,7 @@ expect_eq "no raw escape on stderr, stdout, in the file" "0 0 0" \
 expect_match "stderr names it as text" 'tun0 attached .* in pod ev\\x0ail\\x1b\[31m$' "$(grep 'tun0 attached' "$TMP/n.err" | grep ev)"
 expect_match "the event names it as text, on one line" '^20[0-9T:.-]+Z LEAK pod=ev\\x0ail\\x1b\[31m tun0 egress icmp ' "$(grep ev "$TMP/n.out")"
 expect_eq "event lines" 1 "$(wc -l <"$TMP/n.out")"
-expect_eq "its series, the label escaped" 'tunleak_leak_packets_total{netns="ev\\x0ail\\x1b[31m",pod="ev\\x0ail\\x1b[31m",k8s_namespace=""} 1' \
+expect_eq "its series, the label escaped" 'tunleak_leak_packets_total{netns="ev\\x0ail\\x1b[31m",k8s_pod="ev\\x0ail\\x1b[31m",k8s_namespace=""} 1' \
 	"$(grep '^tunleak_leak_packets_total{netns="ev' "$TMP/n.prom")"
 expect_eq "every sample line well formed" 0 "$(grep -vcE '^(# (HELP|TYPE) tunleak_|tunleak_[a-z_]+(\{[^}]*\})? [0-9]+$)' "$TMP/n.prom")"
 case_end "hostile-pod-name"

@@ -259,6 +259,35 @@ static char *prom(struct snapshot *s)
 	return buf;
 }
 
+/* The labels a scraper adds to every series of a target (Prometheus itself,
+ * the Prometheus Operator, OpenShift's user-workload monitoring): a series
+ * of ours with one of them would see it renamed exported_NAME when the
+ * scrape does not honour our labels. */
+static const char *const target_labels[] = { "pod", "namespace", "node", "instance", "job",
+					     "container", "service", "endpoint" };
+
+/* No label of the sample line is one of them. */
+static void assert_no_target_label(const char *line)
+{
+	const char *p = strchr(line, '{'), *eq;
+	size_t i;
+
+	while (p && *p != '}') {
+		p++;
+		eq = strchr(p, '=');
+		assert_non_null(eq);
+		for (i = 0; i < sizeof(target_labels) / sizeof(target_labels[0]); i++)
+			if (strlen(target_labels[i]) == (size_t)(eq - p) &&
+			    !strncmp(p, target_labels[i], eq - p))
+				fail_msg("label %s in %s", target_labels[i], line);
+		/* past the quoted value, its escapes included */
+		for (p = eq + 2; *p && *p != '"'; p++)
+			if (*p == '\\')
+				p++;
+		p++;
+	}
+}
+
 static void test_prom(void **state)
 {
 	struct snapshot s;
@@ -269,16 +298,16 @@ static void test_prom(void **state)
 	assert_non_null(strstr(buf, "# HELP tunleak_packets_total "));
 	assert_non_null(strstr(buf, "# TYPE tunleak_packets_total counter\n"));
 	assert_non_null(strstr(buf,
-			       "\ntunleak_packets_total{netns=\"pod\\\"1\",pod=\"\",k8s_namespace=\"\",iface=\"tun0\",direction=\"egress\",class=\"pod\"} 7\n"));
+			       "\ntunleak_packets_total{netns=\"pod\\\"1\",k8s_pod=\"\",k8s_namespace=\"\",iface=\"tun0\",direction=\"egress\",class=\"pod\"} 7\n"));
 	assert_non_null(strstr(buf,
-			       "\ntunleak_bytes_total{netns=\"pod\\\"1\",pod=\"\",k8s_namespace=\"\",iface=\"eth0\",direction=\"ingress\",class=\"pod\"} 252\n"));
-	assert_non_null(strstr(buf, "# TYPE tunleak_leak_packets_total counter\ntunleak_leak_packets_total{netns=\"pod\\\"1\",pod=\"\",k8s_namespace=\"\"} 9\n"));
-	assert_non_null(strstr(buf, "\ntunleak_leak_packets_total{netns=\"vpn-b\",pod=\"vpn-b\",k8s_namespace=\"team-a\"} 5\n"));
-	assert_non_null(strstr(buf, "\ntunleak_leak_flows{netns=\"pod\\\"1\",pod=\"\",k8s_namespace=\"\"} 2\n"));
-	assert_non_null(strstr(buf, "\ntunleak_bypass_packets_total{netns=\"pod\\\"1\",pod=\"\",k8s_namespace=\"\"} 2\n"));
+			       "\ntunleak_bytes_total{netns=\"pod\\\"1\",k8s_pod=\"\",k8s_namespace=\"\",iface=\"eth0\",direction=\"ingress\",class=\"pod\"} 252\n"));
+	assert_non_null(strstr(buf, "# TYPE tunleak_leak_packets_total counter\ntunleak_leak_packets_total{netns=\"pod\\\"1\",k8s_pod=\"\",k8s_namespace=\"\"} 9\n"));
+	assert_non_null(strstr(buf, "\ntunleak_leak_packets_total{netns=\"vpn-b\",k8s_pod=\"vpn-b\",k8s_namespace=\"team-a\"} 5\n"));
+	assert_non_null(strstr(buf, "\ntunleak_leak_flows{netns=\"pod\\\"1\",k8s_pod=\"\",k8s_namespace=\"\"} 2\n"));
+	assert_non_null(strstr(buf, "\ntunleak_bypass_packets_total{netns=\"pod\\\"1\",k8s_pod=\"\",k8s_namespace=\"\"} 2\n"));
 	assert_non_null(strstr(buf, "# TYPE tunleak_events_dropped_total counter\ntunleak_events_dropped_total 4\n"));
-	assert_non_null(strstr(buf, "tunleak_interface_up{netns=\"pod\\\"1\",pod=\"\",k8s_namespace=\"\",iface=\"tun0\",role=\"tunnel\"} 0\n"));
-	assert_non_null(strstr(buf, "tunleak_namespace_traced{netns=\"vpn-b\",pod=\"vpn-b\",k8s_namespace=\"team-a\"} 0\n"));
+	assert_non_null(strstr(buf, "tunleak_interface_up{netns=\"pod\\\"1\",k8s_pod=\"\",k8s_namespace=\"\",iface=\"tun0\",role=\"tunnel\"} 0\n"));
+	assert_non_null(strstr(buf, "tunleak_namespace_traced{netns=\"vpn-b\",k8s_pod=\"vpn-b\",k8s_namespace=\"team-a\"} 0\n"));
 	/* every sample line is NAME{...} VALUE or NAME VALUE */
 	{
 		char *line, *save = NULL;
@@ -288,6 +317,7 @@ static void test_prom(void **state)
 				continue;
 			assert_non_null(strchr(line, ' '));
 			assert_true(!strncmp(line, "tunleak_", 8));
+			assert_no_target_label(line);
 		}
 	}
 	free(buf);
@@ -310,7 +340,7 @@ static void test_prom_hostile_names(void **state)
 	strcpy(n->ifaces[0].name, "tun\"0\\");
 	n->ifaces[0].role = TL_ROLE_TUNNEL;
 	buf = prom(&s);
-	assert_non_null(strstr(buf, "tunleak_interface_up{netns=\"evil\\\\x0a# TYPE x counter\",pod=\"p\\\\x1b[31m\",k8s_namespace=\"\",iface=\"tun\\\"0\\\\\",role=\"tunnel\"} 0\n"));
+	assert_non_null(strstr(buf, "tunleak_interface_up{netns=\"evil\\\\x0a# TYPE x counter\",k8s_pod=\"p\\\\x1b[31m\",k8s_namespace=\"\",iface=\"tun\\\"0\\\\\",role=\"tunnel\"} 0\n"));
 	assert_null(strchr(buf, '\033'));
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (line[0] == '#') {
@@ -319,6 +349,7 @@ static void test_prom_hostile_names(void **state)
 			continue;
 		}
 		assert_true(!strncmp(line, "tunleak_", 8));
+		assert_no_target_label(line);
 		samples++;
 	}
 	/* packets and bytes per direction and class, 5 totals, 3 event
@@ -368,16 +399,16 @@ static void test_prom_unique_series(void **state)
 	assert_int_equal(nseen, 3);
 	free(buf);
 	buf = prom(&s);
-	assert_non_null(strstr(buf, "tunleak_packets_total{netns=\"web-0\",pod=\"web-0\",k8s_namespace=\"\",iface=\"tun0\",direction=\"egress\",class=\"pod\"} 102\n"));
+	assert_non_null(strstr(buf, "tunleak_packets_total{netns=\"web-0\",k8s_pod=\"web-0\",k8s_namespace=\"\",iface=\"tun0\",direction=\"egress\",class=\"pod\"} 102\n"));
 	assert_null(strstr(buf, "} 100\n"));
 	assert_null(strstr(buf, "} 101\n"));
-	assert_non_null(strstr(buf, "tunleak_namespace_traced{netns=\"api@14\",pod=\"api\",k8s_namespace=\"\"} 1\n"));
-	assert_non_null(strstr(buf, "tunleak_namespace_traced{netns=\"api@15\",pod=\"api\",k8s_namespace=\"\"} 1\n"));
+	assert_non_null(strstr(buf, "tunleak_namespace_traced{netns=\"api@14\",k8s_pod=\"api\",k8s_namespace=\"\"} 1\n"));
+	assert_non_null(strstr(buf, "tunleak_namespace_traced{netns=\"api@15\",k8s_pod=\"api\",k8s_namespace=\"\"} 1\n"));
 	free(buf);
 	/* with no live web-0, the latest of the gone ones */
 	s.ns[2].state = NS_GONE;
 	buf = prom(&s);
-	assert_non_null(strstr(buf, "tunleak_namespace_traced{netns=\"web-0\",pod=\"web-0\",k8s_namespace=\"\"} 0\n"));
+	assert_non_null(strstr(buf, "tunleak_namespace_traced{netns=\"web-0\",k8s_pod=\"web-0\",k8s_namespace=\"\"} 0\n"));
 	assert_non_null(strstr(buf, "class=\"pod\"} 102\n"));
 	assert_null(strstr(buf, "} 101\n"));
 	free(buf);

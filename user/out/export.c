@@ -296,7 +296,7 @@ static void prom_value(FILE *f, const char *v)
 	}
 }
 
-/* {netns="…",pod="…",k8s_namespace="…" and what follows */
+/* {netns="…",k8s_pod="…",k8s_namespace="…" and what follows */
 static bool same_labels(const struct ns_snap *a, const struct ns_snap *b)
 {
 	return !strcmp(a->label, b->label) && !strcmp(a->pod, b->pod) &&
@@ -334,13 +334,20 @@ static int prom_view(const struct snapshot *s, int k)
 	return live_twin ? 2 : 1;
 }
 
+/*
+ * The traced pod is k8s_pod and k8s_namespace, never pod or namespace: a
+ * scraper adds its target's labels (pod, namespace, node, instance, job), and
+ * one that does not honour ours (OpenShift's user-workload monitoring forces
+ * honor_labels: false) would rename a colliding pod to exported_pod and name
+ * tunleak's own pod instead.
+ */
 static void prom_ns_labels(FILE *f, const struct ns_snap *n, int view)
 {
 	fputs("{netns=\"", f);
 	prom_value(f, n->label);
 	if (view == 2)
 		fprintf(f, "@%llu", (unsigned long long)n->inode);
-	fputs("\",pod=\"", f);
+	fputs("\",k8s_pod=\"", f);
 	prom_value(f, n->pod);
 	fputs("\",k8s_namespace=\"", f);
 	prom_value(f, n->k8s_ns);
