@@ -78,7 +78,7 @@ static void test_node_mode(void **state)
 		     "--cluster-cidr", "10.0.0.0/8", "--top");
 }
 
-/* --fix: check adds its findings' fixes; trace and cleanup have none */
+/* --fix: check and trace add route findings' fixes; cleanup has none */
 static void test_fix(void **state)
 {
 	assert_int_equal(parse("check", "--all", "--cluster-cidr", "10.128.0.0/14", "--fix", NULL),
@@ -86,9 +86,10 @@ static void test_fix(void **state)
 	assert_true(cfg.fix);
 	assert_int_equal(parse("check", "--cluster-cidr", "10.128.0.0/14", NULL), CLI_RUN);
 	assert_false(cfg.fix);
-	assert_error("--fix is for check (it adds the fixes that check finds)", "--cluster-cidr",
-		     "10.128.0.0/14", "--fix");
-	assert_error("--fix is for check (it adds the fixes that check finds)", "cleanup", "--fix");
+	assert_int_equal(parse("--cluster-cidr", "10.128.0.0/14", "--fix", NULL), CLI_RUN);
+	assert_true(cfg.fix);
+	assert_error("--fix is for check and trace (it adds the fixes of route findings)", "cleanup",
+		     "--fix");
 	assert_error("unknown option \"--fix=yes\" (see tunleak --help)", "check", "--cluster-cidr",
 		     "10.128.0.0/14", "--fix=yes");
 }

@@ -15,6 +15,8 @@
 
 #include "out/export.h"
 #include "out/output.h"
+#include "model/cidr.h"
+#include "model/findings.h"
 
 static char dir[] = "/tmp/tunleak-unit-XXXXXX";
 
@@ -353,8 +355,9 @@ static void test_prom_hostile_names(void **state)
 		samples++;
 	}
 	/* packets and bytes per direction and class, 5 totals, 3 event
-	 * counters, interface up, namespace traced */
-	assert_int_equal(samples, 2 * 2 * 7 + 5 + 3 + 1 + 1);
+	 * counters, interface up, route fixes, namespace traced (no route
+	 * finding: no series of it) */
+	assert_int_equal(samples, 2 * 2 * 7 + 5 + 3 + 1 + 1 + 1);
 	free(buf);
 	snapshot_free(&s);
 }
@@ -477,6 +480,99 @@ static char *event_line(int json, struct flow_rec *r)
 	return event_line_from(json, r, NULL);
 }
 
+/* --- the route watch: its findings in the file and the text, its events --- */
+
+static struct finding sample_finding(enum finding_kind kind, const char *cidr, const char *route)
+{
+	struct finding f = { .kind = kind, .cls = kind == FINDING_LEAK ? TL_CLASS_POD :
+									 TL_CLASS_REMOTE };
+
+	assert_int_equal(cidr_parse(cidr, &f.cidr), 0);
+	memcpy(f.example, f.cidr.addr, 16);
+	strcpy(f.iface, kind == FINDING_LEAK ? "tun0" : "eth0");
+	snprintf(f.route, sizeof(f.route), "%s", route);
+	snprintf(f.fix_text, sizeof(f.fix_text), "ip route add %s via 10.128.0.1 dev eth0", cidr);
+	f.since = 1795694401123000000ULL; /* 2026-11-26T12:00:01.123Z */
+	return f;
+}
+
+static void test_route_findings(void **state)
+{
+	struct finding a = sample_finding(FINDING_LEAK, "10.128.0.0/14", "10.0.0.0/8 via 10.8.0.1 dev tun0"),
+		       b = sample_finding(FINDING_LEAK, "10.128.0.0/14", "default dev tun0 table 51820"),
+		       c = sample_finding(FINDING_BYPASS, "203.0.113.0/24", "default via 10.128.0.1 dev eth0");
+	char path[256], *buf;
+	struct snapshot s;
+	struct ns_snap *n;
+
+	sample(&s);
+	n = &s.ns[s.nr_ns - 1]; /* the last one added takes the findings */
+	n->route_fixes = 2;
+	assert_int_equal(snapshot_add_route(&s, n, &a), 0);
+	assert_int_equal(snapshot_add_route(&s, n, &b), 0);
+	assert_int_equal(snapshot_add_route(&s, n, &c), 0);
+	buf = prom(&s);
+	/* one series per kind and CIDR, its value the routes that make it */
+	assert_non_null(strstr(buf, "# TYPE tunleak_route_findings gauge\n"));
+	assert_non_null(strstr(buf, "\ntunleak_route_findings{netns=\"vpn-b\",k8s_pod=\"vpn-b\",k8s_namespace=\"team-a\",kind=\"leak\",class=\"pod\",cidr=\"10.128.0.0/14\"} 2\n"));
+	assert_non_null(strstr(buf, "\ntunleak_route_findings{netns=\"vpn-b\",k8s_pod=\"vpn-b\",k8s_namespace=\"team-a\",kind=\"bypass\",class=\"remote\",cidr=\"203.0.113.0/24\"} 1\n"));
+	assert_null(strstr(buf, "tunleak_route_findings{netns=\"pod"));
+	assert_non_null(strstr(buf, "\ntunleak_route_fixes_total{netns=\"vpn-b\",k8s_pod=\"vpn-b\",k8s_namespace=\"team-a\"} 2\n"));
+	free(buf);
+	snprintf(path, sizeof(path), "%s/routes.json", dir);
+	assert_int_equal(export_write(path, EXPORT_JSON, &s), 0);
+	assert_jq(path, ".route_findings", "3");
+	assert_jq(path, ".namespaces[0].findings | length", "0");
+	assert_jq(path, ".namespaces[1].findings | map(.kind + \" \" + .cidr + \" \" + .iface) | join(\",\")",
+		  "leak 10.128.0.0/14 tun0,leak 10.128.0.0/14 tun0,bypass 203.0.113.0/24 eth0");
+	assert_jq(path, ".namespaces[1].findings[1] | \"\\(.route)|\\(.since)|\\(.fix)\"",
+		  "default dev tun0 table 51820|2026-11-26T12:00:01.123Z|ip route add 10.128.0.0/14 via 10.128.0.1 dev eth0");
+	assert_jq(path, ".namespaces[1].route_fixes | \"\\(.added) \\(.refused)\"", "2 0");
+	flows__free(s.flows);
+	snapshot_free(&s);
+}
+
+static char *route_line(int json, const struct route_event *e, const struct flow_origin *from)
+{
+	static char out[2048];
+	char *buf = NULL;
+	size_t len = 0;
+	struct out o = { .json = json };
+
+	o.f = open_memstream(&buf, &len);
+	route_event_print(&o, e, from);
+	fclose(o.f);
+	out_free(&o);
+	snprintf(out, sizeof(out), "%s", buf);
+	free(buf);
+	return out;
+}
+
+static void test_route_events(void **state)
+{
+	struct finding f = sample_finding(FINDING_LEAK, "10.128.0.0/14", "10.0.0.0/8 via 10.8.0.1 dev tun0");
+	struct flow_origin from = { .netns = "vpn-1", .pod = "vpn-1", .k8s_ns = "team-a" };
+	struct route_event e = { .type = "route_leak", .f = &f, .time_ns = f.since,
+				 .after_tunnel_ms = 850 };
+
+	assert_string_equal(route_line(0, &e, &from),
+			    "2026-11-26T12:00:01.123Z ROUTE-LEAK pod=team-a/vpn-1 class=pod 10.128.0.0/14: 10.128.0.0 goes into tun0 by \"10.0.0.0/8 via 10.8.0.1 dev tun0\" (850 ms after the tunnel came up); fix: ip route add 10.128.0.0/14 via 10.128.0.1 dev eth0\n");
+	assert_string_equal(route_line(1, &e, &from),
+			    "{\"time\":\"2026-11-26T12:00:01.123Z\",\"type\":\"route_leak\",\"kind\":\"leak\",\"class\":\"pod\",\"cidr\":\"10.128.0.0/14\",\"example\":\"10.128.0.0\",\"from\":null,\"iface\":\"tun0\",\"route\":\"10.0.0.0/8 via 10.8.0.1 dev tun0\",\"after_tunnel_ms\":850,\"since\":\"2026-11-26T12:00:01.123Z\",\"fix\":\"ip route add 10.128.0.0/14 via 10.128.0.1 dev eth0\",\"netns\":\"vpn-1\",\"pod\":\"vpn-1\",\"k8s_namespace\":\"team-a\"}\n");
+	e.type = "route_ok";
+	e.time_ns += 60000000000ULL;
+	assert_string_equal(route_line(0, &e, NULL),
+			    "2026-11-26T12:01:01.123Z ROUTE-OK class=pod 10.128.0.0/14: 10.128.0.0 no longer goes into tun0 by \"10.0.0.0/8 via 10.8.0.1 dev tun0\" (since 2026-11-26T12:00:01.123Z)\n");
+	e.type = "route_fixed";
+	e.added = "ip route add 10.128.0.0/14 via 10.128.0.1 dev eth0";
+	assert_string_equal(route_line(0, &e, &(struct flow_origin){ .netns = "pid:42", .name_it = true }),
+			    "2026-11-26T12:01:01.123Z ROUTE-FIXED netns=pid:42 class=pod 10.128.0.0/14: ip route add 10.128.0.0/14 via 10.128.0.1 dev eth0\n");
+	e.type = "route_fix_refused";
+	e.reason = "no gateway known on eth0";
+	assert_string_equal(route_line(0, &e, NULL),
+			    "2026-11-26T12:01:01.123Z ROUTE-NOT-FIXED class=pod 10.128.0.0/14: no gateway known on eth0; by hand: ip route add 10.128.0.0/14 via 10.128.0.1 dev eth0\n");
+}
+
 static void test_event_text(void **state)
 {
 	struct flows *f = sample_flows();
@@ -597,6 +693,8 @@ int main(void)
 		cmocka_unit_test(test_prom_unique_series),
 		cmocka_unit_test(test_atomic_write),
 		cmocka_unit_test(test_export_refuses_non_regular),
+		cmocka_unit_test(test_route_findings),
+		cmocka_unit_test(test_route_events),
 		cmocka_unit_test(test_event_text),
 		cmocka_unit_test(test_event_origin),
 		cmocka_unit_test(test_event_json),

@@ -382,6 +382,8 @@ static void loop(struct trace *tr)
 		now = now_ns(CLOCK_MONOTONIC);
 		if (deadline && now >= deadline)
 			break;
+		/* routes that changed, audited once they settle */
+		fleet__watch_routes(tr->fleet, now);
 		if (now >= next_rescan) {
 			/* link events may be lost (or unavailable): look anyway */
 			fleet__rescan(tr->fleet);
@@ -490,6 +492,9 @@ int cmd_trace(struct config *cfg)
 	libbpf_set_print(cfg->verbose ? libbpf_print : NULL);
 	raise_nofile();
 	tr.out = (struct out){ .f = stdout, .json = cfg->json, .batch = true };
+	tr.env.events = cfg->top ? NULL : &tr.out;
+	tr.env.name_ns = cfg->all;
+	tr.env.mono_to_real = mono_to_real;
 	jw_init(&tr.out.jw, false);
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	tr.fleet = fleet__new(&tr.env, target__take_node(&tg));

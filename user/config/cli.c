@@ -42,8 +42,9 @@ const char *cli_usage(void)
 	       "                          as they come and go\n"
 	       "  --attach auto|tcx|tc    tcx links (kernel >= 6.6) or clsact + cls_bpf (default "
 	       "auto)\n"
-	       "  --fix                   check: add each finding's fix (a route or rule; never a\n"
-	       "                          replacement), then audit again\n"
+	       "  --fix                   add each route finding's fix (a route or rule; never a\n"
+	       "                          replacement): check, then audit again; trace, when the\n"
+	       "                          route watch sees a leak route appear\n"
 	       "\n"
 	       "Output:\n"
 	       "  --json                  events as JSON Lines on stdout\n"
@@ -419,8 +420,8 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 			    cfg->top ? "--top" : cfg->export_path ? "--export" : "--pcap");
 	if (cfg->top && cfg->json)
 		return fail(err, errlen, "--top and --json both given: choose one output");
-	if (cfg->fix && cfg->cmd != CMD_CHECK)
-		return fail(err, errlen, "--fix is for check (it adds the fixes that check finds)");
+	if (cfg->fix && cfg->cmd == CMD_CLEANUP)
+		return fail(err, errlen, "--fix is for check and trace (it adds the fixes of route findings)");
 	/* No --tunnel: every interface of a VPN's link kind is a tunnel */
 	if (cfg->cmd != CMD_CLEANUP && !cfg->nr_ifaces)
 		strcpy(cfg->ifaces[cfg->nr_ifaces++], "eth0");

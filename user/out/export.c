@@ -22,14 +22,33 @@ struct ns_snap *snapshot_add_ns(struct snapshot *s)
 	return &s->ns[s->nr_ns++];
 }
 
+int snapshot_add_route(struct snapshot *s, struct ns_snap *n, const struct finding *f)
+{
+	if (vec_room(&s->routes, &s->cap_routes, s->nr_routes, sizeof(*s->routes), 8))
+		return -ENOMEM;
+	if (!n->nr_routes)
+		n->first_route = s->nr_routes;
+	s->routes[s->nr_routes++] = *f;
+	n->nr_routes++;
+	return 0;
+}
+
+const struct finding *snapshot_routes(const struct snapshot *s, const struct ns_snap *n)
+{
+	return n->nr_routes ? &s->routes[n->first_route] : NULL;
+}
+
 void snapshot_clear(struct snapshot *s)
 {
 	struct ns_snap *ns = s->ns;
-	int cap = s->cap_ns;
+	struct finding *routes = s->routes;
+	int cap = s->cap_ns, cap_routes = s->cap_routes;
 
 	memset(s, 0, sizeof(*s));
 	s->ns = ns;
 	s->cap_ns = cap;
+	s->routes = routes;
+	s->cap_routes = cap_routes;
 }
 
 void snapshot_free(struct snapshot *s)
@@ -37,6 +56,9 @@ void snapshot_free(struct snapshot *s)
 	free(s->ns);
 	s->ns = NULL;
 	s->nr_ns = s->cap_ns = 0;
+	free(s->routes);
+	s->routes = NULL;
+	s->nr_routes = s->cap_routes = 0;
 }
 
 void ns_totals(const struct ns_snap *n, struct totals *t)
@@ -133,6 +155,37 @@ static void json_iface(struct jw *w, const struct iface_snap *is)
 	jw_obj_close(w);
 }
 
+/* The route watch's current findings, with when each appeared; the fixes
+ * --fix added. */
+static void json_routes(struct jw *w, const struct finding *r, const struct ns_snap *n)
+{
+	char cs[64], ex[INET6_ADDRSTRLEN], src[INET6_ADDRSTRLEN], ts[32];
+	int i;
+
+	jw_arr_open(w, "findings");
+	for (i = 0; i < n->nr_routes; i++) {
+		const struct finding *f = &r[i];
+
+		jw_obj_open(w, NULL);
+		jw_str(w, "kind", finding_kind_name(f->kind));
+		jw_str(w, "class", class_name(f->cls));
+		jw_str(w, "cidr", cidr_format(&f->cidr, cs, sizeof(cs)));
+		jw_str(w, "example", addr_format(f->cidr.family, f->example, ex, sizeof(ex)));
+		jw_str(w, "from",
+		       f->has_src ? addr_format(f->cidr.family, f->src, src, sizeof(src)) : NULL);
+		jw_str(w, "iface", f->iface[0] ? f->iface : NULL);
+		jw_str(w, "route", f->route[0] ? f->route : NULL);
+		jw_str(w, "fix", f->fix_text);
+		jw_str(w, "since", format_time(f->since, ts, sizeof(ts)));
+		jw_obj_close(w);
+	}
+	jw_arr_close(w);
+	jw_obj_open_flat(w, "route_fixes");
+	jw_u64(w, "added", n->route_fixes);
+	jw_u64(w, "refused", n->route_fixes_refused);
+	jw_obj_close(w);
+}
+
 static void json_flow(struct jw *w, const struct flow_rec *r)
 {
 	char src[46], dst[46], pb[8], first[32], last[32];
@@ -204,6 +257,7 @@ int export_render_json(FILE *f, const struct snapshot *s)
 	jw_str(&w, "attach", s->attach_mode ? s->attach_mode : "none");
 	json_totals(&w, "leaks", t.leak_packets, t.leak_bytes, t.leak_flows);
 	json_totals(&w, "bypass", t.bypass_packets, t.bypass_bytes, t.bypass_flows);
+	jw_u64(&w, "route_findings", (uint64_t)s->nr_routes);
 	jw_obj_open_flat(&w, "events");
 	jw_u64(&w, "flows", s->stats[TL_STAT_LEAK_FLOWS] + s->stats[TL_STAT_BYPASS_FLOWS]);
 	jw_u64(&w, "emitted", s->stats[TL_STAT_EVENTS_EMITTED]);
@@ -258,6 +312,7 @@ int export_render_json(FILE *f, const struct snapshot *s)
 		jw_obj_close(&w);
 		json_totals(&w, "leaks", nt.leak_packets, nt.leak_bytes, nt.leak_flows);
 		json_totals(&w, "bypass", nt.bypass_packets, nt.bypass_bytes, nt.bypass_flows);
+		json_routes(&w, snapshot_routes(s, n), n);
 		jw_arr_open(&w, "flows");
 		for (i = 0; i < nlist; i++)
 			if (list[i]->ns_id == n->id) {
@@ -404,6 +459,50 @@ static void prom_per_ns(FILE *f, const struct snapshot *s, const int *view, cons
 	}
 }
 
+/* The route watch: a series per namespace, kind and CIDR with a finding now
+ * (its value: how many routes make it), and the fixes --fix added. */
+static void prom_routes(FILE *f, const struct snapshot *s, const int *view)
+{
+	char cs[64], cs2[64];
+	int k, i, j;
+
+	prom_head(f, "tunleak_route_findings", "gauge",
+		  "Route findings of the last audit: a cluster CIDR that routes into a tunnel (kind leak) or a remote CIDR that does not (kind bypass), per namespace and CIDR.");
+	for (k = 0; k < s->nr_ns; k++) {
+		const struct finding *r = snapshot_routes(s, &s->ns[k]);
+
+		if (!view[k])
+			continue;
+		for (i = 0; i < s->ns[k].nr_routes; i++) {
+			int same = 0, seen = 0;
+
+			cidr_format(&r[i].cidr, cs, sizeof(cs));
+			/* one series per (kind, CIDR): counted at its first finding */
+			for (j = 0; j < s->ns[k].nr_routes; j++) {
+				if (r[j].kind != r[i].kind || strcmp(cidr_format(&r[j].cidr, cs2, sizeof(cs2)), cs))
+					continue;
+				same++;
+				seen += j < i;
+			}
+			if (seen)
+				continue;
+			fputs("tunleak_route_findings", f);
+			prom_ns_labels(f, &s->ns[k], view[k]);
+			fprintf(f, ",kind=\"%s\",class=\"%s\",cidr=\"%s\"} %d\n",
+				finding_kind_name(r[i].kind), class_name(r[i].cls), cs, same);
+		}
+	}
+	prom_head(f, "tunleak_route_fixes_total", "counter",
+		  "Fixes that trace --fix added (a route or rule) when a leak route appeared.");
+	for (k = 0; k < s->nr_ns; k++) {
+		if (!view[k])
+			continue;
+		fputs("tunleak_route_fixes_total", f);
+		prom_ns_labels(f, &s->ns[k], view[k]);
+		fprintf(f, "} %" PRIu64 "\n", s->ns[k].route_fixes);
+	}
+}
+
 int export_render_prom(FILE *f, const struct snapshot *s)
 {
 	int k, i, *view = calloc(s->nr_ns ? s->nr_ns : 1, sizeof(*view));
@@ -452,6 +551,7 @@ int export_render_prom(FILE *f, const struct snapshot *s)
 			fprintf(f, "\",role=\"%s\"} %d\n", role_name(s->ns[k].ifaces[i].role),
 				s->ns[k].ifaces[i].state == IFACE_ATTACHED);
 		}
+	prom_routes(f, s, view);
 	prom_head(f, "tunleak_namespace_traced", "gauge",
 		  "1 while tunleak traces the namespace, 0 once it has ended.");
 	for (k = 0; k < s->nr_ns; k++) {

@@ -13,6 +13,7 @@
 
 #include "model/abi.h"
 #include "config/cli.h"
+#include "model/findings.h"
 #include "model/flows.h"
 #include "model/names.h"
 
@@ -42,6 +43,9 @@ struct ns_snap {
 	int nr_ifaces;
 	struct iface_snap ifaces[SNAP_MAX_IFACES];
 	uint64_t leak_flows, bypass_flows; /* distinct flows seen in it */
+	/* the route watch: its current findings (snapshot_routes()) and fixes */
+	int first_route, nr_routes;
+	uint64_t route_fixes, route_fixes_refused;
 };
 
 struct snapshot {
@@ -60,6 +64,8 @@ struct snapshot {
 	uint64_t scan_cpu_ns; /* CPU time of the last look at the node */
 	int nr_ns, cap_ns;
 	struct ns_snap *ns; /* owned: snapshot_free() */
+	int nr_routes, cap_routes;
+	struct finding *routes; /* every namespace's route findings; owned */
 };
 
 struct totals {
@@ -69,6 +75,11 @@ struct totals {
 
 /* A new, zeroed namespace section (NULL when out of memory). */
 struct ns_snap *snapshot_add_ns(struct snapshot *s);
+/* A copy of f among n's route findings (n: the last namespace added).
+ * 0 or -ENOMEM. */
+int snapshot_add_route(struct snapshot *s, struct ns_snap *n, const struct finding *f);
+/* n's route findings (n->nr_routes of them). */
+const struct finding *snapshot_routes(const struct snapshot *s, const struct ns_snap *n);
 /* Empty s, keeping its memory. */
 void snapshot_clear(struct snapshot *s);
 void snapshot_free(struct snapshot *s);

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "model/cidr.h"
+#include "model/findings.h"
 #include "model/flows.h"
 #include "model/names.h"
 #include "lib/escape.h"
@@ -151,6 +153,18 @@ const char *addr_format(int family, const uint8_t *addr, char *buf, size_t len)
 	return buf;
 }
 
+/* "850 ms", "3.2 s", "4 min" */
+static const char *format_ms(uint64_t ms, char *buf, size_t len)
+{
+	if (ms < 1000)
+		snprintf(buf, len, "%" PRIu64 " ms", ms);
+	else if (ms < 120000)
+		snprintf(buf, len, "%.1f s", ms / 1000.0);
+	else
+		snprintf(buf, len, "%" PRIu64 " min", ms / 60000);
+	return buf;
+}
+
 static int has_ports(int proto)
 {
 	return proto == 6 || proto == 17 || proto == 132 || proto == 33;
@@ -196,6 +210,79 @@ void event_print(struct out *o, const struct flow_rec *r, const struct flow_orig
 	out_str(o, "fix", NULL, r->fix[0] ? r->fix : NULL);
 	if (r->show_fix && r->fix[0])
 		out_str(o, NULL, "; fix: %s", r->fix);
+	out_str(o, "netns", NULL, from ? from->netns : NULL);
+	out_str(o, "pod", NULL, pod);
+	out_str(o, "k8s_namespace", NULL, kns);
+	out_end(o);
+}
+
+static const char *route_tag(const char *type)
+{
+	static const char *const tags[][2] = {
+		{ "route_leak", "ROUTE-LEAK" },	  { "route_bypass", "ROUTE-BYPASS" },
+		{ "route_ok", "ROUTE-OK" },	  { "route_fixed", "ROUTE-FIXED" },
+		{ "route_fix_refused", "ROUTE-NOT-FIXED" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(tags) / sizeof(tags[0]); i++)
+		if (!strcmp(type, tags[i][0]))
+			return tags[i][1];
+	return "ROUTE";
+}
+
+void route_event_print(struct out *o, const struct route_event *e, const struct flow_origin *from)
+{
+	const struct finding *f = e->f;
+	const char *pod = from && from->pod && from->pod[0] ? from->pod : NULL;
+	const char *kns = from && from->k8s_ns && from->k8s_ns[0] ? from->k8s_ns : NULL;
+	bool ok = !strcmp(e->type, "route_ok"), fixed = !strcmp(e->type, "route_fixed");
+	bool refused = !strcmp(e->type, "route_fix_refused"), bypass = f->kind == FINDING_BYPASS;
+	bool appeared = !ok && !fixed && !refused;
+	char t[32], since[32], cs[64], ex[INET6_ADDRSTRLEN], src[INET6_ADDRSTRLEN], who[160];
+
+	format_time(e->time_ns, t, sizeof(t));
+	format_time(f->since, since, sizeof(since));
+	cidr_format(&f->cidr, cs, sizeof(cs));
+	addr_format(f->cidr.family, f->example, ex, sizeof(ex));
+	if (f->has_src)
+		addr_format(f->cidr.family, f->src, src, sizeof(src));
+	if (pod)
+		snprintf(who, sizeof(who), "%s%s%s", kns ? kns : "", kns ? "/" : "", pod);
+
+	out_begin(o);
+	out_str(o, "time", "%s", t);
+	out_str(o, "type", NULL, e->type);
+	out_str(o, NULL, " %s", route_tag(e->type));
+	out_str(o, NULL, " pod=%s", pod ? who : NULL);
+	out_str(o, NULL, " netns=%s", !pod && from && from->name_it ? from->netns : NULL);
+	out_str(o, "kind", NULL, finding_kind_name(f->kind));
+	out_str(o, "class", " class=%s", class_name(f->cls));
+	out_str(o, "cidr", " %s:", cs);
+	if (fixed) {
+		out_str(o, "added", " %s", e->added);
+	} else if (refused) {
+		out_str(o, "reason", " %s", e->reason);
+		out_str(o, NULL, "; by hand: %s", f->fix_text);
+	} else {
+		out_str(o, "example", " %s", ex);
+		out_str(o, "from", " from %s", f->has_src ? src : NULL);
+		out_str(o, NULL, "%s", ok ? " no longer" : "");
+		out_str(o, "iface", bypass ? " goes out %s" : " goes into %s",
+			f->iface[0] ? f->iface : NULL);
+		out_str(o, NULL, "%s", f->iface[0] ? "" : " has no route");
+		out_str(o, "route", " by \"%s\"", f->route[0] ? f->route : NULL);
+	}
+	if (appeared && e->after_tunnel_ms >= 0) {
+		out_u64(o, "after_tunnel_ms", NULL, (uint64_t)e->after_tunnel_ms);
+		out_str(o, NULL, " (%s after the tunnel came up)",
+			format_ms((uint64_t)e->after_tunnel_ms, who, sizeof(who)));
+	}
+	out_str(o, "since", ok ? " (since %s)" : NULL, since);
+	if (!fixed && !refused)
+		out_str(o, "fix", appeared ? "; fix: %s" : NULL, f->fix_text);
+	else if (fixed)
+		out_str(o, "fix", NULL, f->fix_text);
 	out_str(o, "netns", NULL, from ? from->netns : NULL);
 	out_str(o, "pod", NULL, pod);
 	out_str(o, "k8s_namespace", NULL, kns);

@@ -15,6 +15,7 @@
 
 #include "lib/jw.h"
 
+struct finding;
 struct flow_rec;
 
 struct out {
@@ -51,6 +52,19 @@ struct flow_origin {
 	const char *k8s_ns; /* the pod's Kubernetes namespace; NULL or "": unknown */
 	bool name_it; /* text: name the namespace even without a pod (node mode) */
 };
+
+/* One route watch event: route_leak, route_bypass (a finding appeared),
+ * route_ok (it went), route_fixed, route_fix_refused (--fix). */
+struct route_event {
+	const char *type;
+	const struct finding *f;
+	uint64_t time_ns; /* realtime */
+	int64_t after_tunnel_ms; /* appeared: since a tunnel came up; < 0: unknown */
+	const char *added; /* route_fixed: the ip commands of what was added */
+	const char *reason; /* route_fix_refused: why */
+};
+
+void route_event_print(struct out *o, const struct route_event *e, const struct flow_origin *from);
 
 /* One event line (text) or object (JSON) for a new leak or bypass flow. */
 void event_print(struct out *o, const struct flow_rec *r, const struct flow_origin *from);

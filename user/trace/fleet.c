@@ -158,6 +158,14 @@ int fleet__start_single(struct fleet *f, struct netns *ns, const char *path,
 	return ret;
 }
 
+void fleet__watch_routes(struct fleet *f, uint64_t now)
+{
+	int i;
+
+	for (i = 0; i < f->nr; i++)
+		tracer__watch_routes(f->tracers[i], now);
+}
+
 bool fleet__single_ended(struct fleet *f)
 {
 	return f->nr && tracer__ns_ended(f->tracers[0]);

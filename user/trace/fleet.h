@@ -40,6 +40,9 @@ void fleet__reconcile(struct fleet *f);
 /* Follow the interfaces of every traced namespace (on a timer: link events
  * may be lost). */
 void fleet__rescan(struct fleet *f);
+/* The route watch of every traced namespace whose audit is due by now
+ * (CLOCK_MONOTONIC ns). */
+void fleet__watch_routes(struct fleet *f, uint64_t now);
 /* Single mode: the traced namespace has ended. */
 bool fleet__single_ended(struct fleet *f);
 

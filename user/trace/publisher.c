@@ -7,6 +7,7 @@
 
 #include "lib/http.h"
 #include "lib/log.h"
+#include "model/findings.h"
 #include "datapath/loader.h"
 #include "out/export.h"
 #include "out/pcap.h"
@@ -14,6 +15,7 @@
 #include "trace/collector.h"
 #include "trace/fleet.h"
 #include "trace/publisher.h"
+#include "trace/routewatch.h"
 #include "trace/tracer.h"
 
 struct publisher {
@@ -63,6 +65,21 @@ void publisher__set_top(struct publisher *p, struct top *top)
 	p->top = top;
 }
 
+/* The route watch's findings and fixes of t, into its section n. */
+static void snap_routes(struct snapshot *s, const struct tracer *t, struct ns_snap *n)
+{
+	const struct findings *fs = tracer__route_findings(t);
+	struct route_watch_stats st;
+	int i;
+
+	tracer__route_stats(t, &st);
+	n->route_fixes = st.fixes;
+	n->route_fixes_refused = st.fixes_refused;
+	for (i = 0; fs && i < findings__count(fs); i++)
+		if (snapshot_add_route(s, n, findings__get(fs, i)))
+			break;
+}
+
 const struct snapshot *publisher__build(struct publisher *p)
 {
 	struct tl_counter(*all)[2][TL_NR_COUNTERS] = calloc(TL_MAX_SLOTS, sizeof(*all));
@@ -105,6 +122,7 @@ const struct snapshot *publisher__build(struct publisher *p)
 		if (!n)
 			break;
 		tracer__snap(t, (const void *)all, n);
+		snap_routes(s, t, n);
 	}
 	free(all);
 	return s;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/log.h"
 #include "model/audit.h"
@@ -15,6 +16,8 @@
 #include "datapath/loader.h"
 #include "datapath/pool.h"
 #include "out/export.h"
+#include "out/output.h"
+#include "trace/routewatch.h"
 #include "trace/tracer.h"
 
 struct tracer_iface {
@@ -46,6 +49,7 @@ struct tracer {
 	struct nl *nl;
 	struct nl_monitor *mon;
 	struct route_cache *rc;
+	struct route_watch *rw; /* its routes audited as they change */
 	int nr_ifaces;
 	struct tracer_iface ifaces[TRACER_MAX_IFACES];
 	const struct class_cidr *fixed[TRACER_MAX_FIXED]; /* CIDRs whose fix was shown */
@@ -164,6 +168,9 @@ struct tracer *tracer__new(struct tracer_env *env, struct netns *ns, const char 
 	t->rc = route_cache__new(t->nl);
 	if (!t->rc)
 		goto fail;
+	t->rw = route_watch__new(cfg, env->events, env->mono_to_real);
+	if (!t->rw)
+		goto fail;
 	/* Named interfaces have their slots (and counters) from the start */
 	for (i = 0; i < cfg->nr_ifaces; i++)
 		add_iface(t, cfg->ifaces[i], TL_ROLE_CLUSTER, true);
@@ -252,12 +259,21 @@ static void release(struct tracer *t)
 	t->ns = NULL;
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 void tracer__free(struct tracer *t)
 {
 	int i;
 
 	if (!t)
 		return;
+	route_watch__free(t->rw);
 	for (i = 0; i < t->nr_ifaces; i++)
 		if (t->ifaces[i].ifindex)
 			detach_iface(&t->ifaces[i].att, false);
@@ -299,6 +315,9 @@ static int attach_one(struct tracer *t, struct tracer_iface *e, const struct lin
 	e->ifindex = l->ifindex;
 	e->l2 = l->l2;
 	e->state = IFACE_ATTACHED;
+	/* a VPN's routes come with its tunnel: the watch says how long after */
+	if (e->role == TL_ROLE_TUNNEL)
+		route_watch__tunnel_up(t->rw, mono_ns());
 	return 0;
 }
 
@@ -372,6 +391,8 @@ static int begin_tracing(struct tracer *t, char *err, size_t errlen)
 		return errno ? -errno : -EINVAL;
 	}
 	t->state = NS_TRACING;
+	/* the routes as they are at the start */
+	route_watch__changed(t->rw, mono_ns());
 	/* From now on interfaces are followed as they change; a namespace that
 	 * is only watched is looked at on the discovery clock instead (one
 	 * socket fewer per pod without a tunnel). */
@@ -425,6 +446,9 @@ void tracer__rescan(struct tracer *t)
 
 	if (t->state == NS_GONE || !t->nl)
 		return;
+	/* without link events the routes are looked at on this clock too */
+	if (!t->mon && t->state == NS_TRACING)
+		route_watch__changed(t->rw, mono_ns());
 	if (nl__link_dump(t->nl, &links, &n))
 		return;
 	add_vpn_links(t, links, n);
@@ -496,6 +520,8 @@ void tracer__on_monitor(struct tracer *t)
 	m = nl_monitor__drain(t->mon);
 	if ((m & ROUTES_CHANGED) && t->rc)
 		route_cache__invalidate(t->rc);
+	if (m & (ROUTES_CHANGED | LINK_CHANGED))
+		route_watch__changed(t->rw, mono_ns());
 	if (m & LINK_CHANGED)
 		tracer__rescan(t);
 }
@@ -537,7 +563,28 @@ void tracer__stop(struct tracer *t, bool gone)
 		e->slot = -1;
 	}
 	t->state = NS_GONE;
+	route_watch__clear(t->rw);
 	release(t);
+}
+
+void tracer__watch_routes(struct tracer *t, uint64_t now)
+{
+	struct flow_origin from = { .netns = t->label, .pod = t->pod, .k8s_ns = t->k8s_ns,
+				    .name_it = t->env->name_ns };
+
+	if (t->state != NS_TRACING)
+		return;
+	route_watch__run(t->rw, t->nl, &from, now);
+}
+
+const struct findings *tracer__route_findings(const struct tracer *t)
+{
+	return route_watch__findings(t->rw);
+}
+
+void tracer__route_stats(const struct tracer *t, struct route_watch_stats *out)
+{
+	route_watch__stats(t->rw, out);
 }
 
 void tracer__snap(const struct tracer *t,

@@ -19,6 +19,9 @@
 #include "datapath/attach.h"
 
 struct config;
+struct findings;
+struct out;
+struct route_watch_stats;
 struct datapath;
 struct flow_rec;
 struct flows;
@@ -47,6 +50,9 @@ struct tracer_env {
 	struct slot_table slots;
 	struct probe_pool *pool; /* probes loaded ahead of time, or NULL */
 	const volatile sig_atomic_t *stop; /* set by a signal: stop starting things */
+	struct out *events; /* route watch events; NULL: none (--top) */
+	bool name_ns; /* events name the namespace even without a pod (node mode) */
+	int64_t mono_to_real; /* add to CLOCK_MONOTONIC ns for realtime ns */
 };
 
 /* Who a namespace is: its label (pod name, else /run/netns name, else
@@ -98,6 +104,14 @@ int tracer__attachments(struct tracer *t, struct attachment **out, int max);
  * gone, the namespace has ended: read the last counts, give back the slots,
  * close its handle and sockets so it can be freed. */
 void tracer__stop(struct tracer *t, bool gone);
+
+/* The route watch: audit the namespace's routing if a change (or the
+ * start) made that due by now (CLOCK_MONOTONIC ns), and report what
+ * changed. */
+void tracer__watch_routes(struct tracer *t, uint64_t now);
+/* The findings of its last route audit, and what the watch did. */
+const struct findings *tracer__route_findings(const struct tracer *t);
+void tracer__route_stats(const struct tracer *t, struct route_watch_stats *out);
 
 /* A leak or bypass flow first seen here (counted as it comes: a reused slot
  * purges the flow records of the namespace that had it). */
