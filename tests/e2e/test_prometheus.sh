@@ -155,14 +155,21 @@ alerts() {
 }
 for honor in false true; do
 	for i in $(seq 100); do
-		[ "$(alerts "$honor" | grep -c '^TunleakLeak ')" -ge 2 ] && break
+		[ "$(alerts "$honor" | grep -c '^TunleakLeak ')" -ge 2 ] &&
+			[ "$(alerts "$honor" | grep -c '^TunleakRouteLeak ')" -ge 4 ] && break
 		sleep 0.2
 	done
 	got=$(alerts "$honor")
 	printf '# honor_labels %s, firing:\n%s\n' "$honor" "$(sed 's/^/#   /' <<<"$got")"
+	# the packets' alert, and the route watch's (both pods' VPNs push
+	# 10.0.0.0/8 and 172.16.0.0/12 over the pod and service CIDRs)
 	expect_eq "honor_labels $honor: the alerts firing" \
 		"TunleakLeak vpn-a default vpn-a $NL_NODE_NAME - - $A | Pod default/vpn-a on node $NL_NODE_NAME sends cluster traffic into a tunnel.
-TunleakLeak vpn-b - vpn-b $NL_NODE_NAME - - $B | Pod vpn-b on node $NL_NODE_NAME sends cluster traffic into a tunnel." "$got"
+TunleakLeak vpn-b - vpn-b $NL_NODE_NAME - - $B | Pod vpn-b on node $NL_NODE_NAME sends cluster traffic into a tunnel.
+TunleakRouteLeak vpn-a default vpn-a $NL_NODE_NAME - - 1 | Pod default/vpn-a on node $NL_NODE_NAME routes 10.128.0.0/14 the wrong way.
+TunleakRouteLeak vpn-a default vpn-a $NL_NODE_NAME - - 1 | Pod default/vpn-a on node $NL_NODE_NAME routes 172.30.0.0/16 the wrong way.
+TunleakRouteLeak vpn-b - vpn-b $NL_NODE_NAME - - 1 | Pod vpn-b on node $NL_NODE_NAME routes 10.128.0.0/14 the wrong way.
+TunleakRouteLeak vpn-b - vpn-b $NL_NODE_NAME - - 1 | Pod vpn-b on node $NL_NODE_NAME routes 172.30.0.0/16 the wrong way." "$got"
 	desc=$(api "$honor" /api/v1/alerts | jq -r '.data.alerts[] | select(.labels.k8s_pod == "vpn-a") | .annotations.description')
 	expect_match "honor_labels $honor: the check it suggests" "/tunleak check --pod default/vpn-a --cidrs-from" "$desc"
 	expect_match "honor_labels $honor: the value in the text" "has sent $A packets" "$desc"

@@ -171,6 +171,11 @@ void route_watch__run(struct route_watch *w, struct nl *nl, const struct flow_or
 	}
 	w->failing = false;
 	w->st.audits++;
+	/* No tunnel (yet, or between a VPN's reconnects): nothing can route
+	 * into one, and a remote CIDR outside one is the VPN being down, not
+	 * a route to mend. */
+	if (!st.nr_tunnels)
+		findings__clear(w->next);
 	w->from = from;
 	w->nl = nl;
 	w->at = now;
