@@ -8,7 +8,7 @@
 # asked for. The options are those of `tunleak --help`.
 
 _tunleak_options="--cluster-cidr --service-cidr --node-cidr --remote-cidr --cidrs-from
---iface --tunnel --netns --pid --pod --all --attach --json --export --export-format
+--iface --tunnel --netns --pid --pod --all --attach --fix --json --export --export-format
 --interval --duration --max-flows --pcap --pcap-packets --snaplen --pcap-max-mb --top
 --metrics-addr -v --verbose -h --help --version"
 

@@ -170,3 +170,10 @@ nodelab_start() {
 	fi
 	eval "$("$ROOT/scripts/nodelab.sh" env "$ID")"
 }
+
+# flow_lines FILE...: the leak and bypass flow events of an event stream,
+# without the route watch's (route_leak, route_ok, ... / ROUTE-LEAK, ...).
+flow_lines() {
+	grep -v -e '"type":"route_' -e '^[0-9TZ:.-]* ROUTE-' "$@"
+	return 0
+}

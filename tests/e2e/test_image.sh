@@ -129,7 +129,7 @@ if [ -x "${R:-/nonexistent}/tunleak" ] && topo_basic && wait_in_ns "$SINK_PID" "
 		expect_eq "leak packets" 4 "$(jqf "$R/out/c.json" .leaks.packets)"
 		expect_eq "leak bytes" 336 "$(jqf "$R/out/c.json" .leaks.bytes)"
 		expect_eq "event" "leak tun0 10.8.0.2 10.130.0.5 icmp" \
-			"$(jq -r '"\(.type) \(.iface) \(.src) \(.dst) \(.proto)"' "$TMP/i.out" 2>&1)"
+			"$(flow_lines "$TMP/i.out" | jq -r '"\(.type) \(.iface) \(.src) \(.dst) \(.proto)"' 2>&1)"
 	else
 		ERRORS+=("did not start: $(tr '\n' ' ' <"$R/out/i.err")")
 		kill -TERM "$IMG_PID" 2>/dev/null

@@ -16,7 +16,7 @@ for mode in tcx tc; do
 	# the fix, as printed in the event, applied verbatim; 3 more pings go
 	# through eth0 now and reach the pod
 	wait_for "$TMP/tl.out" '"fix"' 3
-	fix=$(jq -r .fix "$TMP/tl.out" | head -1)
+	fix=$(flow_lines "$TMP/tl.out" | jq -r .fix | head -1)
 	expect_eq "printed fix" "ip route add 10.128.0.0/14 via 10.128.0.1 dev eth0" "$fix"
 	ip netns exec "$POD" $fix || ERRORS+=("the printed fix failed: $fix")
 	pod_ping 3 10.130.0.5 || ERRORS+=("ping via eth0 failed after the fix")
@@ -39,12 +39,15 @@ for mode in tcx tc; do
 	expect_eq "tun0 role/state" "tunnel attached l3" "$(jqf "$C" '.namespaces[0].interfaces.tun0 | "\(.role) \(.state) \(.link)"')"
 	expect_eq "eth0 role/link" "cluster l2" "$(jqf "$C" '.namespaces[0].interfaces.eth0 | "\(.role) \(.link)"')"
 
-	# exactly one event line, with the contract's fields
-	expect_eq "event lines" 1 "$(wc -l <"$TMP/tl.out")"
+	# exactly one flow event, with the contract's fields; the route watch
+	# said the route first, and that the fix mended it
+	expect_eq "event lines" 1 "$(flow_lines "$TMP/tl.out" | wc -l)"
 	expect_eq "event" "leak tun0 egress ipv4 icmp 10.8.0.2 10.130.0.5 0 0 pod 1 84" \
-		"$(jq -r '"\(.type) \(.iface) \(.direction) \(.family) \(.proto) \(.src) \(.dst) \(.sport) \(.dport) \(.class) \(.packets) \(.bytes)"' "$TMP/tl.out" 2>&1)"
-	expect_match "event time" '^20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-9:]{8}\.[0-9]{3}Z$' "$(jq -r .time "$TMP/tl.out" 2>&1)"
-	expect_eq "event route" "10.0.0.0/8 via 10.8.0.1 dev tun0" "$(jq -r .route "$TMP/tl.out" 2>&1)"
+		"$(flow_lines "$TMP/tl.out" | jq -r '"\(.type) \(.iface) \(.direction) \(.family) \(.proto) \(.src) \(.dst) \(.sport) \(.dport) \(.class) \(.packets) \(.bytes)"' 2>&1)"
+	expect_match "event time" '^20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-9:]{8}\.[0-9]{3}Z$' "$(flow_lines "$TMP/tl.out" | jq -r .time 2>&1)"
+	expect_eq "event route" "10.0.0.0/8 via 10.8.0.1 dev tun0" "$(flow_lines "$TMP/tl.out" | jq -r .route 2>&1)"
+	expect_eq "the stream: the route, the packets, the fix" "route_leak pod|leak pod|route_ok pod" \
+		"$(jq -r '"\(.type) \(.class)"' "$TMP/tl.out" | paste -sd '|')"
 	expect_match "summary on stderr" "5 leak packets in 1 flow" "$(cat "$TMP/tl.err")"
 
 	expect_clean "$POD" eth0
@@ -66,15 +69,16 @@ tl_wait_ready "$TMP/t.err" 5
 pod_ping 4 10.130.0.7
 wait "$TL_PID"
 expect_eq "exit code after --duration" 0 "$?"
-expect_match "text event" '^20[0-9-]{8}T[0-9:.]{12}Z LEAK tun0 egress icmp 10\.8\.0\.2 -> 10\.130\.0\.7 class=pod via "10\.0\.0\.0/8 via 10\.8\.0\.1 dev tun0"; fix: ip route add 10\.128\.0\.0/14 via 10\.128\.0\.1 dev eth0$' "$(cat "$TMP/t.out")"
+expect_match "text event" '^20[0-9-]{8}T[0-9:.]{12}Z LEAK tun0 egress icmp 10\.8\.0\.2 -> 10\.130\.0\.7 class=pod via "10\.0\.0\.0/8 via 10\.8\.0\.1 dev tun0"; fix: ip route add 10\.128\.0\.0/14 via 10\.128\.0\.1 dev eth0$' "$(flow_lines "$TMP/t.out")"
+expect_match "the route watch's line before it" '^20[0-9-]{8}T[0-9:.]{12}Z ROUTE-LEAK class=pod 10\.128\.0\.0/14: 10\.128\.2\.0 goes into tun0 by "10\.0\.0\.0/8 via 10\.8\.0\.1 dev tun0"' "$(head -1 "$TMP/t.out")"
 L="netns=\"$POD\",k8s_pod=\"\",k8s_namespace=\"\""
 expect_eq "prom leak packets" "tunleak_leak_packets_total{$L} 4" "$(grep '^tunleak_leak_packets_total' "$TMP/c.prom")"
 expect_eq "prom leak flows" "tunleak_leak_flows{$L} 1" "$(grep '^tunleak_leak_flows' "$TMP/c.prom")"
 expect_eq "prom tun0 egress pod" "tunleak_packets_total{$L,iface=\"tun0\",direction=\"egress\",class=\"pod\"} 4" \
 	"$(grep "tunleak_packets_total{$L,iface=\"tun0\",direction=\"egress\",class=\"pod\"}" "$TMP/c.prom")"
 expect_eq "prom dropped" "tunleak_events_dropped_total 0" "$(grep '^tunleak_events_dropped_total' "$TMP/c.prom")"
-expect_eq "prom HELP/TYPE pairs" 12 "$(grep -c '^# TYPE' "$TMP/c.prom")"
-expect_eq "diagnostics only on stderr" 1 "$(wc -l <"$TMP/t.out")"
+expect_eq "prom HELP/TYPE pairs" 14 "$(grep -c '^# TYPE' "$TMP/c.prom")"
+expect_eq "diagnostics only on stderr: the route, the flow" 2 "$(wc -l <"$TMP/t.out")"
 case_end "text-and-prom-duration"
 
 # The classes from OpenShift's own network config (--cidrs-from), from a file

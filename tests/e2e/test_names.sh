@@ -61,13 +61,15 @@ for kind in esc c1; do
 		wait_for "$TMP/tl.out" 10.130.0.5 3
 		stop_tunleak TERM
 		expect_eq "exit code" 0 "$TL_RC"
-		expect_eq "one event line" 1 "$(wc -l <"$TMP/tl.out")"
+		expect_eq "one flow event line" 1 "$(flow_lines "$TMP/tl.out" | wc -l)"
+		expect_eq "and the route watch's" 1 "$(grep -c -e ROUTE-LEAK -e '"route_leak"' "$TMP/tl.out")"
 		expect_match "stderr: attached, escaped" "^tunleak: $RE attached \(ifindex [0-9]+, l3, tcx\)$" "$(grep attached "$TMP/tl.err")"
 		no_raw "events" "$TMP/tl.out"
 		no_raw "stderr" "$TMP/tl.err"
 		no_raw "counters file" "$TMP/c.$fmt"
 		if [ "$fmt" = prom ]; then
-			expect_match "the event, escaped" "^[0-9TZ:.-]+ LEAK $RE egress icmp 10\.8\.0\.2 -> 10\.130\.0\.5 class=pod via \"10\.0\.0\.0/8 via 10\.8\.0\.1 dev $RE\"" "$(cat "$TMP/tl.out")"
+			expect_match "the event, escaped" "^[0-9TZ:.-]+ LEAK $RE egress icmp 10\.8\.0\.2 -> 10\.130\.0\.5 class=pod via \"10\.0\.0\.0/8 via 10\.8\.0\.1 dev $RE\"" "$(flow_lines "$TMP/tl.out")"
+			expect_match "the route watch's line, escaped" "ROUTE-LEAK class=pod 10\.128\.0\.0/14: 10\.128\.2\.0 goes into $RE by" "$(grep ROUTE-LEAK "$TMP/tl.out")"
 			# the label value: \xNN as text, its backslashes escaped as
 			# the format wants
 			expect_eq "prom: the tunnel's packets" \
@@ -77,8 +79,8 @@ for kind in esc c1; do
 			expect_eq "prom: lines that are neither comment nor sample" "" \
 				"$(grep -vE '^(# (HELP|TYPE) [a-z_]+ .*|[a-z_]+(\{([a-z0-9_]+="([^"\\]|\\.)*",?)*\})? [0-9]+)$' "$TMP/c.prom")"
 		else
-			expect_eq "json event: iface" "\"iface\":$JSON" "$(grep -o '"iface":"[^"]*"' "$TMP/tl.out")"
-			expect_eq "json event: decodes to the name" "$EVIL" "$(jq -r .iface "$TMP/tl.out")"
+			expect_eq "json event: iface" "\"iface\":$JSON" "$(flow_lines "$TMP/tl.out" | grep -o '"iface":"[^"]*"')"
+			expect_eq "json event: decodes to the name" "$EVIL" "$(flow_lines "$TMP/tl.out" | jq -r .iface)"
 			expect_eq "json counters: the tunnel's packets" 2 \
 				"$(jq -r ".namespaces[0].interfaces[\"$EVIL\"].egress.pod.packets" "$TMP/c.json")"
 		fi

@@ -63,8 +63,11 @@ expect_eq "web-plain not traced" "" "$(jqf "$J" "$(ns_of web-plain) | .label")"
 expect_eq "total leaks" 6 "$(jqf "$J" .leaks.packets)"
 expect_eq "counters file version" 2 "$(jqf "$J" .version)"
 expect_eq "events: one per flow (its first packet), both vpn-leaky's" "leak vpn-leaky vpn-leaky 10.128.2.5 udp 1 128|leak vpn-leaky vpn-leaky 172.30.0.10 icmp 1 84" \
-	"$(jq -r '"\(.type) \(.netns) \(.pod) \(.dst) \(.proto) \(.packets) \(.bytes)"' "$TMP/n.out" | sort | paste -sd '|')"
-expect_eq "the fix, with the event" "ip route add $NL_CLUSTER_CIDR via $NL_POD_GW dev eth0" "$(jq -r 'select(.class == "pod") | .fix' "$TMP/n.out")"
+	"$(flow_lines "$TMP/n.out" | jq -r '"\(.type) \(.netns) \(.pod) \(.dst) \(.proto) \(.packets) \(.bytes)"' | sort | paste -sd '|')"
+expect_eq "the fix, with the event" "ip route add $NL_CLUSTER_CIDR via $NL_POD_GW dev eth0" "$(flow_lines "$TMP/n.out" | jq -r 'select(.class == "pod") | .fix')"
+expect_eq "before any packet, the route watch named the leaking pod's routes" \
+	"route_leak vpn-leaky pod $NL_CLUSTER_CIDR|route_leak vpn-leaky service $NL_SERVICE_CIDR" \
+	"$(jq -r 'select(.type == "route_leak") | "\(.type) \(.pod) \(.class) \(.cidr)"' "$TMP/n.out" | sort | paste -sd '|')"
 case_end "finds-the-leaking-pod"
 
 # --- the same on GET /metrics, served from the node's own namespace ---------------
@@ -93,7 +96,7 @@ wait_jq "$J" "$(ns_of vpn-late).leaks.packets" 3
 expect_eq "vpn-late: pod, k8s namespace (from the runtime)" "vpn-late $NL_PODNS" "$(jqf "$J" "$(ns_of vpn-late) | \"\(.pod) \(.k8s_namespace)\"")"
 expect_eq "vpn-late leaks" "3 252" "$(jqf "$J" "$(ns_of vpn-late).leaks | \"\(.packets) \(.bytes)\"")"
 expect_eq "vpn-late's event" "vpn-late $NL_PODNS 10.128.2.5 icmp" \
-	"$(jq -r 'select(.pod == "vpn-late") | "\(.pod) \(.k8s_namespace) \(.dst) \(.proto)"' "$TMP/n.out")"
+	"$(flow_lines "$TMP/n.out" | jq -r 'select(.pod == "vpn-late") | "\(.pod) \(.k8s_namespace) \(.dst) \(.proto)"')"
 case_end "picks-up-a-new-vpn-pod"
 
 # --- a pod that ends ------------------------------------------------------------------
@@ -134,7 +137,7 @@ in_pod vpn-late ping -q -n -c 2 -i 0.1 -W 1 "$NL_OTHER_POD_IP" >/dev/null
 wait "$TL_PID"
 expect_eq "--pod: exit code" 0 "$?"
 expect_match "--pod: where" "in pod $NL_PODNS/vpn-late" "$(grep tracing "$TMP/n.err")"
-expect_match "--pod: the text event names the pod" "^20[0-9T:.-]+Z LEAK pod=$NL_PODNS/vpn-late tun0 egress icmp [0-9.]+ -> 10\.128\.2\.5 class=pod via \"10\.0\.0\.0/8 via $NL_TUN_GW_BROAD dev tun0\"; fix: " "$(cat "$TMP/n.out")"
+expect_match "--pod: the text event names the pod" "^20[0-9T:.-]+Z LEAK pod=$NL_PODNS/vpn-late tun0 egress icmp [0-9.]+ -> 10\.128\.2\.5 class=pod via \"10\.0\.0\.0/8 via $NL_TUN_GW_BROAD dev tun0\"; fix: " "$(flow_lines "$TMP/n.out")"
 case_end "pod-by-name"
 
 on_node "$TUNLEAK" --pod no-such-pod "${CIDRS[@]}" >"$TMP/e.out" 2>"$TMP/e.err"
@@ -165,14 +168,14 @@ in_pod evil ip link set tun0 up
 in_pod evil ip route add 10.0.0.0/8 dev tun0
 node_tunleak --all "${CIDRS[@]}" --export "$TMP/n.prom" --interval 0.2
 in_pod evil ping -q -n -c 1 -W 1 "$NL_OTHER_POD_IP" >/dev/null
-wait_for "$TMP/n.out" "LEAK" 3
+wait_for "$TMP/n.out" " LEAK" 3
 sleep 0.5
 node_stop
 expect_eq "no raw escape on stderr, stdout, in the file" "0 0 0" \
 	"$(grep -c $'\e' "$TMP/n.err") $(grep -c $'\e' "$TMP/n.out") $(grep -c $'\e' "$TMP/n.prom")"
 expect_match "stderr names it as text" 'tun0 attached .* in pod ev\\x0ail\\x1b\[31m$' "$(grep 'tun0 attached' "$TMP/n.err" | grep ev)"
-expect_match "the event names it as text, on one line" '^20[0-9T:.-]+Z LEAK pod=ev\\x0ail\\x1b\[31m tun0 egress icmp ' "$(grep ev "$TMP/n.out")"
-expect_eq "event lines" 1 "$(wc -l <"$TMP/n.out")"
+expect_match "the event names it as text, on one line" '^20[0-9T:.-]+Z LEAK pod=ev\\x0ail\\x1b\[31m tun0 egress icmp ' "$(flow_lines "$TMP/n.out" | grep ev)"
+expect_eq "flow event lines" 1 "$(flow_lines "$TMP/n.out" | wc -l)"
 expect_eq "its series, the label escaped" 'tunleak_leak_packets_total{netns="ev\\x0ail\\x1b[31m",k8s_pod="ev\\x0ail\\x1b[31m",k8s_namespace=""} 1' \
 	"$(grep '^tunleak_leak_packets_total{netns="ev' "$TMP/n.prom")"
 expect_eq "every sample line well formed" 0 "$(grep -vcE '^(# (HELP|TYPE) tunleak_|tunleak_[a-z_]+(\{[^}]*\})? [0-9]+$)' "$TMP/n.prom")"

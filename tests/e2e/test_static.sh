@@ -54,8 +54,8 @@ expect_eq "exit code after SIGTERM" 0 "$?"
 expect_eq "leak packets" 4 "$(jqf "$R/out/c.json" .leaks.packets)"
 expect_eq "leak bytes" 336 "$(jqf "$R/out/c.json" .leaks.bytes)"
 expect_eq "event" "leak tun0 10.8.0.2 10.130.0.5 icmp" \
-	"$(jq -r '"\(.type) \(.iface) \(.src) \(.dst) \(.proto)"' "$TMP/s.out" 2>&1)"
-expect_eq "event route" "10.0.0.0/8 via 10.8.0.1 dev tun0" "$(jq -r .route "$TMP/s.out" 2>&1)"
+	"$(flow_lines "$TMP/s.out" | jq -r '"\(.type) \(.iface) \(.src) \(.dst) \(.proto)"' 2>&1)"
+expect_eq "event route" "10.0.0.0/8 via 10.8.0.1 dev tun0" "$(flow_lines "$TMP/s.out" | jq -r .route 2>&1)"
 expect_clean "$POD" eth0
 expect_clean "$POD" tun0
 case_end "static-in-empty-root"

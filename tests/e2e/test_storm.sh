@@ -47,8 +47,8 @@ storm() {
 	UNREPORTED=$(jqf "$TMP/s.json" .events.unreported)
 	DROPPED=$(jqf "$TMP/s.json" .events.dropped)
 	EMITTED=$(jqf "$TMP/s.json" .events.emitted)
-	LINES=$(wc -l <"$TMP/s.out")
-	UNIQUE=$(jq -r '"\(.dst) \(.dport)"' "$TMP/s.out" | sort -u | wc -l)
+	LINES=$(flow_lines "$TMP/s.out" | wc -l)
+	UNIQUE=$(flow_lines "$TMP/s.out" | jq -r '"\(.dst) \(.dport)"' | sort -u | wc -l)
 }
 
 # 200,000 flows in a table of 262,144: all kept, each printed exactly once.

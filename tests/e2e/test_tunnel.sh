@@ -49,7 +49,7 @@ for mode in tcx tc; do
 	expect_eq "leak packets across 3 tunnels" 6 "$(jqf "$TMP/t.json" .leaks.packets)"
 	expect_eq "tun0 egress pod" "6 504" "$(jqf "$TMP/t.json" '.namespaces[0].interfaces.tun0.egress.pod | "\(.packets) \(.bytes)"')"
 	expect_eq "one flow for the same 5-tuple" 1 "$(jqf "$TMP/t.json" .leaks.flows)"
-	expect_eq "one event" 1 "$(wc -l <"$TMP/tl.out")"
+	expect_eq "one flow event" 1 "$(flow_lines "$TMP/tl.out" | wc -l)"
 	expect_eq "state at the end" gone "$(jqf "$TMP/t.json" .namespaces[0].interfaces.tun0.state)"
 	expect_clean "$POD" eth0
 	case_end "tunnel-recreated-$mode"

@@ -510,6 +510,9 @@ int cmd_trace(struct config *cfg)
 		fprintf(stderr, "tunleak: %s\n", err);
 		goto out;
 	}
+	/* the routes as they are, said before the run is said to be ready */
+	fleet__watch_routes(tr.fleet, now_ns(CLOCK_MONOTONIC));
+	out_flush(&tr.out);
 	announce(&tr);
 	start_outputs(&tr);
 	loop(&tr);

@@ -70,6 +70,11 @@ void route_watch__changed(struct route_watch *w, uint64_t now)
 		w->due = now + ROUTE_WATCH_DELAY_MS * 1000000ULL;
 }
 
+void route_watch__due_now(struct route_watch *w)
+{
+	w->due = 1;
+}
+
 void route_watch__tunnel_up(struct route_watch *w, uint64_t now)
 {
 	w->tunnel_up = now;

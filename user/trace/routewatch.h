@@ -39,6 +39,8 @@ struct route_watch *route_watch__new(const struct config *cfg, struct out *event
 void route_watch__free(struct route_watch *w);
 /* Something changed at now (CLOCK_MONOTONIC ns): audit soon. */
 void route_watch__changed(struct route_watch *w, uint64_t now);
+/* Audit at the next run, whatever the delay (the start). */
+void route_watch__due_now(struct route_watch *w);
 /* A tunnel came up at now (CLOCK_MONOTONIC ns): events say how long after. */
 void route_watch__tunnel_up(struct route_watch *w, uint64_t now);
 /* When the next audit is due (0: none). */

@@ -392,7 +392,7 @@ static int begin_tracing(struct tracer *t, char *err, size_t errlen)
 	}
 	t->state = NS_TRACING;
 	/* the routes as they are at the start */
-	route_watch__changed(t->rw, mono_ns());
+	route_watch__due_now(t->rw);
 	/* From now on interfaces are followed as they change; a namespace that
 	 * is only watched is looked at on the discovery clock instead (one
 	 * socket fewer per pod without a tunnel). */
