@@ -79,6 +79,14 @@ def row(lbl; f; tr; d): t(f; tr; d) |
 	elif .unit == "kB" then "| \(.figure) | \(.value / 1024 | r1) MiB (peak \(.peak / 1024 | r1) MiB, \(.fds) open files) | ≤ 32 MiB |"
 	else "| \(.figure) (\(.processes) processes, \(.namespaces) namespaces) | \(.median / 1000 | r1) ms CPU (min \(.min / 1000 | r1), max \(.max / 1000 | r1)) | |" end),
 "",
+"Route watch (a pod whose VPN pushed 500 routes; \(.routes[0].runs // 0) changes of a leak route, added and deleted)",
+"",
+"| figure | measured | target |",
+"|---|---|---|",
+(.routes // [] | .[] |
+	if .unit == "us" then "| \(.figure) | \(.median / 1000 | r1) ms (min \(.min / 1000 | r1), max \(.max / 1000 | r1)) | a few ms |"
+	else "| \(.figure) | \(.median) ms (min \(.min), max \(.max)) | ≤ 200 ms |" end),
+"",
 "Medians of \(.lifecycle[0].runs) runs; every figure with min and max in \($out)."
 ' --arg out "${OUT#"$ROOT"/}" "$OUT"
 }
@@ -101,7 +109,7 @@ stats_json() { # name unit < values
 }
 
 # --- 1. the datapath on real traffic (bpf_stats), against the floor and an empty program
-say "1/7 real traffic: per-packet run time (kernel.bpf_stats_enabled) of floor, empty, tunleak tcx and tc; ${TRAFFIC_RUNS:-5} rounds"
+say "1/8 real traffic: per-packet run time (kernel.bpf_stats_enabled) of floor, empty, tunleak tcx and tc; ${TRAFFIC_RUNS:-5} rounds"
 "$ROOT/scripts/bench-traffic.sh" "$TMP/traffic_runs.jsonl" || exit 1
 # Per row (family, traffic, direction) and arm: median, min, max over the
 # rounds; tunleak - floor as the median of the per-round differences (the
@@ -124,12 +132,12 @@ jq -sc '
 	| .[]' "$TMP/traffic_runs.jsonl" >"$TMP/traffic.jsonl"
 
 # --- 2. classifier cost (BPF_PROG_TEST_RUN, pinned, against an empty program)
-say "2/7 classifier cost (BPF_PROG_TEST_RUN, 1,000,000 repeats, pinned to CPU 0)"
+say "2/8 classifier cost (BPF_PROG_TEST_RUN, 1,000,000 repeats, pinned to CPU 0)"
 "$B/tlbench" classifier 1000000 "$RUNS" >"$TMP/classifier.jsonl" || exit 1
 "$B/tlbench" events 20000 "$RUNS" >>"$TMP/classifier.jsonl" || exit 1
 
 # --- 3. live throughput A/B over a veth pair ---------------------------------
-say "3/7 throughput without, with an empty tc program, with tunleak; interleaved, $TPUT_RUNS runs x ${SECS}s each"
+say "3/8 throughput without, with an empty tc program, with tunleak; interleaved, $TPUT_RUNS runs x ${SECS}s each"
 mkns A bA && mkns S bS || exit 1
 ip link add eth0 netns "$A" type veth peer name eth0 netns "$S"
 ip -n "$A" addr add 10.128.0.2/24 dev eth0
@@ -203,7 +211,7 @@ stop_pid "$IPERF"
 delns "$A" "$S"
 
 # --- 4. leak storm -------------------------------------------------------------
-say "4/7 leak storm: distinct leak flows for ${STORM}s"
+say "4/8 leak storm: distinct leak flows for ${STORM}s"
 mkns P bP || exit 1
 ip -n "$P" tuntap add dev tun0 mode tun # no reader: the packets end at the qdisc
 ip -n "$P" addr add 198.19.8.2/24 dev tun0
@@ -252,7 +260,7 @@ jq -sc 'sort_by(.received_per_s) as $r | $r[(length - 1) / 2 | floor] +
 	 each: $r}' "$TMP/storm_runs.jsonl" >"$TMP/storm.jsonl"
 
 # --- 5. footprint ------------------------------------------------------------------
-say "5/7 footprint at 10,000 active flows, default settings"
+say "5/8 footprint at 10,000 active flows, default settings"
 : >"$TMP/fp.hwm"
 for ((r = 0; r < RUNS; r++)); do
 	tl_ready_opts "$TMP/fp.err" "$TL"
@@ -280,7 +288,7 @@ say "   $(jq -r '"peak RSS \(.peak_rss_mib) MiB, BPF maps \(.bpf_maps_mib) MiB"'
 delns "$P"
 
 # --- 6. lifecycle ----------------------------------------------------------------
-say "6/7 start to attached, SIGTERM to exit (eth0 and tun0)"
+say "6/8 start to attached, SIGTERM to exit (eth0 and tun0)"
 mkns L bL || exit 1
 ip link add eth0 netns "$L" type veth peer name peer0 netns "$L"
 ip -n "$L" link set eth0 up
@@ -313,8 +321,12 @@ done
 say "   start $(jq -rs '.[0].median' "$TMP/lifecycle.jsonl") ms, stop $(jq -rs '.[1].median' "$TMP/lifecycle.jsonl") ms"
 
 # --- 7. node mode at scale --------------------------------------------------------
-say "7/7 node mode: ${NODE_PODS:-50} pods with a tunnel on the lab node (scripts/bench_node.sh)"
+say "7/8 node mode: ${NODE_PODS:-50} pods with a tunnel on the lab node (scripts/bench_node.sh)"
 "$ROOT/scripts/bench_node.sh" "${NODE_PODS:-50}" "${NODE_RUNS:-3}" >"$TMP/node.jsonl" || exit 1
+
+# --- 8. the route watch ------------------------------------------------------------
+say "8/8 the route watch: an audit of 500 routes, a route's change to its event (scripts/bench_routes.sh)"
+"$ROOT/scripts/bench_routes.sh" "${ROUTE_CHANGES:-20}" >"$TMP/routes.jsonl" || exit 1
 
 # --- results -----------------------------------------------------------------------
 jq -n --arg kernel "$(uname -r)" --arg cpu "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)" \
@@ -324,9 +336,10 @@ jq -n --arg kernel "$(uname -r)" --arg cpu "$(awk -F': ' '/model name/ {print $2
 	--slurpfile c "$TMP/classifier.jsonl" --slurpfile ab "$TMP/ab.jsonl" \
 	--slurpfile st "$TMP/storm.jsonl" --slurpfile fp "$TMP/footprint.jsonl" \
 	--slurpfile lc "$TMP/lifecycle.jsonl" --slurpfile nd "$TMP/node.jsonl" \
+	--slurpfile rw "$TMP/routes.jsonl" \
 	'{date: $date, kernel: $kernel, cpu: $cpu, cpus: $ncpu, tunleak: $version,
 	  traffic: $tr, classifier: $c, throughput: $ab, storm: $st[0], footprint: $fp[0], lifecycle: $lc,
-	  node: $nd}' >"$OUT"
+	  node: $nd, routes: $rw}' >"$OUT"
 
 # --- the table -------------------------------------------------------------------
 print_table

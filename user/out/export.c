@@ -184,6 +184,11 @@ static void json_routes(struct jw *w, const struct finding *r, const struct ns_s
 	jw_u64(w, "added", n->route_fixes);
 	jw_u64(w, "refused", n->route_fixes_refused);
 	jw_obj_close(w);
+	jw_obj_open_flat(w, "route_watch");
+	jw_u64(w, "audits", n->route_audits);
+	jw_u64(w, "errors", n->route_audit_errors);
+	jw_u64(w, "last_audit_cpu_us", n->route_audit_cpu_ns / 1000);
+	jw_obj_close(w);
 }
 
 static void json_flow(struct jw *w, const struct flow_rec *r)

@@ -46,6 +46,7 @@ struct ns_snap {
 	/* the route watch: its current findings (snapshot_routes()) and fixes */
 	int first_route, nr_routes;
 	uint64_t route_fixes, route_fixes_refused;
+	uint64_t route_audits, route_audit_errors, route_audit_cpu_ns; /* the last one's CPU */
 };
 
 struct snapshot {

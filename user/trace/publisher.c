@@ -75,6 +75,9 @@ static void snap_routes(struct snapshot *s, const struct tracer *t, struct ns_sn
 	tracer__route_stats(t, &st);
 	n->route_fixes = st.fixes;
 	n->route_fixes_refused = st.fixes_refused;
+	n->route_audits = st.audits;
+	n->route_audit_errors = st.errors;
+	n->route_audit_cpu_ns = st.audit_cpu_ns;
 	for (i = 0; fs && i < findings__count(fs); i++)
 		if (snapshot_add_route(s, n, findings__get(fs, i)))
 			break;
