@@ -35,7 +35,7 @@ int main(int argc, char **argv)
 
 	ret = cli_parse(argc, argv, &cfg, err, sizeof(err));
 	if (ret == CLI_HELP) {
-		fputs(cli_usage(), stdout);
+		cli_help(stdout, &cfg);
 		return 0;
 	}
 	if (ret == CLI_VERSION) {
