@@ -72,6 +72,9 @@ expect_usage abbreviation \
 expect_usage other-command-option \
 	"tunleak: cleanup takes no --top: it removes stale filters and traces nothing" \
 	"$TUNLEAK" cleanup --netns "$POD" --top
+expect_usage check-ready-file \
+	"tunleak: check takes no --ready-file: it audits routes and traces nothing" \
+	"$TUNLEAK" check --netns "$POD" --cluster-cidr 10.128.0.0/14 --ready-file "$TMP/ready"
 expect_usage bad-interval \
 	"tunleak: --interval \"fast\": expected seconds between 0.1 and 3600" \
 	"$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.0/14 --interval fast
@@ -133,7 +136,8 @@ expect_eq "check --help: --pod" 1 "$(
 	"$TUNLEAK" check --help | grep -c '^  --pod NAME ')"
 expect_eq "cleanup --help: --pod, no --cluster-cidr" "1 0" "$(
 	"$TUNLEAK" cleanup --help | grep -c '^  --pod NAME ') $("$TUNLEAK" cleanup --help | grep -c -- '--cluster-cidr')"
-expect_eq "trace --help: --top" 1 "$("$TUNLEAK" trace --help | grep -c '^  --top ')"
+expect_eq "trace --help: --top and --ready-file" 2 "$(
+	"$TUNLEAK" trace --help | grep -c '^  --top \|^  --ready-file FILE ')"
 case_end "help-per-command"
 version=$("$TUNLEAK" --version)
 expect_match "--version" "^tunleak [0-9]+\.[0-9]+\.[0-9]+" "$version"

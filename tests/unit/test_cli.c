@@ -292,7 +292,7 @@ static void test_help_version(void **state)
 	assert_true(lists(h, "netns"));
 	assert_true(lists(h, "json"));
 	assert_false(lists(h, "top"));
-	assert_false(lists(h, "pcap"));
+	assert_false(lists(h, "ready-file"));
 	assert_false(lists(h, "export"));
 	free(h);
 }
@@ -348,6 +348,7 @@ static void test_help_content(void **state)
 	assert_false(lists(h, "export"));
 	assert_false(lists(h, "pcap"));
 	assert_false(lists(h, "metrics-addr"));
+	assert_false(lists(h, "ready-file"));
 	free(h);
 	h = help_of("cleanup", "-h", NULL);
 	assert_non_null(strstr(h, "Usage: tunleak cleanup [OPTIONS]\n"));
@@ -361,6 +362,8 @@ static void test_help_content(void **state)
 	free(h);
 	h = help_of("trace", "--help", NULL);
 	assert_non_null(strstr(h, "Usage: tunleak [trace] [OPTIONS]\n"));
+	assert_non_null(strstr(h, "\n  --ready-file FILE       create FILE once attached (for scripts that wait for\n"
+				  "                          tunleak)\n"));
 	/* a default is said where the table sets it */
 	assert_non_null(strstr(h, "\n  --max-flows N           size of the kernel's flow table (default 16384)\n"));
 	assert_non_null(strstr(h, "\n  --export-format json|prom  default: prom if FILE ends in .prom, else json\n"));
@@ -497,7 +500,7 @@ static void test_every_option(void **state)
 			}
 		}
 	}
-	assert_true(seen >= 27); /* trace's alone */
+	assert_true(seen >= 28); /* trace's alone */
 }
 
 /* A default is set as if given: the table's value, through the same path */
@@ -592,6 +595,8 @@ static void test_other_commands(void **state)
 		     "--json");
 	assert_error("cleanup takes no --cluster-cidr: it removes stale filters and traces nothing",
 		     "cleanup", "--cluster-cidr=10.0.0.0/8");
+	assert_error("check takes no --ready-file: it audits routes and traces nothing", "check",
+		     "--cluster-cidr", "10.0.0.0/8", "--ready-file", "r");
 	assert_error("--metrics-addr is for trace (it serves while tracing)", "cleanup",
 		     "--metrics-addr", ":1");
 	for (c = cli_commands; c->name; c++) {
@@ -640,6 +645,18 @@ static void test_parse_again(void **state)
 	assert_error("--json \"yes\": expected no value (--json is a switch)", "--cluster-cidr",
 		     "10.0.0.0/8", "--json=yes");
 	assert_error("unknown command \"\": expected trace, check or cleanup", "");
+}
+
+static void test_ready_file(void **state)
+{
+	assert_int_equal(parse("--cluster-cidr", "10.0.0.0/8", NULL), CLI_RUN);
+	assert_null(cfg.ready_file);
+	assert_int_equal(parse("trace", "--cluster-cidr", "10.0.0.0/8", "--ready-file",
+			       "/run/tl.ready", NULL),
+			 CLI_RUN);
+	assert_string_equal(cfg.ready_file, "/run/tl.ready");
+	assert_error("--ready-file \"\": expected a file name", "--cluster-cidr", "10.0.0.0/8",
+		     "--ready-file=");
 }
 
 static void test_export_format(void **state)
@@ -750,7 +767,7 @@ int main(void)
 		cmocka_unit_test(test_help_per_command), cmocka_unit_test(test_help_content),
 		cmocka_unit_test(test_every_option),  cmocka_unit_test(test_defaults_from_table),
 		cmocka_unit_test(test_abbreviations), cmocka_unit_test(test_other_commands),
-		cmocka_unit_test(test_parse_again),
+		cmocka_unit_test(test_parse_again),   cmocka_unit_test(test_ready_file),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, teardown);

@@ -109,6 +109,9 @@ static const struct cli_group tracing = {
 		  .max = 4194304, .expect = "a number of flows" },
 		{ "duration", 0, "SECONDS", "stop after this long (as on SIGTERM)",
 		  .set = CLI_SET_SECONDS, .field = F(duration), .min = 0.001, .max = 31536000 },
+		{ "ready-file", 0, "FILE", "create FILE once attached (for scripts that wait for\n"
+					   "tunleak)",
+		  .set = CLI_SET_TEXT, .field = F(ready_file), .expect = "a file name" },
 		{ 0 },
 	},
 };

@@ -67,6 +67,7 @@ struct config {
 	unsigned int pcap_packets; /* first packets per flow */
 	unsigned int snaplen;
 	unsigned int pcap_max_mb;
+	const char *ready_file; /* --ready-file: created once attached */
 };
 
 enum cli_result {
