@@ -12,6 +12,7 @@
 #include <string.h>
 #include <linux/rtnetlink.h>
 
+#include "lib/log.h"
 #include "model/abi.h"
 #include "model/audit.h"
 #include "cmd/commands.h"
@@ -197,7 +198,7 @@ static int audit_ns(struct check *c, const struct netns *nsh, const char *where,
 	c->nseen = 0;
 	rc = nl ? route_cache__new(nl) : NULL;
 	if (!rc) {
-		fprintf(stderr, "tunleak: check: netlink in %s: %s\n", where, strerror(errno));
+		log_error("check: netlink in %s: %s", where, strerror(errno));
 		goto out;
 	}
 	nr_tunnels = tunnel_names(cfg, nl, tunnels, MAX_TUNNELS);
@@ -207,16 +208,15 @@ static int audit_ns(struct check *c, const struct netns *nsh, const char *where,
 	}
 	for (i = 0; i < cfg->nr_ifaces && !need_tunnel; i++) {
 		if (nl__link_get(nl, cfg->ifaces[i], &l)) {
-			fprintf(stderr, "tunleak: --iface \"%s\": no such interface in %s\n",
-				cfg->ifaces[i], where);
+			log_error("--iface \"%s\": no such interface in %s", cfg->ifaces[i], where);
 			goto out;
 		}
 	}
 	for (i = 0; i < 2; i++) {
 		err = route_dump(nl, i ? 6 : 4, &routes[i], &nroutes[i]);
 		if (err) {
-			fprintf(stderr, "tunleak: check: cannot read the IPv%d routes of %s: %s\n",
-				i ? 6 : 4, where, strerror(-err));
+			log_error("check: cannot read the IPv%d routes of %s: %s", i ? 6 : 4, where,
+				  strerror(-err));
 			goto out;
 		}
 	}
@@ -255,10 +255,9 @@ static int check_all(struct check *c, struct node *nd)
 		with += c->findings > before;
 	}
 	out_flush(&c->o);
-	fprintf(stderr,
-		"tunleak: check: %d namespace%s with a tunnel audited (of %d on this node), %d with findings; %d finding%s\n",
-		audited, audited == 1 ? "" : "s", node__count(nd), with, c->findings,
-		c->findings == 1 ? "" : "s");
+	warn("check: %d namespace%s with a tunnel audited (of %d on this node), %d with findings; %d finding%s",
+	     audited, audited == 1 ? "" : "s", node__count(nd), with, c->findings,
+	     c->findings == 1 ? "" : "s");
 	return c->findings ? EXIT_FINDINGS : 0;
 }
 
@@ -271,7 +270,7 @@ int cmd_check(struct config *cfg)
 
 	jw_init(&c.o.jw, false);
 	if (target__resolve(cfg, 0, &tg, errbuf, sizeof(errbuf))) {
-		fprintf(stderr, "tunleak: %s\n", errbuf);
+		log_error("%s", errbuf);
 		out_free(&c.o);
 		return EXIT_USAGE;
 	}
@@ -285,15 +284,13 @@ int cmd_check(struct config *cfg)
 		goto out;
 	out_flush(&c.o);
 	if (c.findings)
-		fprintf(stderr,
-			"tunleak: check: %d finding%s in %s (%d CIDR%s, %d region%s looked up)\n",
-			c.findings, c.findings == 1 ? "" : "s", tg.who.where, cfg->nr_cidrs,
-			cfg->nr_cidrs == 1 ? "" : "s", c.regions, c.regions == 1 ? "" : "s");
+		warn("check: %d finding%s in %s (%d CIDR%s, %d region%s looked up)", c.findings,
+		     c.findings == 1 ? "" : "s", tg.who.where, cfg->nr_cidrs,
+		     cfg->nr_cidrs == 1 ? "" : "s", c.regions, c.regions == 1 ? "" : "s");
 	else
-		fprintf(stderr,
-			"tunleak: check: clean: no cluster CIDR routes into a tunnel, every remote CIDR does, in %s (%d CIDR%s, %d region%s looked up)\n",
-			tg.who.where, cfg->nr_cidrs, cfg->nr_cidrs == 1 ? "" : "s", c.regions,
-			c.regions == 1 ? "" : "s");
+		warn("check: clean: no cluster CIDR routes into a tunnel, every remote CIDR does, in %s (%d CIDR%s, %d region%s looked up)",
+		     tg.who.where, cfg->nr_cidrs, cfg->nr_cidrs == 1 ? "" : "s", c.regions,
+		     c.regions == 1 ? "" : "s");
 	ret = c.findings ? EXIT_FINDINGS : 0;
 out:
 	free(c.seen);
