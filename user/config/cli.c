@@ -545,26 +545,49 @@ static int parse_options(const struct cli_command *c, int argc, char **argv, str
 	return CLI_RUN;
 }
 
+/* Whether a target option (--netns, --pid, --pod, --all) was given */
+static bool given(const struct config *cfg, const struct cli_opt *o)
+{
+	const char *at = (const char *)cfg + o->field;
+
+	switch (o->set) {
+	case CLI_SET_FLAG:
+		return *(const bool *)at;
+	case CLI_SET_TEXT:
+		return *(const char *const *)at;
+	case CLI_SET_LONG:
+		return *(const long *)at;
+	default:
+		return false;
+	}
+}
+
 /* What the options say together. */
 static int check_config(struct config *cfg, char *err, size_t errlen)
 {
-	const char *given[4];
-	int i, j, n = 0;
+	static const struct cli_group *const targets[] = { &namespace, &pods };
+	const struct cli_opt *o, *first = NULL;
+	char names[128];
+	size_t n = 0;
+	int i, j;
 
-	if (cfg->netns)
-		given[n++] = "--netns";
-	if (cfg->pid)
-		given[n++] = "--pid";
-	if (cfg->pod)
-		given[n++] = "--pod";
-	if (cfg->all)
-		given[n++] = "--all";
-	if (n > 1)
-		return fail(err, errlen, "%s and %s both given: choose one namespace", given[0],
-			    given[1]);
-	if (cfg->cmd != CMD_CLEANUP && cfg->nr_cidrs == 0 && !cfg->cidrs_from)
-		return fail(err, errlen,
-			    "no CIDR given: expected at least one of --cluster-cidr, --service-cidr, --node-cidr, --remote-cidr, --cidrs-from");
+	for (i = 0; i < 2; i++) {
+		for (o = targets[i]->opts; o->name; o++) {
+			if (!given(cfg, o))
+				continue;
+			if (first)
+				return fail(err, errlen,
+					    "--%s and --%s both given: choose one namespace",
+					    first->name, o->name);
+			first = o;
+		}
+	}
+	if (cfg->cmd != CMD_CLEANUP && cfg->nr_cidrs == 0 && !cfg->cidrs_from) {
+		for (o = classes.opts; o->name && n < sizeof(names); o++)
+			n += snprintf(names + n, sizeof(names) - n, "%s--%s",
+				      o == classes.opts ? "" : ", ", o->name);
+		return fail(err, errlen, "no CIDR given: expected at least one of %s", names);
+	}
 	if (cfg->top && cfg->json)
 		return fail(err, errlen, "--top and --json both given: choose one output");
 	/* No --tunnel: every interface of a VPN's link kind is a tunnel */
