@@ -285,7 +285,7 @@ wait_for() {
 # "${TL_READY[@]}" among its options, then tl_wait_ready LOG. Today the sign
 # is the stderr line "tunleak: tracing N interface(s) in ...", written once
 # every interface given or found at the start is attached; a tunleak whose
-# --help offers --ready-file FILE is also given LOG.ready, and its creation
+# trace --help offers --ready-file FILE is also given LOG.ready, and its creation
 # counts as well. To wait for the file alone, change tl_wait_ready's body.
 
 declare -gA _TL_HAS_READY_FILE=()
@@ -301,7 +301,7 @@ tl_ready_opts() {
 	TL_READY=()
 	if [ -z "${_TL_HAS_READY_FILE[$bin]:-}" ]; then
 		# (not "| grep -q": tunleak would be cut off by SIGPIPE)
-		help=$("$bin" --help 2>&1)
+		help=$("$bin" trace --help 2>&1) # trace's own options, --ready-file among them
 		_TL_HAS_READY_FILE[$bin]=no
 		[[ $help == *--ready-file* ]] && _TL_HAS_READY_FILE[$bin]=yes
 	fi
