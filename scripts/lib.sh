@@ -282,11 +282,11 @@ wait_for() {
 # --- tunleak attached ------------------------------------------------------------------
 # Readiness is asked and waited for here only: a script that starts tunleak
 # calls tl_ready_opts LOG before (LOG: where its stderr goes) and passes
-# "${TL_READY[@]}" among its options, then tl_wait_ready LOG. Today the sign
-# is the stderr line "tunleak: tracing N interface(s) in ...", written once
-# every interface given or found at the start is attached; a tunleak whose
-# trace --help offers --ready-file FILE is also given LOG.ready, and its creation
-# counts as well. To wait for the file alone, change tl_wait_ready's body.
+# "${TL_READY[@]}" among its options, then tl_wait_ready LOG. The sign is the
+# file LOG.ready, which tunleak (--ready-file) creates whole once every
+# interface given or found at the start is attached, and removes at its end.
+# A tunleak without --ready-file (an older build, measured beside this one)
+# is waited for by its stderr line "tunleak: tracing N interface(s) in ...".
 
 declare -gA _TL_HAS_READY_FILE=()
 
@@ -306,12 +306,18 @@ tl_ready_opts() {
 		[[ $help == *--ready-file* ]] && _TL_HAS_READY_FILE[$bin]=yes
 	fi
 	# shellcheck disable=SC2034 # the caller's
+	_TL_READY_BY_FILE[$log]=${_TL_HAS_READY_FILE[$bin]}
 	[ "${_TL_HAS_READY_FILE[$bin]}" = yes ] && TL_READY=(--ready-file "${log#"$root"}.ready")
 	return 0
 }
 
+declare -gA _TL_READY_BY_FILE=()
 _tl_ready() { # LOG
-	[ -e "$1.ready" ] || grep -q '^tunleak: tracing [0-9]' "$1" 2>/dev/null
+	if [ "${_TL_READY_BY_FILE[$1]:-}" = yes ]; then
+		[ -e "$1.ready" ]
+	else
+		grep -q '^tunleak: tracing [0-9]' "$1" 2>/dev/null
+	fi
 }
 
 # tl_wait_ready LOG [SECONDS [POLL]]: until the tunleak started after
