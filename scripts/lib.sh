@@ -284,7 +284,8 @@ wait_for() {
 # calls tl_ready_opts LOG before (LOG: where its stderr goes) and passes
 # "${TL_READY[@]}" among its options, then tl_wait_ready LOG. The sign is the
 # file LOG.ready, which tunleak (--ready-file) creates whole once every
-# interface given or found at the start is attached, and removes at its end.
+# interface given or found at the start is attached (tl_ready_opts removes a
+# former run's).
 # A tunleak without --ready-file (an older build, measured beside this one)
 # is waited for by its stderr line "tunleak: tracing N interface(s) in ...".
 

@@ -63,7 +63,6 @@ struct trace {
 	bool opened; /* every output opened: the end publishes the last counts */
 	bool started; /* attaching began: the end says what was counted */
 	int nready; /* interfaces attached at the start */
-	bool ready_written; /* --ready-file: to remove at the end */
 	char where[192];
 };
 
@@ -279,7 +278,8 @@ static int start(struct trace *tr, struct target *tg, char *err, size_t errlen)
 }
 
 /* --ready-file: created (whole, by a rename) with the line below once
- * attached; removed at the end. */
+ * attached. It stays when tunleak ends (a run that ends at once, its stdout
+ * gone, was still ready): a script removes it before the next start. */
 static void write_ready(struct trace *tr, const char *line)
 {
 	const char *path = tr->cfg->ready_file;
@@ -301,7 +301,6 @@ static void write_ready(struct trace *tr, const char *line)
 		unlink(tmp);
 		return;
 	}
-	tr->ready_written = true;
 }
 
 /* --ready-file: its directory must take it, found before anything is
@@ -496,8 +495,6 @@ static int finish(struct trace *tr, int ret)
 		if (tr->started && (tr->nready || ret == 0))
 			summary(tr);
 	}
-	if (tr->ready_written)
-		unlink(tr->cfg->ready_file);
 	fleet__free(tr->fleet);
 	if (tr->ep >= 0)
 		close(tr->ep);
