@@ -282,11 +282,12 @@ wait_for() {
 # --- tunleak attached ------------------------------------------------------------------
 # Readiness is asked and waited for here only: a script that starts tunleak
 # calls tl_ready_opts LOG before (LOG: where its stderr goes) and passes
-# "${TL_READY[@]}" among its options, then tl_wait_ready LOG. Today the sign
-# is the stderr line "tunleak: tracing N interface(s) in ...", written once
-# every interface given or found at the start is attached; a tunleak whose
-# --help offers --ready-file FILE is also given LOG.ready, and its creation
-# counts as well. To wait for the file alone, change tl_wait_ready's body.
+# "${TL_READY[@]}" among its options, then tl_wait_ready LOG. The sign is the
+# file LOG.ready, which tunleak (--ready-file) creates whole once every
+# interface given or found at the start is attached (tl_ready_opts removes a
+# former run's).
+# A tunleak without --ready-file (an older build, measured beside this one)
+# is waited for by its stderr line "tunleak: tracing N interface(s) in ...".
 
 declare -gA _TL_HAS_READY_FILE=()
 
@@ -301,17 +302,23 @@ tl_ready_opts() {
 	TL_READY=()
 	if [ -z "${_TL_HAS_READY_FILE[$bin]:-}" ]; then
 		# (not "| grep -q": tunleak would be cut off by SIGPIPE)
-		help=$("$bin" --help 2>&1)
+		help=$("$bin" trace --help 2>&1) # trace's own options, --ready-file among them
 		_TL_HAS_READY_FILE[$bin]=no
 		[[ $help == *--ready-file* ]] && _TL_HAS_READY_FILE[$bin]=yes
 	fi
 	# shellcheck disable=SC2034 # the caller's
+	_TL_READY_BY_FILE[$log]=${_TL_HAS_READY_FILE[$bin]}
 	[ "${_TL_HAS_READY_FILE[$bin]}" = yes ] && TL_READY=(--ready-file "${log#"$root"}.ready")
 	return 0
 }
 
+declare -gA _TL_READY_BY_FILE=()
 _tl_ready() { # LOG
-	[ -e "$1.ready" ] || grep -q '^tunleak: tracing [0-9]' "$1" 2>/dev/null
+	if [ "${_TL_READY_BY_FILE[$1]:-}" = yes ]; then
+		[ -e "$1.ready" ]
+	else
+		grep -q '^tunleak: tracing [0-9]' "$1" 2>/dev/null
+	fi
 }
 
 # tl_wait_ready LOG [SECONDS [POLL]]: until the tunleak started after

@@ -64,6 +64,17 @@ case_end "tunnel-alias-nothing-attached"
 expect_usage unknown-option \
 	"tunleak: unknown option \"--cluster\" (see tunleak --help)" \
 	"$TUNLEAK" --netns "$POD" --cluster 10.128.0.0/14
+# an abbreviation is no option: a typo must not become another one
+expect_usage abbreviation \
+	"tunleak: unknown option \"--clus\" (see tunleak --help)" \
+	"$TUNLEAK" --netns "$POD" --clus 10.128.0.0/14
+# an option of another command is named, with why
+expect_usage other-command-option \
+	"tunleak: cleanup takes no --top: it removes stale filters and traces nothing" \
+	"$TUNLEAK" cleanup --netns "$POD" --top
+expect_usage check-ready-file \
+	"tunleak: check takes no --ready-file: it audits routes and traces nothing" \
+	"$TUNLEAK" check --netns "$POD" --cluster-cidr 10.128.0.0/14 --ready-file "$TMP/ready"
 expect_usage bad-interval \
 	"tunleak: --interval \"fast\": expected seconds between 0.1 and 3600" \
 	"$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.0/14 --interval fast
@@ -111,6 +122,29 @@ refuse_targets --pcap p "cannot create: not a regular file"
 expect_usage top-without-terminal \
 	"tunleak: --top needs a terminal on stdout (use the event stream or --json)" \
 	"$TUNLEAK" --netns "$POD" --cluster-cidr 10.128.0.0/14 --top
+
+# Help and version: stdout, exit 0, nothing on stderr. Each command's help
+# has its own options; the version has three spellings.
+for cmd in "" check cleanup; do
+	"$TUNLEAK" $cmd --help >"$TMP/h.out" 2>"$TMP/h.err"
+	expect_eq "${cmd:-tunleak} --help: exit code" 0 "$?"
+	expect_eq "${cmd:-tunleak} --help: stderr" "" "$(cat "$TMP/h.err")"
+	expect_eq "${cmd:-tunleak} --help: --netns" 1 "$(grep -c '^  --netns PATH|NAME ' "$TMP/h.out")"
+	expect_eq "${cmd:-tunleak} --help: no --top" 0 "$(grep -c -- '--top' "$TMP/h.out")"
+done
+expect_eq "check --help: --pod" 1 "$(
+	"$TUNLEAK" check --help | grep -c '^  --pod NAME ')"
+expect_eq "cleanup --help: --pod, no --cluster-cidr" "1 0" "$(
+	"$TUNLEAK" cleanup --help | grep -c '^  --pod NAME ') $("$TUNLEAK" cleanup --help | grep -c -- '--cluster-cidr')"
+expect_eq "trace --help: --top and --ready-file" 2 "$(
+	"$TUNLEAK" trace --help | grep -c '^  --top \|^  --ready-file FILE ')"
+case_end "help-per-command"
+version=$("$TUNLEAK" --version)
+expect_match "--version" "^tunleak [0-9]+\.[0-9]+\.[0-9]+" "$version"
+for v in version -V "check -V"; do
+	expect_eq "tunleak $v" "$version" "$("$TUNLEAK" $v 2>&1)"
+done
+case_end "version-forms"
 
 # Not root: the missing capability is named. (setpriv drops to nobody.)
 if command -v setpriv >/dev/null; then

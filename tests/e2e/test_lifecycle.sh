@@ -93,3 +93,22 @@ expect_eq "--pid exit code" 0 "$?"
 expect_eq "--pid leaks" 2 "$(jqf "$TMP/p.json" .leaks.packets)"
 expect_match "--pid names the namespace" "tracing 2 interfaces in the network namespace of PID $BG_PID" "$(cat "$TMP/p.err")"
 case_end "pid-namespace"
+
+# --- --ready-file: there once attached, with the line ------------------------
+R=$TMP/ready
+"$TUNLEAK" --netns "$POD" "${ARGS[@]}" --ready-file "$R" >"$TMP/r.out" 2>"$TMP/r.err" &
+RPID=$!
+track "$RPID"
+wait_until 5 test -e "$R"
+expect_eq "the ready file: the tracing line" "tracing 2 interfaces in network namespace $POD (tcx); Ctrl-C to stop" "$(cat "$R" 2>&1)"
+expect_eq "no temporary file beside it" "" "$(ls "$TMP" | grep 'ready\.tmp')"
+expect_match "attached when it appears" "eth0 attached|tracing 2 interfaces" "$(cat "$TMP/r.err")"
+kill -TERM "$RPID"
+wait "$RPID"
+expect_eq "exit code" 0 "$?"
+expect_true "still there at the end (removed by whoever waits, before a start)" test -e "$R"
+"$TUNLEAK" --netns "$POD" "${ARGS[@]}" --ready-file /nonexistent-dir/ready --duration 0.5 >/dev/null 2>"$TMP/r.err"
+expect_eq "a ready file that cannot be made: exit code" 2 "$?"
+expect_eq "a ready file that cannot be made: one line" 'tunleak: --ready-file "/nonexistent-dir/ready": cannot create it in /nonexistent-dir: No such file or directory' "$(cat "$TMP/r.err")"
+expect_eq "a ready file that cannot be made: nothing of ours attached" "ingress 0 egress 0" "$(ip netns exec "$POD" "$HELPERS/tcxq" eth0 2>&1)"
+case_end "ready-file"

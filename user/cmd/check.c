@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/log.h"
 #include "audit/nsaudit.h"
 #include "cmd/commands.h"
 #include "cmd/target.h"
@@ -146,18 +147,18 @@ static void print_remains(struct check *c, const struct finding *f, const char *
 static void say_limits(const struct ns_audit_stats *st, const char *where)
 {
 	if (st->routes_cut)
-		fprintf(stderr,
-			"tunleak: check: %s: %d route%s with more than %d next hops: only the "
+		warn(
+			"check: %s: %d route%s with more than %d next hops: only the "
 			"first %d of each are judged\n",
 			where, st->routes_cut, st->routes_cut == 1 ? "" : "s", ROUTE_MAX_NH,
 			ROUTE_MAX_NH);
 	if (st->sources_cut)
-		fprintf(stderr,
-			"tunleak: check: %s: more than %d addresses of a family: %d not looked up "
+		warn(
+			"check: %s: more than %d addresses of a family: %d not looked up "
 			"from\n",
 			where, NS_AUDIT_MAX_SOURCES, st->sources_cut);
 	if (st->dropped)
-		fprintf(stderr, "tunleak: check: %s: more than %d findings: %d not listed\n", where,
+		warn("check: %s: more than %d findings: %d not listed", where,
 			FINDINGS_MAX, st->dropped);
 }
 
@@ -177,7 +178,7 @@ static int run_audit(struct check *c, struct nl *nl, struct findings *into,
 	int ret = ns_audit(nl, &ac, into, st, err, sizeof(err));
 
 	if (ret)
-		fprintf(stderr, "tunleak: check: %s: %s\n", where, err);
+		log_error("check: %s: %s", where, err);
 	return ret;
 }
 
@@ -232,17 +233,23 @@ static int fix_ns(struct check *c, struct nl *nl, const char *where)
 		print_remains(c, f, why);
 	}
 	out_flush(&c->o);
-	fprintf(stderr, "tunleak: check --fix: %s: %d fix%s added", where, added,
-		added == 1 ? "" : "es");
-	if (refused)
-		fprintf(stderr, ", %d refused", refused);
-	if (failed)
-		fprintf(stderr, ", %d failed", failed);
-	if (left)
-		fprintf(stderr, "; audited again: %d finding%s remain%s\n", left,
-			left == 1 ? "" : "s", left == 1 ? "s" : "");
-	else
-		fprintf(stderr, "; audited again: clean\n");
+	{
+		char line[256];
+		size_t o = 0;
+
+		o += snprintf(line + o, sizeof(line) - o, "check --fix: %s: %d fix%s added", where,
+			      added, added == 1 ? "" : "es");
+		if (refused)
+			o += snprintf(line + o, sizeof(line) - o, ", %d refused", refused);
+		if (failed)
+			o += snprintf(line + o, sizeof(line) - o, ", %d failed", failed);
+		if (left)
+			snprintf(line + o, sizeof(line) - o, "; audited again: %d finding%s remain%s",
+				 left, left == 1 ? "" : "s", left == 1 ? "s" : "");
+		else
+			snprintf(line + o, sizeof(line) - o, "; audited again: clean");
+		warn("%s", line);
+	}
 	free(res);
 	return left;
 }
@@ -252,13 +259,13 @@ static void summary(const struct check *c, const char *where)
 	const struct config *cfg = c->cfg;
 
 	if (c->findings)
-		fprintf(stderr,
-			"tunleak: check: %d finding%s in %s (%d CIDR%s, %d region%s looked up)\n",
+		warn(
+			"check: %d finding%s in %s (%d CIDR%s, %d region%s looked up)",
 			c->findings, c->findings == 1 ? "" : "s", where, cfg->nr_cidrs,
 			cfg->nr_cidrs == 1 ? "" : "s", c->regions, c->regions == 1 ? "" : "s");
 	else
-		fprintf(stderr,
-			"tunleak: check: clean: no cluster CIDR routes into a tunnel, every remote "
+		warn(
+			"check: clean: no cluster CIDR routes into a tunnel, every remote "
 			"CIDR does, in %s (%d CIDR%s, %d region%s looked up)\n",
 			where, cfg->nr_cidrs, cfg->nr_cidrs == 1 ? "" : "s", c->regions,
 			c->regions == 1 ? "" : "s");
@@ -275,13 +282,12 @@ static int audit_ns(struct check *c, const struct netns *nsh, const char *where,
 	int i, n, ret = -1;
 
 	if (!nl) {
-		fprintf(stderr, "tunleak: check: netlink in %s: %s\n", where, strerror(errno));
+		log_error("check: netlink in %s: %s", where, strerror(errno));
 		return -1;
 	}
 	for (i = 0; i < cfg->nr_ifaces && !need_tunnel; i++) {
 		if (nl__link_get(nl, cfg->ifaces[i], &l)) {
-			fprintf(stderr, "tunleak: --iface \"%s\": no such interface in %s\n",
-				cfg->ifaces[i], where);
+			log_error("--iface \"%s\": no such interface in %s", cfg->ifaces[i], where);
 			goto out;
 		}
 	}
@@ -336,8 +342,7 @@ static int check_all(struct check *c, struct node *nd)
 		with += c->findings > before;
 	}
 	out_flush(&c->o);
-	fprintf(stderr,
-		"tunleak: check: %d namespace%s with a tunnel audited (of %d on this node), %d with findings; %d finding%s\n",
+	warn("check: %d namespace%s with a tunnel audited (of %d on this node), %d with findings; %d finding%s",
 		audited, audited == 1 ? "" : "s", node__count(nd), with, c->findings,
 		c->findings == 1 ? "" : "s");
 	if (c->cfg->fix)
@@ -355,14 +360,14 @@ int cmd_check(struct config *cfg)
 	jw_init(&c.o.jw, false);
 	/* --fix adds routes and rules: CAP_NET_ADMIN */
 	if (target__resolve(cfg, cfg->fix ? NEED_NET_ADMIN : 0, &tg, errbuf, sizeof(errbuf))) {
-		fprintf(stderr, "tunleak: %s\n", errbuf);
+		log_error("%s", errbuf);
 		out_free(&c.o);
 		return EXIT_USAGE;
 	}
 	c.found = findings__new();
 	c.after = findings__new();
 	if (!c.found || !c.after) {
-		fprintf(stderr, "tunleak: check: %s\n", strerror(ENOMEM));
+		log_error("check: %s", strerror(ENOMEM));
 		goto out;
 	}
 	if (tg.all) {

@@ -30,7 +30,7 @@ static int links_of(const struct config *cfg, struct nl *nl, const char *where,
 
 	if (!cfg->nr_ifaces && !cfg->nr_tunnels) {
 		if (nl__link_dump(nl, out, n)) {
-			fprintf(stderr, "tunleak: cleanup: cannot list the interfaces of %s\n", where);
+			log_error("cleanup: cannot list the interfaces of %s", where);
 			return -EIO;
 		}
 		return 0;
@@ -44,8 +44,8 @@ static int links_of(const struct config *cfg, struct nl *nl, const char *where,
 							cfg->tunnels[i - cfg->nr_ifaces];
 
 		if (nl__link_get(nl, name, &links[*n])) {
-			fprintf(stderr, "tunleak: %s \"%s\": no such interface in %s\n",
-				i < cfg->nr_ifaces ? "--iface" : "--tunnel", name, where);
+			log_error("%s \"%s\": no such interface in %s",
+				  i < cfg->nr_ifaces ? "--iface" : "--tunnel", name, where);
 			free(links);
 			return -ENODEV;
 		}
@@ -93,8 +93,9 @@ static int sweep_ns(const struct config *cfg, const struct netns *nsh, const cha
 	int i, n = 0, ret;
 
 	if (!nl) {
-		fprintf(stderr, "tunleak: cleanup: netlink in %s: %s\n", where, strerror(errno));
-		return -errno;
+		ret = -errno;
+		log_error("cleanup: netlink in %s: %s", where, strerror(-ret));
+		return ret;
 	}
 	ret = links_of(cfg, nl, where, &links, &n);
 	for (i = 0; !ret && i < n; i++)
@@ -134,7 +135,7 @@ int cmd_cleanup(struct config *cfg)
 	int ret = EXIT_USAGE, n = 1;
 
 	if (target__resolve(cfg, NEED_NET_ADMIN | NEED_BPF, &tg, err, sizeof(err))) {
-		fprintf(stderr, "tunleak: %s\n", err);
+		log_error("%s", err);
 		return EXIT_USAGE;
 	}
 	/* libbpf's own messages (a hook without filters) only with -v */
@@ -148,13 +149,12 @@ int cmd_cleanup(struct config *cfg)
 		snprintf(tg.who.where, sizeof(tg.who.where), "%d pod namespace%s", n,
 			 n == 1 ? "" : "s");
 	if (sw.qdiscs)
-		fprintf(stderr,
-			"tunleak: cleanup: %d stale filter%s removed in %s, and %d clsact qdisc%s tunleak created\n",
-			sw.filters, sw.filters == 1 ? "" : "s", tg.who.where, sw.qdiscs,
-			sw.qdiscs == 1 ? "" : "s");
+		warn("cleanup: %d stale filter%s removed in %s, and %d clsact qdisc%s tunleak created",
+		     sw.filters, sw.filters == 1 ? "" : "s", tg.who.where, sw.qdiscs,
+		     sw.qdiscs == 1 ? "" : "s");
 	else
-		fprintf(stderr, "tunleak: cleanup: %d stale filter%s removed in %s\n", sw.filters,
-			sw.filters == 1 ? "" : "s", tg.who.where);
+		warn("cleanup: %d stale filter%s removed in %s", sw.filters,
+		     sw.filters == 1 ? "" : "s", tg.who.where);
 	ret = 0;
 out:
 	target__free(&tg);

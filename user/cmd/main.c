@@ -4,13 +4,13 @@
  * main() parses the command line and runs one command (see commands.h).
  */
 #include <stdio.h>
-#include <string.h>
-
 #include <stdlib.h>
+#include <string.h>
 
 #include "config/cli.h"
 #include "cmd/commands.h"
 #include "config/netconf.h"
+#include "lib/log.h"
 #include "netns/netns.h"
 
 #ifndef TUNLEAK_VERSION
@@ -35,7 +35,7 @@ int main(int argc, char **argv)
 
 	ret = cli_parse(argc, argv, &cfg, err, sizeof(err));
 	if (ret == CLI_HELP) {
-		fputs(cli_usage(), stdout);
+		cli_help(stdout, &cfg);
 		return 0;
 	}
 	if (ret == CLI_VERSION) {
@@ -43,7 +43,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (ret != CLI_RUN) {
-		fprintf(stderr, "tunleak: %s\n", err);
+		log_error("%s", err);
 		cli_free(&cfg);
 		return EXIT_USAGE;
 	}
@@ -57,7 +57,7 @@ int main(int argc, char **argv)
 			ret = cli_add_cidrs(&cfg, list, n, "--cidrs-from", err, sizeof(err));
 		free(list);
 		if (ret) {
-			fprintf(stderr, "tunleak: --cidrs-from %s\n", err);
+			log_error("--cidrs-from %s", err);
 			cli_free(&cfg);
 			return EXIT_USAGE;
 		}
@@ -65,8 +65,7 @@ int main(int argc, char **argv)
 	/* Every namespace tunleak works in is entered from here and left again */
 	ret = netns_init();
 	if (ret) {
-		fprintf(stderr, "tunleak: cannot open its own network namespace: %s\n",
-			strerror(-ret));
+		log_error("cannot open its own network namespace: %s", strerror(-ret));
 		cli_free(&cfg);
 		return EXIT_USAGE;
 	}

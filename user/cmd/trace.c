@@ -140,7 +140,7 @@ static int open_datapath(struct trace *tr)
 	}
 	tr->env.dp = datapath__new(&lo);
 	if (!tr->env.dp) {
-		fprintf(stderr, "tunleak: cannot load the BPF maps: %s%s\n", strerror(errno),
+		log_error("cannot load the BPF maps: %s%s", strerror(errno),
 			cfg->verbose ? "" : " (run with -v for libbpf's log)");
 		return -errno;
 	}
@@ -167,7 +167,7 @@ static int open_outputs(struct trace *tr, uint64_t started_ns, int64_t mono_to_r
 		tr->pcap = pcap__open(cfg->pcap_path, cfg->snaplen,
 				      (uint64_t)cfg->pcap_max_mb * 1024 * 1024);
 		if (!tr->pcap) {
-			fprintf(stderr, "tunleak: --pcap \"%s\": cannot create: %s\n",
+			log_error("--pcap \"%s\": cannot create: %s\n",
 				cfg->pcap_path,
 				errno == EINVAL ? "not a regular file" : strerror(errno));
 			return -1;
@@ -176,7 +176,7 @@ static int open_outputs(struct trace *tr, uint64_t started_ns, int64_t mono_to_r
 	co.pcap = po.pcap = tr->pcap;
 	tr->col = collector__new(&co);
 	if (!tr->col) {
-		fprintf(stderr, "tunleak: cannot open the ring buffer: %s\n", strerror(errno));
+		log_error("cannot open the ring buffer: %s", strerror(errno));
 		return -1;
 	}
 	po.collector = tr->col;
@@ -186,7 +186,7 @@ static int open_outputs(struct trace *tr, uint64_t started_ns, int64_t mono_to_r
 	if (cfg->export_path) {
 		ret = export_write(cfg->export_path, cfg->export_fmt, publisher__build(tr->pub));
 		if (ret) {
-			fprintf(stderr, "tunleak: --export \"%s\": cannot write the counters file: %s\n",
+			log_error("--export \"%s\": cannot write the counters file: %s\n",
 				cfg->export_path,
 				ret == -EINVAL ? "not a regular file" : strerror(-ret));
 			return -1;
@@ -195,7 +195,7 @@ static int open_outputs(struct trace *tr, uint64_t started_ns, int64_t mono_to_r
 	if (cfg->metrics_addr) {
 		tr->http = http_server__new(cfg->metrics_addr, err, sizeof(err));
 		if (!tr->http) {
-			fprintf(stderr, "tunleak: --metrics-addr %s\n", err);
+			log_error("--metrics-addr %s", err);
 			return -1;
 		}
 		publisher__set_http(tr->pub, tr->http);
@@ -215,7 +215,7 @@ static int open_poll(struct trace *tr)
 {
 	tr->ep = epoll_create1(EPOLL_CLOEXEC);
 	if (tr->ep < 0) {
-		fprintf(stderr, "tunleak: epoll: %s\n", strerror(errno));
+		log_error("epoll: %s", strerror(errno));
 		return -1;
 	}
 	poll_add(tr, collector__fd(tr->col), SRC_RING, EPOLLIN);
@@ -277,23 +277,76 @@ static int start(struct trace *tr, struct target *tg, char *err, size_t errlen)
 	return 0;
 }
 
+/* --ready-file: created (whole, by a rename) with the line below once
+ * attached. It stays when tunleak ends (a run that ends at once, its stdout
+ * gone, was still ready): a script removes it before the next start. */
+static void write_ready(struct trace *tr, const char *line)
+{
+	const char *path = tr->cfg->ready_file;
+	char tmp[4096];
+	FILE *f;
+
+	if (!path)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	f = fopen(tmp, "wx");
+	if (!f || fprintf(f, "%s\n", line) < 0 || fclose(f)) {
+		warn("--ready-file \"%s\": %s", path, strerror(errno));
+		if (f)
+			unlink(tmp);
+		return;
+	}
+	if (rename(tmp, path)) {
+		warn("--ready-file \"%s\": %s", path, strerror(errno));
+		unlink(tmp);
+		return;
+	}
+}
+
+/* --ready-file: its directory must take it, found before anything is
+ * attached (a script would wait for it in vain). */
+static int check_ready(const struct config *cfg)
+{
+	char dir[4096], *slash;
+
+	if (!cfg->ready_file)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s", cfg->ready_file);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (!access(dir, W_OK | X_OK))
+		return 0;
+	log_error("--ready-file \"%s\": cannot create it in %s: %s", cfg->ready_file, dir,
+		  strerror(errno));
+	return -1;
+}
+
 /* The line scripts and people wait for: what is attached, where. */
 static void announce(struct trace *tr)
 {
 	int traced, ifaces;
+	char line[512];
 
 	fleet__counts(tr->fleet, &traced, &ifaces);
 	tr->nready = ifaces;
 	if (tr->node_mode) {
-		warn("tracing %d interface%s in %d namespace%s (%s); watching for more; Ctrl-C to stop\n",
-		     ifaces, ifaces == 1 ? "" : "s", traced, traced == 1 ? "" : "s",
-		     kind_name(tr->env.kind));
-		return;
+		snprintf(line, sizeof(line),
+			 "tracing %d interface%s in %d namespace%s (%s); watching for more; Ctrl-C to stop",
+			 ifaces, ifaces == 1 ? "" : "s", traced, traced == 1 ? "" : "s",
+			 kind_name(tr->env.kind));
+	} else {
+		if (fleet__count(tr->fleet))
+			tracer__say_waiting(fleet__get(tr->fleet, 0));
+		snprintf(line, sizeof(line), "tracing %d interface%s in %s (%s); Ctrl-C to stop",
+			 ifaces, ifaces == 1 ? "" : "s", tr->where, kind_name(tr->env.kind));
 	}
-	if (fleet__count(tr->fleet))
-		tracer__say_waiting(fleet__get(tr->fleet, 0));
-	warn("tracing %d interface%s in %s (%s); Ctrl-C to stop\n", ifaces, ifaces == 1 ? "" : "s",
-	     tr->where, kind_name(tr->env.kind));
+	warn("%s", line);
+	write_ready(tr, line);
 }
 
 static void start_outputs(struct trace *tr)
@@ -481,11 +534,11 @@ int cmd_trace(struct config *cfg)
 	int ret = EXIT_USAGE;
 
 	if (cfg->top && !isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "tunleak: --top needs a terminal on stdout (use the event stream or --json)\n");
+		log_error("--top needs a terminal on stdout (use the event stream or --json)");
 		return EXIT_USAGE;
 	}
 	if (target__resolve(cfg, NEED_NET_ADMIN | NEED_BPF, &tg, err, sizeof(err))) {
-		fprintf(stderr, "tunleak: %s\n", err);
+		log_error("%s", err);
 		return EXIT_USAGE;
 	}
 	/* libbpf's own messages (verifier log, netlink errors) only with -v */
@@ -498,7 +551,7 @@ int cmd_trace(struct config *cfg)
 	jw_init(&tr.out.jw, false);
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	tr.fleet = fleet__new(&tr.env, target__take_node(&tg));
-	if (!tr.fleet || open_datapath(&tr) || open_outputs(&tr, started_ns, mono_to_real))
+	if (!tr.fleet || check_ready(cfg) || open_datapath(&tr) || open_outputs(&tr, started_ns, mono_to_real))
 		goto out;
 	/* Signal handlers before the first attach: a Ctrl-C from here on still
 	 * goes through the detach below. */
@@ -507,7 +560,7 @@ int cmd_trace(struct config *cfg)
 		goto out;
 	tr.started = true;
 	if (start(&tr, &tg, err, sizeof(err))) {
-		fprintf(stderr, "tunleak: %s\n", err);
+		log_error("%s", err);
 		goto out;
 	}
 	/* the routes as they are, said before the run is said to be ready */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,67 +13,205 @@
 #include "model/names.h"
 #include "lib/escape.h"
 
-const char *cli_usage(void)
-{
-	return "Usage: tunleak [trace] [OPTIONS]   attach, stream leak/bypass events, keep "
-	       "counters\n"
-	       "       tunleak check [OPTIONS]     audit the namespace's routes (exit 1 on "
-	       "findings)\n"
-	       "       tunleak cleanup [OPTIONS]   remove tunleak filters left by a killed run\n"
-	       "\n"
-	       "Address classes (at least one for trace and check; repeatable; IPv4 or IPv6):\n"
-	       "  --cluster-cidr CIDR     pod network (class pod)\n"
-	       "  --service-cidr CIDR     service network (class service)\n"
-	       "  --node-cidr CIDR        node/machine network (class node)\n"
-	       "  --remote-cidr CIDR      networks that belong behind the tunnel (class remote)\n"
-	       "  --cidrs-from FILE|-     pod and service CIDRs from OpenShift's network config\n"
-	       "                          (oc get network.config.openshift.io cluster -o json)\n"
-	       "\n"
-	       "Where:\n"
-	       "  --iface IFACE           cluster interface; repeatable (default eth0)\n"
-	       "  --tunnel IFACE          tunnel interface; repeatable (default: every interface "
-	       "of\n"
-	       "                          a VPN's link kind: tun, tap, wireguard, ovpn, ipip, gre, "
-	       "...)\n"
-	       "  --netns PATH|NAME       work in this network namespace\n"
-	       "                          (/proc/PID/ns/net, /run/netns/NAME or NAME)\n"
-	       "  --pid PID               work in the network namespace of process PID\n"
-	       "  --pod NAME              work in the network namespace of pod NAME (or NS/NAME)\n"
-	       "  --all                   every pod namespace on the node with a tunnel, now and\n"
-	       "                          as they come and go\n"
-	       "  --attach auto|tcx|tc    tcx links (kernel >= 6.6) or clsact + cls_bpf (default "
-	       "auto)\n"
-	       "  --fix                   add each route finding's fix (a route or rule; never a\n"
-	       "                          replacement): check, then audit again; trace, when the\n"
-	       "                          route watch sees a leak route appear\n"
-	       "\n"
-	       "Output:\n"
-	       "  --json                  events as JSON Lines on stdout\n"
-	       "  --export FILE           write counters to FILE every --interval and at exit\n"
-	       "  --export-format json|prom  default: prom if FILE ends in .prom, else json\n"
-	       "  --interval SECONDS      refresh of table and export (default 1)\n"
-	       "  --duration SECONDS      stop after this long\n"
-	       "  --max-flows N           kernel leak/bypass flow table size (default 16384)\n"
-	       "  --pcap FILE             first packets of every leak/bypass flow to a pcap file\n"
-	       "  --pcap-packets N        packets per flow (default 5)\n"
-	       "  --snaplen N             bytes per packet, from the IP header (default 256)\n"
-	       "  --pcap-max-mb N         stop capturing at this file size (default 64)\n"
-	       "  --top                   live table instead of the event stream\n"
-	       "  --metrics-addr HOST:PORT  serve GET /metrics (Prometheus text), e.g. :9464\n"
-	       "  -v, --verbose           libbpf and attach details on stderr\n"
-	       "  -h, --help              this text\n"
-	       "      --version           print the version\n"
-	       "\n"
-	       "Exit codes: 0 success, 1 check found a problem, 2 usage or environment error.\n";
-}
+/* --- the tables ------------------------------------------------------------ */
 
+#define F(x) offsetof(struct config, x)
+
+static const struct cli_choice attach_modes[] = {
+	{ "auto", ATTACH_AUTO }, { "tcx", ATTACH_TCX }, { "tc", ATTACH_TC }, { 0 },
+};
+static const struct cli_choice export_formats[] = {
+	{ "json", EXPORT_JSON }, { "prom", EXPORT_PROM }, { 0 },
+};
+_Static_assert(sizeof(enum attach_mode) == sizeof(int) && sizeof(enum export_fmt) == sizeof(int),
+	       "CLI_SET_CHOICE writes an int");
+
+static const struct cli_group classes = {
+	"Address classes (at least one; repeatable; IPv4 or IPv6):",
+	(const struct cli_opt[]){
+		{ "cluster-cidr", 0, "CIDR", "pod network (class pod)", .set = CLI_SET_CIDR,
+		  .cls = TL_CLASS_POD },
+		{ "service-cidr", 0, "CIDR", "service network (class service)",
+		  .set = CLI_SET_CIDR, .cls = TL_CLASS_SERVICE },
+		{ "node-cidr", 0, "CIDR", "node/machine network (class node)", .set = CLI_SET_CIDR,
+		  .cls = TL_CLASS_NODE },
+		{ "remote-cidr", 0, "CIDR", "networks that belong behind the tunnel (class remote)",
+		  .set = CLI_SET_CIDR, .cls = TL_CLASS_REMOTE },
+		{ "cidrs-from", 0, "FILE|-",
+		  "pod and service CIDRs from OpenShift's network config\n"
+		  "(oc get network.config.openshift.io cluster -o json)",
+		  .set = CLI_SET_TEXT, .field = F(cidrs_from),
+		  .expect = "a file name, or - for stdin" },
+		{ 0 },
+	},
+};
+
+static const struct cli_group interfaces = {
+	"Interfaces:",
+	(const struct cli_opt[]){
+		{ "iface", 0, "IFACE",
+		  "cluster interface; repeatable (default eth0;\n"
+		  "cleanup: every interface)",
+		  .set = CLI_SET_IFACE, .field = F(ifaces), .count = F(nr_ifaces) },
+		{ "tunnel", 0, "IFACE",
+		  "tunnel interface; repeatable (default: every interface\n"
+		  "of a VPN's link kind: tun, tap, wireguard, ovpn, ipip,\n"
+		  "gre, ...; cleanup: every interface)",
+		  .set = CLI_SET_IFACE, .field = F(tunnels), .count = F(nr_tunnels) },
+		{ 0 },
+	},
+};
+
+static const struct cli_group namespace = {
+	"Network namespace (default: the one tunleak runs in):",
+	(const struct cli_opt[]){
+		{ "netns", 0, "PATH|NAME",
+		  "this network namespace\n"
+		  "(/proc/PID/ns/net, /run/netns/NAME or NAME)",
+		  .set = CLI_SET_TEXT, .field = F(netns), .expect = "a namespace name or path" },
+		{ "pid", 0, "PID", "the network namespace of process PID", .set = CLI_SET_LONG,
+		  .field = F(pid), .min = 1, .max = 4194304, .expect = "a process ID" },
+		{ 0 },
+	},
+};
+
+static const struct cli_group pods = {
+	"Pods of this node (instead of a namespace above):",
+	(const struct cli_opt[]){
+		{ "pod", 0, "NAME", "the network namespace of pod NAME (or NAMESPACE/NAME)",
+		  .set = CLI_SET_TEXT, .field = F(pod), .max = 127,
+		  .expect = "a pod name (NAME or NAMESPACE/NAME)" },
+		{ "all", 0, NULL,
+		  "every pod namespace of the node that has a tunnel\n"
+		  "(cleanup: every one); trace: also as they come and go",
+		  .set = CLI_SET_FLAG, .field = F(all) },
+		{ 0 },
+	},
+};
+
+static const struct cli_group output = {
+	"Output:",
+	(const struct cli_opt[]){
+		{ "json", 0, NULL, "events (check: findings) as JSON Lines on stdout",
+		  .set = CLI_SET_FLAG, .field = F(json) },
+		{ 0 },
+	},
+};
+
+static const struct cli_group fixing = {
+	"Routes:",
+	(const struct cli_opt[]){
+		{ "fix", 0, NULL,
+		  "add each route finding's fix (a route or rule; never a\n"
+		  "replacement): check adds them, then audits again; trace adds\n"
+		  "the fix of each leak route its route watch sees appear",
+		  .set = CLI_SET_FLAG, .field = F(fix) },
+		{ 0 },
+	},
+};
+
+static const struct cli_group tracing = {
+	"Tracing:",
+	(const struct cli_opt[]){
+		{ "attach", 0, "auto|tcx|tc", "tcx (kernel >= 6.6) or clsact + cls_bpf",
+		  .def = "auto", .set = CLI_SET_CHOICE, .field = F(attach),
+		  .choices = attach_modes },
+		{ "max-flows", 0, "N", "size of the kernel's flow table",
+		  .def = "16384", .set = CLI_SET_UINT, .field = F(max_flows), .min = 64,
+		  .max = 4194304, .expect = "a number of flows" },
+		{ "duration", 0, "SECONDS", "stop after this long (as on SIGTERM)",
+		  .set = CLI_SET_SECONDS, .field = F(duration), .min = 0.001, .max = 31536000 },
+		{ "ready-file", 0, "FILE", "create FILE once attached (for scripts that wait for\n"
+					   "tunleak)",
+		  .set = CLI_SET_TEXT, .field = F(ready_file), .expect = "a file name" },
+		{ 0 },
+	},
+};
+
+static const struct cli_group counters = {
+	"Live table and counters:",
+	(const struct cli_opt[]){
+		{ "top", 0, NULL, "live table on the terminal instead of the event stream",
+		  .set = CLI_SET_FLAG, .field = F(top) },
+		{ "export", 0, "FILE", "write counters to FILE every --interval and at exit",
+		  .set = CLI_SET_TEXT, .field = F(export_path), .expect = "a file name" },
+		{ "export-format", 0, "json|prom", "default: prom if FILE ends in .prom, else json",
+		  .set = CLI_SET_CHOICE, .field = F(export_fmt), .choices = export_formats },
+		{ "metrics-addr", 0, "HOST:PORT", "serve GET /metrics (Prometheus text), e.g. :9464",
+		  .set = CLI_SET_TEXT, .field = F(metrics_addr), .expect = "HOST:PORT, e.g. :9464",
+		  .scope = "is for trace (it serves while tracing)" },
+		{ "interval", 0, "SECONDS", "refresh of table, export and metrics", .def = "1",
+		  .set = CLI_SET_SECONDS, .field = F(interval), .min = 0.1, .max = 3600 },
+		{ 0 },
+	},
+};
+
+static const struct cli_group capture = {
+	"Capture:",
+	(const struct cli_opt[]){
+		{ "pcap", 0, "FILE", "first packets of every leak/bypass flow to a pcap file",
+		  .set = CLI_SET_TEXT, .field = F(pcap_path), .expect = "a file name" },
+		{ "pcap-packets", 0, "N", "packets per flow", .def = "5", .set = CLI_SET_UINT,
+		  .field = F(pcap_packets), .min = 1, .max = 1000, .expect = "packets per flow" },
+		{ "snaplen", 0, "N", "bytes per packet, from the IP header", .def = "256",
+		  .set = CLI_SET_UINT, .field = F(snaplen), .min = 20, .max = TL_SNAP_MAX,
+		  .expect = "bytes" },
+		{ "pcap-max-mb", 0, "N", "stop capturing at this file size", .def = "64",
+		  .set = CLI_SET_UINT, .field = F(pcap_max_mb), .min = 1, .max = 65536,
+		  .expect = "megabytes" },
+		{ 0 },
+	},
+};
+
+static const struct cli_group general = {
+	"General:",
+	(const struct cli_opt[]){
+		{ "verbose", 'v', NULL, "libbpf and attach details on stderr", .set = CLI_SET_FLAG,
+		  .field = F(verbose) },
+		{ "help", 'h', NULL, "this text", .set = CLI_SET_HELP },
+		{ "version", 'V', NULL, "print the version", .set = CLI_SET_VERSION },
+		{ 0 },
+	},
+};
+
+const struct cli_command cli_commands[] = {
+	{ "trace", CMD_TRACE, "attach, stream leak/bypass events, keep counters (the default)",
+	  "Attach to the cluster and tunnel interfaces, stream leak and bypass events,\n"
+	  "keep counters.",
+	  NULL,
+	  (const struct cli_group *const[]){ &classes, &interfaces, &namespace, &pods, &output,
+					     &fixing, &tracing, &counters, &capture, &general, NULL } },
+	{ "check", CMD_CHECK, "audit the routes (exit 1 on findings)",
+	  "Audit the routes of the namespace: exit 1 if a cluster CIDR routes into a\n"
+	  "tunnel or a remote CIDR does not. Attaches nothing.",
+	  "it audits routes and traces nothing",
+	  (const struct cli_group *const[]){ &classes, &interfaces, &namespace, &pods, &output,
+					     &fixing, &general, NULL } },
+	{ "cleanup", CMD_CLEANUP, "remove tunleak filters left behind by a killed run",
+	  "Remove the tc filters a killed run left behind (never a live run's), and the\n"
+	  "clsact qdiscs it created once they are empty: in one namespace, or with --all\n"
+	  "in every pod namespace of the node; on every interface, or on those of\n"
+	  "--iface and --tunnel.",
+	  "it removes stale filters and traces nothing",
+	  (const struct cli_group *const[]){ &interfaces, &namespace, &pods, &general, NULL } },
+	{ "version", CMD_VERSION, "print the version (also --version, -V)", "Print the version.",
+	  "it prints the version", (const struct cli_group *const[]){ &general, NULL } },
+	{ 0 },
+};
+
+/* --- values ---------------------------------------------------------------- */
+
+/* One line, whatever the values in it hold: a newline or an escape sequence
+ * given as a value is shown as \x0a, \x1b. */
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
+	char raw[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	escape_ctl(raw, err, errlen);
 	return CLI_ERROR;
 }
 
@@ -116,8 +255,8 @@ static int parse_ulong(const char *s, unsigned long min, unsigned long max, unsi
 	return 0;
 }
 
-static int add_cidr(struct config *cfg, const char *opt, const char *val, enum tl_class cls, char *err,
-		    size_t errlen)
+static int add_cidr(struct config *cfg, const char *opt, const char *val, enum tl_class cls,
+		    char *err, size_t errlen)
 {
 	struct cidr c;
 	char fmt[64];
@@ -162,14 +301,13 @@ static int add_cidr(struct config *cfg, const char *opt, const char *val, enum t
 static int add_iface(char list[][CLI_IFNAMSIZ], int *nr, const char *opt, const char *val,
 		     char *err, size_t errlen)
 {
-	char safe[64];
 	int i;
 
 	/* As the kernel names interfaces: "tun0:x" is an alias, not one */
 	if (!link_name_valid(val))
 		return fail(err, errlen,
 			    "%s \"%s\": expected an interface name (1-15 characters, no '/', ':' or space)",
-			    opt, escape_ctl(val, safe, sizeof(safe)));
+			    opt, val);
 	for (i = 0; i < *nr; i++)
 		if (!strcmp(list[i], val))
 			return 0;
@@ -180,269 +318,413 @@ static int add_iface(char list[][CLI_IFNAMSIZ], int *nr, const char *opt, const 
 	return 0;
 }
 
-/* Options that take a value. */
-static const char *const valued[] = {
-	"--cluster-cidr", "--service-cidr", "--node-cidr", "--remote-cidr", "--iface",
-	"--tunnel",	  "--netns",	    "--pid",	   "--export",	    "--export-format",
-	"--interval",	  "--duration",	    "--attach",	   "--max-flows",   "--pcap",
-	"--pcap-packets", "--snaplen",	    "--pcap-max-mb", "--pod",	    "--cidrs-from",
-	"--metrics-addr", NULL,
-};
-
-static int takes_value(const char *name)
+static int set_choice(struct config *cfg, const char *name, const struct cli_opt *o,
+		      const char *val, char *err, size_t errlen)
 {
+	char names[128] = "";
+	size_t n = 0;
 	int i;
 
-	for (i = 0; valued[i]; i++)
-		if (!strcmp(valued[i], name))
-			return 1;
-	return 0;
+	for (i = 0; o->choices[i].name; i++) {
+		if (!strcmp(val, o->choices[i].name)) {
+			*(int *)((char *)cfg + o->field) = o->choices[i].value;
+			return 0;
+		}
+	}
+	/* "auto, tcx or tc" */
+	for (i = 0; o->choices[i].name && n < sizeof(names); i++)
+		n += snprintf(names + n, sizeof(names) - n, "%s%s",
+			      !i ? "" : o->choices[i + 1].name ? ", " : " or ", o->choices[i].name);
+	return fail(err, errlen, "%s \"%s\": expected %s", name, val, names);
 }
 
-int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen)
+/* What option o sets, from its value val (NULL for a switch): 0, CLI_HELP,
+ * CLI_VERSION, or CLI_ERROR with one line in err. */
+static int apply(struct config *cfg, const struct cli_opt *o, const char *val, char *err,
+		 size_t errlen)
 {
+	void *at = (char *)cfg + o->field;
 	unsigned long ul;
-	int i, ret, first = 1;
+	char name[40];
 
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->interval = 1.0;
-	cfg->max_flows = 16384;
-	cfg->pcap_packets = 5;
-	cfg->snaplen = 256;
-	cfg->pcap_max_mb = 64;
-	err[0] = '\0';
-
-	if (argc > 1 && argv[1][0] != '-') {
-		if (!strcmp(argv[1], "trace"))
-			cfg->cmd = CMD_TRACE;
-		else if (!strcmp(argv[1], "check"))
-			cfg->cmd = CMD_CHECK;
-		else if (!strcmp(argv[1], "cleanup"))
-			cfg->cmd = CMD_CLEANUP;
+	snprintf(name, sizeof(name), "--%s", o->name);
+	switch (o->set) {
+	case CLI_SET_FLAG:
+		*(bool *)at = true;
+		return 0;
+	case CLI_SET_TEXT:
+		if (!*val || (o->max && strlen(val) > o->max))
+			return fail(err, errlen, "%s \"%s\": expected %s", name, val, o->expect);
+		*(const char **)at = val;
+		return 0;
+	case CLI_SET_UINT:
+	case CLI_SET_LONG:
+		if (parse_ulong(val, o->min, o->max, &ul))
+			return fail(err, errlen, "%s \"%s\": expected %s (%.0f-%.0f)", name, val,
+				    o->expect, o->min, o->max);
+		if (o->set == CLI_SET_UINT)
+			*(unsigned int *)at = ul;
 		else
-			return fail(err, errlen,
-				    "unknown command \"%s\": expected trace, check or cleanup",
-				    argv[1]);
-		first = 2;
+			*(long *)at = ul;
+		return 0;
+	case CLI_SET_SECONDS:
+		if (parse_seconds(val, o->min, o->max, at))
+			return fail(err, errlen, "%s \"%s\": expected seconds between %.15g and %.15g",
+				    name, val, o->min, o->max);
+		return 0;
+	case CLI_SET_CHOICE:
+		return set_choice(cfg, name, o, val, err, errlen);
+	case CLI_SET_CIDR:
+		return add_cidr(cfg, name, val, o->cls, err, errlen);
+	case CLI_SET_IFACE:
+		return add_iface(at, (int *)((char *)cfg + o->count), name, val, err, errlen);
+	case CLI_SET_HELP:
+		return CLI_HELP;
+	case CLI_SET_VERSION:
+		return CLI_VERSION;
 	}
+	return fail(err, errlen, "%s: the table says nothing it sets", name);
+}
 
-	for (i = first; i < argc; i++) {
-		char name[32];
-		const char *arg = argv[i], *val = NULL, *eq;
+/* --- the tables, looked up -------------------------------------------------- */
 
-		if (!strcmp(arg, "-h") || !strcmp(arg, "--help"))
-			return CLI_HELP;
-		if (!strcmp(arg, "--version"))
-			return CLI_VERSION;
-		if (!strcmp(arg, "-v") || !strcmp(arg, "--verbose")) {
-			cfg->verbose = true;
-			continue;
-		}
-		if (!strcmp(arg, "--json")) {
-			cfg->json = true;
-			continue;
-		}
-		if (!strcmp(arg, "--top")) {
-			cfg->top = true;
-			continue;
-		}
-		if (!strcmp(arg, "--all")) {
-			cfg->all = true;
-			continue;
-		}
-		if (!strcmp(arg, "--fix")) {
-			cfg->fix = true;
-			continue;
-		}
-		if (strncmp(arg, "--", 2) || strlen(arg) >= sizeof(name))
-			return fail(err, errlen, "unknown option \"%s\" (see tunleak --help)",
-				    arg);
-		eq = strchr(arg, '=');
-		if (eq) {
-			memcpy(name, arg, eq - arg);
-			name[eq - arg] = '\0';
-			val = eq + 1;
-		} else {
-			strcpy(name, arg);
-		}
-		if (!takes_value(name))
-			return fail(err, errlen, "unknown option \"%s\" (see tunleak --help)",
-				    arg);
-		if (!val) {
-			if (i + 1 >= argc)
-				return fail(err, errlen, "%s needs a value (see tunleak --help)",
-					    name);
-			val = argv[++i];
-		}
+/* Whether no command before c has group g: each group once, where they are
+ * shared. */
+static bool first_use(const struct cli_command *c, const struct cli_group *g)
+{
+	const struct cli_command *p;
+	int i;
 
-		if (!strcmp(name, "--cluster-cidr"))
-			ret = add_cidr(cfg, name, val, TL_CLASS_POD, err, errlen);
-		else if (!strcmp(name, "--service-cidr"))
-			ret = add_cidr(cfg, name, val, TL_CLASS_SERVICE, err, errlen);
-		else if (!strcmp(name, "--node-cidr"))
-			ret = add_cidr(cfg, name, val, TL_CLASS_NODE, err, errlen);
-		else if (!strcmp(name, "--remote-cidr"))
-			ret = add_cidr(cfg, name, val, TL_CLASS_REMOTE, err, errlen);
-		else if (!strcmp(name, "--iface"))
-			ret = add_iface(cfg->ifaces, &cfg->nr_ifaces, name, val, err, errlen);
-		else if (!strcmp(name, "--tunnel"))
-			ret = add_iface(cfg->tunnels, &cfg->nr_tunnels, name, val, err, errlen);
-		else if (!strcmp(name, "--netns")) {
-			if (!*val)
-				return fail(err, errlen,
-					    "--netns \"\": expected a namespace name or path");
-			cfg->netns = val;
-			ret = 0;
-		} else if (!strcmp(name, "--pod")) {
-			if (!*val || strlen(val) >= 128)
-				return fail(err, errlen,
-					    "--pod \"%s\": expected a pod name (NAME or NAMESPACE/NAME)",
-					    val);
-			cfg->pod = val;
-			ret = 0;
-		} else if (!strcmp(name, "--cidrs-from")) {
-			if (!*val)
-				return fail(err, errlen,
-					    "--cidrs-from \"\": expected a file name, or - for stdin");
-			cfg->cidrs_from = val;
-			ret = 0;
-		} else if (!strcmp(name, "--metrics-addr")) {
-			if (!*val)
-				return fail(err, errlen,
-					    "--metrics-addr \"\": expected HOST:PORT, e.g. :9464");
-			cfg->metrics_addr = val;
-			ret = 0;
-		} else if (!strcmp(name, "--pid")) {
-			if (parse_ulong(val, 1, 4194304, &ul))
-				return fail(err, errlen,
-					    "--pid \"%s\": expected a process ID (1-4194304)",
-					    val);
-			cfg->pid = (long)ul;
-			ret = 0;
-		} else if (!strcmp(name, "--export")) {
-			if (!*val)
-				return fail(err, errlen, "--export \"\": expected a file name");
-			cfg->export_path = val;
-			ret = 0;
-		} else if (!strcmp(name, "--export-format")) {
-			if (!strcmp(val, "json"))
-				cfg->export_fmt = EXPORT_JSON;
-			else if (!strcmp(val, "prom"))
-				cfg->export_fmt = EXPORT_PROM;
-			else
-				return fail(err, errlen,
-					    "--export-format \"%s\": expected json or prom", val);
-			ret = 0;
-		} else if (!strcmp(name, "--interval")) {
-			if (parse_seconds(val, 0.1, 3600, &cfg->interval))
-				return fail(err, errlen,
-					    "--interval \"%s\": expected seconds between 0.1 and 3600",
-					    val);
-			ret = 0;
-		} else if (!strcmp(name, "--duration")) {
-			if (parse_seconds(val, 0.001, 31536000, &cfg->duration))
-				return fail(err, errlen,
-					    "--duration \"%s\": expected seconds between 0.001 and 31536000",
-					    val);
-			ret = 0;
-		} else if (!strcmp(name, "--attach")) {
-			if (!strcmp(val, "auto"))
-				cfg->attach = ATTACH_AUTO;
-			else if (!strcmp(val, "tcx"))
-				cfg->attach = ATTACH_TCX;
-			else if (!strcmp(val, "tc"))
-				cfg->attach = ATTACH_TC;
-			else
-				return fail(err, errlen,
-					    "--attach \"%s\": expected auto, tcx or tc", val);
-			ret = 0;
-		} else if (!strcmp(name, "--pcap")) {
-			if (!*val)
-				return fail(err, errlen, "--pcap \"\": expected a file name");
-			cfg->pcap_path = val;
-			ret = 0;
-		} else if (!strcmp(name, "--pcap-packets")) {
-			if (parse_ulong(val, 1, 1000, &ul))
-				return fail(err, errlen,
-					    "--pcap-packets \"%s\": expected packets per flow (1-1000)",
-					    val);
-			cfg->pcap_packets = ul;
-			ret = 0;
-		} else if (!strcmp(name, "--snaplen")) {
-			if (parse_ulong(val, 20, TL_SNAP_MAX, &ul))
-				return fail(err, errlen, "--snaplen \"%s\": expected bytes (20-%d)", val,
-					    TL_SNAP_MAX);
-			cfg->snaplen = ul;
-			ret = 0;
-		} else if (!strcmp(name, "--pcap-max-mb")) {
-			if (parse_ulong(val, 1, 65536, &ul))
-				return fail(err, errlen,
-					    "--pcap-max-mb \"%s\": expected megabytes (1-65536)", val);
-			cfg->pcap_max_mb = ul;
-			ret = 0;
-		} else { /* --max-flows */
-			if (parse_ulong(val, 64, 1 << 22, &ul))
-				return fail(err, errlen,
-					    "--max-flows \"%s\": expected a number of flows (64-4194304)",
-					    val);
-			cfg->max_flows = ul;
-			ret = 0;
+	for (p = cli_commands; p < c; p++)
+		for (i = 0; p->groups[i]; i++)
+			if (p->groups[i] == g)
+				return false;
+	return true;
+}
+
+static int nr_users(const struct cli_group *g)
+{
+	const struct cli_command *c;
+	int i, n = 0;
+
+	for (c = cli_commands; c->name; c++)
+		for (i = 0; c->groups[i]; i++)
+			n += c->groups[i] == g;
+	return n;
+}
+
+/* The option of c named exactly name[0..len), or NULL. */
+static const struct cli_opt *find(const struct cli_command *c, const char *name, size_t len)
+{
+	const struct cli_opt *o;
+	int i;
+
+	for (i = 0; c->groups[i]; i++)
+		for (o = c->groups[i]->opts; o->name; o++)
+			if (strlen(o->name) == len && !strncmp(o->name, name, len))
+				return o;
+	return NULL;
+}
+
+/* Every option has its default before the command line: each command's
+ * config is whole, whichever options it takes. */
+static void set_defaults(struct config *cfg)
+{
+	const struct cli_command *c;
+	const struct cli_opt *o;
+	char err[128];
+	int i;
+
+	for (c = cli_commands; c->name; c++)
+		for (i = 0; c->groups[i]; i++)
+			if (first_use(c, c->groups[i]))
+				for (o = c->groups[i]->opts; o->name; o++)
+					if (o->def)
+						apply(cfg, o, o->def, err, sizeof(err));
+}
+
+/* --- parsing ---------------------------------------------------------------- */
+
+static const char *see(const struct cli_command *c, const struct config *cfg, char *buf,
+		       size_t len)
+{
+	snprintf(buf, len, "see tunleak %s%s--help", cfg->no_command ? "" : c->name,
+		 cfg->no_command ? "" : " ");
+	return buf;
+}
+
+/* What getopt_long() did not take, or took as an abbreviation, said as one
+ * line: arg is the argument it was at, k what it returned. */
+static int refuse(const struct cli_command *c, const struct config *cfg, const char *arg, int k,
+		  char *err, size_t errlen)
+{
+	const struct cli_command *other;
+	const struct cli_opt *o;
+	char help[64];
+	size_t len;
+
+	see(c, cfg, help, sizeof(help));
+	if (strncmp(arg, "--", 2)) /* -x, or the x of -vx */
+		return fail(err, errlen, "unknown option \"-%c\" (%s)", optopt, help);
+	len = strcspn(arg + 2, "=");
+	o = find(c, arg + 2, len);
+	if (o && k == ':')
+		return fail(err, errlen, "--%s needs a value (%s)", o->name, help);
+	if (o)
+		return fail(err, errlen, "--%s \"%s\": expected no value (--%s is a switch)",
+			    o->name, arg + 3 + len, o->name);
+	/* Not this command's: another's, or none at all. An abbreviation
+	 * (--clus for --cluster-cidr) is none: a typo must not become an option. */
+	for (other = cli_commands; other->name && !o; other++)
+		o = find(other, arg + 2, len);
+	if (o && o->scope)
+		return fail(err, errlen, "--%s %s", o->name, o->scope);
+	if (o)
+		return fail(err, errlen, "%s takes no --%s: %s", c->name, o->name, c->refuses);
+	return fail(err, errlen, "unknown option \"%s\" (%s)", arg, help);
+}
+
+/* Whether arg is --NAME or --NAME=VALUE, and not an abbreviation of NAME. */
+static bool exact(const char *arg, const char *name)
+{
+	size_t len = strlen(name);
+
+	return !strncmp(arg, "--", 2) && !strncmp(arg + 2, name, len) &&
+	       (arg[2 + len] == '\0' || arg[2 + len] == '=');
+}
+
+/* c's options for getopt_long(): longs[i] returns 256 + i for opts[i]; a
+ * short option returns its letter. The number of options, or -1. */
+static int getopt_table(const struct cli_command *c, const struct cli_opt **opts,
+			struct option *longs, char *shorts)
+{
+	const struct cli_opt *o;
+	int i, n = 0, s = 0;
+
+	shorts[s++] = '+'; /* stop at the first argument that is no option: no reordering */
+	shorts[s++] = ':'; /* a missing value returns ':', not '?' */
+	for (i = 0; c->groups[i]; i++) {
+		for (o = c->groups[i]->opts; o->name; o++) {
+			if (n == CLI_MAX_OPTS)
+				return -1;
+			opts[n] = o;
+			longs[n] = (struct option){ o->name,
+						    o->arg ? required_argument : no_argument,
+						    NULL, 256 + n };
+			if (o->short_name)
+				shorts[s++] = o->short_name;
+			n++;
 		}
+	}
+	longs[n] = (struct option){ 0 };
+	shorts[s] = '\0';
+	return n;
+}
+
+static int parse_options(const struct cli_command *c, int argc, char **argv, struct config *cfg,
+			 char *err, size_t errlen)
+{
+	const struct cli_opt *opts[CLI_MAX_OPTS], *o;
+	struct option longs[CLI_MAX_OPTS + 1];
+	char shorts[CLI_MAX_OPTS + 3], help[64];
+	int n, k, at, i, ret;
+
+	n = getopt_table(c, opts, longs, shorts);
+	if (n < 0)
+		return fail(err, errlen, "%s has more than %d options", c->name, CLI_MAX_OPTS);
+	opterr = 0; /* the errors are ours: refuse() */
+	optind = 0; /* getopt starts again (it keeps state between calls) */
+	for (;;) {
+		at = optind ? optind : 1;
+		k = getopt_long(argc, argv, shorts, longs, NULL);
+		if (k == -1)
+			break;
+		o = NULL;
+		if (k >= 256)
+			o = exact(argv[at], opts[k - 256]->name) ? opts[k - 256] : NULL;
+		for (i = 0; k < 256 && i < n && !o; i++)
+			if (opts[i]->short_name == k)
+				o = opts[i];
+		if (!o)
+			return refuse(c, cfg, argv[at], k, err, errlen);
+		ret = apply(cfg, o, optarg, err, errlen);
 		if (ret)
 			return ret;
 	}
+	if (optind < argc) /* tunleak takes no arguments but options */
+		return fail(err, errlen, "unknown option \"%s\" (%s)", argv[optind],
+			    see(c, cfg, help, sizeof(help)));
+	return CLI_RUN;
+}
 
-	{
-		const char *given[4];
-		int n = 0;
+/* Whether a target option (--netns, --pid, --pod, --all) was given */
+static bool given(const struct config *cfg, const struct cli_opt *o)
+{
+	const char *at = (const char *)cfg + o->field;
 
-		if (cfg->netns)
-			given[n++] = "--netns";
-		if (cfg->pid)
-			given[n++] = "--pid";
-		if (cfg->pod)
-			given[n++] = "--pod";
-		if (cfg->all)
-			given[n++] = "--all";
-		if (n > 1)
-			return fail(err, errlen, "%s and %s both given: choose one namespace",
-				    given[0], given[1]);
+	switch (o->set) {
+	case CLI_SET_FLAG:
+		return *(const bool *)at;
+	case CLI_SET_TEXT:
+		return *(const char *const *)at;
+	case CLI_SET_LONG:
+		return *(const long *)at;
+	default:
+		return false;
 	}
-	if (cfg->cmd != CMD_CLEANUP && cfg->nr_cidrs == 0 && !cfg->cidrs_from)
-		return fail(err, errlen,
-			    "no CIDR given: expected at least one of --cluster-cidr, --service-cidr, --node-cidr, --remote-cidr, --cidrs-from");
-	if (cfg->cmd != CMD_TRACE && cfg->metrics_addr)
-		return fail(err, errlen, "--metrics-addr is for trace (it serves while tracing)");
-	if (cfg->cmd == CMD_CLEANUP && (cfg->json || cfg->top || cfg->export_path || cfg->pcap_path))
-		return fail(err, errlen, "cleanup takes no output options");
-	if (cfg->cmd == CMD_CHECK && (cfg->top || cfg->export_path || cfg->pcap_path))
-		return fail(err, errlen, "check takes no %s: it audits routes and traces nothing",
-			    cfg->top ? "--top" : cfg->export_path ? "--export" : "--pcap");
+}
+
+/* What the options say together. */
+static int check_config(struct config *cfg, char *err, size_t errlen)
+{
+	static const struct cli_group *const targets[] = { &namespace, &pods };
+	const struct cli_opt *o, *first = NULL;
+	char names[128];
+	size_t n = 0;
+	int i, j;
+
+	for (i = 0; i < 2; i++) {
+		for (o = targets[i]->opts; o->name; o++) {
+			if (!given(cfg, o))
+				continue;
+			if (first)
+				return fail(err, errlen,
+					    "--%s and --%s both given: choose one namespace",
+					    first->name, o->name);
+			first = o;
+		}
+	}
+	if (cfg->cmd != CMD_CLEANUP && cfg->nr_cidrs == 0 && !cfg->cidrs_from) {
+		for (o = classes.opts; o->name && n < sizeof(names); o++)
+			n += snprintf(names + n, sizeof(names) - n, "%s--%s",
+				      o == classes.opts ? "" : ", ", o->name);
+		return fail(err, errlen, "no CIDR given: expected at least one of %s", names);
+	}
 	if (cfg->top && cfg->json)
 		return fail(err, errlen, "--top and --json both given: choose one output");
-	if (cfg->fix && cfg->cmd == CMD_CLEANUP)
-		return fail(err, errlen, "--fix is for check and trace (it adds the fixes of route findings)");
 	/* No --tunnel: every interface of a VPN's link kind is a tunnel */
 	if (cfg->cmd != CMD_CLEANUP && !cfg->nr_ifaces)
 		strcpy(cfg->ifaces[cfg->nr_ifaces++], "eth0");
-	for (i = 0; i < cfg->nr_tunnels; i++) {
-		int j;
-
+	for (i = 0; i < cfg->nr_tunnels; i++)
 		for (j = 0; j < cfg->nr_ifaces; j++)
 			if (!strcmp(cfg->tunnels[i], cfg->ifaces[j]))
 				return fail(err, errlen,
 					    "--tunnel \"%s\": also given as --iface; an interface has one role",
 					    cfg->tunnels[i]);
-	}
 	if (cfg->export_path && cfg->export_fmt == EXPORT_AUTO) {
-		size_t n = strlen(cfg->export_path);
+		size_t len = strlen(cfg->export_path);
 
-		cfg->export_fmt = n > 5 && !strcmp(cfg->export_path + n - 5, ".prom") ?
+		cfg->export_fmt = len > 5 && !strcmp(cfg->export_path + len - 5, ".prom") ?
 					  EXPORT_PROM :
 					  EXPORT_JSON;
 	}
 	return CLI_RUN;
 }
+
+int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen)
+{
+	const struct cli_command *c = cli_commands; /* trace */
+	int ret;
+
+	memset(cfg, 0, sizeof(*cfg));
+	err[0] = '\0';
+	set_defaults(cfg);
+	cfg->no_command = argc < 2 || argv[1][0] == '-';
+	if (!cfg->no_command) {
+		for (c = cli_commands; c->name && strcmp(c->name, argv[1]); c++)
+			;
+		/* version is --version too: the commands that work are named */
+		if (!c->name)
+			return fail(err, errlen,
+				    "unknown command \"%s\": expected trace, check or cleanup",
+				    argv[1]);
+		argc--;
+		argv++; /* getopt starts after the command, as after a program */
+	}
+	cfg->cmd = c->cmd;
+	ret = parse_options(c, argc, argv, cfg, err, errlen);
+	if (ret != CLI_RUN)
+		return ret;
+	if (c->cmd == CMD_VERSION)
+		return CLI_VERSION;
+	return check_config(cfg, err, errlen);
+}
+
+/* --- help -------------------------------------------------------------------- */
+
+#define HELP_COLUMN 26
+
+/* "  -v, --verbose           help", its further lines under the first */
+static void help_option(FILE *f, const struct cli_opt *o)
+{
+	const char *h;
+	int n;
+
+	if (o->short_name)
+		n = fprintf(f, "  -%c, --%s", o->short_name, o->name);
+	else
+		n = fprintf(f, "  --%s", o->name);
+	if (o->arg)
+		n += fprintf(f, " %s", o->arg);
+	fprintf(f, "%*s", n < HELP_COLUMN - 1 ? HELP_COLUMN - n : 2, "");
+	for (h = o->help; *h; h++) {
+		fputc(*h, f);
+		if (*h == '\n')
+			fprintf(f, "%*s", HELP_COLUMN, "");
+	}
+	if (o->def)
+		fprintf(f, " (default %s)", o->def);
+	fputc('\n', f);
+}
+
+static void help_group(FILE *f, const struct cli_group *g)
+{
+	const struct cli_opt *o;
+
+	fprintf(f, "\n%s\n", g->title);
+	for (o = g->opts; o->name; o++)
+		help_option(f, o);
+}
+
+static const char exit_codes[] =
+	"\nExit codes: 0 success, 1 check found a problem, 2 usage or environment error.\n";
+
+/* tunleak --help: the commands, and the options more than one takes */
+static void help_overview(FILE *f)
+{
+	const struct cli_command *c;
+	int i;
+
+	fputs("Usage: tunleak [COMMAND] [OPTIONS]\n\nCommands:\n", f);
+	for (c = cli_commands; c->name; c++)
+		fprintf(f, "  %-10s%s\n", c->name, c->summary);
+	fputs("\nOptions of more than one command (tunleak COMMAND --help: all of its own):\n", f);
+	for (c = cli_commands; c->name; c++)
+		for (i = 0; c->groups[i]; i++)
+			if (first_use(c, c->groups[i]) && nr_users(c->groups[i]) > 1)
+				help_group(f, c->groups[i]);
+	fputs(exit_codes, f);
+}
+
+void cli_help(FILE *f, const struct config *cfg)
+{
+	const struct cli_command *c;
+	int i;
+
+	for (c = cli_commands; c->name && c->cmd != cfg->cmd; c++)
+		;
+	if (cfg->no_command || !c->name) {
+		help_overview(f);
+		return;
+	}
+	fprintf(f, "Usage: tunleak %s [OPTIONS]\n%s\n", c->cmd == CMD_TRACE ? "[trace]" : c->name,
+		c->about);
+	for (i = 0; c->groups[i]; i++)
+		help_group(f, c->groups[i]);
+	fputs(exit_codes, f);
+}
+
+/* --- CIDRs from elsewhere ----------------------------------------------------- */
 
 int cli_add_cidrs(struct config *cfg, const struct class_cidr *list, int n, const char *from,
 		  char *err, size_t errlen)

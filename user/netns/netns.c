@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "netns/netns.h"
+#include "lib/log.h"
 
 #ifndef CAP_BPF
 #define CAP_BPF 39
@@ -81,8 +82,7 @@ static int detach_from_path(int fd)
 	if (s >= 0)
 		close(s);
 	if (setns(home_fd, CLONE_NEWNET)) {
-		fprintf(stderr, "tunleak: cannot return to the home network namespace: %s\n",
-			strerror(errno));
+		log_error("cannot return to the home network namespace: %s", strerror(errno));
 		abort();
 	}
 	if (err)
@@ -187,8 +187,7 @@ int netns__run(const struct netns *ns, int (*fn)(void *arg), void *arg)
 	/* A thread left in a traced namespace would do the next pod's work in
 	 * the wrong place: there is no safe way on. */
 	if (setns(home_fd, CLONE_NEWNET)) {
-		fprintf(stderr, "tunleak: cannot return to the home network namespace: %s\n",
-			strerror(errno));
+		log_error("cannot return to the home network namespace: %s", strerror(errno));
 		abort();
 	}
 	return ret;

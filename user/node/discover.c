@@ -13,6 +13,7 @@
 #include <sys/vfs.h>
 
 #include "node/discover.h"
+#include "lib/log.h"
 #include "lib/vec.h"
 #include "lib/jsonc.h"
 
@@ -435,7 +436,7 @@ int uts_hostname(long pid, char *buf, size_t len)
 		if (uname(&u))
 			ret = -errno;
 		if (setns(self, CLONE_NEWUTS)) {
-			fprintf(stderr, "tunleak: cannot return to the home UTS namespace\n");
+			log_error("cannot return to the home UTS namespace");
 			abort();
 		}
 		if (!ret)
