@@ -102,9 +102,9 @@ static const struct cli_group fixing = {
 	"Routes:",
 	(const struct cli_opt[]){
 		{ "fix", 0, NULL,
-		  "add each route finding's fix (a route or rule; never a\n"
-		  "replacement): check adds them, then audits again; trace adds\n"
-		  "the fix of each leak route its route watch sees appear",
+		  "add each route finding's fix (a route or rule, never\n"
+		  "a replacement): check, then audits again; trace,\n"
+		  "as its route watch sees a leak route appear",
 		  .set = CLI_SET_FLAG, .field = F(fix) },
 		{ 0 },
 	},
