@@ -10,7 +10,7 @@
 _tunleak_options="--cluster-cidr --service-cidr --node-cidr --remote-cidr --cidrs-from
 --iface --tunnel --netns --pid --pod --all --attach --fix --json --export --export-format
 --interval --duration --max-flows --pcap --pcap-packets --snaplen --pcap-max-mb --top
---metrics-addr -v --verbose -h --help --version"
+--metrics-addr --ready-file -v --verbose -h --help --version -V"
 
 # Interface names of the namespace the command line names so far.
 _tunleak_ifaces() {
@@ -79,7 +79,7 @@ _tunleak() {
 	--export-format)
 		mapfile -t COMPREPLY < <(compgen -W "json prom" -- "$cur")
 		return ;;
-	--cidrs-from | --export | --pcap)
+	--cidrs-from | --export | --pcap | --ready-file)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		[ "$prev" = --cidrs-from ] && [ -z "$cur" ] && COMPREPLY+=(-)
 		return ;;
@@ -88,7 +88,7 @@ _tunleak() {
 		return ;; # a value of the user's
 	esac
 	if [ "$COMP_CWORD" -eq 1 ] && [[ $cur != -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W "trace check cleanup" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "trace check cleanup version" -- "$cur")
 		return
 	fi
 	mapfile -t COMPREPLY < <(compgen -W "$_tunleak_options" -- "$cur")

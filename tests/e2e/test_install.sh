@@ -24,8 +24,8 @@ expect_eq "man -w" "$D$P/share/man/man8/tunleak.8" "$(MANPATH=$D$P/share/man man
 expect_eq "groff's warnings" "" "$(groff -man -ww -z "$D$P/share/man/man8/tunleak.8" 2>&1)"
 page=$(MANPATH=$D$P/share/man MANWIDTH=100 man tunleak 2>&1)
 expect_match "its name line" "tunleak - find pods whose VPN routes send cluster traffic" "$page"
-# every option of --help is in the page (and nothing of --help is missing)
-for o in $("$ROOT/tunleak" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+# every option of every command's --help is in the page (and nothing of --help is missing)
+for o in $(for c in "" trace check cleanup; do "$ROOT/tunleak" $c --help; done | grep -o -- '--[a-z][a-z-]*' | sort -u); do
 	grep -q -- "$o" <<<"$page" || ERRORS+=("the man page lacks $o")
 done
 case_end man-page
@@ -36,13 +36,13 @@ complete_words() {
 	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _tunleak
 		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " " | sed "s/ $//"' _ "$C" "$@"
 }
-expect_eq "commands" "check cleanup trace" "$(complete_words tunleak "")"
+expect_eq "commands" "check cleanup trace version" "$(complete_words tunleak "")"
 expect_eq "options after check" "--cidrs-from --cluster-cidr" "$(complete_words tunleak check --c)"
 expect_eq "--attach" "auto tc tcx" "$(complete_words tunleak --attach "")"
 expect_eq "--export-format" "json prom" "$(complete_words tunleak --export-format "")"
 expect_eq "a CIDR is the user's" "" "$(complete_words tunleak --cluster-cidr "")"
-# every option of --help completes
-for o in $("$ROOT/tunleak" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+# every option of every command's --help completes
+for o in $(for c in "" trace check cleanup; do "$ROOT/tunleak" $c --help; done | grep -o -- '--[a-z][a-z-]*' | sort -u); do
 	[[ " $(complete_words tunleak "$o") " == *" $o "* ]] || ERRORS+=("$o does not complete")
 done
 case_end completion-options
