@@ -122,6 +122,7 @@ static void print_finding(struct check *c, const struct class_cidr *cc, const st
 		out_str(o, "netns", NULL, c->who->label);
 		out_str(o, "pod", NULL, c->who->pod[0] ? c->who->pod : NULL);
 		out_str(o, "k8s_namespace", NULL, c->who->k8s_ns[0] ? c->who->k8s_ns : NULL);
+		out_str(o, "name_source", NULL, name_source_name(c->who->source));
 	}
 	out_end(o);
 }
@@ -209,6 +210,15 @@ static int audit_ns(struct check *c, const struct netns *nsh, const char *where,
 	for (i = 0; i < cfg->nr_ifaces && !need_tunnel; i++) {
 		if (nl__link_get(nl, cfg->ifaces[i], &l)) {
 			log_error("--iface \"%s\": no such interface in %s", cfg->ifaces[i], where);
+			goto out;
+		}
+	}
+	/* A one-shot audit cannot wait for a tunnel: one named that is not
+	 * there is a typo or a VPN that is down, never "clean" */
+	for (i = 0; i < cfg->nr_tunnels && !need_tunnel; i++) {
+		if (nl__link_get(nl, cfg->tunnels[i], &l)) {
+			log_error("--tunnel \"%s\": no such interface in %s", cfg->tunnels[i],
+				  where);
 			goto out;
 		}
 	}
