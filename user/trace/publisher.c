@@ -81,12 +81,20 @@ const struct snapshot *publisher__build(struct publisher *p)
 	s->pcap_path = p->o.pcap_path;
 	s->pcap_packets = pcap__packets(p->o.pcap);
 	s->pcap_dropped = pcap__dropped(p->o.pcap);
+	s->pcap_errno = pcap__error(p->o.pcap, &s->pcap_unwritten);
 	s->node_mode = p->o.node_mode;
 	if (p->o.fleet && fleet__node_stats(p->o.fleet, &ns)) {
 		s->ns_seen = ns.seen;
 		s->ns_unreadable = ns.unreadable;
 		s->ns_processes = ns.processes;
 		s->scan_cpu_ns = ns.scan_cpu_ns;
+		s->meta_files = ns.meta_files;
+		s->meta_skipped = ns.meta_skipped;
+	}
+	if (p->o.fleet) {
+		fleet__states(p->o.fleet, s->states);
+		s->folded_ns = fleet__folded(p->o.fleet, &s->folded);
+		s->gone_kept = FLEET_GONE_KEPT;
 	}
 	if (all && (!env->dp || datapath__read_counters(env->dp, all))) {
 		free(all);
