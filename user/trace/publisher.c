@@ -21,6 +21,7 @@ struct publisher {
 	struct http_server *http;
 	struct top *top;
 	struct snapshot snap;
+	int said_err; /* the counters file's write error said last; 0: none */
 };
 
 static uint64_t realtime_ns(void)
@@ -144,8 +145,13 @@ int publisher__publish(struct publisher *p)
 	publisher__build(p);
 	if (p->o.export_path) {
 		err = export_write(p->o.export_path, p->o.export_fmt, &p->snap);
-		if (err)
-			warn("write %s: %s\n", p->o.export_path, strerror(-err));
+		/* said once per error, and when it is written again */
+		if (err && err != p->said_err)
+			warn("write %s: %s (tried again every interval)\n", p->o.export_path,
+			     strerror(-err));
+		else if (!err && p->said_err)
+			warn("write %s: written again\n", p->o.export_path);
+		p->said_err = err;
 	}
 	publisher__serve(p);
 	if (p->top)
