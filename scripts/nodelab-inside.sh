@@ -248,11 +248,12 @@ netns_pids() {
 	done
 }
 
-# _pod-down ID POD (inside the node): CNI DEL while the sandbox process still
-# holds the namespace (the kubelet's order), drop the runtime's pin and
-# metadata, stop every process in the namespace.
+# _pod-down ID POD [keep-meta] (inside the node): CNI DEL while the sandbox
+# process still holds the namespace (the kubelet's order), drop the runtime's
+# pin and metadata (keep-meta: as a stopped sandbox's, until it is removed),
+# stop every process in the namespace.
 pod_down() {
-	local pod=$1 p inode out pids pin meta
+	local pod=$1 keep_meta=${2:-} p inode out pids pin meta
 	PD=$(pod_dir "$pod")
 	rd p "$PD/pid"
 	rd inode "$PD/inode"
@@ -267,7 +268,7 @@ pod_down() {
 		umount "$pin" 2>/dev/null || true
 		rm -f "$pin"
 	fi
-	[ -z "$meta" ] || rm -rf "$meta"
+	[ -z "$meta" ] || [ -n "$keep_meta" ] || rm -rf "$meta"
 	[ -n "$inode" ] || return 0
 	mapfile -t pids < <(netns_pids "$inode")
 	stop_pid "${pids[@]}"

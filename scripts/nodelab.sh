@@ -10,6 +10,8 @@
 #   nodelab.sh pod ID POD -- CMD...      run CMD in pod POD (its net and uts, the node's rest)
 #   nodelab.sh add-pod ID POD:KIND[:crio|:containerd]
 #   nodelab.sh del-pod ID POD            CNI DEL, stop its processes; its namespace goes away
+#   nodelab.sh stop-pod ID POD           as a sandbox stops: the same, but its runtime
+#                                        metadata stays (until del-pod)
 #   nodelab.sh procs ID N                start N idle processes spread over the pods
 #
 # KIND: leaky (OpenVPN client of the server that pushes 10.0.0.0/8, 172.16.0.0/12
@@ -46,7 +48,7 @@ KINDS="leaky clean plain tuntap"
 PODNS=default
 
 usage() {
-	sed -n '2,14p' "$SELF" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,16p' "$SELF" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -525,7 +527,7 @@ _pods-up)
 	;;
 _pod-down)
 	names "$1"
-	pod_down "$2"
+	pod_down "$2" "${3:-}"
 	;;
 up)
 	cmd_up "$@"
@@ -590,6 +592,14 @@ del-pod)
 	in_node bash "$SELF" _pod-down "$ID" "$2" || exit 1
 	rm -rf "$(pod_dir "$2")"
 	;;
+stop-pod)
+	[ $# -eq 2 ] || bad "usage: stop-pod ID POD"
+	names "$1"
+	need_node
+	[ -d "$(pod_dir "$2")" ] || bad "node $ID has no pod \"$2\""
+	in_node bash "$SELF" _pod-down "$ID" "$2" keep-meta || exit 1
+	: >"$(pod_dir "$2")/stopped"
+	;;
 procs)
 	[ $# -eq 2 ] || bad "usage: procs ID N"
 	names "$1"
@@ -599,7 +609,7 @@ procs)
 	usage
 	;;
 *)
-	bad "unknown command \"$cmd\" (up, down, env, status, node, pod, add-pod, del-pod, procs)"
+	bad "unknown command \"$cmd\" (up, down, env, status, node, pod, add-pod, del-pod, stop-pod, procs)"
 	;;
 esac
 

@@ -56,8 +56,8 @@ CAPS = {"BPF", "NET_ADMIN", "SYS_ADMIN", "SYS_PTRACE"}
 # measured (deploy/base/daemonset.yaml): requests, and a memory limit only
 RESOURCES = {"requests": {"cpu": "50m", "memory": "32Mi"}, "limits": {"memory": "128Mi"}}
 # series the alerts and the dashboard use that tunleak does not serve yet
-# (namespaces by state: node mode)
-WAITING = {"tunleak_namespaces"}
+# (none now)
+WAITING = set()
 
 QUANTITY = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$")
 DURATION = re.compile(r"^((\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?|0)$")

@@ -13,6 +13,11 @@ http_client.py flood HOST PORT N DIR [full]
                                         whole one, the answer never read); writes
                                         DIR/open, waits for DIR/done, reports how many
                                         the server closed
+http_client.py hold HOST PORT RATE SECONDS SOURCES
+                                        RATE connections a second, each with a whole
+                                        request, a small receive window, and the answer
+                                        never read; all held to the end; prints how many.
+                                        SOURCES: their addresses, 127.0.1.1 and up
 http_client.py swap HOST PORT PID LOG SIZE
                                         GET /metrics, after 64 KiB signal PID (SIGUSR1),
                                         wait for "swapped" in LOG, read the rest: the body
@@ -160,6 +165,33 @@ def cmd_flood(host, port, n, d, mode="half"):
     print("opened %d closed_by_server %d" % (len(socks), closed))
 
 
+def cmd_hold(host, port, rate, seconds, sources):
+    req = b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+    socks = []
+    start = time.monotonic()
+    n = 0
+    while time.monotonic() - start < float(seconds):
+        due = start + n / float(rate)
+        time.sleep(max(0.0, due - time.monotonic()))
+        src = "127.0.1.%d" % (1 + n % int(sources))
+        n += 1
+        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+        s = socket.socket(fam, socket.SOCK_STREAM)
+        # a small window: the answer stays in the server's send buffer
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+        s.settimeout(1.0)
+        try:
+            s.bind((src, 0))
+            s.connect((host, int(port)))
+            s.send(req)
+        except OSError:
+            pass
+        socks.append(s)
+    print("opened %d" % len(socks), flush=True)
+    for s in socks:
+        s.close()
+
+
 def cmd_swap(host, port, pid, log, size):
     s = connect(host, port)
     s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -186,7 +218,7 @@ def cmd_swap(host, port, pid, log, size):
 
 def main():
     cmds = {"raw": cmd_raw, "bigheader": cmd_bigheader, "slowloris": cmd_slowloris,
-            "idle": cmd_idle, "flood": cmd_flood, "swap": cmd_swap}
+            "idle": cmd_idle, "flood": cmd_flood, "hold": cmd_hold, "swap": cmd_swap}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         print(__doc__, file=sys.stderr)
         sys.exit(2)

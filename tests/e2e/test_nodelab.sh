@@ -310,7 +310,7 @@ check_usage "del-pod of no such pod" "nodelab: node $ID has no pod \"nosuch\"" d
 check_usage "add-pod of an existing pod" "nodelab: node $ID has a pod \"plain\" already" add-pod "$ID" plain:plain
 check_usage "procs 0" 'nodelab: procs: N "0": expected 1-100000' procs "$ID" 0
 check_usage "node without --" "nodelab: usage: node ID -- CMD..." node "$ID" hostname
-check_usage "unknown command" 'nodelab: unknown command "frob" (up, down, env, status, node, pod, add-pod, del-pod, procs)' frob
+check_usage "unknown command" 'nodelab: unknown command "frob" (up, down, env, status, node, pod, add-pod, del-pod, stop-pod, procs)' frob
 out=$("$NL" 2>&1)
 expect_eq "no arguments: exit" 2 "$?"
 expect_match "no arguments: usage" "nodelab.sh up \[ID\]" "$out"

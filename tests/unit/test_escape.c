@@ -60,6 +60,18 @@ static void test_cut(void **state)
 	assert_string_equal(escape_ctl("\033", buf, 4), "");
 }
 
+/* Bidi embeddings, overrides and isolates reorder a line: a name with
+ * U+202E can show as another pod's. Escaped like controls; other marks pass. */
+static void test_bidi(void **state)
+{
+	assert_string_equal(esc("ab\xe2\x80\xae" "cd"), "ab\\xe2\\x80\\xaecd"); /* U+202E RLO */
+	assert_string_equal(esc("\xe2\x80\xaa"), "\\xe2\\x80\\xaa"); /* U+202A LRE */
+	assert_string_equal(esc("\xe2\x81\xa6x\xe2\x81\xa9"), "\\xe2\\x81\\xa6x\\xe2\\x81\\xa9"); /* LRI, PDI */
+	assert_string_equal(esc("\xe2\x80\xa9"), "\xe2\x80\xa9"); /* U+2029: not bidi */
+	assert_string_equal(esc("\xe2\x80\xaf"), "\xe2\x80\xaf"); /* U+202F */
+	assert_string_equal(esc("\xe2\x81\xaa"), "\xe2\x81\xaa"); /* U+206A */
+}
+
 static const char *json(const char *s)
 {
 	static char out[256];
@@ -80,6 +92,8 @@ static void test_json(void **state)
 	assert_string_equal(json("t\xc2\x9b" "31m"), "\"t\\u009b31m\"");
 	assert_string_equal(json("t\x9b" "31m"), "\"t\\ufffd31m\"");
 	assert_string_equal(json("\xff\xe2\x82"), "\"\\ufffd\\ufffd\\ufffd\"");
+	assert_string_equal(json("a\xe2\x80\xae" "b\xe2\x81\xa7"), "\"a\\u202eb\\u2067\"");
+	assert_string_equal(json("\xe2\x80\xa9"), "\"\xe2\x80\xa9\"");
 }
 
 int main(void)
@@ -88,6 +102,7 @@ int main(void)
 		cmocka_unit_test(test_ascii_and_c0),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_cut),
+		cmocka_unit_test(test_bidi),
 		cmocka_unit_test(test_json),
 	};
 

@@ -355,10 +355,98 @@ static void test_prom_hostile_names(void **state)
 		samples++;
 	}
 	/* packets and bytes per direction and class, 5 totals, 3 event
-	 * counters, interface up, route fixes, namespace traced (no route
-	 * finding: no series of it) */
-	assert_int_equal(samples, 2 * 2 * 7 + 5 + 3 + 1 + 1 + 1);
+	 * counters, interface up, route fixes, namespace traced; namespaces by
+	 * state (4), its name's source, namespaces folded (no route finding: no
+	 * series of it) */
+	assert_int_equal(samples, 2 * 2 * 7 + 5 + 3 + 1 + 1 + 1 + 4 + 1 + 1);
 	free(buf);
+	snapshot_free(&s);
+}
+
+/* More ended namespaces than are kept: the list is trimmed, not the sums.
+ * The totals (and the summary line, which reads them) never decrease, and
+ * the file says how many were folded away. */
+static void test_totals_keep_folded(void **state)
+{
+	struct snapshot s;
+	struct totals t;
+	char path[256];
+
+	sample(&s);
+	s.folded = (struct totals){ .leak_packets = 40000, .leak_bytes = 3360000,
+				    .leak_flows = 64, .bypass_packets = 3, .bypass_flows = 1 };
+	s.folded_ns = 65;
+	s.gone_kept = 64;
+	s.states[NS_TRACING] = 1;
+	s.states[NS_GONE] = 1;
+	snapshot_totals(&s, &t);
+	assert_int_equal(t.leak_packets, 40000 + 7 + 2 + 5);
+	assert_int_equal(t.leak_flows, 64 + 2 + 1);
+	snprintf(path, sizeof(path), "%s/folded.json", dir);
+	assert_int_equal(export_write(path, EXPORT_JSON, &s), 0);
+	assert_jq(path, "[.leaks.packets, .leaks.flows, .bypass.packets] | map(tostring) | join(\" \")", "40014 67 5");
+	assert_jq(path, ".namespace_states | [.traced, .gone, .gone_folded, .gone_kept_limit] | map(tostring) | join(\" \")",
+		  "1 1 65 64");
+	assert_jq(path, "[.namespaces[].label] | length", "2");
+	snprintf(path, sizeof(path), "%s/folded.prom", dir);
+	assert_int_equal(export_write(path, EXPORT_PROM, &s), 0);
+	{
+		char cmd[512], got[256] = "";
+		FILE *p;
+
+		snprintf(cmd, sizeof(cmd),
+			 "grep -E '^tunleak_namespaces(_folded_total)?[{ ]' %s | paste -sd '|'", path);
+		p = popen(cmd, "r");
+		assert_non_null(p);
+		assert_non_null(fgets(got, sizeof(got), p));
+		pclose(p);
+		assert_string_equal(got, "tunleak_namespaces{state=\"watching\"} 0|"
+					 "tunleak_namespaces{state=\"traced\"} 1|"
+					 "tunleak_namespaces{state=\"gone\"} 1|"
+					 "tunleak_namespaces{state=\"untraced\"} 0|"
+					 "tunleak_namespaces_folded_total 65\n");
+	}
+	flows__free(s.flows);
+	snapshot_free(&s);
+}
+
+/* A namespace found but not traced (out of fds) is listed with its reason,
+ * has no counter series (a 0 would read as "no leak"), and a series of its
+ * own; every namespace says where its name comes from. */
+static void test_untraced_and_name_source(void **state)
+{
+	struct snapshot s;
+	struct ns_snap *n;
+	char path[256], *buf;
+
+	sample(&s);
+	s.ns[0].source = NAME_NETNS;
+	s.ns[1].source = NAME_RUNTIME;
+	n = snapshot_add_ns(&s);
+	n->id = 3;
+	strcpy(n->label, "default\\x2fvictim");
+	strcpy(n->pod, "default\\x2fvictim");
+	n->source = NAME_HOSTNAME;
+	n->state = NS_UNTRACED;
+	n->untraced_errno = EMFILE;
+	strcpy(n->untraced, "cannot open its network namespace: Too many open files");
+	s.states[NS_UNTRACED] = 1;
+	snprintf(path, sizeof(path), "%s/untraced.json", dir);
+	assert_int_equal(export_write(path, EXPORT_JSON, &s), 0);
+	assert_jq(path, "[.namespaces[] | [.label, .state, .name_source, .untraced] | map(tostring) | join(\"=\")] | join(\" \")",
+		  "pod\"1=tracing=netns=null vpn-b=gone=runtime=null "
+		  "default\\x2fvictim=untraced=hostname=cannot open its network namespace: Too many open files");
+	assert_jq(path, ".namespace_states.untraced", "1");
+	buf = prom(&s);
+	assert_non_null(strstr(buf, "tunleak_namespace_untraced{netns=\"default\\\\x2fvictim\",pod=\"default\\\\x2fvictim\",k8s_namespace=\"\",reason=\"file_descriptors\"} 1\n"));
+	assert_non_null(strstr(buf, "tunleak_namespace_name_source{netns=\"vpn-b\",pod=\"vpn-b\",k8s_namespace=\"team-a\",source=\"runtime\"} 1\n"));
+	assert_non_null(strstr(buf, "tunleak_namespace_name_source{netns=\"default\\\\x2fvictim\",pod=\"default\\\\x2fvictim\",k8s_namespace=\"\",source=\"hostname\"} 1\n"));
+	assert_non_null(strstr(buf, "tunleak_namespaces{state=\"untraced\"} 1\n"));
+	/* no counts for it: none would be true */
+	assert_null(strstr(buf, "tunleak_leak_packets_total{netns=\"default"));
+	assert_null(strstr(buf, "tunleak_namespace_traced{netns=\"default"));
+	free(buf);
+	flows__free(s.flows);
 	snapshot_free(&s);
 }
 
@@ -691,6 +779,8 @@ int main(void)
 		cmocka_unit_test(test_prom),
 		cmocka_unit_test(test_prom_hostile_names),
 		cmocka_unit_test(test_prom_unique_series),
+		cmocka_unit_test(test_totals_keep_folded),
+		cmocka_unit_test(test_untraced_and_name_source),
 		cmocka_unit_test(test_atomic_write),
 		cmocka_unit_test(test_export_refuses_non_regular),
 		cmocka_unit_test(test_route_findings),

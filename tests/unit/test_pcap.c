@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <arpa/inet.h>
@@ -107,6 +109,56 @@ static void test_size_limit(void **state)
 	unlink(path);
 }
 
+/* A full file system, as a file size limit (RLIMIT_FSIZE; SIGXFSZ ignored)
+ * gives it without privileges: a record written in part. The file goes back
+ * to its last whole record and stops; every packet after is counted as not
+ * written, and tcpdump reads the file to its end. */
+static void test_write_error(void **state)
+{
+	struct rlimit old, small = { 24 + 3 * (16 + 84) + 50, RLIM_INFINITY };
+	struct pcap_writer *w;
+	struct stat st;
+	uint64_t unwritten = 0;
+	uint8_t pkt[84];
+	char cmd[256], out[64] = "";
+	FILE *p;
+	char path[] = "/tmp/tunleak-pcapfull-XXXXXX";
+	int fd = mkstemp(path), i;
+
+	assert_true(fd >= 0);
+	close(fd);
+	w = pcap__open(path, 256, 0);
+	assert_non_null(w);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	small.rlim_max = old.rlim_max;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	echo(pkt, 1);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(pcap__write(w, i, pkt, 84, 84), 0);
+	/* the fourth crosses the limit: half of it would be written */
+	assert_int_equal(pcap__write(w, 3, pkt, 84, 84), -ENOSPC);
+	assert_int_equal(pcap__write(w, 4, pkt, 84, 84), -EIO);
+	assert_int_equal(pcap__write(w, 5, pkt, 84, 84), -EIO);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	/* space again: still nothing after a record that could be torn */
+	assert_int_equal(pcap__write(w, 6, pkt, 84, 84), -EIO);
+	assert_int_equal(pcap__error(w, &unwritten), ENOSPC);
+	assert_int_equal(unwritten, 4);
+	assert_int_equal(pcap__packets(w), 3);
+	assert_string_equal(pcap__path(w), path);
+	pcap__close(w);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 24 + 3 * (16 + 84));
+	snprintf(cmd, sizeof(cmd), "tcpdump -nr %s 2>/dev/null | wc -l", path);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_non_null(fgets(out, sizeof(out), p));
+	assert_int_equal(pclose(p), 0);
+	assert_string_equal(out, "3\n");
+	unlink(path);
+}
+
 /* Nothing that can block or that is not a regular file: a FIFO (no reader:
  * an open for writing would wait forever), a symlink, a device. Each is
  * refused with EINVAL and stays what it was. (alarm: a hang fails the test.)
@@ -185,6 +237,7 @@ int main(void)
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_tcpdump_reads_it),
 		cmocka_unit_test(test_size_limit),
+		cmocka_unit_test(test_write_error),
 		cmocka_unit_test_teardown(test_not_regular, remove_dir),
 		cmocka_unit_test(test_replaces_regular),
 	};

@@ -47,7 +47,7 @@ static struct fleet_known ns_known(uint64_t ino, enum ns_state state, const char
 static const char *plan_text(const struct fleet_known *known, int nk, const struct node_ns *found,
 			     int nf, int kept)
 {
-	static const char *const names[] = { "NEW", "RENAME", "RESCAN", "END", "DROP" };
+	static const char *const names[] = { "NEW", "RENAME", "RESCAN", "END", "DROP", "RETRY" };
 	static char buf[1024];
 	struct fleet_step steps[64];
 	int i, n = fleet_plan(known, nk, found, nf, kept, steps);
@@ -104,6 +104,38 @@ static void test_plan_ended(void **state)
 	assert_string_equal(plan_text(known, 4, found, 1, 64), "END:k0 DROP:k1");
 	found[0] = ns_found(12, "c2", "");
 	assert_string_equal(plan_text(known, 4, found, 1, 64), "NEW:f0 END:k0 END:k3 DROP:k1");
+}
+
+/* Found but not traced (out of fds, no permission): tried again while it is
+ * there, forgotten when it is not; nothing holds it, so its name is the one
+ * found now, even a lesser one. */
+static void test_plan_untraced(void **state)
+{
+	struct fleet_known known[] = { ns_known(10, NS_UNTRACED, "a", "default"),
+				       ns_known(11, NS_UNTRACED, "b", "") };
+	struct node_ns found[] = { ns_found(10, "a", ""), ns_found(12, "c", "") };
+
+	known[0].source = NAME_RUNTIME;
+	found[0].source = NAME_HOSTNAME;
+	assert_string_equal(plan_text(known, 2, found, 2, 64), "RENAME:k0/f0 RETRY:k0/f0 NEW:f1 DROP:k1");
+	found[0] = ns_found(10, "a", "default");
+	found[0].source = NAME_RUNTIME;
+	assert_string_equal(plan_text(known, 2, found, 1, 64), "RETRY:k0/f0 DROP:k1");
+}
+
+/* A name from the runtime outranks the same name from a hostname; a traced
+ * namespace's name never falls back to a lesser source. */
+static void test_plan_name_sources(void **state)
+{
+	struct fleet_known known[] = { ns_known(10, NS_TRACING, "web", ""),
+				       ns_known(11, NS_TRACING, "db", "shop") };
+	struct node_ns found[] = { ns_found(10, "web", ""), ns_found(11, "db", "") };
+
+	known[0].source = NAME_HOSTNAME;
+	known[1].source = NAME_RUNTIME;
+	found[0].source = NAME_RUNTIME;
+	found[1].source = NAME_HOSTNAME;
+	assert_string_equal(plan_text(known, 2, found, 2, 64), "RENAME:k0/f0");
 }
 
 static void test_plan_gone_kept(void **state)
@@ -276,6 +308,8 @@ int main(void)
 		cmocka_unit_test(test_plan_names_never_get_less),
 		cmocka_unit_test(test_plan_ended),
 		cmocka_unit_test(test_plan_gone_kept),
+		cmocka_unit_test(test_plan_untraced),
+		cmocka_unit_test(test_plan_name_sources),
 		cmocka_unit_test(test_collector_reports_each_flow_once),
 		cmocka_unit_test(test_collector_quiet_under_top),
 		cmocka_unit_test(test_publisher_writes_the_file),

@@ -65,6 +65,7 @@ static void put_pod(struct check *c)
 	out_str(&c->o, "netns", NULL, c->who->label);
 	out_str(&c->o, "pod", NULL, c->who->pod[0] ? c->who->pod : NULL);
 	out_str(&c->o, "k8s_namespace", NULL, c->who->k8s_ns[0] ? c->who->k8s_ns : NULL);
+	out_str(&c->o, "name_source", NULL, name_source_name(c->who->source));
 }
 
 /* "LEAK-ROUTE pod 10.128.0.0/14: 10.128.2.0[ from SRC] goes into tun0 by
@@ -288,6 +289,15 @@ static int audit_ns(struct check *c, const struct netns *nsh, const char *where,
 	for (i = 0; i < cfg->nr_ifaces && !need_tunnel; i++) {
 		if (nl__link_get(nl, cfg->ifaces[i], &l)) {
 			log_error("--iface \"%s\": no such interface in %s", cfg->ifaces[i], where);
+			goto out;
+		}
+	}
+	/* A one-shot audit cannot wait for a tunnel: one named that is not
+	 * there is a typo or a VPN that is down, never "clean" */
+	for (i = 0; i < cfg->nr_tunnels && !need_tunnel; i++) {
+		if (nl__link_get(nl, cfg->tunnels[i], &l)) {
+			log_error("--tunnel \"%s\": no such interface in %s", cfg->tunnels[i],
+				  where);
 			goto out;
 		}
 	}

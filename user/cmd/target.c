@@ -12,7 +12,15 @@
 static int resolve_pod(const struct config *cfg, struct target *t, char *err, size_t errlen)
 {
 	const struct node_ns *x = node__find_pod(t->node, cfg->pod, err, errlen);
+	char caps[256];
 
+	/* not found where it cannot look: the capability is the problem */
+	if (!x && node__unreadable(t->node) && caps_check(NEED_PTRACE, caps, sizeof(caps))) {
+		snprintf(err, errlen,
+			 "--pod \"%s\": not among the pods that can be seen: %s: %d of %d processes cannot be looked at",
+			 cfg->pod, caps, node__unreadable(t->node), node__processes(t->node));
+		return -EPERM;
+	}
 	if (!x)
 		return -ENOENT;
 	t->who = *x;
@@ -36,6 +44,7 @@ static int resolve_arg(const struct config *cfg, struct target *t, char *err, si
 	if (cfg->netns || cfg->pid)
 		netns_path(cfg->netns, cfg->pid, t->path, sizeof(t->path));
 	netns_label(cfg->netns, cfg->pid, t->who.where, sizeof(t->who.where));
+	t->who.source = cfg->pid ? NAME_PID : NAME_NETNS;
 	/* a long path's label is cut (it only names the namespace) */
 	if (snprintf(t->who.label, sizeof(t->who.label), "%s", cfg->netns ? cfg->netns : t->path) >=
 	    (int)sizeof(t->who.label))
@@ -51,6 +60,8 @@ static int resolve_arg(const struct config *cfg, struct target *t, char *err, si
 			node__name(nd, &f, &x);
 			snprintf(t->who.pod, sizeof(t->who.pod), "%s", x.pod);
 			snprintf(t->who.k8s_ns, sizeof(t->who.k8s_ns), "%s", x.k8s_ns);
+			if (x.pod[0])
+				t->who.source = x.source;
 			node__free(nd);
 		}
 	}
@@ -74,6 +85,17 @@ int target__resolve(const struct config *cfg, int need, struct target *t, char *
 			target__free(t);
 			return -EINVAL;
 		}
+	}
+	/* --all blind to some processes' pods (a DaemonSet without
+	 * CAP_SYS_PTRACE) would report a partial node as the node */
+	if (cfg->all && node__unreadable(t->node) && caps_check(NEED_PTRACE, err, errlen)) {
+		size_t n = strlen(err);
+
+		snprintf(err + n, errlen - n,
+			 ": %d of %d processes cannot be looked at, and pods of theirs would not be seen",
+			 node__unreadable(t->node), node__processes(t->node));
+		target__free(t);
+		return -EPERM;
 	}
 	if (cfg->all) {
 		t->all = true;

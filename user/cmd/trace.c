@@ -233,8 +233,9 @@ static int open_poll(struct trace *tr)
  * or every pod's. */
 static int start(struct trace *tr, struct target *tg, char *err, size_t errlen)
 {
+	uint64_t states[NS_NR_STATES];
 	struct netns *home;
-	int ret, traced, ifaces;
+	int ret, with_tunnel = 0;
 
 	if (!tg->all) {
 		tr->env.kind = choose_kind(tr->cfg, tg->ns, err, errlen);
@@ -245,7 +246,8 @@ static int start(struct trace *tr, struct target *tg, char *err, size_t errlen)
 					   &(struct tracer_name){ .label = tg->who.label,
 								  .pod = tg->who.pod,
 								  .k8s_ns = tg->who.k8s_ns,
-								  .where = tg->who.where },
+								  .where = tg->who.where,
+								  .source = tg->who.source },
 					   err, errlen);
 	}
 	home = netns__open_home();
@@ -258,23 +260,25 @@ static int start(struct trace *tr, struct target *tg, char *err, size_t errlen)
 	if (!tr->env.kind)
 		return -EINVAL;
 	snprintf(tr->where, sizeof(tr->where), "%s", tg->who.where);
-	ret = fleet__start_node(tr->fleet, err, errlen);
-	if (ret)
+	ret = fleet__start_node(tr->fleet, &with_tunnel, err, errlen);
+	if (ret && ret != -ENOENT)
 		return ret;
-	fleet__counts(tr->fleet, &traced, &ifaces);
+	fleet__states(tr->fleet, states);
 	{
 		struct fleet_node_stats st;
+		char untraced[64] = "";
 
 		fleet__node_stats(tr->fleet, &st);
+		/* those not traced were each said above, with the reason */
+		if (states[NS_UNTRACED])
+			snprintf(untraced, sizeof(untraced), "; %" PRIu64 " not traced (see above)",
+				 states[NS_UNTRACED]);
 		warn("found %" PRIu64 " network namespace%s besides the host's (%" PRIu64
-		     " process%s%s), %d with a tunnel\n",
+		     " process%s), %d with a tunnel%s\n",
 		     st.seen, st.seen == 1 ? "" : "s", st.processes, st.processes == 1 ? "" : "es",
-		     tr->cfg->verbose && st.unreadable ? ", some unreadable" : "", traced);
-		if (tr->cfg->verbose)
-			warn("%" PRIu64 " process%s whose namespace could not be read (skipped)\n",
-			     st.unreadable, st.unreadable == 1 ? "" : "es");
+		     with_tunnel, untraced);
 	}
-	return 0;
+	return ret;
 }
 
 /* --ready-file: created (whole, by a rename) with the line below once

@@ -86,6 +86,11 @@ struct probe *probe_pool__take(struct probe_pool *pool)
 	return pool && pool->nr_ready ? pool->ready[--pool->nr_ready] : NULL;
 }
 
+int probe_pool__ready(const struct probe_pool *pool)
+{
+	return pool ? pool->nr_ready : 0;
+}
+
 void probe_pool__free(struct probe_pool *pool)
 {
 	if (!pool)

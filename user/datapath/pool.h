@@ -19,6 +19,8 @@ struct probe_pool *probe_pool__new(struct datapath *dp);
 int probe_pool__fill(struct probe_pool *pool, int n, const volatile sig_atomic_t *stop);
 /* A loaded probe (the caller owns it), or NULL: none left, or pool NULL. */
 struct probe *probe_pool__take(struct probe_pool *pool);
+/* How many are loaded and not taken (0 for NULL). */
+int probe_pool__ready(const struct probe_pool *pool);
 /* Frees the probes nobody took. */
 void probe_pool__free(struct probe_pool *pool);
 

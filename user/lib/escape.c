@@ -16,7 +16,7 @@ const char *escape_ctl(const char *s, char *buf, size_t len)
 		uint32_t cp;
 		int n = utf8_seq(s, &cp), k;
 
-		if (n && !utf8_is_control(cp)) {
+		if (n && !utf8_is_control(cp) && !utf8_is_bidi(cp)) {
 			if (o + n + 1 > len)
 				break; /* a character is not cut */
 			memcpy(buf + o, s, n);
@@ -24,8 +24,8 @@ const char *escape_ctl(const char *s, char *buf, size_t len)
 			s += n;
 			continue;
 		}
-		/* a control character (C0, DEL, C1), or a byte that is no
-		 * UTF-8: each byte as \xNN */
+		/* a control character (C0, DEL, C1, a bidi control), or a
+		 * byte that is no UTF-8: each byte as \xNN */
 		n = n ? n : 1;
 		if (o + 4 * n + 1 > len)
 			break;

@@ -298,6 +298,8 @@ struct conn {
 	uint64_t seq; /* order of acceptance: the oldest is evicted first */
 	uint64_t head_deadline;
 	uint64_t deadline;
+	uint64_t progress; /* when a byte last came in or went out */
+	struct in6_addr peer; /* IPv4 as ::ffff:a.b.c.d */
 	size_t in_len;
 	size_t scanned; /* head end searched up to here */
 	char hdr[320];
@@ -512,6 +514,7 @@ static void conn_write(struct http_server *s, struct conn *c)
 			conn_close(c);
 			return;
 		}
+		c->progress = s->now;
 		if (c->hdr_off < c->hdr_len) {
 			size_t h = c->hdr_len - c->hdr_off;
 
@@ -573,6 +576,7 @@ static void conn_read(struct http_server *s, struct conn *c)
 			return;
 		}
 		c->in_len += n;
+		c->progress = s->now;
 		ret = 0;
 		while (ret == 0 && head_may_end(c))
 			ret = http_parse_request(c->in, c->in_len, &req);
@@ -605,24 +609,48 @@ static void conn_drain(struct conn *c)
 	}
 }
 
-/* Close the connection that has waited longest without sending a whole
- * request head; NULL when every connection is past that. */
-static struct conn *evict_oldest(struct http_server *s)
+/*
+ * The connection to close to make room (of peer's, or of anyone's with
+ * NULL): the one whose client has done least for longest — no byte of a
+ * request, or of its answer read, since the oldest time. A client that
+ * asks and never reads, or never asks, goes before the newest connection
+ * (a scraper that has just connected) and before an answer being read: no
+ * client can keep the scraper out, and a new connection always gets a slot.
+ */
+static struct conn *victim(struct http_server *s, const struct in6_addr *peer)
 {
-	struct conn *oldest = NULL;
+	struct conn *best = NULL;
 	int i;
 
 	for (i = 0; i < HTTP_MAX_CONNS; i++) {
 		struct conn *c = &s->conns[i];
 
-		if (c->state == CONN_READ && (!oldest || c->seq < oldest->seq))
-			oldest = c;
+		if (c->state == CONN_FREE || (peer && memcmp(&c->peer, peer, sizeof(*peer))))
+			continue;
+		if (!best || c->progress < best->progress ||
+		    (c->progress == best->progress && c->seq < best->seq))
+			best = c;
 	}
-	if (oldest) {
-		conn_close(oldest);
+	/* Never one that did something in this very call (accepted, read
+	 * from or written to): in a burst of new connections, the newest is
+	 * the one turned away, not the scraper that came first. */
+	return best && best->progress < s->now ? best : NULL;
+}
+
+static struct conn *evict(struct http_server *s, const struct in6_addr *peer)
+{
+	struct conn *c = victim(s, peer);
+
+	if (c) {
+		conn_close(c);
 		s->stats.evicted++;
 	}
-	return oldest;
+	return c;
+}
+
+static struct conn *evict_oldest(struct http_server *s)
+{
+	return evict(s, NULL);
 }
 
 /* A slot for a new connection: a free one, else an evicted one, else none. */
@@ -645,10 +673,37 @@ static void pause_accept(struct http_server *s)
 	s->accept_resume = s->now + ACCEPT_PAUSE_MS;
 }
 
+/* The peer's address, IPv4 mapped into IPv6 (zero if unknown). */
+static void peer_of(int fd, struct in6_addr *a)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	memset(a, 0, sizeof(*a));
+	if (getpeername(fd, (struct sockaddr *)&ss, &len))
+		return;
+	if (ss.ss_family == AF_INET6) {
+		*a = ((struct sockaddr_in6 *)&ss)->sin6_addr;
+	} else if (ss.ss_family == AF_INET) {
+		a->s6_addr[10] = a->s6_addr[11] = 0xff;
+		memcpy(&a->s6_addr[12], &((struct sockaddr_in *)&ss)->sin_addr, 4);
+	}
+}
+
 static void take_conn(struct http_server *s, int fd)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
-	struct conn *c = free_slot(s);
+	struct in6_addr peer;
+	struct conn *c;
+	int i, mine = 0;
+
+	/* one address holds at most HTTP_MAX_PER_PEER slots: beyond, its own
+	 * connection that is worth least makes room */
+	peer_of(fd, &peer);
+	for (i = 0; i < HTTP_MAX_CONNS; i++)
+		mine += s->conns[i].state != CONN_FREE &&
+			!memcmp(&s->conns[i].peer, &peer, sizeof(peer));
+	c = mine >= HTTP_MAX_PER_PEER && !evict(s, &peer) ? NULL : free_slot(s);
 
 	if (!c) {
 		close(fd);
@@ -658,6 +713,8 @@ static void take_conn(struct http_server *s, int fd)
 	c->fd = fd;
 	c->state = CONN_READ;
 	c->seq = ++s->seq;
+	c->peer = peer;
+	c->progress = s->now;
 	c->head_deadline = s->now + HTTP_HEAD_MS;
 	c->deadline = s->now + HTTP_TOTAL_MS;
 	c->in_len = 0;
@@ -741,7 +798,8 @@ static void expire(struct http_server *s)
 
 		if (c->state == CONN_FREE)
 			continue;
-		if (s->now >= c->deadline) {
+		if (s->now >= c->deadline ||
+		    (c->state == CONN_WRITE && s->now >= c->progress + HTTP_STALL_MS)) {
 			if (c->state != CONN_LINGER)
 				s->stats.timeouts++;
 			conn_close(c);

@@ -7,10 +7,12 @@
  * allocated once, plus the metrics bodies still being sent.
  *
  * One request per connection (Connection: close). A client gets
- * HTTP_HEAD_MS to send its request head and HTTP_TOTAL_MS for everything;
- * when all slots are taken, a new connection replaces the oldest one that
- * has not sent its request yet (so slow or idle clients cannot lock out the
- * scraper), or is closed at once if every slot is busy answering.
+ * HTTP_HEAD_MS to send its request head, HTTP_TOTAL_MS for everything, and
+ * is closed when it reads nothing of its answer for HTTP_STALL_MS. One
+ * address holds at most HTTP_MAX_PER_PEER slots. When all slots are taken
+ * (or an address's), a new connection always gets one: it replaces the
+ * connection whose client has sent or read nothing for the longest. So slow,
+ * idle, or asking-and-never-reading clients cannot lock out the scraper.
  */
 #ifndef TL_HTTP_H
 #define TL_HTTP_H
@@ -24,6 +26,8 @@
 #define HTTP_HEAD_MS   5000 /* from accept to a complete request head */
 #define HTTP_TOTAL_MS  10000 /* from accept to the last byte sent */
 #define HTTP_LINGER_MS 1000 /* reading what the client still sends, after the answer */
+#define HTTP_STALL_MS  3000 /* an answer the client reads nothing of for this long */
+#define HTTP_MAX_PER_PEER 16 /* slots one client address may hold */
 #define HTTP_MAX_BODY  (64u << 20)
 
 /* --- the request parser (pure; fuzzed) ---------------------------------- */
@@ -72,8 +76,9 @@ struct http_server;
 struct http_stats {
 	uint64_t accepted; /* connections taken into a slot */
 	uint64_t refused; /* closed at once: every slot busy answering, or no fd left */
-	uint64_t evicted; /* slow clients closed to make room for a new one */
-	uint64_t timeouts; /* closed (or answered 408) for HTTP_HEAD_MS / HTTP_TOTAL_MS */
+	uint64_t evicted; /* clients closed to make room for a new one */
+	uint64_t timeouts; /* closed (or answered 408) for HTTP_HEAD_MS / HTTP_TOTAL_MS /
+			    * HTTP_STALL_MS */
 	uint64_t responses[6]; /* by status class: [2] 2xx, [4] 4xx, [5] 5xx */
 };
 

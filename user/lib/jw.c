@@ -77,12 +77,12 @@ static void put_escaped(struct jw *w, const char *s)
 		if (!*s)
 			break;
 		if ((unsigned char)*s >= 0x80) {
-			/* JSON is UTF-8: a C1 control as \u00XX, a byte that is
-			 * no UTF-8 as U+FFFD, the rest as it is */
+			/* JSON is UTF-8: a C1 or bidi control as \uXXXX, a byte
+			 * that is no UTF-8 as U+FFFD, the rest as it is */
 			uint32_t cp;
 			int n = utf8_seq(s, &cp);
 
-			if (n && cp >= 0xa0) {
+			if (n && cp >= 0xa0 && !utf8_is_bidi(cp)) {
 				jw_raw(w, s, n);
 				s += n;
 				continue;
@@ -90,6 +90,15 @@ static void put_escaped(struct jw *w, const char *s)
 			s += n ? n : 1;
 			if (!n) {
 				jw_raw(w, "\\ufffd", 6);
+				continue;
+			}
+			if (cp > 0xff) { /* a bidi control: as \u20XX, never raw */
+				memcpy(e, "\\u", 2);
+				e[2] = hex[(cp >> 12) & 15];
+				e[3] = hex[(cp >> 8) & 15];
+				e[4] = hex[(cp >> 4) & 15];
+				e[5] = hex[cp & 15];
+				jw_raw(w, e, 6);
 				continue;
 			}
 			c = (unsigned char)cp;

@@ -51,4 +51,12 @@ static inline int utf8_is_control(uint32_t cp)
 	return cp < 0x20 || (cp >= 0x7f && cp < 0xa0);
 }
 
+/* The bidirectional embeddings, overrides and isolates (U+202A-U+202E,
+ * U+2066-U+2069): they reorder what follows them on the line, so a name can
+ * show as another ("Trojan Source"). Escaped like controls. */
+static inline int utf8_is_bidi(uint32_t cp)
+{
+	return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
 #endif

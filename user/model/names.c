@@ -35,6 +35,8 @@ const char *iface_state_name(enum iface_state s)
 		return "attached";
 	case IFACE_GONE:
 		return "gone";
+	case IFACE_FAILED:
+		return "failed";
 	default:
 		return "waiting";
 	}
@@ -47,7 +49,23 @@ const char *ns_state_name(enum ns_state s)
 		return "tracing";
 	case NS_GONE:
 		return "gone";
+	case NS_UNTRACED:
+		return "untraced";
 	default:
 		return "watching";
+	}
+}
+
+const char *name_source_name(enum name_source s)
+{
+	switch (s) {
+	case NAME_RUNTIME:
+		return "runtime";
+	case NAME_HOSTNAME:
+		return "hostname";
+	case NAME_NETNS:
+		return "netns";
+	default:
+		return "pid";
 	}
 }

@@ -13,6 +13,7 @@ enum iface_state {
 	IFACE_WAITING = 0, /* named, not (yet) there */
 	IFACE_ATTACHED,
 	IFACE_GONE, /* was attached, went away; counts kept */
+	IFACE_FAILED, /* there, but the attach failed (said once per reason) */
 };
 
 /* A traced namespace's state. */
@@ -20,6 +21,18 @@ enum ns_state {
 	NS_WATCHING = 0, /* no tunnel interface: nothing attached */
 	NS_TRACING,
 	NS_GONE, /* the namespace ended: detached, counts kept */
+	NS_UNTRACED, /* found, but it cannot be looked into or traced (the reason is kept) */
+};
+#define NS_NR_STATES 4
+
+/* Where a namespace's name comes from, from the most to the least trusted:
+ * the container runtime's metadata, the pod's own hostname (its claim), a
+ * /run/netns name, a PID. */
+enum name_source {
+	NAME_PID = 0,
+	NAME_NETNS,
+	NAME_HOSTNAME,
+	NAME_RUNTIME,
 };
 
 /* "pod", "service", "node", "remote", "other", "non_ip", "malformed"; "?" */
@@ -27,7 +40,8 @@ const char *class_name(enum tl_class cls);
 const char *dir_name(enum tl_dir dir); /* "ingress", "egress" */
 const char *role_name(enum tl_role role); /* "cluster", "tunnel" */
 const char *type_name(enum tl_type type); /* "leak", "bypass" */
-const char *iface_state_name(enum iface_state s); /* "waiting", "attached", "gone" */
-const char *ns_state_name(enum ns_state s); /* "watching", "tracing", "gone" */
+const char *iface_state_name(enum iface_state s); /* "waiting", "attached", "gone", "failed" */
+const char *ns_state_name(enum ns_state s); /* "watching", "tracing", "gone", "untraced" */
+const char *name_source_name(enum name_source s); /* "pid", "netns", "hostname", "runtime" */
 
 #endif

@@ -294,5 +294,10 @@ int caps_check(int need, char *err, size_t errlen)
 			 "missing capability CAP_SYS_ADMIN (needed to enter another network namespace): run as root");
 		return -1;
 	}
+	if ((need & NEED_PTRACE) && !cap_has(d, CAP_SYS_PTRACE)) {
+		snprintf(err, errlen,
+			 "missing capability CAP_SYS_PTRACE (needed to read the network namespace of other users' and more privileged processes)");
+		return -1;
+	}
 	return 0;
 }

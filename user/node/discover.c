@@ -21,8 +21,6 @@
 #define NSFS_MAGIC 0x6e736673
 #endif
 
-#define POD_INDEX_MAX 4096
-
 /* --- namespaces ------------------------------------------------------------------ */
 
 static struct ns_found *add(struct ns_scan *s, uint64_t dev, uint64_t ino)
@@ -176,17 +174,22 @@ static const struct runtime_root {
 };
 
 struct pod_entry {
-	char path[320];
+	char *path; /* the config.json */
 	int64_t mtime_ns;
 	off_t size;
-	bool has_pod;
+	bool has_pod; /* names a pod and a network namespace path */
 	bool seen; /* in this refresh */
-	struct pod_meta meta;
+	char *netns; /* that path, as the file gives it */
+	struct pod_meta meta; /* dev/ino: what the path led to when the file was read */
 };
 
 struct pod_index {
 	struct pod_entry *e;
 	int n, cap;
+	int *slot; /* by path: index + 1, 0 empty (open addressing) */
+	int nslots;
+	int files; /* config.json files found in the last refresh */
+	int skipped; /* of them, not indexed: POD_INDEX_MAX reached */
 };
 
 struct pod_index *pod_index__new(void)
@@ -194,11 +197,22 @@ struct pod_index *pod_index__new(void)
 	return calloc(1, sizeof(struct pod_index));
 }
 
+static void entry_free(struct pod_entry *e)
+{
+	free(e->path);
+	free(e->netns);
+}
+
 void pod_index__free(struct pod_index *x)
 {
+	int i;
+
 	if (!x)
 		return;
+	for (i = 0; i < x->n; i++)
+		entry_free(&x->e[i]);
 	free(x->e);
+	free(x->slot);
 	free(x);
 }
 
@@ -300,21 +314,69 @@ static char *read_small(const char *path, size_t *len)
 	return buf;
 }
 
+static uint32_t path_hash(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* The path table again, for n entries at most half full. 0 or -ENOMEM. */
+static int rehash(struct pod_index *x, int n)
+{
+	int nslots = 64, i;
+	int *slot;
+
+	while (nslots < 2 * n)
+		nslots *= 2;
+	slot = calloc(nslots, sizeof(*slot));
+	if (!slot)
+		return -ENOMEM;
+	for (i = 0; i < x->n; i++) {
+		uint32_t h = path_hash(x->e[i].path) & (nslots - 1);
+
+		while (slot[h])
+			h = (h + 1) & (nslots - 1);
+		slot[h] = i + 1;
+	}
+	free(x->slot);
+	x->slot = slot;
+	x->nslots = nslots;
+	return 0;
+}
+
 static struct pod_entry *entry_for(struct pod_index *x, const char *path)
 {
-	int i;
+	struct pod_entry *e;
+	uint32_t h;
 
-	for (i = 0; i < x->n; i++)
-		if (!strcmp(x->e[i].path, path))
-			return &x->e[i];
-	if (x->n >= POD_INDEX_MAX)
+	if (x->nslots) {
+		for (h = path_hash(path) & (x->nslots - 1); x->slot[h]; h = (h + 1) & (x->nslots - 1))
+			if (!strcmp(x->e[x->slot[h] - 1].path, path))
+				return &x->e[x->slot[h] - 1];
+	}
+	/* A bound on memory (about 300 bytes a file): the files beyond it are
+	 * counted, and the node's view says so */
+	if (x->n >= POD_INDEX_MAX) {
+		x->skipped++;
 		return NULL;
+	}
 	if (vec_room(&x->e, &x->cap, x->n, sizeof(*x->e), 16))
 		return NULL;
-	memset(&x->e[x->n], 0, sizeof(x->e[0]));
-	snprintf(x->e[x->n].path, sizeof(x->e[0].path), "%s", path);
-	x->e[x->n].mtime_ns = -1;
-	return &x->e[x->n++];
+	if (2 * (x->n + 1) > x->nslots && rehash(x, x->n + 1))
+		return NULL;
+	e = &x->e[x->n];
+	memset(e, 0, sizeof(*e));
+	e->path = strdup(path);
+	if (!e->path)
+		return NULL;
+	e->mtime_ns = -1;
+	for (h = path_hash(path) & (x->nslots - 1); x->slot[h]; h = (h + 1) & (x->nslots - 1))
+		;
+	x->slot[h] = ++x->n;
+	return e;
 }
 
 static void index_file(struct pod_index *x, const char *path)
@@ -326,6 +388,7 @@ static void index_file(struct pod_index *x, const char *path)
 
 	if (stat(path, &st) || !S_ISREG(st.st_mode))
 		return;
+	x->files++;
 	e = entry_for(x, path);
 	if (!e)
 		return;
@@ -336,15 +399,22 @@ static void index_file(struct pod_index *x, const char *path)
 	e->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	e->size = st.st_size;
 	e->has_pod = false;
+	free(e->netns);
+	e->netns = NULL;
 	buf = read_small(path, &len);
 	if (!buf)
 		return;
-	if (pod_meta_parse(buf, len, &e->meta, netns, sizeof(netns)) == 0 && !stat(netns, &nst)) {
-		e->meta.dev = nst.st_dev;
-		e->meta.ino = nst.st_ino;
-		e->has_pod = true;
+	if (pod_meta_parse(buf, len, &e->meta, netns, sizeof(netns)) == 0) {
+		e->netns = strdup(netns);
+		e->has_pod = e->netns != NULL;
+		e->meta.dev = e->meta.ino = 0;
 	}
 	free(buf);
+	/* where the path leads now; checked again before the name is used */
+	if (e->has_pod && !stat(e->netns, &nst)) {
+		e->meta.dev = nst.st_dev;
+		e->meta.ino = nst.st_ino;
+	}
 }
 
 /* Each ID directory below root (levels deep), then its tail file. */
@@ -375,10 +445,11 @@ static void walk(struct pod_index *x, const char *dir, int levels, const char *t
 void pod_index__refresh(struct pod_index *x, const char *const *roots)
 {
 	size_t i;
-	int k;
+	int k, gone = 0;
 
 	for (k = 0; k < x->n; k++)
 		x->e[k].seen = false;
+	x->files = x->skipped = 0;
 	for (i = 0; i < sizeof(default_roots) / sizeof(default_roots[0]); i++) {
 		char root[256];
 
@@ -392,17 +463,48 @@ void pod_index__refresh(struct pod_index *x, const char *const *roots)
 			k++;
 			continue;
 		}
+		entry_free(&x->e[k]);
 		x->e[k] = x->e[--x->n];
+		gone++;
 	}
+	if (gone)
+		rehash(x, x->n); /* on failure the old table stays: lookups miss, no more */
 }
 
+int pod_index__files(const struct pod_index *x, int *skipped)
+{
+	if (skipped)
+		*skipped = x->skipped;
+	return x->files;
+}
+
+/*
+ * A sandbox's config.json outlives its namespace (the runtime removes the
+ * pin when the sandbox stops, the file when it is removed), and the kernel
+ * gives a new namespace the inode of one that ended within seconds: the
+ * metadata names (dev, ino) only while its path still leads there.
+ */
 const struct pod_meta *pod_index__find(const struct pod_index *x, uint64_t dev, uint64_t ino)
 {
+	struct stat st;
 	int i;
 
-	for (i = 0; i < x->n; i++)
-		if (x->e[i].has_pod && x->e[i].meta.dev == dev && x->e[i].meta.ino == ino)
-			return &x->e[i].meta;
+	for (i = 0; i < x->n; i++) {
+		const struct pod_entry *e = &x->e[i];
+
+		if (!e->has_pod)
+			continue;
+		/* a pin made after the file was read: where it leads now */
+		if (!e->meta.dev && !e->meta.ino) {
+			if (stat(e->netns, &st) || st.st_dev != dev || st.st_ino != ino)
+				continue;
+			return &e->meta;
+		}
+		if (e->meta.dev != dev || e->meta.ino != ino)
+			continue;
+		if (!stat(e->netns, &st) && st.st_dev == dev && st.st_ino == ino)
+			return &e->meta;
+	}
 	return NULL;
 }
 

@@ -58,8 +58,11 @@ struct pod_meta {
  * config.json of each sandbox (see the .c file for the paths). A file is read
  * only if it is a regular file (not through a symlink, opened without
  * blocking) of at most POD_CONFIG_MAX bytes: a sandbox's spec is tens of KiB,
- * and json-c's tree of 1 MiB costs at most ~50 MiB (lib/jsonc.h). */
+ * and json-c's tree of 1 MiB costs at most ~50 MiB (lib/jsonc.h). At most
+ * POD_INDEX_MAX files are indexed (about 300 bytes each); those beyond are
+ * counted (pod_index__files), their pods named by hostname instead. */
 #define POD_CONFIG_MAX (1 << 20)
+#define POD_INDEX_MAX 16384
 struct pod_index;
 
 struct pod_index *pod_index__new(void);
@@ -68,8 +71,13 @@ void pod_index__free(struct pod_index *x);
  * since the last refresh, forget those that went. roots: NULL-terminated; NULL
  * means the defaults (CRI-O's and containerd's run directories). */
 void pod_index__refresh(struct pod_index *x, const char *const *roots);
+/* The pod whose sandbox's network namespace path leads to (dev, ino) now:
+ * a path that is gone or leads elsewhere names nothing any more. */
 const struct pod_meta *pod_index__find(const struct pod_index *x, uint64_t dev, uint64_t ino);
 int pod_index__count(const struct pod_index *x);
+/* config.json files found by the last refresh; *skipped: of them, those not
+ * indexed (POD_INDEX_MAX reached). */
+int pod_index__files(const struct pod_index *x, int *skipped);
 
 /* The pod metadata in one OCI config.json: 0 when it names a pod and a
  * network namespace path (out->dev/ino not filled), -ENOENT when it does not,

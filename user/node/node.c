@@ -55,6 +55,29 @@ void node__free(struct node *nd)
 	free(nd);
 }
 
+/*
+ * A hostname is the pod's own claim. Kubernetes names never contain '/',
+ * and a runtime name shows as NAMESPACE/NAME: a hostname's '/' is shown as
+ * \x2f, so that "default/victim" set as a hostname can never read as the
+ * runtime's pod victim of namespace default, in any output.
+ */
+static void hostname_as_name(const char *host, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (; *host && o + 1 < len; host++) {
+		if (*host != '/') {
+			out[o++] = *host;
+			continue;
+		}
+		if (o + 5 > len)
+			break;
+		memcpy(out + o, "\\x2f", 4);
+		o += 4;
+	}
+	out[o] = '\0';
+}
+
 void node__name(struct node *nd, const struct ns_found *f, struct node_ns *out)
 {
 	const struct pod_meta *m = pod_index__find(nd->pods, f->dev, f->ino);
@@ -65,16 +88,21 @@ void node__name(struct node *nd, const struct ns_found *f, struct node_ns *out)
 	if (m) {
 		snprintf(out->pod, sizeof(out->pod), "%s", m->name);
 		snprintf(out->k8s_ns, sizeof(out->k8s_ns), "%s", m->k8s_ns);
+		out->source = NAME_RUNTIME;
 	} else if (f->pid && uts_hostname(f->pid, host, sizeof(host)) == 0 && host[0]) {
 		/* Kubernetes sets a pod's hostname to its name */
-		snprintf(out->pod, sizeof(out->pod), "%s", host);
+		hostname_as_name(host, out->pod, sizeof(out->pod));
+		out->source = NAME_HOSTNAME;
 	}
-	if (out->pod[0])
+	if (out->pod[0]) {
 		snprintf(out->label, sizeof(out->label), "%s", out->pod);
-	else if (f->netns_name[0])
+	} else if (f->netns_name[0]) {
 		snprintf(out->label, sizeof(out->label), "%s", f->netns_name);
-	else
+		out->source = NAME_NETNS;
+	} else {
 		snprintf(out->label, sizeof(out->label), "pid:%ld", f->pid);
+		out->source = NAME_PID;
+	}
 	if (out->pod[0])
 		snprintf(who, sizeof(who), "pod %s%s%s", out->k8s_ns, out->k8s_ns[0] ? "/" : "",
 			 out->pod);
@@ -136,6 +164,11 @@ int node__processes(const struct node *nd)
 int node__unreadable(const struct node *nd)
 {
 	return nd->scan.unreadable;
+}
+
+int node__meta_files(const struct node *nd, int *skipped)
+{
+	return pod_index__files(nd->pods, skipped);
 }
 
 static int pod_matches(const struct node_ns *x, const char *pod)

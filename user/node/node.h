@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/names.h"
 #include "node/discover.h"
 
 struct node_ns {
@@ -18,6 +19,7 @@ struct node_ns {
 	char pod[DISCOVER_NAMELEN]; /* "" when unknown */
 	char k8s_ns[DISCOVER_NAMELEN]; /* "" when unknown */
 	char where[192]; /* for messages: "pod team-a/vpn-1 (pid 123)" */
+	enum name_source source; /* where label and pod come from */
 };
 
 struct node;
@@ -33,6 +35,8 @@ const struct node_ns *node__find(const struct node *nd, uint64_t dev, uint64_t i
 /* Processes looked at, and those whose namespace could not be read. */
 int node__processes(const struct node *nd);
 int node__unreadable(const struct node *nd);
+/* The runtime's config.json files found, and those not indexed. */
+int node__meta_files(const struct node *nd, int *skipped);
 /* Name one namespace found elsewhere (--netns, --pid): pod, label, where. */
 void node__name(struct node *nd, const struct ns_found *f, struct node_ns *out);
 

@@ -83,21 +83,27 @@ void ns_totals(const struct ns_snap *n, struct totals *t)
 	t->bypass_flows = n->bypass_flows;
 }
 
+void totals_add(struct totals *t, const struct totals *n)
+{
+	t->leak_packets += n->leak_packets;
+	t->leak_bytes += n->leak_bytes;
+	t->leak_flows += n->leak_flows;
+	t->bypass_packets += n->bypass_packets;
+	t->bypass_bytes += n->bypass_bytes;
+	t->bypass_flows += n->bypass_flows;
+}
+
 void snapshot_totals(const struct snapshot *s, struct totals *t)
 {
 	int i;
 
-	memset(t, 0, sizeof(*t));
+	/* the namespaces folded away first: a total never decreases */
+	*t = s->folded;
 	for (i = 0; i < s->nr_ns; i++) {
 		struct totals n;
 
 		ns_totals(&s->ns[i], &n);
-		t->leak_packets += n.leak_packets;
-		t->leak_bytes += n.leak_bytes;
-		t->leak_flows += n.leak_flows;
-		t->bypass_packets += n.bypass_packets;
-		t->bypass_bytes += n.bypass_bytes;
-		t->bypass_flows += n.bypass_flows;
+		totals_add(t, &n);
 	}
 }
 
@@ -243,6 +249,26 @@ static size_t pick_flows(struct flows *f, const struct flow_rec ***out)
 	return j;
 }
 
+/* What the tunleak_namespaces gauge says: traced, untraced, watching, gone. */
+static const char *state_key(int st)
+{
+	return st == NS_TRACING ? "traced" : ns_state_name(st);
+}
+
+/* How many namespaces are in each state, and how many ended ones were
+ * folded away (their counts kept in the totals, beyond gone_kept listed). */
+static void json_states(struct jw *w, const struct snapshot *s)
+{
+	int st;
+
+	jw_obj_open_flat(w, "namespace_states");
+	for (st = 0; st < NS_NR_STATES; st++)
+		jw_u64(w, state_key(st), s->states[st]);
+	jw_u64(w, "gone_folded", s->folded_ns);
+	jw_u64(w, "gone_kept_limit", s->gone_kept);
+	jw_obj_close(w);
+}
+
 int export_render_json(FILE *f, const struct snapshot *s)
 {
 	const struct flow_rec **list;
@@ -282,14 +308,19 @@ int export_render_json(FILE *f, const struct snapshot *s)
 		jw_u64(&w, "packets", s->pcap_packets);
 		jw_u64(&w, "dropped_size_limit", s->pcap_dropped);
 		jw_u64(&w, "dropped_ring_full", s->stats[TL_STAT_PCAP_DROPPED]);
+		jw_u64(&w, "dropped_write_error", s->pcap_unwritten);
+		jw_str(&w, "error", s->pcap_errno ? strerror(s->pcap_errno) : NULL);
 		jw_obj_close(&w);
 	}
+	json_states(&w, s);
 	if (s->node_mode) {
 		jw_obj_open_flat(&w, "discovery");
 		jw_u64(&w, "namespaces", s->ns_seen);
 		jw_u64(&w, "processes", s->ns_processes);
 		jw_u64(&w, "unreadable", s->ns_unreadable);
 		jw_u64(&w, "pass_cpu_us", s->scan_cpu_ns / 1000);
+		jw_u64(&w, "metadata_files", s->meta_files);
+		jw_u64(&w, "metadata_not_indexed", s->meta_skipped);
 		jw_obj_close(&w);
 	}
 	jw_obj_open_flat(&w, "flow_list");
@@ -311,6 +342,8 @@ int export_render_json(FILE *f, const struct snapshot *s)
 		jw_str(&w, "netns", n->netns[0] ? n->netns : NULL);
 		jw_u64(&w, "inode", n->inode);
 		jw_str(&w, "state", ns_state_name(n->state));
+		jw_str(&w, "name_source", name_source_name(n->source));
+		jw_str(&w, "untraced", n->state == NS_UNTRACED ? n->untraced : NULL);
 		jw_obj_open(&w, "interfaces");
 		for (j = 0; j < n->nr_ifaces; j++)
 			json_iface(&w, &n->ifaces[j]);
@@ -508,14 +541,93 @@ static void prom_routes(FILE *f, const struct snapshot *s, const int *view)
 	}
 }
 
+/* Why a namespace is not traced, as a label value. */
+static const char *untraced_reason(int err)
+{
+	switch (err) {
+	case EMFILE:
+	case ENFILE:
+		return "file_descriptors";
+	case EPERM:
+	case EACCES:
+		return "permission";
+	case ENOMEM:
+	case E2BIG:
+		return "memory";
+	default:
+		return "error";
+	}
+}
+
+/* Namespaces by state; those not traced, and why; where names come from;
+ * what was folded away or could not be looked at. view: every namespace's
+ * (prom_view), untraced ones included. */
+static void prom_states(FILE *f, const struct snapshot *s, const int *view)
+{
+	int k, st;
+
+	prom_head(f, "tunleak_namespaces", "gauge",
+		  "Namespaces by state: traced; untraced (found, but they cannot be looked into or traced); watching (no tunnel yet); gone (ended, still listed).");
+	for (st = 0; st < NS_NR_STATES; st++)
+		fprintf(f, "tunleak_namespaces{state=\"%s\"} %" PRIu64 "\n", state_key(st),
+			s->states[st]);
+	prom_head(f, "tunleak_namespace_untraced", "gauge",
+		  "1 for each namespace found but not traced; reason: file_descriptors, permission, memory or error.");
+	for (k = 0; k < s->nr_ns; k++) {
+		if (s->ns[k].state != NS_UNTRACED || !view[k])
+			continue;
+		fputs("tunleak_namespace_untraced", f);
+		prom_ns_labels(f, &s->ns[k], view[k]);
+		fprintf(f, ",reason=\"%s\"} 1\n", untraced_reason(s->ns[k].untraced_errno));
+	}
+	prom_head(f, "tunleak_namespace_name_source", "gauge",
+		  "Where each namespace's name comes from: runtime (the container runtime's metadata), hostname (the pod's own claim), netns or pid.");
+	for (k = 0; k < s->nr_ns; k++) {
+		if (!view[k])
+			continue;
+		fputs("tunleak_namespace_name_source", f);
+		prom_ns_labels(f, &s->ns[k], view[k]);
+		fprintf(f, ",source=\"%s\"} 1\n", name_source_name(s->ns[k].source));
+	}
+	prom_head(f, "tunleak_namespaces_folded_total", "counter",
+		  "Ended namespaces folded away beyond those kept in the list: their counts stay in the totals.");
+	fprintf(f, "tunleak_namespaces_folded_total %" PRIu64 "\n", s->folded_ns);
+	if (s->node_mode) {
+		prom_head(f, "tunleak_processes_unreadable", "gauge",
+			  "Processes whose network namespace could not be read at the last look (their pods are not seen).");
+		fprintf(f, "tunleak_processes_unreadable %" PRIu64 "\n", s->ns_unreadable);
+		prom_head(f, "tunleak_metadata_files_not_indexed", "gauge",
+			  "The runtime's config.json files beyond the index's limit (their pods are named by hostname).");
+		fprintf(f, "tunleak_metadata_files_not_indexed %" PRIu64 "\n", s->meta_skipped);
+	}
+	if (s->pcap_path) {
+		prom_head(f, "tunleak_pcap_packets_not_written_total", "counter",
+			  "Packets not written to the pcap file: size_limit (--pcap-max-mb), ring_full, write_error.");
+		fprintf(f, "tunleak_pcap_packets_not_written_total{reason=\"size_limit\"} %" PRIu64 "\n",
+			s->pcap_dropped);
+		fprintf(f, "tunleak_pcap_packets_not_written_total{reason=\"ring_full\"} %" PRIu64 "\n",
+			s->stats[TL_STAT_PCAP_DROPPED]);
+		fprintf(f, "tunleak_pcap_packets_not_written_total{reason=\"write_error\"} %" PRIu64 "\n",
+			s->pcap_unwritten);
+	}
+}
+
 int export_render_prom(FILE *f, const struct snapshot *s)
 {
 	int k, i, *view = calloc(s->nr_ns ? s->nr_ns : 1, sizeof(*view));
+	int *all = calloc(s->nr_ns ? s->nr_ns : 1, sizeof(*all));
 
-	if (!view)
+	if (!view || !all) {
+		free(view);
+		free(all);
 		return -ENOMEM;
-	for (k = 0; k < s->nr_ns; k++)
-		view[k] = prom_view(s, k);
+	}
+	/* an untraced namespace has no counts: no counter series (0 would
+	 * read as "no leak"), only tunleak_namespace_untraced */
+	for (k = 0; k < s->nr_ns; k++) {
+		all[k] = prom_view(s, k);
+		view[k] = s->ns[k].state == NS_UNTRACED ? 0 : all[k];
+	}
 
 	prom_head(f, "tunleak_packets_total", "counter",
 		  "Packets seen per namespace, interface, direction and address class (GSO segments counted).");
@@ -566,7 +678,9 @@ int export_render_prom(FILE *f, const struct snapshot *s)
 		prom_ns_labels(f, &s->ns[k], view[k]);
 		fprintf(f, "} %d\n", s->ns[k].state == NS_TRACING);
 	}
+	prom_states(f, s, all);
 	free(view);
+	free(all);
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -579,11 +693,45 @@ int export_check_target(const char *path)
 	return S_ISREG(st.st_mode) ? 0 : -EINVAL;
 }
 
+/* Render s into memory (*buf, *len; malloc'ed). 0 or -errno. */
+static int render(enum export_fmt fmt, const struct snapshot *s, char **buf, size_t *len)
+{
+	FILE *m = open_memstream(buf, len);
+	int err;
+
+	*buf = NULL;
+	*len = 0;
+	if (!m)
+		return -errno;
+	err = fmt == EXPORT_PROM ? export_render_prom(m, s) : export_render_json(m, s);
+	if (fclose(m) && !err)
+		err = -ENOMEM;
+	if (err) {
+		free(*buf);
+		*buf = NULL;
+	}
+	return err;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
 int export_write(const char *path, enum export_fmt fmt, const struct snapshot *s)
 {
-	size_t n = strlen(path);
-	char *tmp = malloc(n + 16);
-	FILE *f = NULL;
+	size_t n = strlen(path), len;
+	char *tmp = malloc(n + 16), *buf = NULL;
 	int fd, err;
 
 	if (!tmp)
@@ -602,18 +750,15 @@ int export_write(const char *path, enum export_fmt fmt, const struct snapshot *s
 		free(tmp);
 		return err;
 	}
-	f = fdopen(fd, "w");
-	if (!f) {
+	/* Rendered in memory, then written with write(2): a full file system
+	 * is said as ENOSPC (stdio would have it as a bare error flag) */
+	err = render(fmt, s, &buf, &len);
+	if (!err)
+		err = write_all(fd, buf, len);
+	free(buf);
+	if (!err && fsync(fd))
 		err = -errno;
-		close(fd);
-		goto fail;
-	}
-	err = fmt == EXPORT_PROM ? export_render_prom(f, s) : export_render_json(f, s);
-	if (!err && fflush(f))
-		err = -errno;
-	if (!err && fsync(fileno(f)))
-		err = -errno;
-	if (fclose(f) && !err)
+	if (close(fd) && !err)
 		err = -errno;
 	if (!err && chmod(tmp, 0644))
 		err = -errno;
@@ -623,7 +768,6 @@ int export_write(const char *path, enum export_fmt fmt, const struct snapshot *s
 		free(tmp);
 		return 0;
 	}
-fail:
 	unlink(tmp);
 	free(tmp);
 	return err;

@@ -40,6 +40,9 @@ struct ns_snap {
 	char netns[128]; /* the nsfs path it was found at */
 	uint64_t inode;
 	enum ns_state state;
+	enum name_source source; /* where label and pod come from */
+	int untraced_errno; /* NS_UNTRACED: the errno that keeps it so */
+	char untraced[200]; /* NS_UNTRACED: why, as said on stderr */
 	int nr_ifaces;
 	struct iface_snap ifaces[SNAP_MAX_IFACES];
 	uint64_t leak_flows, bypass_flows; /* distinct flows seen in it */
@@ -47,6 +50,11 @@ struct ns_snap {
 	int first_route, nr_routes;
 	uint64_t route_fixes, route_fixes_refused;
 	uint64_t route_audits, route_audit_errors, route_audit_cpu_ns; /* the last one's CPU */
+};
+
+struct totals {
+	uint64_t leak_packets, leak_bytes, leak_flows;
+	uint64_t bypass_packets, bypass_bytes, bypass_flows;
 };
 
 struct snapshot {
@@ -58,21 +66,25 @@ struct snapshot {
 	uint64_t recovered; /* flows whose event did not fit the ring, taken from the lost table */
 	const char *pcap_path; /* NULL: no --pcap */
 	uint64_t pcap_packets, pcap_dropped; /* written; lost to the size limit */
+	uint64_t pcap_unwritten; /* not written: the file failed (pcap_errno) */
+	int pcap_errno; /* the write error that stopped the file; 0: none */
 	struct flows *flows; /* may be NULL */
 	bool node_mode; /* --all: namespaces are discovered */
 	uint64_t ns_seen, ns_unreadable; /* node mode: namespaces found; processes not readable */
 	uint64_t ns_processes; /* processes looked at */
 	uint64_t scan_cpu_ns; /* CPU time of the last look at the node */
+	uint64_t meta_files, meta_skipped; /* the runtime's config.json files; not indexed */
+	uint64_t states[NS_NR_STATES]; /* namespaces by state, watched ones included */
+	/* Ended namespaces beyond those kept in the list (folded away): their
+	 * counts stay in the totals, which never decrease. */
+	uint64_t folded_ns, gone_kept;
+	struct totals folded;
 	int nr_ns, cap_ns;
 	struct ns_snap *ns; /* owned: snapshot_free() */
 	int nr_routes, cap_routes;
 	struct finding *routes; /* every namespace's route findings; owned */
 };
 
-struct totals {
-	uint64_t leak_packets, leak_bytes, leak_flows;
-	uint64_t bypass_packets, bypass_bytes, bypass_flows;
-};
 
 /* A new, zeroed namespace section (NULL when out of memory). */
 struct ns_snap *snapshot_add_ns(struct snapshot *s);
@@ -84,7 +96,9 @@ const struct finding *snapshot_routes(const struct snapshot *s, const struct ns_
 /* Empty s, keeping its memory. */
 void snapshot_clear(struct snapshot *s);
 void snapshot_free(struct snapshot *s);
+/* The run's totals: every namespace listed, and those folded away. */
 void snapshot_totals(const struct snapshot *s, struct totals *t);
+void totals_add(struct totals *t, const struct totals *n);
 void ns_totals(const struct ns_snap *n, struct totals *t);
 const struct ns_snap *snapshot_ns(const struct snapshot *s, uint32_t id);
 

@@ -50,6 +50,7 @@ struct flow_origin {
 	const char *netns; /* the namespace's label */
 	const char *pod; /* NULL or "": unknown */
 	const char *k8s_ns; /* the pod's Kubernetes namespace; NULL or "": unknown */
+	const char *source; /* where the name comes from (name_source_name()); NULL: not said */
 	bool name_it; /* text: name the namespace even without a pod (node mode) */
 };
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,8 +26,10 @@ struct pcap_rec_header_ {
 
 struct pcap_writer {
 	int fd;
+	int err; /* the write error that stopped the file; 0: none */
 	unsigned int snaplen;
-	uint64_t max_bytes, size, packets, dropped;
+	uint64_t max_bytes, size, packets, dropped, unwritten;
+	char path[256];
 	unsigned char buf[sizeof(struct pcap_rec_header_) + 65536];
 };
 
@@ -74,6 +77,7 @@ struct pcap_writer *pcap__open(const char *path, unsigned int snaplen, uint64_t 
 		return NULL;
 	}
 	w->snaplen = snaplen;
+	snprintf(w->path, sizeof(w->path), "%s", path);
 	w->max_bytes = max_bytes;
 	w->size = sizeof(h);
 	return w;
@@ -83,8 +87,13 @@ int pcap__write(struct pcap_writer *w, uint64_t ts_ns, const void *data, uint32_
 		uint32_t origlen)
 {
 	struct pcap_rec_header_ r;
+	ssize_t ret;
 	size_t n;
 
+	if (w->err) {
+		w->unwritten++;
+		return -EIO;
+	}
 	if (caplen > w->snaplen)
 		caplen = w->snaplen;
 	if (caplen > sizeof(w->buf) - sizeof(r))
@@ -101,8 +110,17 @@ int pcap__write(struct pcap_writer *w, uint64_t ts_ns, const void *data, uint32_
 	memcpy(w->buf, &r, sizeof(r));
 	memcpy(w->buf + sizeof(r), data, caplen);
 	/* one write per record: whole records only, even if we are killed */
-	if (write(w->fd, w->buf, n) != (ssize_t)n)
-		return errno ? -errno : -EIO;
+	ret = write(w->fd, w->buf, n);
+	if (ret != (ssize_t)n) {
+		/* A short write is a full file system (or quota). A torn record
+		 * would make every later one unreadable: the file goes back to
+		 * its last whole record, and nothing more is written to it. */
+		w->err = ret < 0 ? errno : ENOSPC;
+		if (ret > 0 && ftruncate(w->fd, w->size))
+			w->err = errno;
+		w->unwritten++;
+		return -w->err;
+	}
 	w->size += n;
 	w->packets++;
 	return 0;
@@ -116,6 +134,18 @@ uint64_t pcap__packets(const struct pcap_writer *w)
 uint64_t pcap__dropped(const struct pcap_writer *w)
 {
 	return w ? w->dropped : 0;
+}
+
+int pcap__error(const struct pcap_writer *w, uint64_t *unwritten)
+{
+	if (unwritten)
+		*unwritten = w ? w->unwritten : 0;
+	return w ? w->err : 0;
+}
+
+const char *pcap__path(const struct pcap_writer *w)
+{
+	return w->path;
 }
 
 void pcap__close(struct pcap_writer *w)

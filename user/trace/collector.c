@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <bpf/libbpf.h>
 
+#include "lib/log.h"
 #include "model/flows.h"
 #include "datapath/loader.h"
 #include "out/output.h"
@@ -15,6 +17,7 @@ struct collector {
 	struct collector_opts o;
 	struct ring_buffer *rb;
 	uint64_t received, recovered;
+	bool pcap_said; /* the pcap file's write error */
 };
 
 static void fill_rec(struct collector *c, struct flow_rec *r, const struct tl_event *e,
@@ -55,6 +58,7 @@ static void report(struct collector *c, struct flow_rec *r)
 		from.netns = name.label;
 		from.pod = name.pod;
 		from.k8s_ns = name.k8s_ns;
+		from.source = name_source_name(name.source);
 		from.name_it = c->o.name_ns;
 	}
 	if (c->o.events)
@@ -96,10 +100,20 @@ static int on_pkt(void *ctx, void *data, size_t len)
 {
 	const struct tl_pkt *p = data;
 	struct collector *c = ctx;
+	int ret, err;
 
 	if (len < sizeof(*p) || !c->o.pcap)
 		return 0;
-	pcap__write(c->o.pcap, p->ts_ns + c->o.mono_to_real, p->data, p->caplen, p->origlen);
+	ret = pcap__write(c->o.pcap, p->ts_ns + c->o.mono_to_real, p->data, p->caplen, p->origlen);
+	/* the file stopped (a full file system): said once; the packets
+	 * after it are counted as not written */
+	err = pcap__error(c->o.pcap, NULL);
+	if (ret && err && !c->pcap_said) {
+		warn("--pcap %s: cannot write: %s; the file ends at its last whole record (%llu packets) and stops, later packets are counted as not written\n",
+		     pcap__path(c->o.pcap), strerror(err),
+		     (unsigned long long)pcap__packets(c->o.pcap));
+		c->pcap_said = true;
+	}
 	return 0;
 }
 

@@ -5,7 +5,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <dirent.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 
 #include "lib/log.h"
 #include "lib/vec.h"
@@ -15,6 +17,7 @@
 #include "netns/nl.h"
 #include "node/node.h"
 #include "datapath/pool.h"
+#include "out/export.h"
 #include "trace/fleet.h"
 #include "trace/tracer.h"
 
@@ -27,7 +30,17 @@ struct fleet {
 	uint32_t next_id;
 	int ep; /* the link monitors */
 	uint64_t scan_cpu_ns; /* CPU time of the last look at the node */
+	/* ended namespaces dropped from the list: their counts, folded */
+	struct totals folded;
+	uint64_t nr_folded;
+	/* said so far: processes not readable, metadata files not indexed */
+	int said_unreadable, said_meta_skipped;
+	int fds_per_ns; /* what tracing one namespace took, as measured */
+	int fds_per_probe; /* what a probe loaded ahead holds */
 };
+
+/* fds a traced namespace takes until one is measured */
+#define FDS_PER_NS_GUESS 12
 
 static bool stopping(const struct fleet *f)
 {
@@ -44,6 +57,7 @@ struct fleet *fleet__new(struct tracer_env *env, struct node *node)
 	}
 	f->env = env;
 	f->node = node;
+	f->fds_per_ns = FDS_PER_NS_GUESS;
 	f->ep = epoll_create1(EPOLL_CLOEXEC);
 	if (f->ep < 0) {
 		fleet__free(f);
@@ -74,6 +88,10 @@ static void watch(struct fleet *f, int i)
 	int fd = tracer__monitor_fd(f->tracers[i]);
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tracer__id(f->tracers[i]) };
 
+	/* untraced, its monitor closed (and out of the set): a new one, even
+	 * under the same fd number, is added again */
+	if (fd < 0)
+		f->watched[i] = -1;
 	if (fd < 0 || fd == f->watched[i])
 		return;
 	if (!epoll_ctl(f->ep, EPOLL_CTL_ADD, fd, &ev))
@@ -183,10 +201,14 @@ void fleet__dispatch(struct fleet *f)
 
 	n = epoll_wait(f->ep, evs, 32, 0);
 	for (k = 0; k < n; k++) {
-		struct tracer *t = fleet__by_id(f, evs[k].data.u32);
+		int i;
 
-		if (t)
-			tracer__on_monitor(t);
+		for (i = 0; i < f->nr; i++)
+			if (tracer__id(f->tracers[i]) == evs[k].data.u32) {
+				tracer__on_monitor(f->tracers[i]);
+				watch(f, i);
+				break;
+			}
 	}
 }
 
@@ -234,7 +256,14 @@ static uint64_t thread_cpu_ns(void)
  * before its namespace goes. */
 static bool renamed(const struct fleet_known *k, const struct node_ns *x)
 {
-	return (x->pod[0] && strcmp(k->pod, x->pod)) || (x->k8s_ns[0] && strcmp(k->k8s_ns, x->k8s_ns));
+	/* untraced: nothing holds it, so its inode may be another's now: the
+	 * name as it is found */
+	if (k->state == NS_UNTRACED)
+		return strcmp(k->pod, x->pod) || strcmp(k->k8s_ns, x->k8s_ns) ||
+		       k->source != x->source;
+	return (x->pod[0] && strcmp(k->pod, x->pod)) ||
+	       (x->k8s_ns[0] && strcmp(k->k8s_ns, x->k8s_ns)) ||
+	       (x->pod[0] && x->source > k->source);
 }
 
 static int find_known(const struct fleet_known *known, int nk, const struct node_ns *x)
@@ -278,6 +307,8 @@ int fleet_plan(const struct fleet_known *known, int nk, const struct node_ns *fo
 			out[n++] = (struct fleet_step){ FLEET_RENAME, k, i };
 		if (known[k].state == NS_WATCHING)
 			out[n++] = (struct fleet_step){ FLEET_RESCAN, k, i };
+		else if (known[k].state == NS_UNTRACED)
+			out[n++] = (struct fleet_step){ FLEET_RETRY, k, i };
 	}
 	/* namespaces no process and no /run/netns file holds any more: a
 	 * traced one ends (its counts are kept), a watched one is forgotten */
@@ -316,20 +347,76 @@ static void name_of(const struct node_ns *x, struct tracer_name *name)
 	name->pod = x->pod;
 	name->k8s_ns = x->k8s_ns;
 	name->where = x->where;
+	name->source = x->source;
+}
+
+/* A namespace found that cannot be looked into: untraced, said, counted,
+ * tried again later. */
+static struct tracer *untraced(struct fleet *f, const struct node_ns *x, int err, const char *what)
+{
+	struct tracer_name name;
+
+	name_of(x, &name);
+	return tracer__new_untraced(f->env, x->f.dev, x->f.ino, x->f.path, ++f->next_id, &name,
+				    err, what);
+}
+
+/* File descriptors free under RLIMIT_NOFILE now. */
+static int fds_free(void)
+{
+	struct rlimit rl;
+	struct dirent *e;
+	int used = 0;
+	DIR *d;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY)
+		return 1 << 30;
+	d = opendir("/proc/self/fd");
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		used += e->d_name[0] != '.';
+	closedir(d);
+	used--; /* the directory's own */
+	return (long)rl.rlim_cur - used > (1 << 30) ? 1 << 30 : (int)(rl.rlim_cur - used);
+}
+
+/* Free, counting those of the probes loaded ahead as free: they go to the
+ * namespaces that will use them. */
+static int fds_room(const struct fleet *f)
+{
+	return fds_free() + probe_pool__ready(f->env->pool) * f->fds_per_probe;
+}
+
+/* Room for one more namespace, FLEET_FD_RESERVE kept for the outputs. */
+static bool room_for_one(const struct fleet *f)
+{
+	return fds_room(f) >= f->fds_per_ns + FLEET_FD_RESERVE;
 }
 
 static void follow_new(struct fleet *f, const struct node_ns *x)
 {
 	struct tracer_name name;
-	struct netns *ns;
+	struct netns *ns = NULL;
 	struct tracer *t;
 	char err[256];
-	int i;
+	int i, used, before = fds_room(f);
 
+	/* Out of fds, the counters file, /metrics and the pcap file would
+	 * fail with the namespaces: a namespace too many is not traced */
+	if (before < f->fds_per_ns + FLEET_FD_RESERVE) {
+		t = untraced(f, x, EMFILE, "too few file descriptors left to trace it");
+		if (t && add(f, t) < 0)
+			tracer__free(t);
+		return;
+	}
 	ns = netns__open_found(x->f.path, x->f.dev, x->f.ino);
-	if (!ns)
+	if (!ns && (errno == ENOENT || errno == ESTALE))
 		return; /* its last process has just ended */
-	t = tracer__new(f->env, ns, x->f.path, ++f->next_id, false);
+	if (!ns)
+		t = untraced(f, x, errno, "cannot open its network namespace");
+	else if (!(t = tracer__new(f->env, ns, x->f.path, ++f->next_id, false)))
+		t = untraced(f, x, errno ? errno : ENOMEM, "cannot open netlink in it");
 	if (!t)
 		return;
 	name_of(x, &name);
@@ -342,6 +429,44 @@ static void follow_new(struct fleet *f, const struct node_ns *x)
 	if (tracer__start(t, err, sizeof(err)))
 		warn("%s\n", err);
 	watch(f, i);
+	/* what it took: the measure for the next ones */
+	used = before - fds_room(f);
+	if (tracer__state(t) == NS_TRACING && used > 0)
+		f->fds_per_ns = f->fds_per_ns == FDS_PER_NS_GUESS || used > f->fds_per_ns ?
+					used :
+					f->fds_per_ns;
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void retry_all_soon(struct fleet *f)
+{
+	int i;
+
+	for (i = 0; i < f->nr; i++)
+		if (tracer__state(f->tracers[i]) == NS_UNTRACED)
+			tracer__retry_soon(f->tracers[i]);
+}
+
+/* An ended namespace leaves the list: its counts stay in the run's totals. */
+static void fold(struct fleet *f, const struct tracer *t)
+{
+	struct ns_snap *n = calloc(1, sizeof(*n));
+	struct totals tt;
+
+	if (!n)
+		return;
+	tracer__snap(t, NULL, n);
+	ns_totals(n, &tt);
+	totals_add(&f->folded, &tt);
+	f->nr_folded++;
+	free(n);
 }
 
 static void take_step(struct fleet *f, const struct fleet_step *s, const struct node_ns *found)
@@ -364,14 +489,49 @@ static void take_step(struct fleet *f, const struct fleet_step *s, const struct 
 		tracer__rescan(t);
 		watch(f, s->known);
 		break;
+	case FLEET_RETRY:
+		/* still short of fds: not even tried (nothing new to say) */
+		if (tracer__untraced(t, NULL) == EMFILE && !room_for_one(f))
+			break;
+		if (tracer__retry(t, found[s->found].f.path, mono_ms()) == 0)
+			watch(f, s->known);
+		break;
 	case FLEET_END:
 		tracer__stop(t, true);
 		tracer__name(t, &name);
 		warn("%s: its network namespace is gone (the pod ended); detached\n", name.where);
+		retry_all_soon(f); /* its fds are free: those that lacked them may go now */
 		break;
 	case FLEET_DROP:
+		if (tracer__state(t) == NS_GONE)
+			fold(f, t);
 		drop(f, s->known);
 		break;
+	}
+}
+
+/* What the look at the node could not see: processes whose namespace
+ * cannot be read (their pods are not seen), metadata files not indexed.
+ * Said when first seen and when more than said before. */
+static void say_unseen(struct fleet *f)
+{
+	int unreadable = node__unreadable(f->node), skipped = 0,
+	    files = node__meta_files(f->node, &skipped);
+	char err[256];
+
+	if (unreadable > f->said_unreadable) {
+		if (caps_check(NEED_PTRACE, err, sizeof(err)))
+			warn("%d of %d processes: their network namespace cannot be read (%s); pods of theirs are not seen\n",
+			     unreadable, node__processes(f->node), err);
+		else
+			warn("%d of %d processes: their network namespace cannot be read, even with CAP_SYS_PTRACE (another user namespace, or a security module); pods of theirs are not seen\n",
+			     unreadable, node__processes(f->node));
+		f->said_unreadable = unreadable;
+	}
+	if (skipped > f->said_meta_skipped) {
+		warn("runtime metadata: %d of %d config.json files not indexed (at most %d): pods of theirs are named by hostname\n",
+		     skipped, files, POD_INDEX_MAX);
+		f->said_meta_skipped = skipped;
 	}
 }
 
@@ -387,6 +547,7 @@ void fleet__reconcile(struct fleet *f)
 		return;
 	/* what one look at the node costs (the counters file shows it) */
 	f->scan_cpu_ns = thread_cpu_ns() - t0;
+	say_unseen(f);
 	nf = node__count(f->node);
 	known = calloc(nk ? nk : 1, sizeof(*known));
 	found = calloc(nf ? nf : 1, sizeof(*found));
@@ -401,6 +562,7 @@ void fleet__reconcile(struct fleet *f)
 		tracer__name(f->tracers[i], &name);
 		known[i].pod = name.pod;
 		known[i].k8s_ns = name.k8s_ns;
+		known[i].source = name.source;
 	}
 	for (i = 0; i < nf; i++)
 		found[i] = *node__get(f->node, i);
@@ -431,9 +593,10 @@ static bool has_tunnel_now(const struct config *cfg, const struct node_ns *x)
 	return yes;
 }
 
-int fleet__start_node(struct fleet *f, char *err, size_t errlen)
+int fleet__start_node(struct fleet *f, int *with_tunnel, char *err, size_t errlen)
 {
-	int i, n, want = 0;
+	uint64_t states[NS_NR_STATES];
+	int i, n, fit, want = 0;
 
 	if (!f->node) {
 		snprintf(err, errlen, "--all: no node to look at");
@@ -446,19 +609,54 @@ int fleet__start_node(struct fleet *f, char *err, size_t errlen)
 		for (i = 0; i < n; i++)
 			want += has_tunnel_now(f->env->cfg, node__get(f->node, i));
 	}
-	if (want >= 2 && f->env->pool)
-		probe_pool__fill(f->env->pool, want, f->env->stop);
+	/* as many as the fds allow (they are the namespaces' own later) */
+	fit = (fds_free() - FLEET_FD_RESERVE) / f->fds_per_ns;
+	if (want < fit)
+		fit = want;
+	if (fit >= 2 && f->env->pool) {
+		int before = fds_free(), got = probe_pool__fill(f->env->pool, fit, f->env->stop);
+
+		if (got > 0)
+			f->fds_per_probe = (before - fds_free()) / got;
+	}
 	fleet__reconcile(f);
+	*with_tunnel = want;
+	fleet__states(f, states);
+	if (want && !states[NS_TRACING] && states[NS_UNTRACED]) {
+		snprintf(err, errlen,
+			 "--all: %d network namespace%s with a tunnel, and none could be traced (each said why above)",
+			 want, want == 1 ? "" : "s");
+		return -ENOENT;
+	}
 	return 0;
+}
+
+void fleet__states(const struct fleet *f, uint64_t *out)
+{
+	int i;
+
+	memset(out, 0, NS_NR_STATES * sizeof(*out));
+	for (i = 0; i < f->nr; i++)
+		out[tracer__state(f->tracers[i])]++;
+}
+
+uint64_t fleet__folded(const struct fleet *f, struct totals *t)
+{
+	*t = f->folded;
+	return f->nr_folded;
 }
 
 bool fleet__node_stats(const struct fleet *f, struct fleet_node_stats *out)
 {
+	int skipped = 0;
+
 	if (!f->node)
 		return false;
 	out->seen = node__count(f->node);
 	out->unreadable = node__unreadable(f->node);
 	out->processes = node__processes(f->node);
 	out->scan_cpu_ns = f->scan_cpu_ns;
+	out->meta_files = node__meta_files(f->node, &skipped);
+	out->meta_skipped = skipped;
 	return true;
 }

@@ -21,8 +21,12 @@ struct node;
 struct tracer;
 struct tracer_env;
 struct tracer_name;
+struct totals;
 
 #define FLEET_GONE_KEPT 64 /* ended namespaces kept in the counters file */
+/* File descriptors never taken by namespaces: the counters file, /metrics
+ * clients, the pcap file keep working when the node has more pods than fds. */
+#define FLEET_FD_RESERVE 16
 
 /* With node (owned from here on; NULL for a single namespace). NULL, errno. */
 struct fleet *fleet__new(struct tracer_env *env, struct node *node);
@@ -32,9 +36,11 @@ void fleet__free(struct fleet *f);
  * 0 or -errno with one line in err; nothing stays attached on error. */
 int fleet__start_single(struct fleet *f, struct netns *ns, const char *path,
 			const struct tracer_name *name, char *err, size_t errlen);
-/* Node mode: load probes ahead for the namespaces that have a tunnel now,
- * then reconcile. 0 or -errno with one line in err. */
-int fleet__start_node(struct fleet *f, char *err, size_t errlen);
+/* Node mode: load probes ahead for the namespaces that have a tunnel now
+ * (*with_tunnel: how many), then reconcile. 0 or -errno with one line in
+ * err; -ENOENT when namespaces have a tunnel and none of them could be
+ * traced (each said why). */
+int fleet__start_node(struct fleet *f, int *with_tunnel, char *err, size_t errlen);
 /* Node mode: look at the node again and follow what changed. */
 void fleet__reconcile(struct fleet *f);
 /* Follow the interfaces of every traced namespace (on a timer: link events
@@ -64,8 +70,14 @@ void fleet__counts(const struct fleet *f, int *traced, int *ifaces);
 /* Node mode: what the last look at the node saw. */
 struct fleet_node_stats {
 	uint64_t seen, unreadable, processes, scan_cpu_ns;
+	uint64_t meta_files, meta_skipped; /* the runtime's config.json files; not indexed */
 };
 bool fleet__node_stats(const struct fleet *f, struct fleet_node_stats *out);
+/* Namespaces by state (out[NS_NR_STATES]), watched ones included. */
+void fleet__states(const struct fleet *f, uint64_t *out);
+/* Ended namespaces dropped from the list (beyond FLEET_GONE_KEPT), and
+ * their counts, which the totals keep. */
+uint64_t fleet__folded(const struct fleet *f, struct totals *t);
 
 /* --- the decisions of fleet__reconcile(), as data (unit tested) ------------ */
 
@@ -74,6 +86,7 @@ struct fleet_known {
 	uint64_t dev, ino;
 	enum ns_state state;
 	const char *pod, *k8s_ns; /* "" when unknown */
+	enum name_source source;
 };
 
 enum fleet_step_kind {
@@ -81,7 +94,9 @@ enum fleet_step_kind {
 	FLEET_RENAME, /* known[known] is found[found], now with a (longer) name */
 	FLEET_RESCAN, /* known[known] is watched: look for a tunnel again */
 	FLEET_END, /* known[known] was traced and is no more: detach, keep its counts */
-	FLEET_DROP, /* known[known]: forget it (watched and gone, or too many ended) */
+	FLEET_DROP, /* known[known]: forget it (watched or untraced and gone, or too
+		     * many ended: its counts are folded into the totals) */
+	FLEET_RETRY, /* known[known] is found[found] and untraced: try again */
 };
 
 struct fleet_step {

@@ -23,6 +23,7 @@ struct publisher {
 	struct http_server *http;
 	struct top *top;
 	struct snapshot snap;
+	int said_err; /* the counters file's write error said last; 0: none */
 };
 
 static uint64_t realtime_ns(void)
@@ -101,12 +102,20 @@ const struct snapshot *publisher__build(struct publisher *p)
 	s->pcap_path = p->o.pcap_path;
 	s->pcap_packets = pcap__packets(p->o.pcap);
 	s->pcap_dropped = pcap__dropped(p->o.pcap);
+	s->pcap_errno = pcap__error(p->o.pcap, &s->pcap_unwritten);
 	s->node_mode = p->o.node_mode;
 	if (p->o.fleet && fleet__node_stats(p->o.fleet, &ns)) {
 		s->ns_seen = ns.seen;
 		s->ns_unreadable = ns.unreadable;
 		s->ns_processes = ns.processes;
 		s->scan_cpu_ns = ns.scan_cpu_ns;
+		s->meta_files = ns.meta_files;
+		s->meta_skipped = ns.meta_skipped;
+	}
+	if (p->o.fleet) {
+		fleet__states(p->o.fleet, s->states);
+		s->folded_ns = fleet__folded(p->o.fleet, &s->folded);
+		s->gone_kept = FLEET_GONE_KEPT;
 	}
 	if (all && (!env->dp || datapath__read_counters(env->dp, all))) {
 		free(all);
@@ -157,8 +166,13 @@ int publisher__publish(struct publisher *p)
 	publisher__build(p);
 	if (p->o.export_path) {
 		err = export_write(p->o.export_path, p->o.export_fmt, &p->snap);
-		if (err)
-			warn("write %s: %s\n", p->o.export_path, strerror(-err));
+		/* said once per error, and when it is written again */
+		if (err && err != p->said_err)
+			warn("write %s: %s (tried again every interval)\n", p->o.export_path,
+			     strerror(-err));
+		else if (!err && p->said_err)
+			warn("write %s: written again\n", p->o.export_path);
+		p->said_err = err;
 	}
 	publisher__serve(p);
 	if (p->top)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 
 #include "lib/log.h"
 #include "model/audit.h"
@@ -28,6 +29,7 @@ struct tracer_iface {
 	uint32_t ifindex; /* 0: not attached */
 	bool l2;
 	enum iface_state state;
+	uint32_t said; /* hash of the last attach failure said; 0: none */
 	struct attachment att;
 	/* counters kept when the tracer has ended and given back its slots */
 	struct tl_counter last[2][TL_NR_COUNTERS];
@@ -45,6 +47,11 @@ struct tracer {
 	char where[192]; /* for messages */
 	bool single; /* the one namespace of this run: its cluster interfaces must exist */
 	enum ns_state state;
+	enum name_source source;
+	/* untraced: why (said once per reason), and when to try again */
+	char why[200];
+	int why_errno;
+	uint64_t retry_at_ms, backoff_ms;
 	struct probe *probe; /* loaded when it is first traced */
 	struct nl *nl;
 	struct nl_monitor *mon;
@@ -182,12 +189,65 @@ fail:
 	return NULL;
 }
 
+static void release(struct tracer *t)
+{
+	nl_monitor__free(t->mon);
+	t->mon = NULL;
+	route_cache__free(t->rc);
+	t->rc = NULL;
+	nl__free(t->nl);
+	t->nl = NULL;
+	probe__free(t->probe);
+	t->probe = NULL;
+	netns__free(t->ns);
+	t->ns = NULL;
+}
+
+/* Untraced, backing off, with every fd given back: why, said when it is new. */
+static void set_untraced(struct tracer *t, int err, const char *what)
+{
+	char why[sizeof(t->why)], limit[64] = "";
+	struct rlimit rl;
+
+	/* the limit, where it is the reason: the operator's knob */
+	if ((err == EMFILE || err == ENFILE) && !getrlimit(RLIMIT_NOFILE, &rl))
+		snprintf(limit, sizeof(limit), " (open files limit %llu)",
+			 (unsigned long long)rl.rlim_cur);
+	snprintf(why, sizeof(why), "%s: %s%s", what, strerror(err), limit);
+	if (strcmp(why, t->why))
+		warn("%s: not traced: %s\n", t->where, why);
+	memcpy(t->why, why, sizeof(why));
+	t->why_errno = err;
+	t->state = NS_UNTRACED;
+	release(t);
+}
+
+struct tracer *tracer__new_untraced(struct tracer_env *env, uint64_t dev, uint64_t ino,
+				    const char *path, uint32_t id, const struct tracer_name *name,
+				    int err, const char *what)
+{
+	struct tracer *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->id = id;
+	t->env = env;
+	t->ns_dev = dev;
+	t->ns_ino = ino;
+	snprintf(t->path, sizeof(t->path), "%s", path ? path : "");
+	tracer__set_name(t, name);
+	t->backoff_ms = TRACER_RETRY_MIN_MS;
+	set_untraced(t, err, what);
+	return t;
+}
+
 void tracer__set_name(struct tracer *t, const struct tracer_name *name)
 {
 	snprintf(t->label, sizeof(t->label), "%s", name->label ? name->label : "");
 	snprintf(t->pod, sizeof(t->pod), "%s", name->pod ? name->pod : "");
 	snprintf(t->k8s_ns, sizeof(t->k8s_ns), "%s", name->k8s_ns ? name->k8s_ns : "");
 	snprintf(t->where, sizeof(t->where), "%s", name->where ? name->where : t->label);
+	t->source = name->source;
 }
 
 void tracer__name(const struct tracer *t, struct tracer_name *out)
@@ -196,6 +256,7 @@ void tracer__name(const struct tracer *t, struct tracer_name *out)
 	out->pod = t->pod;
 	out->k8s_ns = t->k8s_ns;
 	out->where = t->where;
+	out->source = t->source;
 }
 
 uint32_t tracer__id(const struct tracer *t)
@@ -243,20 +304,6 @@ void tracer__count_flow(struct tracer *t, enum tl_type type)
 		t->leak_flows++;
 	else
 		t->bypass_flows++;
-}
-
-static void release(struct tracer *t)
-{
-	nl_monitor__free(t->mon);
-	t->mon = NULL;
-	route_cache__free(t->rc);
-	t->rc = NULL;
-	nl__free(t->nl);
-	t->nl = NULL;
-	probe__free(t->probe);
-	t->probe = NULL;
-	netns__free(t->ns);
-	t->ns = NULL;
 }
 
 static uint64_t mono_ns(void)
@@ -405,6 +452,26 @@ static int begin_tracing(struct tracer *t, char *err, size_t errlen)
 	return 0;
 }
 
+/* An attach that failed: said once per interface and reason (it is tried
+ * again every second, and says so again only when the reason changes). */
+static void say_failed(struct tracer *t, struct tracer_iface *e, const char *err)
+{
+	uint32_t h = 2166136261u;
+	const char *p;
+
+	for (p = err; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	h |= 1;
+	e->state = IFACE_FAILED;
+	if (h == e->said)
+		return;
+	e->said = h;
+	if (t->single)
+		warn("%s\n", err);
+	else
+		warn("%s: %s\n", t->where, err);
+}
+
 /* Attach what is there, detach what went; messages for each change. */
 static void follow(struct tracer *t, const struct link_info *links, int n)
 {
@@ -417,6 +484,10 @@ static void follow(struct tracer *t, const struct link_info *links, int n)
 
 		if (l && l->ifindex == e->ifindex)
 			continue;
+		if (!l && e->state == IFACE_FAILED) {
+			e->state = IFACE_WAITING; /* it went before it could be attached */
+			e->said = 0;
+		}
 		if (e->ifindex) {
 			detach_one(t, e, true);
 			e->state = IFACE_GONE;
@@ -426,12 +497,25 @@ static void follow(struct tracer *t, const struct link_info *links, int n)
 		if (!l)
 			continue;
 		ret = attach_one(t, e, l, err, sizeof(err));
+		/* Node mode, out of fds: a namespace half attached would count
+		 * its cluster traffic and miss its leaks. All or nothing: its
+		 * fds go back, and it is tried again later. */
+		if ((ret == -EMFILE || ret == -ENFILE) && !t->single) {
+			for (i = 0; i < t->nr_ifaces; i++)
+				if (t->ifaces[i].ifindex) {
+					detach_one(t, &t->ifaces[i], false);
+					t->ifaces[i].state = IFACE_WAITING;
+				}
+			set_untraced(t, -ret, "cannot attach its interfaces");
+			return;
+		}
 		if (ret) {
 			/* out of slots: said once already, not every second */
 			if (ret != -ENOSPC)
-				warn("%s\n", err);
+				say_failed(t, e, err);
 			continue;
 		}
+		e->said = 0;
 		warn("%s attached (ifindex %u, %s, %s)%s%s\n", e->name, l->ifindex,
 		     l->l2 ? "l2" : "l3", t->env->kind == KIND_TCX ? "tcx" : "tc",
 		     t->single ? "" : " in ", t->single ? "" : t->where);
@@ -453,15 +537,85 @@ void tracer__rescan(struct tracer *t)
 		return;
 	add_vpn_links(t, links, n);
 	if (t->state == NS_WATCHING && has_tunnel(t, links, n)) {
-		if (begin_tracing(t, err, sizeof(err))) {
-			warn("%s\n", err);
+		int ret = begin_tracing(t, err, sizeof(err));
+
+		if (ret) {
 			free(links);
+			/* node mode: not traced, said once, tried again later */
+			if (!t->single)
+				set_untraced(t, -ret, "cannot load the BPF programs");
+			else
+				warn("%s\n", err);
 			return;
 		}
 	}
 	if (t->state == NS_TRACING)
 		follow(t, links, n);
 	free(links);
+}
+
+int tracer__retry(struct tracer *t, const char *path, uint64_t now_ms)
+{
+	struct netns *ns;
+	const char *what;
+	int err;
+
+	if (t->state != NS_UNTRACED)
+		return 0;
+	if (now_ms < t->retry_at_ms)
+		return -EAGAIN;
+	if (path && path[0])
+		snprintf(t->path, sizeof(t->path), "%s", path);
+	ns = netns__open_found(t->path, t->ns_dev, t->ns_ino);
+	if (!ns) {
+		err = errno;
+		if (err == ENOENT || err == ESTALE)
+			return -err; /* ended: the next look at the node drops it */
+		what = "cannot open its network namespace";
+		goto fail;
+	}
+	t->ns = ns;
+	t->nl = nl__open(ns);
+	what = "cannot open netlink in it";
+	if (!t->nl)
+		goto fail_errno;
+	t->rc = route_cache__new(t->nl);
+	if (!t->rc)
+		goto fail_errno;
+	t->state = NS_WATCHING;
+	tracer__rescan(t);
+	if (t->state == NS_UNTRACED) {
+		err = t->why_errno;
+		goto backoff;
+	}
+	warn("%s: %s now\n", t->where,
+	     t->state == NS_TRACING ? "traced" : "looked into (no tunnel yet: watched)");
+	t->why[0] = '\0';
+	t->why_errno = 0;
+	t->backoff_ms = TRACER_RETRY_MIN_MS;
+	return 0;
+fail_errno:
+	err = errno ? errno : EIO;
+fail:
+	set_untraced(t, err, what);
+backoff:
+	t->retry_at_ms = now_ms + t->backoff_ms;
+	t->backoff_ms = t->backoff_ms * 2 > TRACER_RETRY_MAX_MS ? TRACER_RETRY_MAX_MS :
+								   t->backoff_ms * 2;
+	return -err;
+}
+
+void tracer__retry_soon(struct tracer *t)
+{
+	t->retry_at_ms = 0;
+	t->backoff_ms = TRACER_RETRY_MIN_MS;
+}
+
+int tracer__untraced(const struct tracer *t, const char **why)
+{
+	if (why)
+		*why = t->why;
+	return t->state == NS_UNTRACED ? t->why_errno : 0;
 }
 
 int tracer__start(struct tracer *t, char *err, size_t errlen)
@@ -599,6 +753,9 @@ void tracer__snap(const struct tracer *t,
 	snprintf(n->netns, sizeof(n->netns), "%s", t->path);
 	n->inode = t->ns_ino;
 	n->state = t->state;
+	n->source = t->source;
+	n->untraced_errno = t->state == NS_UNTRACED ? t->why_errno : 0;
+	snprintf(n->untraced, sizeof(n->untraced), "%s", t->state == NS_UNTRACED ? t->why : "");
 	n->leak_flows = t->leak_flows;
 	n->bypass_flows = t->bypass_flows;
 	n->nr_ifaces = 0;

@@ -32,6 +32,9 @@ struct tracer;
 
 #define TRACER_MAX_IFACES 32
 #define TRACER_MAX_FIXED 64
+/* An untraced namespace is tried again after 1 s, then 2, 4 ... up to 30 s. */
+#define TRACER_RETRY_MIN_MS 1000
+#define TRACER_RETRY_MAX_MS 30000
 
 /* Slots of the shared counters: who has which. */
 struct slot_table {
@@ -60,6 +63,7 @@ struct tracer_env {
  * messages name it. */
 struct tracer_name {
 	const char *label, *pod, *k8s_ns, *where;
+	enum name_source source;
 };
 
 /* The tracer and interface name of a slot of env; NULL when free. */
@@ -71,6 +75,20 @@ struct tracer *tracer_env__slot_owner(const struct tracer_env *env, int slot,
 struct tracer *tracer__new(struct tracer_env *env, struct netns *ns, const char *path,
 			   uint32_t id, bool single);
 void tracer__free(struct tracer *t);
+/* Node mode: a namespace found that cannot be looked into or traced (err:
+ * an errno; what: the step that failed). Said once, holds no fd, and is
+ * tried again with tracer__retry(). NULL when out of memory. */
+struct tracer *tracer__new_untraced(struct tracer_env *env, uint64_t dev, uint64_t ino,
+				    const char *path, uint32_t id, const struct tracer_name *name,
+				    int err, const char *what);
+/* Untraced: open it again (at path, where it is found now) and follow it,
+ * unless it was tried less than its back-off ago (-EAGAIN). 0 when it is
+ * watched or traced now, else -errno (a new reason is said once). */
+int tracer__retry(struct tracer *t, const char *path, uint64_t now_ms);
+/* Untraced: try again at the next tracer__retry() (something freed fds). */
+void tracer__retry_soon(struct tracer *t);
+/* The errno that keeps it untraced (0: it is not), and why, as text. */
+int tracer__untraced(const struct tracer *t, const char **why);
 void tracer__set_name(struct tracer *t, const struct tracer_name *name);
 
 uint32_t tracer__id(const struct tracer *t);
