@@ -438,9 +438,9 @@ static void test_untraced_and_name_source(void **state)
 		  "default\\x2fvictim=untraced=hostname=cannot open its network namespace: Too many open files");
 	assert_jq(path, ".namespace_states.untraced", "1");
 	buf = prom(&s);
-	assert_non_null(strstr(buf, "tunleak_namespace_untraced{netns=\"default\\\\x2fvictim\",pod=\"default\\\\x2fvictim\",k8s_namespace=\"\",reason=\"file_descriptors\"} 1\n"));
-	assert_non_null(strstr(buf, "tunleak_namespace_name_source{netns=\"vpn-b\",pod=\"vpn-b\",k8s_namespace=\"team-a\",source=\"runtime\"} 1\n"));
-	assert_non_null(strstr(buf, "tunleak_namespace_name_source{netns=\"default\\\\x2fvictim\",pod=\"default\\\\x2fvictim\",k8s_namespace=\"\",source=\"hostname\"} 1\n"));
+	assert_non_null(strstr(buf, "tunleak_namespace_untraced{netns=\"default\\\\x2fvictim\",k8s_pod=\"default\\\\x2fvictim\",k8s_namespace=\"\",reason=\"file_descriptors\"} 1\n"));
+	assert_non_null(strstr(buf, "tunleak_namespace_name_source{netns=\"vpn-b\",k8s_pod=\"vpn-b\",k8s_namespace=\"team-a\",source=\"runtime\"} 1\n"));
+	assert_non_null(strstr(buf, "tunleak_namespace_name_source{netns=\"default\\\\x2fvictim\",k8s_pod=\"default\\\\x2fvictim\",k8s_namespace=\"\",source=\"hostname\"} 1\n"));
 	assert_non_null(strstr(buf, "tunleak_namespaces{state=\"untraced\"} 1\n"));
 	/* no counts for it: none would be true */
 	assert_null(strstr(buf, "tunleak_leak_packets_total{netns=\"default"));
