@@ -109,7 +109,7 @@ expect_eq "the counters file: the same" \
 expect_match "stderr names it as a hostname's" 'tun0 attached .* in pod default\\x2fvictim$' "$(grep 'tun0 attached' "$TMP/n.err" | grep -F x2f)"
 on_node curl -s -m 2 -o "$TMP/m.txt" http://127.0.0.1:9464/metrics
 expect_eq "/metrics: the source of each name" \
-	'tunleak_namespace_name_source{netns="default\\x2fvictim",pod="default\\x2fvictim",k8s_namespace="",source="hostname"} 1|tunleak_namespace_name_source{netns="victim",pod="victim",k8s_namespace="default",source="runtime"} 1' \
+	'tunleak_namespace_name_source{netns="default\\x2fvictim",k8s_pod="default\\x2fvictim",k8s_namespace="",source="hostname"} 1|tunleak_namespace_name_source{netns="victim",k8s_pod="victim",k8s_namespace="default",source="runtime"} 1' \
 	"$(grep -E '^tunleak_namespace_name_source\{netns="(victim|default)' "$TMP/m.txt" | sort | paste -sd '|')"
 case_end "hostname-with-slash-is-not-a-runtime-name"
 
