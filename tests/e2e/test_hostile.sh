@@ -102,7 +102,7 @@ leak_from evil
 wait_json '[.namespaces[] | select(.leaks.packets == 1)] | length' 2
 expect_eq "events: who, and where each name comes from" \
 	'default\x2fvictim null hostname|victim default runtime' \
-	"$(jq -r '"\(.pod) \(.k8s_namespace) \(.name_source)"' "$TMP/n.out" | sort | paste -sd '|')"
+	"$(flow_lines "$TMP/n.out" | jq -r '"\(.pod) \(.k8s_namespace) \(.name_source)"' | sort | paste -sd '|')"
 expect_eq "the counters file: the same" \
 	'alpha default runtime|default\x2fvictim null hostname|victim default runtime|web null hostname' \
 	"$(jqf "$J" '.namespaces[] | "\(.pod) \(.k8s_namespace) \(.name_source)"' | sort | paste -sd '|')"
@@ -183,8 +183,10 @@ else
 	expect_eq "alpha: gone, its own counts" "alpha gone" \
 		"$(jqf "$J" '.namespaces[] | select(.label == "alpha") | "\(.label) \(.state)"')"
 	expect_eq "the new pod's event" "$reused null hostname" \
-		"$(jq -r "select(.pod == \"$reused\") | \"\(.pod) \(.k8s_namespace) \(.name_source)\"" "$TMP/n.out")"
-	expect_eq "no event names alpha" "" "$(jq -r 'select(.pod == "alpha") | .pod' "$TMP/n.out")"
+		"$(flow_lines "$TMP/n.out" | jq -r "select(.pod == \"$reused\") | \"\(.pod) \(.k8s_namespace) \(.name_source)\"")"
+	expect_eq "no event names alpha" "" "$(flow_lines "$TMP/n.out" | jq -r 'select(.pod == "alpha") | .pod')"
+	expect_eq "the route watch names the new pod as it names itself" "$reused hostname" \
+		"$(jq -r "select(.type == \"route_leak\" and .pod == \"$reused\" and .class == \"pod\") | \"\(.pod) \(.name_source)\"" "$TMP/n.out")"
 	node_stop
 	expect_eq "exit code" 0 "$TL_RC"
 	case_end "dead-pod-name-not-reused"
@@ -199,7 +201,7 @@ sleep 0.3
 node_stop
 expect_eq "text: one event each, told apart" \
 	'LEAK pod=default/victim tun0|LEAK pod=default\x2fvictim tun0' \
-	"$(awk '{print $2, $3, $4}' "$TMP/n.out" | sort | paste -sd '|')"
+	"$(flow_lines "$TMP/n.out" | awk '{print $2, $3, $4}' | sort | paste -sd '|')"
 case_end "hostname-with-slash-in-text"
 
 # --- a second --all --attach tc that cannot attach: said once, not every second ----

@@ -287,5 +287,6 @@ void route_event_print(struct out *o, const struct route_event *e, const struct 
 	out_str(o, "netns", NULL, from ? from->netns : NULL);
 	out_str(o, "pod", NULL, pod);
 	out_str(o, "k8s_namespace", NULL, kns);
+	out_str(o, "name_source", NULL, from ? from->source : NULL);
 	out_end(o);
 }

@@ -65,6 +65,8 @@ void route_watch__free(struct route_watch *w)
 
 void route_watch__changed(struct route_watch *w, uint64_t now)
 {
+	if (!w)
+		return;
 	/* the first change sets the time; those that follow it join it */
 	if (!w->due)
 		w->due = now + ROUTE_WATCH_DELAY_MS * 1000000ULL;
@@ -72,32 +74,41 @@ void route_watch__changed(struct route_watch *w, uint64_t now)
 
 void route_watch__due_now(struct route_watch *w)
 {
+	if (!w)
+		return;
 	w->due = 1;
 }
 
 void route_watch__tunnel_up(struct route_watch *w, uint64_t now)
 {
+	if (!w)
+		return;
 	w->tunnel_up = now;
 	route_watch__changed(w, now);
 }
 
 uint64_t route_watch__due(const struct route_watch *w)
 {
-	return w->due;
+	return w ? w->due : 0;
 }
 
 const struct findings *route_watch__findings(const struct route_watch *w)
 {
-	return w->now;
+	return w ? w->now : NULL;
 }
 
 void route_watch__stats(const struct route_watch *w, struct route_watch_stats *out)
 {
-	*out = w->st;
+	if (w)
+		*out = w->st;
+	else
+		memset(out, 0, sizeof(*out));
 }
 
 void route_watch__clear(struct route_watch *w)
 {
+	if (!w)
+		return;
 	findings__clear(w->now);
 	w->due = 0;
 }
@@ -163,7 +174,7 @@ void route_watch__run(struct route_watch *w, struct nl *nl, const struct flow_or
 	uint64_t t0;
 	char err[256];
 
-	if (!w->due || now < w->due || !nl)
+	if (!w || !w->due || now < w->due || !nl)
 		return;
 	w->due = 0;
 	t0 = cpu_ns();

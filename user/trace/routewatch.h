@@ -33,7 +33,9 @@ struct route_watch_stats {
 	uint64_t errors; /* audits that could not read the routes */
 };
 
-/* events: where route events go (NULL: nowhere, under --top). NULL, errno. */
+/* events: where route events go (NULL: nowhere, under --top). NULL, errno.
+ * Every call below takes a NULL watch (a namespace not traced) as one with
+ * nothing to do. */
 struct route_watch *route_watch__new(const struct config *cfg, struct out *events,
 				     int64_t mono_to_real);
 void route_watch__free(struct route_watch *w);

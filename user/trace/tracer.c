@@ -582,6 +582,10 @@ int tracer__retry(struct tracer *t, const char *path, uint64_t now_ms)
 	t->rc = route_cache__new(t->nl);
 	if (!t->rc)
 		goto fail_errno;
+	if (!t->rw)
+		t->rw = route_watch__new(t->env->cfg, t->env->events, t->env->mono_to_real);
+	if (!t->rw)
+		goto fail_errno;
 	t->state = NS_WATCHING;
 	tracer__rescan(t);
 	if (t->state == NS_UNTRACED) {
@@ -724,6 +728,7 @@ void tracer__stop(struct tracer *t, bool gone)
 void tracer__watch_routes(struct tracer *t, uint64_t now)
 {
 	struct flow_origin from = { .netns = t->label, .pod = t->pod, .k8s_ns = t->k8s_ns,
+				    .source = name_source_name(t->source),
 				    .name_it = t->env->name_ns };
 
 	if (t->state != NS_TRACING)
