@@ -73,6 +73,8 @@ TL_PID=$!
 track "$TL_PID"
 tl_wait_ready "$TMP/tl.err" 5 || die "tunleak did not start"
 sleep 0.3 # its lines shown before the next ones
+tell "Before a single packet: the route watch names the routes that swallow the cluster"
+tell "network (ROUTE-LEAK), the route that does it, and the fix."
 tell "... the pod on node B tries again, and the VPN pod pings node B's pod and a service:"
 connect "$NS_OTHER" "$VPNPOD_IP" >/dev/null
 ip netns exec "$NS_VPNPOD" ping -q -c 3 -i 0.2 -W 1 "$OTHER_IP" >/dev/null
@@ -94,6 +96,7 @@ tell "  route-up /usr/local/share/tunleak/openvpn-route-up.sh"
 tell "The client reconnects (tun0 is recreated; tunleak follows it):"
 "$LAB" client-restart "$ID" fix >/dev/null 2>&1 || { echo "client did not come back"; exit 1; }
 sleep 0.5
+tell "tunleak followed the new tun0, and its route watch saw the routes mended (ROUTE-OK)."
 show "ip route | grep eth0"
 ip -n "$NS_VPNPOD" route | grep 'dev eth0' | sed 's/ *$//' | indent
 
