@@ -99,14 +99,6 @@ fi
 [ "$(id -u)" -eq 0 ] || bad "needs root"
 mkdir -p "$(dirname "$OUT")"
 tmpdir TMP bench
-stats_json() { # name unit < values
-	local v med mn mx
-	v=$(cat)
-	med=$(median <<<"$v")
-	read -r mn mx <<<"$(minmax <<<"$v")"
-	printf '{"figure":"%s","unit":"%s","median":%s,"min":%s,"max":%s,"runs":%d}\n' \
-		"$1" "$2" "$med" "${mn:-null}" "${mx:-null}" "$(wc -l <<<"$v")"
-}
 
 # --- 1. the datapath on real traffic (bpf_stats), against the floor and an empty program
 say "1/8 real traffic: per-packet run time (kernel.bpf_stats_enabled) of floor, empty, tunleak tcx and tc; ${TRAFFIC_RUNS:-5} rounds"

@@ -24,14 +24,6 @@ wait_until 2 ip -n "$P" link show tun0 >/dev/null 2>&1 || die "tunsink made no t
 ip -n "$P" addr add 192.0.2.2/24 dev tun0
 ip -n "$P" link set tun0 up
 
-stats() { # figure unit < values
-	local v med mn mx
-	v=$(cat)
-	med=$(median <<<"$v")
-	read -r mn mx <<<"$(minmax <<<"$v")"
-	printf '{"figure":"%s","unit":"%s","median":%s,"min":%s,"max":%s,"runs":%d}\n' \
-		"$1" "$2" "$med" "${mn:-null}" "${mx:-null}" "$(wc -l <<<"$v")"
-}
 
 # one table: ROUTES pushed by the "VPN" as a batch, then N changes of one
 # leak route (added, then deleted), each timed from before the change to
@@ -66,8 +58,8 @@ table() { # NAME A B WHERE: the routes A.(B + i / 250).(i % 250).0/24
 	done
 	kill -TERM "$TLP"
 	wait "$TLP"
-	stats "route watch: one audit, 500 routes $where (CPU)" us <"$T/$name.cpu"
-	stats "route watch: a route's change to its event, 500 routes $where" ms <"$T/$name.ms"
+	stats_json "route watch: one audit, 500 routes $where (CPU)" us <"$T/$name.cpu"
+	stats_json "route watch: a route's change to its event, 500 routes $where" ms <"$T/$name.ms"
 }
 _more() { [ "$(jq -c "select(.type == \"$2\")" "$1" | wc -l)" -gt "$3" ]; }
 

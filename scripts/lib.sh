@@ -332,6 +332,16 @@ tl_wait_ready() {
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "null"}'; }
 minmax() { sort -g | awk 'NR==1{mn=$1} {mx=$1} END {print mn, mx}'; }
+# stats_json FIGURE UNIT < values: one JSON line of a benchmark's figure:
+# median, min, max and how many values.
+stats_json() {
+	local v med mn mx
+	v=$(cat)
+	med=$(median <<<"$v")
+	read -r mn mx <<<"$(minmax <<<"$v")"
+	printf '{"figure":"%s","unit":"%s","median":%s,"min":%s,"max":%s,"runs":%d}\n' \
+		"$1" "$2" "$med" "${mn:-null}" "${mx:-null}" "$(wc -l <<<"$v")"
+}
 ms_now() {
 	_tl_now_us
 	echo $((REPLY / 1000))

@@ -177,3 +177,28 @@ flow_lines() {
 	grep -v -e '"type":"route_' -e '^[0-9TZ:.-]* ROUTE-' "$@"
 	return 0
 }
+
+# --- tunleak on the simulated node (after nodelab_start) -------------------------
+# node_tunleak ARGS...: tunleak on the node in the background (under the
+# command in TL_WRAP, if any), until it is attached. Output in $TMP/n.out,
+# $TMP/n.err; TL_CHILD is tunleak itself (nsenter forks to enter the node's
+# PID namespace and passes no signal on).
+TL_WRAP=()
+node_tunleak() {
+	: >"$TMP/n.out"
+	tl_ready_opts "$TMP/n.err"
+	"$ROOT/scripts/nodelab.sh" node "$NL_ID" -- "${TL_WRAP[@]}" "$TUNLEAK" "${TL_READY[@]}" "$@" \
+		>"$TMP/n.out" 2>"$TMP/n.err" &
+	TL_PID=$!
+	track "$TL_PID"
+	tl_wait_ready "$TMP/n.err" 15 || ERRORS+=("tunleak did not start: $(tail -3 "$TMP/n.err" | tr '\n' ' ')")
+	TL_CHILD=$(pgrep -P "$TL_PID" | head -1)
+	[ -n "$TL_CHILD" ] && track "$TL_CHILD"
+}
+
+# node_stop: SIGTERM to tunleak on the node; its exit code in TL_RC.
+node_stop() {
+	kill -TERM "$TL_CHILD" 2>/dev/null
+	wait "$TL_PID"
+	TL_RC=$?
+}

@@ -20,27 +20,6 @@ on_node() { "$NL" node "$NL_ID" -- "$@"; }
 in_pod() { local p=$1; shift; "$NL" pod "$NL_ID" "$p" -- "$@"; }
 J=$TMP/node.json
 
-# node_tunleak ARGS...: tunleak on the node in the background (under the
-# command in TL_WRAP, if any), until it is attached. Output in $TMP/n.out,
-# $TMP/n.err; TL_CHILD is the process on the node (nsenter passes no signal on).
-TL_WRAP=()
-node_tunleak() {
-	: >"$TMP/n.out"
-	tl_ready_opts "$TMP/n.err"
-	"$NL" node "$NL_ID" -- "${TL_WRAP[@]}" "$TUNLEAK" "${TL_READY[@]}" "$@" >"$TMP/n.out" 2>"$TMP/n.err" &
-	TL_PID=$!
-	track "$TL_PID"
-	tl_wait_ready "$TMP/n.err" 15 || ERRORS+=("tunleak did not start: $(tail -3 "$TMP/n.err" | tr '\n' ' ')")
-	TL_CHILD=$(pgrep -P "$TL_PID" | head -1)
-	[ -n "$TL_CHILD" ] && track "$TL_CHILD"
-}
-
-node_stop() {
-	kill -TERM "$TL_CHILD" 2>/dev/null
-	wait "$TL_PID"
-	TL_RC=$?
-}
-
 wait_json() { # JQ VALUE [SECONDS]: until the counters file says so
 	local i
 	for ((i = 0; i < ${3:-5} * 10; i++)); do

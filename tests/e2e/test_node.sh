@@ -15,28 +15,6 @@ on_node() { "$NL" node "$NL_ID" -- "$@"; }
 in_pod() { local p=$1; shift; "$NL" pod "$NL_ID" "$p" -- "$@"; }
 J=$TMP/node.json
 
-# node_tunleak ARGS...: tunleak on the node in the background; waits until it
-# is attached. Output in $TMP/n.out, $TMP/n.err.
-node_tunleak() {
-	: >"$TMP/n.out"
-	tl_ready_opts "$TMP/n.err"
-	"$NL" node "$NL_ID" -- "$TUNLEAK" "${TL_READY[@]}" "$@" >"$TMP/n.out" 2>"$TMP/n.err" &
-	TL_PID=$!
-	track "$TL_PID"
-	tl_wait_ready "$TMP/n.err" 10 || ERRORS+=("tunleak did not start: $(tr '\n' ' ' <"$TMP/n.err")")
-	# nsenter forks to enter the node's PID namespace and does not pass
-	# signals on: signal its child, tunleak itself
-	TL_CHILD=$(pgrep -P "$TL_PID" | head -1)
-	[ -n "$TL_CHILD" ] && track "$TL_CHILD"
-}
-
-# node_stop: SIGTERM to tunleak on the node; its exit code in TL_RC.
-node_stop() {
-	kill -TERM "$TL_CHILD" 2>/dev/null
-	wait "$TL_PID"
-	TL_RC=$?
-}
-
 # --- which pod leaks, found without being told ---------------------------------
 node_tunleak --all "${CIDRS[@]}" --json --export "$J" --interval 0.2 --metrics-addr 127.0.0.1:9464
 expect_match "what it found" "found 3 network namespaces besides the host's \([0-9]+ processes\), 2 with a tunnel" "$(cat "$TMP/n.err")"

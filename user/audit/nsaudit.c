@@ -6,6 +6,7 @@
 #include <linux/fib_rules.h>
 #include <linux/rtnetlink.h>
 
+#include "config/cli.h"
 #include "audit/nsaudit.h"
 #include "model/abi.h"
 #include "model/audit.h"
@@ -414,4 +415,16 @@ int ns_fix_apply(struct nl *nl, const struct finding *f, char *done, size_t done
 			off += snprintf(done + off, donelen - off, "%s%s", i ? "; " : "", cmd);
 	}
 	return 0;
+}
+
+struct ns_audit_cfg ns_audit_cfg_of(const struct config *cfg)
+{
+	return (struct ns_audit_cfg){
+		.cidrs = cfg->cidrs,
+		.nr_cidrs = cfg->nr_cidrs,
+		.ifaces = (const char(*)[16])cfg->ifaces,
+		.nr_ifaces = cfg->nr_ifaces,
+		.tunnels = (const char(*)[16])cfg->tunnels,
+		.nr_tunnels = cfg->nr_tunnels,
+	};
 }

@@ -30,6 +30,11 @@ struct ns_audit_cfg {
 	int nr_tunnels;
 };
 
+struct config;
+
+/* What the command line asks to audit. */
+struct ns_audit_cfg ns_audit_cfg_of(const struct config *cfg);
+
 /* Own addresses looked up from, per family (more are counted, not used). */
 #define NS_AUDIT_MAX_SOURCES 32
 /* Tunnels reported per audit (more are counted in nr_tunnels). */

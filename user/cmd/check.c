@@ -166,15 +166,7 @@ static void say_limits(const struct ns_audit_stats *st, const char *where)
 static int run_audit(struct check *c, struct nl *nl, struct findings *into,
 		     struct ns_audit_stats *st, const char *where)
 {
-	const struct config *cfg = c->cfg;
-	struct ns_audit_cfg ac = {
-	    .cidrs = cfg->cidrs,
-	    .nr_cidrs = cfg->nr_cidrs,
-	    .ifaces = (const char(*)[16])cfg->ifaces,
-	    .nr_ifaces = cfg->nr_ifaces,
-	    .tunnels = (const char(*)[16])cfg->tunnels,
-	    .nr_tunnels = cfg->nr_tunnels,
-	};
+	struct ns_audit_cfg ac = ns_audit_cfg_of(c->cfg);
 	char err[256];
 	int ret = ns_audit(nl, &ac, into, st, err, sizeof(err));
 

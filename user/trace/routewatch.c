@@ -161,15 +161,7 @@ static void on_diff(const struct finding *f, bool appeared, void *ctx)
 void route_watch__run(struct route_watch *w, struct nl *nl, const struct flow_origin *from,
 		      uint64_t now)
 {
-	const struct config *cfg = w->cfg;
-	struct ns_audit_cfg ac = {
-		.cidrs = cfg->cidrs,
-		.nr_cidrs = cfg->nr_cidrs,
-		.ifaces = (const char(*)[16])cfg->ifaces,
-		.nr_ifaces = cfg->nr_ifaces,
-		.tunnels = (const char(*)[16])cfg->tunnels,
-		.nr_tunnels = cfg->nr_tunnels,
-	};
+	struct ns_audit_cfg ac = ns_audit_cfg_of(w->cfg);
 	struct ns_audit_stats st;
 	uint64_t t0;
 	char err[256];
