@@ -646,7 +646,7 @@ static void test_route_events(void **state)
 	assert_string_equal(route_line(0, &e, &from),
 			    "2026-11-26T12:00:01.123Z ROUTE-LEAK pod=team-a/vpn-1 class=pod 10.128.0.0/14: 10.128.0.0 goes into tun0 by \"10.0.0.0/8 via 10.8.0.1 dev tun0\" (850 ms after the tunnel came up); fix: ip route add 10.128.0.0/14 via 10.128.0.1 dev eth0\n");
 	assert_string_equal(route_line(1, &e, &from),
-			    "{\"time\":\"2026-11-26T12:00:01.123Z\",\"type\":\"route_leak\",\"kind\":\"leak\",\"class\":\"pod\",\"cidr\":\"10.128.0.0/14\",\"example\":\"10.128.0.0\",\"from\":null,\"iface\":\"tun0\",\"route\":\"10.0.0.0/8 via 10.8.0.1 dev tun0\",\"after_tunnel_ms\":850,\"since\":\"2026-11-26T12:00:01.123Z\",\"fix\":\"ip route add 10.128.0.0/14 via 10.128.0.1 dev eth0\",\"netns\":\"vpn-1\",\"pod\":\"vpn-1\",\"k8s_namespace\":\"team-a\"}\n");
+			    "{\"time\":\"2026-11-26T12:00:01.123Z\",\"type\":\"route_leak\",\"kind\":\"leak\",\"class\":\"pod\",\"cidr\":\"10.128.0.0/14\",\"example\":\"10.128.0.0\",\"from\":null,\"iface\":\"tun0\",\"route\":\"10.0.0.0/8 via 10.8.0.1 dev tun0\",\"after_tunnel_ms\":850,\"since\":\"2026-11-26T12:00:01.123Z\",\"fix\":\"ip route add 10.128.0.0/14 via 10.128.0.1 dev eth0\",\"netns\":\"vpn-1\",\"pod\":\"vpn-1\",\"k8s_namespace\":\"team-a\",\"name_source\":null}\n");
 	e.type = "route_ok";
 	e.time_ns += 60000000000ULL;
 	assert_string_equal(route_line(0, &e, NULL),
