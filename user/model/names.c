@@ -35,6 +35,8 @@ const char *iface_state_name(enum iface_state s)
 		return "attached";
 	case IFACE_GONE:
 		return "gone";
+	case IFACE_NOT_COUNTED:
+		return "not counted";
 	default:
 		return "waiting";
 	}

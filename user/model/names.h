@@ -13,6 +13,7 @@ enum iface_state {
 	IFACE_WAITING = 0, /* named, not (yet) there */
 	IFACE_ATTACHED,
 	IFACE_GONE, /* was attached, went away; counts kept */
+	IFACE_NOT_COUNTED, /* there, but over a limit: no slot, not attached */
 };
 
 /* A traced namespace's state. */
@@ -27,7 +28,8 @@ const char *class_name(int cls);
 const char *dir_name(enum tl_dir dir); /* "ingress", "egress" */
 const char *role_name(enum tl_role role); /* "cluster", "tunnel" */
 const char *type_name(enum tl_type type); /* "leak", "bypass" */
-const char *iface_state_name(enum iface_state s); /* "waiting", "attached", "gone" */
+/* "waiting", "attached", "gone", "not counted" */
+const char *iface_state_name(enum iface_state s);
 const char *ns_state_name(enum ns_state s); /* "watching", "tracing", "gone" */
 
 #endif

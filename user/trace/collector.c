@@ -30,7 +30,7 @@ static void fill_rec(struct collector *c, struct flow_rec *r, const struct tl_ev
 	r->ns_id = t ? tracer__id(t) : 0;
 	r->iface = flows__intern(flows, iface);
 	if (e->reply) {
-		tracer_env__slot_owner(c->o.env, e->reply_slot & 0xff, &iface);
+		tracer_env__slot_owner(c->o.env, e->reply_slot, &iface);
 		r->reply_to = flows__intern(flows, iface);
 	}
 	r->first_ns = first_mono + c->o.mono_to_real;

@@ -14,7 +14,6 @@
 #include "netns/netns.h"
 #include "netns/nl.h"
 #include "node/node.h"
-#include "datapath/pool.h"
 #include "trace/fleet.h"
 #include "trace/tracer.h"
 
@@ -174,38 +173,63 @@ void fleet__dispatch(struct fleet *f)
 	int n, k;
 
 	n = epoll_wait(f->ep, evs, 32, 0);
+	tracer_env__batch_begin(f->env);
 	for (k = 0; k < n; k++) {
 		struct tracer *t = fleet__by_id(f, evs[k].data.u32);
 
 		if (t)
 			tracer__on_monitor(t);
 	}
+	tracer_env__batch_end(f->env);
 }
 
 void fleet__rescan(struct fleet *f)
 {
 	int i;
 
+	/* only those without link events: the others hear of every change
+	 * (a lost event too: the monitor then reports everything changed) */
+	tracer_env__batch_begin(f->env);
 	for (i = 0; i < f->nr; i++) {
-		if (tracer__state(f->tracers[i]) != NS_TRACING)
+		if (tracer__state(f->tracers[i]) != NS_TRACING || !tracer__polled(f->tracers[i]))
 			continue;
 		tracer__rescan(f->tracers[i]);
 		watch(f, i);
 	}
+	tracer_env__batch_end(f->env);
 }
 
-void fleet__detach_all(struct fleet *f)
+/* Every attachment of the tracers for which want(t) holds detached at once
+ * (each tcx link's close waits for an RCU grace period: in parallel they
+ * share them). */
+static void detach_where(struct fleet *f, bool (*want)(const struct tracer *t, void *arg),
+			 void *arg)
 {
 	struct attachment **list;
 	int i, n = 0, max = f->nr * TRACER_MAX_IFACES;
 
 	list = calloc(max ? max : 1, sizeof(*list));
-	if (list) {
-		for (i = 0; i < f->nr; i++)
+	if (!list)
+		return;
+	for (i = 0; i < f->nr; i++)
+		if (want(f->tracers[i], arg))
 			n += tracer__attachments(f->tracers[i], list + n, max - n);
-		detach_many(list, n, false);
-		free(list);
-	}
+	detach_many(list, n, false);
+	free(list);
+}
+
+static bool every(const struct tracer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	return true;
+}
+
+void fleet__detach_all(struct fleet *f)
+{
+	int i;
+
+	detach_where(f, every, NULL);
 	for (i = 0; i < f->nr; i++)
 		tracer__stop(f->tracers[i], false);
 }
@@ -353,8 +377,11 @@ static void take_step(struct fleet *f, const struct fleet_step *s, const struct 
 		tracer__set_name(t, &name);
 		break;
 	case FLEET_RESCAN:
-		tracer__rescan(t);
-		watch(f, s->known);
+		/* a watched namespace with link events says when a tunnel comes */
+		if (tracer__polled(t)) {
+			tracer__rescan(t);
+			watch(f, s->known);
+		}
 		break;
 	case FLEET_END:
 		tracer__stop(t, true);
@@ -367,13 +394,31 @@ static void take_step(struct fleet *f, const struct fleet_step *s, const struct 
 	}
 }
 
+struct ending {
+	const struct fleet *f;
+	const struct fleet_step *steps;
+	int n;
+};
+
+/* Whether t is the tracer of one of the END steps. */
+static bool ending(const struct tracer *t, void *arg)
+{
+	const struct ending *e = arg;
+	int i;
+
+	for (i = 0; i < e->n; i++)
+		if (e->steps[i].kind == FLEET_END && e->f->tracers[e->steps[i].known] == t)
+			return true;
+	return false;
+}
+
 void fleet__reconcile(struct fleet *f)
 {
 	uint64_t t0 = thread_cpu_ns();
 	struct fleet_known *known;
 	struct node_ns *found;
 	struct fleet_step *steps;
-	int i, nk = f->nr, nf, n;
+	int i, nk = f->nr, nf, n, ended = 0;
 
 	if (!f->node || node__scan(f->node))
 		return;
@@ -397,49 +442,36 @@ void fleet__reconcile(struct fleet *f)
 	for (i = 0; i < nf; i++)
 		found[i] = *node__get(f->node, i);
 	n = fleet_plan(known, nk, found, nf, FLEET_GONE_KEPT, steps);
-	for (i = 0; i < n && !(stopping(f) && steps[i].kind == FLEET_NEW); i++)
+	/* NEW, RENAME and RESCAN come first: their attaches are made at once */
+	tracer_env__batch_begin(f->env);
+	for (i = 0; i < n && steps[i].kind != FLEET_END && steps[i].kind != FLEET_DROP; i++)
+		if (!(stopping(f) && steps[i].kind == FLEET_NEW))
+			take_step(f, &steps[i], found);
+	tracer_env__batch_end(f->env);
+	/* the ended namespaces' links closed at once too */
+	detach_where(f, ending, &(struct ending){ f, steps + i, n - i });
+	for (; i < n; i++) {
 		take_step(f, &steps[i], found);
+		ended += steps[i].kind == FLEET_END;
+	}
+	/* slots given back: interfaces that found none may have one now */
+	for (i = 0; ended && i < f->nr; i++)
+		if (tracer__nr_not_counted(f->tracers[i]))
+			tracer__rescan(f->tracers[i]);
 out:
 	free(known);
 	free(found);
 	free(steps);
 }
 
-/* Whether a namespace of the node has a tunnel now (it is then traced at once). */
-static bool has_tunnel_now(const struct config *cfg, const struct node_ns *x)
-{
-	struct netns *ns = netns__open_found(x->f.path, x->f.dev, x->f.ino);
-	struct nl *nl = ns ? nl__open(ns) : NULL;
-	struct link_info *links = NULL;
-	bool yes = false;
-	int i, n = 0;
-
-	if (nl && !nl__link_dump(nl, &links, &n))
-		for (i = 0; i < n && !yes; i++)
-			yes = link_is_tunnel(&links[i], cfg->tunnels, cfg->nr_tunnels);
-	free(links);
-	nl__free(nl);
-	netns__free(ns);
-	return yes;
-}
-
 int fleet__start_node(struct fleet *f, char *err, size_t errlen)
 {
-	int i, n, want = 0;
-
 	if (!f->node) {
 		snprintf(err, errlen, "--all: no node to look at");
 		return -EINVAL;
 	}
-	/* Probes for the namespaces that have a tunnel now, loaded on every
-	 * CPU: the verifier's time is most of a namespace's start */
-	if (!node__scan(f->node)) {
-		n = node__count(f->node);
-		for (i = 0; i < n; i++)
-			want += has_tunnel_now(f->env->cfg, node__get(f->node, i));
-	}
-	if (want >= 2 && f->env->pool)
-		probe_pool__fill(f->env->pool, want, f->env->stop);
+	/* The programs are loaded once (the datapath's): a namespace costs
+	 * its attachments only */
 	fleet__reconcile(f);
 	return 0;
 }

@@ -32,13 +32,12 @@ void fleet__free(struct fleet *f);
  * 0 or -errno with one line in err; nothing stays attached on error. */
 int fleet__start_single(struct fleet *f, struct netns *ns, const char *path,
 			const struct tracer_name *name, char *err, size_t errlen);
-/* Node mode: load probes ahead for the namespaces that have a tunnel now,
- * then reconcile. 0 or -errno with one line in err. */
+/* Node mode: the first reconcile. 0 or -errno with one line in err. */
 int fleet__start_node(struct fleet *f, char *err, size_t errlen);
 /* Node mode: look at the node again and follow what changed. */
 void fleet__reconcile(struct fleet *f);
-/* Follow the interfaces of every traced namespace (on a timer: link events
- * may be lost). */
+/* Follow the interfaces of the traced namespaces that have no link events
+ * (on a timer). */
 void fleet__rescan(struct fleet *f);
 /* Single mode: the traced namespace has ended. */
 bool fleet__single_ended(struct fleet *f);

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/log.h"
+#include "lib/vec.h"
 #include "model/audit.h"
 #include "model/flows.h"
 #include "config/cli.h"
@@ -13,7 +15,6 @@
 #include "netns/route.h"
 #include "node/discover.h"
 #include "datapath/loader.h"
-#include "datapath/pool.h"
 #include "out/export.h"
 #include "trace/tracer.h"
 
@@ -24,6 +25,7 @@ struct tracer_iface {
 	int slot; /* -1: none (all slots taken) */
 	uint32_t ifindex; /* 0: not attached */
 	bool l2;
+	bool pending; /* its attach is queued in the batch */
 	enum iface_state state;
 	struct attachment att;
 	/* counters kept when the tracer has ended and given back its slots */
@@ -51,20 +53,23 @@ struct tracer {
 	const struct class_cidr *fixed[TRACER_MAX_FIXED]; /* CIDRs whose fix was shown */
 	int nr_fixed;
 	uint64_t leak_flows, bypass_flows; /* first seen here */
-	bool warned_slots;
+	int extra_slots; /* slots held by tunnels beyond the first (node mode) */
+	bool warned_slots; /* an interface found no slot: said once */
+	bool warned_extra; /* more than TRACER_EXTRA_TUNNELS: said once */
 	bool warned_ifaces; /* more tunnels than TRACER_MAX_IFACES: said once */
 };
 
 /* --- slots ------------------------------------------------------------------ */
 
-/* A never-used slot first, else the one given back longest ago: its old
- * owner's flows and counts stay visible as long as possible. */
-static int slot_alloc(struct tracer_env *env, struct tracer *t, int iface)
+int slot_table_take(struct slot_table *st, struct tracer *owner, int iface, bool extra, int keep,
+		    bool *reused)
 {
-	struct slot_table *st = &env->slots;
-	int i, best = -1;
+	int nr = st->nr < TL_MAX_SLOTS ? st->nr : TL_MAX_SLOTS, i, best = -1;
 
-	for (i = 0; i < TL_MAX_SLOTS; i++) {
+	*reused = false;
+	if (st->used >= nr || (extra && nr - st->used - 1 < keep))
+		return -ENOSPC;
+	for (i = 0; i < nr; i++) {
 		if (st->owner[i])
 			continue;
 		if (!st->freed_at[i]) {
@@ -76,37 +81,75 @@ static int slot_alloc(struct tracer_env *env, struct tracer *t, int iface)
 	}
 	if (best < 0)
 		return -ENOSPC;
-	if (st->freed_at[best]) {
-		/* counts and flows of the namespace that had it end here */
-		datapath__reset_slot(env->dp, best);
-		flows__purge_slot(env->flows, best);
-	}
-	st->owner[best] = t;
+	*reused = st->freed_at[best] != 0;
+	st->owner[best] = owner;
 	st->iface[best] = iface;
+	st->used++;
 	return best;
 }
 
-static void slot_free(struct tracer_env *env, int slot)
+void slot_table_give(struct slot_table *st, int slot)
 {
-	struct slot_table *st = &env->slots;
-
-	if (slot < 0 || slot >= TL_MAX_SLOTS)
+	if (slot < 0 || slot >= TL_MAX_SLOTS || !st->owner[slot])
 		return;
 	st->owner[slot] = NULL;
 	st->freed_at[slot] = ++st->clock;
+	st->used--;
 }
 
 /* --- the tracer --------------------------------------------------------------- */
 
-/* A slot for interface i (e): -ENOSPC, said once per namespace, when none is left. */
+/* Whether e would be one of t's extra tunnels: node mode, a tunnel, and
+ * another tunnel of t has a slot (the first tunnel is never an extra). */
+static bool is_extra(const struct tracer *t, const struct tracer_iface *e)
+{
+	int i;
+
+	if (t->single || e->role != TL_ROLE_TUNNEL)
+		return false;
+	for (i = 0; i < t->nr_ifaces; i++)
+		if (&t->ifaces[i] != e && t->ifaces[i].role == TL_ROLE_TUNNEL &&
+		    t->ifaces[i].slot >= 0)
+			return true;
+	return false;
+}
+
+/*
+ * A slot for interface i (e). A namespace's cluster interfaces and its
+ * first tunnel take any free slot; its further tunnels at most
+ * TRACER_EXTRA_TUNNELS, and never the last SLOTS_KEPT_FOR_PODS free ones,
+ * so that one pod's tunnels cannot starve another pod. -ENOSPC, said once
+ * per namespace, when it gets none: the interface is "not counted".
+ */
 static int take_slot(struct tracer *t, struct tracer_iface *e, int i)
 {
-	e->slot = slot_alloc(t->env, t, i);
-	if (e->slot >= 0)
+	struct slot_table *st = &t->env->slots;
+	bool extra = is_extra(t, e), reused;
+
+	if (extra && t->extra_slots >= TRACER_EXTRA_TUNNELS) {
+		if (!t->warned_extra)
+			warn("%s: %s: not counted: more than %d tunnels besides the first in one namespace\n",
+			     t->where, e->name, TRACER_EXTRA_TUNNELS);
+		t->warned_extra = true;
+		return -ENOSPC;
+	}
+	e->slot = slot_table_take(st, t, i, extra, SLOTS_KEPT_FOR_PODS, &reused);
+	if (e->slot >= 0) {
+		if (reused) {
+			/* counts and flows of the namespace that had it end here */
+			datapath__reset_slot(t->env->dp, e->slot);
+			flows__purge_slot(t->env->flows, e->slot);
+		}
+		t->extra_slots += extra;
 		return 0;
+	}
 	if (!t->warned_slots) {
-		warn("%s: %s: all %d interface slots are taken; not counted\n", t->where, e->name,
-		     TL_MAX_SLOTS);
+		if (extra)
+			warn("%s: %s: not counted: its tunnels beyond the first may not take the last %d of the %d interface slots\n",
+			     t->where, e->name, SLOTS_KEPT_FOR_PODS, st->nr);
+		else
+			warn("%s: %s: not counted: all %d interface slots are taken\n", t->where,
+			     e->name, st->nr);
 		t->warned_slots = true;
 	}
 	return -ENOSPC;
@@ -169,6 +212,7 @@ struct tracer *tracer__new(struct tracer_env *env, struct netns *ns, const char 
 		add_iface(t, cfg->ifaces[i], TL_ROLE_CLUSTER, true);
 	for (i = 0; i < cfg->nr_tunnels; i++)
 		add_iface(t, cfg->tunnels[i], TL_ROLE_TUNNEL, true);
+	nl__release(t->nl); /* made again when it is used */
 	return t;
 fail:
 	tracer__free(t);
@@ -221,6 +265,15 @@ int tracer__nr_attached(const struct tracer *t)
 	return n;
 }
 
+int tracer__nr_not_counted(const struct tracer *t)
+{
+	int i, n = 0;
+
+	for (i = 0; i < t->nr_ifaces; i++)
+		n += t->ifaces[i].state == IFACE_NOT_COUNTED;
+	return n;
+}
+
 struct tracer *tracer_env__slot_owner(const struct tracer_env *env, int slot, const char **iface)
 {
 	struct tracer *t = slot >= 0 && slot < TL_MAX_SLOTS ? env->slots.owner[slot] : NULL;
@@ -240,6 +293,9 @@ void tracer__count_flow(struct tracer *t, enum tl_type type)
 
 static void release(struct tracer *t)
 {
+	/* the monitor's socket may be what holds the namespace */
+	if (t->ns && t->mon)
+		netns__unhold(t->ns);
 	nl_monitor__free(t->mon);
 	t->mon = NULL;
 	route_cache__free(t->rc);
@@ -262,44 +318,179 @@ void tracer__free(struct tracer *t)
 		if (t->ifaces[i].ifindex)
 			detach_iface(&t->ifaces[i].att, false);
 	for (i = 0; i < t->nr_ifaces; i++)
-		if (t->env->slots.owner[t->ifaces[i].slot >= 0 ? t->ifaces[i].slot : 0] == t)
-			slot_free(t->env, t->ifaces[i].slot);
+		if (t->ifaces[i].slot >= 0 && t->env->slots.owner[t->ifaces[i].slot] == t)
+			slot_table_give(&t->env->slots, t->ifaces[i].slot);
 	release(t);
 	free(t);
+}
+
+/* --- attaching, one or many at once ------------------------------------------------ */
+
+/* The kernel's part of attaching interface iface of t: what a worker thread
+ * may do (each call enters the namespace in its own thread). */
+struct attach_job {
+	struct tracer *t;
+	int iface;
+	struct link_info l;
+	int ret;
+	char err[256];
+};
+
+struct attach_batch {
+	struct attach_job *jobs;
+	int n, cap;
+	int next; /* the next job a worker takes */
+};
+
+/* Our side first: a slot, and the map entry, so that the first attached
+ * packet is counted. 0, -ENOSPC (no slot: not counted), or -errno with one
+ * line in err. */
+static int attach_begin(struct tracer *t, struct tracer_iface *e, const struct link_info *l,
+			char *err, size_t errlen)
+{
+	int ret;
+
+	if (e->slot < 0 && take_slot(t, e, (int)(e - t->ifaces))) {
+		snprintf(err, errlen, "%s: %s: no interface slot left", t->where, e->name);
+		e->state = IFACE_NOT_COUNTED;
+		return -ENOSPC;
+	}
+	ret = probe__set_iface(t->probe, l->ifindex, e->slot, e->role, l->l2);
+	if (ret)
+		snprintf(err, errlen, "%s: cannot record interface: %s", e->name, strerror(-ret));
+	return ret;
+}
+
+static void attach_kernel(struct attach_job *j)
+{
+	struct tracer *t = j->t;
+	struct tracer_iface *e = &t->ifaces[j->iface];
+	int prog_fd[2] = { probe__prog_fd(t->probe, TL_DIR_INGRESS),
+			   probe__prog_fd(t->probe, TL_DIR_EGRESS) };
+
+	/* Legacy filters of a killed run hold our handle: take it back (a
+	 * live run's are not taken) */
+	j->ret = attach_prepare(t->ns, j->l.ifindex, e->name, t->env->kind == KIND_TC, j->err,
+				sizeof(j->err));
+	if (!j->ret)
+		j->ret = attach_iface(&e->att, t->ns, j->l.ifindex, e->name, t->env->kind,
+				      prog_fd, j->err, sizeof(j->err));
+}
+
+/* Back in the caller's thread: the interface is attached, or its entry goes. */
+static int attach_end(struct attach_job *j)
+{
+	struct tracer_iface *e = &j->t->ifaces[j->iface];
+
+	e->pending = false;
+	if (j->ret) {
+		probe__del_iface(j->t->probe, j->l.ifindex);
+		return j->ret;
+	}
+	e->ifindex = j->l.ifindex;
+	e->l2 = j->l.l2;
+	e->state = IFACE_ATTACHED;
+	return 0;
 }
 
 static int attach_one(struct tracer *t, struct tracer_iface *e, const struct link_info *l,
 		      char *err, size_t errlen)
 {
-	int prog_fd[2] = { probe__prog_fd(t->probe, TL_DIR_INGRESS),
-			   probe__prog_fd(t->probe, TL_DIR_EGRESS) };
-	int ret;
+	struct attach_job j = { .t = t, .iface = (int)(e - t->ifaces), .l = *l };
+	int ret = attach_begin(t, e, l, err, errlen);
 
-	if (e->slot < 0 && take_slot(t, e, (int)(e - t->ifaces))) {
-		snprintf(err, errlen, "%s: %s: no interface slot left", t->where, e->name);
-		return -ENOSPC;
-	}
-	/* Legacy filters of a killed run hold our handle: take it back (a live
-	 * run's are not taken) */
-	ret = attach_prepare(t->ns, l->ifindex, e->name, t->env->kind == KIND_TC, err, errlen);
 	if (ret)
 		return ret;
-	/* The map entry first, so the first attached packet is counted. */
-	ret = probe__set_iface(t->probe, l->ifindex, e->slot, e->role, l->l2);
-	if (ret) {
-		snprintf(err, errlen, "%s: cannot record interface: %s", e->name, strerror(-ret));
-		return ret;
+	attach_kernel(&j);
+	ret = attach_end(&j);
+	if (ret)
+		snprintf(err, errlen, "%s", j.err);
+	return ret;
+}
+
+static void say_attached(const struct tracer *t, const struct tracer_iface *e)
+{
+	warn("%s attached (ifindex %u, %s, %s)%s%s\n", e->name, e->ifindex, e->l2 ? "l2" : "l3",
+	     t->env->kind == KIND_TCX ? "tcx" : "tc", t->single ? "" : " in ",
+	     t->single ? "" : t->where);
+}
+
+/* Attach now, or queue the kernel's part when a batch is open. */
+static void attach_or_queue(struct tracer *t, struct tracer_iface *e, const struct link_info *l)
+{
+	struct attach_batch *b = t->env->batch;
+	char err[256];
+	int ret;
+
+	if (!b || vec_room(&b->jobs, &b->cap, b->n, sizeof(*b->jobs), 64)) {
+		ret = attach_one(t, e, l, err, sizeof(err));
+		if (!ret)
+			say_attached(t, e);
+		else if (ret != -ENOSPC) /* out of slots: said once already */
+			warn("%s\n", err);
+		return;
 	}
-	ret = attach_iface(&e->att, t->ns, l->ifindex, e->name, t->env->kind, prog_fd, err,
-			   errlen);
+	ret = attach_begin(t, e, l, err, sizeof(err));
 	if (ret) {
-		probe__del_iface(t->probe, l->ifindex);
-		return ret;
+		if (ret != -ENOSPC)
+			warn("%s\n", err);
+		return;
 	}
-	e->ifindex = l->ifindex;
-	e->l2 = l->l2;
-	e->state = IFACE_ATTACHED;
-	return 0;
+	b->jobs[b->n++] = (struct attach_job){ .t = t, .iface = (int)(e - t->ifaces), .l = *l };
+	e->pending = true;
+}
+
+void tracer_env__batch_begin(struct tracer_env *env)
+{
+	if (!env->batch)
+		env->batch = calloc(1, sizeof(*env->batch));
+}
+
+static void *attach_worker(void *arg)
+{
+	struct attach_batch *b = arg;
+	int i;
+
+	while ((i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED)) < b->n)
+		attach_kernel(&b->jobs[i]);
+	return NULL;
+}
+
+void tracer_env__batch_run(struct tracer_env *env)
+{
+	struct attach_batch *b = env->batch;
+	pthread_t th[TRACER_ATTACH_THREADS];
+	int i, nth = 0;
+
+	if (!b)
+		return;
+	/* Each tcx link waits for an RCU grace period in the kernel (~20 ms
+	 * here): made at once, they share them */
+	b->next = 0;
+	while (nth < TRACER_ATTACH_THREADS && nth < b->n - 1 &&
+	       !pthread_create(&th[nth], NULL, attach_worker, b))
+		nth++;
+	attach_worker(b);
+	for (i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; i < b->n; i++) {
+		struct attach_job *j = &b->jobs[i];
+
+		if (!attach_end(j))
+			say_attached(j->t, &j->t->ifaces[j->iface]);
+		else
+			warn("%s\n", j->err);
+	}
+	b->n = 0;
+}
+
+void tracer_env__batch_end(struct tracer_env *env)
+{
+	tracer_env__batch_run(env);
+	if (env->batch)
+		free(env->batch->jobs);
+	free(env->batch);
+	env->batch = NULL;
 }
 
 static void detach_one(struct tracer *t, struct tracer_iface *e, bool dev_gone)
@@ -360,41 +551,48 @@ static bool has_tunnel(const struct tracer *t, const struct link_info *links, in
 	return false;
 }
 
+/* Link (and route) events of the namespace; its socket then holds the
+ * namespace too, so that watching or tracing a namespace costs one fd
+ * (and one more per tcx link). Without it, interfaces are polled. */
+static void open_monitor(struct tracer *t)
+{
+	if (t->mon)
+		return;
+	t->mon = nl_monitor__open(t->ns);
+	if (!t->mon) {
+		warn("%s: link events unavailable (%s); polling interfaces\n", t->where,
+		     strerror(errno));
+		return;
+	}
+	netns__hold_by(t->ns, nl_monitor__fd(t->mon));
+}
+
 static int begin_tracing(struct tracer *t, char *err, size_t errlen)
 {
-	/* loaded ahead, in parallel, when many namespaces start at once */
-	t->probe = probe_pool__take(t->env->pool);
-	if (!t->probe)
-		t->probe = probe__new(t->env->dp);
+	/* The programs are the datapath's: a namespace is its cookie */
+	uint64_t cookie = netns__cookie(t->ns);
+
+	t->probe = cookie ? probe__new(t->env->dp, cookie) : NULL;
 	if (!t->probe) {
-		snprintf(err, errlen, "%s: cannot load the BPF programs: %s", t->where,
-			 strerror(errno));
+		snprintf(err, errlen, "%s: cannot read its namespace cookie: %s", t->where,
+			 strerror(errno ? errno : EINVAL));
 		return errno ? -errno : -EINVAL;
 	}
 	t->state = NS_TRACING;
-	/* From now on interfaces are followed as they change; a namespace that
-	 * is only watched is looked at on the discovery clock instead (one
-	 * socket fewer per pod without a tunnel). */
-	if (!t->mon) {
-		t->mon = nl_monitor__open(t->ns);
-		if (!t->mon)
-			warn("%s: link events unavailable (%s); polling interfaces\n", t->where,
-			     strerror(errno));
-	}
+	open_monitor(t);
 	return 0;
 }
 
 /* Attach what is there, detach what went; messages for each change. */
 static void follow(struct tracer *t, const struct link_info *links, int n)
 {
-	char err[256];
-	int i, ret;
+	int i;
 
 	for (i = 0; i < t->nr_ifaces; i++) {
 		struct tracer_iface *e = &t->ifaces[i];
 		const struct link_info *l = find_link(links, n, e->name);
 
-		if (l && l->ifindex == e->ifindex)
+		if ((l && l->ifindex == e->ifindex) || e->pending)
 			continue;
 		if (e->ifindex) {
 			detach_one(t, e, true);
@@ -402,18 +600,12 @@ static void follow(struct tracer *t, const struct link_info *links, int n)
 			warn("%s gone%s%s\n", e->name, t->single ? "" : " in ",
 			     t->single ? "" : t->where);
 		}
-		if (!l)
-			continue;
-		ret = attach_one(t, e, l, err, sizeof(err));
-		if (ret) {
-			/* out of slots: said once already, not every second */
-			if (ret != -ENOSPC)
-				warn("%s\n", err);
+		if (!l) {
+			if (e->state == IFACE_NOT_COUNTED)
+				e->state = e->named ? IFACE_WAITING : IFACE_GONE;
 			continue;
 		}
-		warn("%s attached (ifindex %u, %s, %s)%s%s\n", e->name, l->ifindex,
-		     l->l2 ? "l2" : "l3", t->env->kind == KIND_TCX ? "tcx" : "tc",
-		     t->single ? "" : " in ", t->single ? "" : t->where);
+		attach_or_queue(t, e, l);
 	}
 }
 
@@ -425,19 +617,28 @@ void tracer__rescan(struct tracer *t)
 
 	if (t->state == NS_GONE || !t->nl)
 		return;
-	if (nl__link_dump(t->nl, &links, &n))
+	if (nl__link_dump(t->nl, &links, &n)) {
+		nl__release(t->nl);
 		return;
+	}
 	add_vpn_links(t, links, n);
 	if (t->state == NS_WATCHING && has_tunnel(t, links, n)) {
 		if (begin_tracing(t, err, sizeof(err))) {
 			warn("%s\n", err);
 			free(links);
+			nl__release(t->nl);
 			return;
 		}
 	}
 	if (t->state == NS_TRACING)
 		follow(t, links, n);
 	free(links);
+	nl__release(t->nl); /* an fd only while it is used */
+}
+
+bool tracer__polled(const struct tracer *t)
+{
+	return !t->mon;
 }
 
 int tracer__start(struct tracer *t, char *err, size_t errlen)
@@ -453,12 +654,15 @@ int tracer__start(struct tracer *t, char *err, size_t errlen)
 			if (nl__link_get(t->nl, cfg->ifaces[i], &l)) {
 				snprintf(err, errlen, "--iface \"%s\": no such interface in %s",
 					 cfg->ifaces[i], t->where);
+				nl__release(t->nl);
 				return -ENODEV;
 			}
 		}
 		ret = begin_tracing(t, err, errlen);
-		if (ret)
+		if (ret) {
+			nl__release(t->nl);
 			return ret;
+		}
 		/* Every cluster interface, or none: an error undoes them all */
 		for (i = 0; i < t->nr_ifaces; i++) {
 			struct tracer_iface *e = &t->ifaces[i];
@@ -474,9 +678,13 @@ int tracer__start(struct tracer *t, char *err, size_t errlen)
 			}
 			if (ret) {
 				tracer__stop(t, false);
+				nl__release(t->nl);
 				return ret;
 			}
 		}
+	} else {
+		/* node mode: a tunnel that appears is an event, not a poll */
+		open_monitor(t);
 	}
 	tracer__rescan(t);
 	return 0;
@@ -533,7 +741,7 @@ void tracer__stop(struct tracer *t, bool gone)
 
 		if (e->state == IFACE_ATTACHED)
 			e->state = IFACE_GONE;
-		slot_free(t->env, e->slot);
+		slot_table_give(&t->env->slots, e->slot);
 		e->slot = -1;
 	}
 	t->state = NS_GONE;
@@ -618,18 +826,23 @@ void tracer__diagnose(struct tracer *t, struct flow_rec *r)
 	uint8_t gw[16];
 	int has_gw, i, n, leak = r->type == TL_TYPE_LEAK;
 
-	if (!t->rc || route_cache__get(t->rc, r->key.family, r->key.dst, r->key.src, &ri))
+	if (!t->rc || route_cache__get(t->rc, r->key.family, r->key.dst, r->key.src, &ri)) {
+		nl__release(t->nl);
 		return;
+	}
 	r->route = flows__intern(t->env->flows, route_format(&ri, buf, sizeof(buf)));
 	r->has_route = 1;
 	cc = audit_cidr_for(cfg->cidrs, cfg->nr_cidrs, r->key.family, r->key.dst);
-	if (!cc)
+	if (!cc) {
+		nl__release(t->nl);
 		return;
+	}
 	/* a leak is fixed through a cluster interface, a bypass through a tunnel */
 	n = names_of(t, leak ? TL_ROLE_CLUSTER : TL_ROLE_TUNNEL, names);
 	via = route_cache__gateway(t->rc, !leak, r->key.family, names, n, gw, &has_gw);
 	r->fix = flows__intern(t->env->flows,
 			       audit_fix(&cc->cidr, &ri, via, has_gw ? gw : NULL, buf, sizeof(buf)));
+	nl__release(t->nl);
 	for (i = 0; i < t->nr_fixed; i++)
 		if (t->fixed[i] == cc)
 			return;
