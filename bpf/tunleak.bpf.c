@@ -50,6 +50,9 @@ struct tl_hot hot SEC(".data.hot") __attribute__((aligned(64)));
 struct tl_range4 ranges4[TL_MAX_RANGES]; /* when more than TL_HOT_RANGES4 */
 struct tl_range6 ranges6[TL_MAX_RANGES];
 struct tl_recent recent[TL_RECENT];
+/* When the last event was emitted, on any CPU (a line of its own: written
+ * per event, never per packet). */
+__u64 last_event_ns __attribute__((aligned(64)));
 
 /* nr_slots struct tl_slot_counters per possible CPU (the loader sets the
  * count): element cpu * nr_slots + slot. */
@@ -671,6 +674,10 @@ static __always_inline void emit_event(struct __sk_buff *skb, const struct tl_fl
 		if (*emitted % wakeup_events == 0)
 			flags = BPF_RB_FORCE_WAKEUP;
 	}
+	/* after a quiet spell the consumer may be asleep: wake it */
+	if (val->first_ns - last_event_ns > TL_QUIET_NS)
+		flags = BPF_RB_FORCE_WAKEUP;
+	last_event_ns = val->first_ns;
 	bpf_ringbuf_submit(e, flags);
 }
 

@@ -44,6 +44,12 @@ enum tl_type {
 	TL_TYPE_BYPASS = 2,
 };
 
+/* The first event after TL_QUIET_NS without one wakes the consumer at once;
+ * later ones wake it every so many events, and the consumer drains on a
+ * short tick for 2 * TL_QUIET_NS after it last found something (then it
+ * sleeps until woken: an idle run costs no wakeups). */
+#define TL_QUIET_NS 100000000ULL
+
 /* Global per-CPU statistics (stats map index). */
 enum tl_stat {
 	TL_STAT_EVENTS_EMITTED = 0,

@@ -52,7 +52,8 @@ ns_of() { echo ".namespaces[] | select(.label == \"$1\")"; }
 # --- which pod leaks, found without being told ---------------------------------
 node_tunleak --all "${CIDRS[@]}" --json --export "$J" --interval 0.2 --metrics-addr 127.0.0.1:9464
 expect_match "what it found" "found 3 network namespaces besides the host's \([0-9]+ processes\), 2 with a tunnel" "$(cat "$TMP/n.err")"
-expect_match "tracing line" "tracing 4 interfaces in 2 namespaces \(tcx\)" "$(cat "$TMP/n.err")"
+# --attach auto with --all: clsact + cls_bpf (no grace period per link)
+expect_match "tracing line" "tracing 4 interfaces in 2 namespaces \(tc\)" "$(cat "$TMP/n.err")"
 
 # leaky: 4 UDP datagrams of 100 bytes to the other node's pod (4 x 128 L3
 # bytes), 2 pings to a service (2 x 84): all into tun0

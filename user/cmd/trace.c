@@ -368,8 +368,9 @@ static void loop(struct trace *tr)
 		now = now_ns(CLOCK_MONOTONIC);
 		timeout = next > now ? (int)((next - now + 999999) / 1000000) : 0;
 		/* The programs wake us only every so many events (a wakeup per
-		 * event would cost the datapath microseconds): drain on a tick. */
-		if (timeout > DRAIN_MS)
+		 * event would cost the datapath microseconds): drain on a tick
+		 * while they come (the first after a quiet spell wakes us). */
+		if (timeout > DRAIN_MS && collector__ticking(tr->col, now))
 			timeout = DRAIN_MS;
 		n = epoll_wait(tr->ep, evs, 16, timeout);
 		if (n < 0 && errno != EINTR) {

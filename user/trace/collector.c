@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 #include <bpf/libbpf.h>
 
 #include "model/flows.h"
@@ -15,6 +16,7 @@ struct collector {
 	struct collector_opts o;
 	struct ring_buffer *rb;
 	uint64_t received, recovered;
+	uint64_t last_found_ns; /* CLOCK_MONOTONIC: the last drain that found records */
 };
 
 static void fill_rec(struct collector *c, struct flow_rec *r, const struct tl_event *e,
@@ -171,12 +173,26 @@ int collector__fd(const struct collector *c)
 	return c->rb ? ring_buffer__epoll_fd(c->rb) : -1;
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 void collector__drain(struct collector *c, bool all)
 {
 	if (!c->rb)
 		return;
-	ring_buffer__consume(c->rb);
+	if (ring_buffer__consume(c->rb) > 0)
+		c->last_found_ns = mono_ns();
 	datapath__drain_lost(c->o.env->dp, all, on_lost, c);
+}
+
+bool collector__ticking(const struct collector *c, uint64_t now_ns)
+{
+	return c->last_found_ns && now_ns - c->last_found_ns < 2 * TL_QUIET_NS;
 }
 
 void collector__sweep(struct collector *c)

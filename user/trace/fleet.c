@@ -170,17 +170,25 @@ int fleet__fd(const struct fleet *f)
 void fleet__dispatch(struct fleet *f)
 {
 	struct epoll_event evs[32];
+	bool began = false;
 	int n, k;
 
 	n = epoll_wait(f->ep, evs, 32, 0);
 	tracer_env__batch_begin(f->env);
 	for (k = 0; k < n; k++) {
 		struct tracer *t = fleet__by_id(f, evs[k].data.u32);
+		enum ns_state was = t ? tracer__state(t) : NS_GONE;
 
-		if (t)
-			tracer__on_monitor(t);
+		if (!t)
+			continue;
+		tracer__on_monitor(t);
+		/* a pod's tunnel came: its runtime metadata is there by now,
+		 * and its events should name it so, not by its hostname */
+		began |= was == NS_WATCHING && tracer__state(t) == NS_TRACING;
 	}
 	tracer_env__batch_end(f->env);
+	if (began && f->node)
+		fleet__reconcile(f);
 }
 
 void fleet__rescan(struct fleet *f)
