@@ -72,7 +72,7 @@ expect_eq "prom leak flows" "tunleak_leak_flows{$L} 1" "$(grep '^tunleak_leak_fl
 expect_eq "prom tun0 egress pod" "tunleak_packets_total{$L,iface=\"tun0\",direction=\"egress\",class=\"pod\"} 4" \
 	"$(grep "tunleak_packets_total{$L,iface=\"tun0\",direction=\"egress\",class=\"pod\"}" "$TMP/c.prom")"
 expect_eq "prom dropped" "tunleak_events_dropped_total 0" "$(grep '^tunleak_events_dropped_total' "$TMP/c.prom")"
-expect_eq "prom HELP/TYPE pairs" 12 "$(grep -c '^# TYPE' "$TMP/c.prom")"
+expect_eq "prom HELP/TYPE pairs" 13 "$(grep -c '^# TYPE' "$TMP/c.prom")"
 expect_eq "diagnostics only on stderr" 1 "$(wc -l <"$TMP/t.out")"
 case_end "text-and-prom-duration"
 

@@ -58,6 +58,9 @@ struct snapshot {
 	uint64_t ns_seen, ns_unreadable; /* node mode: namespaces found; processes not readable */
 	uint64_t ns_processes; /* processes looked at */
 	uint64_t scan_cpu_ns; /* CPU time of the last look at the node */
+	/* interface slots (0: not known): there are, taken; interfaces that
+	 * are there but have none (a limit reached: not counted) */
+	uint64_t slots, slots_used, not_counted;
 	int nr_ns, cap_ns;
 	struct ns_snap *ns; /* owned: snapshot_free() */
 };
