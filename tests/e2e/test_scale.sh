@@ -97,3 +97,4 @@ for p in "$LAST" late b001; do
 done
 expect_eq "filters left in three pods" 0 "$left"
 case_end "tunnels-of-one-pod-never-starve-another"
+

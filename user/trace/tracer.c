@@ -57,6 +57,7 @@ struct tracer {
 	bool warned_slots; /* an interface found no slot: said once */
 	bool warned_extra; /* more than TRACER_EXTRA_TUNNELS: said once */
 	bool warned_ifaces; /* more tunnels than TRACER_MAX_IFACES: said once */
+	bool swept; /* a killed run's filters looked for (node mode, once) */
 };
 
 /* --- slots ------------------------------------------------------------------ */
@@ -324,16 +325,27 @@ void tracer__free(struct tracer *t)
 	free(t);
 }
 
+static int find_iface(const struct tracer *t, const char *name)
+{
+	int i;
+
+	for (i = 0; i < t->nr_ifaces; i++)
+		if (!strcmp(t->ifaces[i].name, name))
+			return i;
+	return -1;
+}
+
 /* --- attaching, one or many at once ------------------------------------------------ */
 
 /* The kernel's part of attaching interface iface of t: what a worker thread
  * may do (each call enters the namespace in its own thread). */
 struct attach_job {
 	struct tracer *t;
-	int iface;
+	int iface; /* -1: a sweep of interface l for a killed run's filters */
 	struct link_info l;
 	int ret;
 	char err[256];
+	struct stale_report r; /* a sweep's */
 };
 
 struct attach_batch {
@@ -364,9 +376,16 @@ static int attach_begin(struct tracer *t, struct tracer_iface *e, const struct l
 static void attach_kernel(struct attach_job *j)
 {
 	struct tracer *t = j->t;
-	struct tracer_iface *e = &t->ifaces[j->iface];
-	int prog_fd[2] = { probe__prog_fd(t->probe, TL_DIR_INGRESS),
-			   probe__prog_fd(t->probe, TL_DIR_EGRESS) };
+	struct tracer_iface *e;
+	int prog_fd[2];
+
+	if (j->iface < 0) {
+		j->ret = cleanup_stale(t->ns, j->l.ifindex, &j->r);
+		return;
+	}
+	e = &t->ifaces[j->iface];
+	prog_fd[0] = probe__prog_fd(t->probe, TL_DIR_INGRESS);
+	prog_fd[1] = probe__prog_fd(t->probe, TL_DIR_EGRESS);
 
 	/* Legacy filters of a killed run hold our handle: take it back (a
 	 * live run's are not taken) */
@@ -406,6 +425,46 @@ static int attach_one(struct tracer *t, struct tracer_iface *e, const struct lin
 	if (ret)
 		snprintf(err, errlen, "%s", j.err);
 	return ret;
+}
+
+/* What a sweep removed, said. */
+static void sweep_end(const struct attach_job *j)
+{
+	if (j->ret)
+		return; /* gone meanwhile, or not to be looked at: attaching says it */
+	if (j->r.removed)
+		warn("removed %d stale tunleak filter%s from %s in %s (a killed run)\n", j->r.removed,
+		     j->r.removed == 1 ? "" : "s", j->l.name, j->t->where);
+	if (j->r.qdisc_removed)
+		warn("removed the clsact qdisc a killed run created on %s in %s\n", j->l.name,
+		     j->t->where);
+}
+
+/*
+ * Node mode, once per namespace: tc filters that a killed run (SIGKILL)
+ * left on its interfaces that are not attached now (a pod's tunnel may have
+ * gone since; those attached are looked at as they are) are removed: those
+ * whose program no live process holds. In the batch when one is open.
+ */
+static void sweep(struct tracer *t, const struct link_info *links, int n)
+{
+	struct attach_batch *b = t->env->batch;
+	int i, k;
+
+	t->swept = true;
+	for (i = 0; i < n; i++) {
+		struct attach_job j = { .t = t, .iface = -1, .l = links[i] };
+
+		k = find_iface(t, links[i].name);
+		if (k >= 0 && (t->ifaces[k].pending || t->ifaces[k].ifindex))
+			continue;
+		if (b && !vec_room(&b->jobs, &b->cap, b->n, sizeof(*b->jobs), 64)) {
+			b->jobs[b->n++] = j;
+			continue;
+		}
+		attach_kernel(&j);
+		sweep_end(&j);
+	}
 }
 
 static void say_attached(const struct tracer *t, const struct tracer_iface *e)
@@ -476,7 +535,9 @@ void tracer_env__batch_run(struct tracer_env *env)
 	for (i = 0; i < b->n; i++) {
 		struct attach_job *j = &b->jobs[i];
 
-		if (!attach_end(j))
+		if (j->iface < 0)
+			sweep_end(j);
+		else if (!attach_end(j))
 			say_attached(j->t, &j->t->ifaces[j->iface]);
 		else
 			warn("%s\n", j->err);
@@ -511,16 +572,6 @@ static const struct link_info *find_link(const struct link_info *links, int n, c
 		if (!strcmp(links[i].name, name))
 			return &links[i];
 	return NULL;
-}
-
-static int find_iface(const struct tracer *t, const char *name)
-{
-	int i;
-
-	for (i = 0; i < t->nr_ifaces; i++)
-		if (!strcmp(t->ifaces[i].name, name))
-			return i;
-	return -1;
 }
 
 /* Tunnels by link kind, when none was named: new ones get an entry. */
@@ -632,6 +683,8 @@ void tracer__rescan(struct tracer *t)
 	}
 	if (t->state == NS_TRACING)
 		follow(t, links, n);
+	if (!t->single && !t->swept)
+		sweep(t, links, n);
 	free(links);
 	nl__release(t->nl); /* an fd only while it is used */
 }
