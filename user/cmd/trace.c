@@ -462,8 +462,8 @@ static int finish(struct trace *tr, int ret)
 	return ret;
 }
 
-/* A traced namespace holds a dozen fds (programs, links, sockets, its
- * handle): take what the hard limit allows. */
+/* A namespace holds one fd (its link events' socket, which holds it too),
+ * and one more per tcx link: take what the hard limit allows. */
 static void raise_nofile(void)
 {
 	struct rlimit rl;
