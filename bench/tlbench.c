@@ -209,7 +209,7 @@ static int classifier(int repeat, int runs)
 			struct class_cidr *t = prefixes(sizes[s], v6, pod);
 			struct loader_opts o = { .cidrs = t, .nr_cidrs = sizes[s] };
 			struct datapath *dp = datapath__new(&o);
-			struct probe *skel = dp ? probe__new(dp) : NULL;
+			struct probe *skel = dp ? probe__new(dp, 0) : NULL;
 			int eg;
 
 			if (!skel) {
@@ -292,7 +292,7 @@ static int events(int n, int runs)
 
 		for (r = 0; r < runs; r++) {
 			struct datapath *dp = datapath__new(&o);
-			struct probe *skel = dp ? probe__new(dp) : NULL;
+			struct probe *skel = dp ? probe__new(dp, 0) : NULL;
 			struct ring_buffer *rb;
 			pthread_t th;
 			long got = 0;

@@ -5,9 +5,10 @@
  * packets that leave through a tunnel (leaks) and remote-bound packets that
  * leave through the cluster interface (bypass).
  *
- * The object is loaded once per traced namespace. Each instance has its own
- * .rodata and .data.probe (its hot lines and interface table); every other
- * map, .bss included, is one for all instances (user space reuses their fds).
+ * The object is loaded once, and its two programs are attached to every
+ * traced interface of every traced namespace: what differs between
+ * namespaces is in maps (the ifaces table, keyed by the namespace's cookie
+ * and the ifindex), not in copies of the program.
  *
  * The programs are observers: they never modify, drop or redirect a packet
  * and always return TC_ACT_UNSPEC, which is also TCX_NEXT, so the next
@@ -27,6 +28,11 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Set by the loader between open and load. */
+/* Slots of the counters map per CPU (even, at most TL_MAX_SLOTS). */
+const volatile __u32 nr_slots = 2;
+/* 1: interfaces of many namespaces (node mode), told apart by namespace;
+ * 0: of the one namespace of the run (keys carry namespace 0). */
+const volatile __u32 by_netns = 0;
 /* Wake the consumer on every Nth event of a CPU (1: on every event). A
  * wakeup costs microseconds (irq_work + IPI), and asking the ring how much is
  * pending reads a cache line the consumer keeps writing, so neither is done
@@ -38,24 +44,47 @@ const volatile __u32 pcap_packets = 0;
 const volatile __u32 pcap_snaplen = 256;
 
 /* Filled by the loader through mmap'ed maps before anything is attached;
- * read with plain loads on the fast path (no helper calls). This
- * namespace's own (the probe's data section): the hot lines (struct
- * tl_hot), and the interfaces beyond the TL_HOT_IFACES there. */
-struct tl_hot hot SEC(".data.probe") __attribute__((aligned(64)));
-struct tl_iface ifaces[TL_IFACE_TABLE] SEC(".data.probe");
-/* Shared by every namespace: */
+ * read with plain loads on the fast path (no helper calls): the hot lines
+ * (struct tl_hot, page-aligned in a map of their own), the ranges. */
+struct tl_hot hot SEC(".data.hot") __attribute__((aligned(64)));
 struct tl_range4 ranges4[TL_MAX_RANGES]; /* when more than TL_HOT_RANGES4 */
 struct tl_range6 ranges6[TL_MAX_RANGES];
 struct tl_recent recent[TL_RECENT];
+/* When the last event was emitted, on any CPU (a line of its own: written
+ * per event, never per packet). */
+__u64 last_event_ns __attribute__((aligned(64)));
 
-/* One struct tl_cpu_counters per possible CPU (the loader sets the count). */
+/* nr_slots struct tl_slot_counters per possible CPU (the loader sets the
+ * count): element cpu * nr_slots + slot. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__uint(map_flags, BPF_F_MMAPABLE); /* user space reads and resets in place */
 	__type(key, __u32);
-	__type(value, struct tl_cpu_counters);
+	__type(value, struct tl_slot_counters);
 } counters SEC(".maps");
+
+/* The traced interfaces of every namespace (the loader sets the size: one
+ * entry per slot). Not preallocated: an entry costs memory only while its
+ * interface is traced. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TL_MAX_SLOTS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tl_iface_key);
+	__type(value, struct tl_iface);
+} ifaces SEC(".maps");
+
+/* Each CPU's cache of the ifaces table: TL_IFCACHE_BUCKETS buckets per
+ * possible CPU, element cpu * TL_IFCACHE_BUCKETS + bucket (mmapable only to
+ * have the elements page-aligned: a bucket is one cache line). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TL_IFCACHE_BUCKETS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct tl_ifcache_bucket);
+} ifcache SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -92,6 +121,30 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4096);
 } pkts SEC(".maps");
+
+/*
+ * The kernel's own view of the packet, for the namespace of its device:
+ * only the fields read here, relocated by libbpf against the running
+ * kernel's BTF (CO-RE). bpf_cast_to_kern_ctx() (Linux >= 6.2) turns the
+ * program's context into the struct sk_buff it stands for.
+ */
+struct net___tl {
+	__u64 net_cookie;
+} __attribute__((preserve_access_index));
+
+typedef struct {
+	struct net___tl *net;
+} possible_net_t___tl;
+
+struct net_device___tl {
+	possible_net_t___tl nd_net;
+} __attribute__((preserve_access_index));
+
+struct sk_buff___tl {
+	struct net_device___tl *dev;
+} __attribute__((preserve_access_index));
+
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
 
 #define ETH_P_8021Q_ 0x8100
 #define ETH_P_8021AD_ 0x88A8
@@ -133,55 +186,93 @@ static __always_inline void stat_inc(__u32 idx)
 		*v += 1; /* per-CPU: no atomics needed */
 }
 
-static __always_inline void count(__u8 slot, __u8 dir, __u32 kind, __u64 packets, __u64 bytes)
+/* The counters of one slot on this CPU (its element of the counters map). */
+static __always_inline struct tl_slot_counters *slot_counters(__u32 cpu, __u32 slot)
 {
-	__u32 idx = TL_COUNTER_INDEX(slot, dir, kind), cpu = bpf_get_smp_processor_id();
-	struct tl_cpu_counters *cc;
+	__u32 idx = cpu * nr_slots + slot;
+
+	/* an array lookup checks idx against the map's size */
+	return bpf_map_lookup_elem(&counters, &idx);
+}
+
+static __always_inline void count(struct tl_slot_counters *sc, __u8 dir, __u32 kind,
+				  __u64 packets, __u64 bytes)
+{
 	struct tl_counter *c;
 
-	cc = bpf_map_lookup_elem(&counters, &cpu);
-	if (!cc)
-		return;
-	/* slot is a __u8 and TL_MAX_SLOTS 256: idx is always in range, but
-	 * the verifier must see the bound where idx is used (not on a copy) */
-	asm volatile("" : "+r"(idx));
-	if (idx >= TL_NR_COUNTER_ENTRIES)
+	/* the verifier must see the bound where kind is used (not on a copy) */
+	asm volatile("" : "+r"(kind));
+	if (kind >= TL_NR_COUNTERS)
 		return;
 	/* this CPU's own element: plain adds, as in a per-CPU map */
-	c = &cc->c[idx];
+	c = &sc->c[dir & 1][kind];
 	c->packets += packets;
 	c->bytes += bytes;
 }
 
 /*
- * The interface's entry as scalars (slot | role << 8 | l2 << 16), or -1 when
- * it is not ours. Not a pointer: one pointer per place it may come from
- * (4 hot entries, 4 table probes) kept the verifier from merging the states
- * of everything after it (verified instructions 40k -> 275k).
+ * The interface the packet is on, as scalars (slot | role << 16 | l2 << 24),
+ * or -1 when it is not one of ours: from this CPU's cache when an entry of
+ * the current generation has it, else from the ifaces table, then cached.
+ * With by_netns (node mode), interfaces are told apart by their device's
+ * namespace: the cache by the address of its struct net, the table by its
+ * cookie. Reading the device's namespace walks kernel types (BTF): the
+ * verifier allows that to CAP_PERFMON or CAP_SYS_ADMIN, which node mode has
+ * (it enters other namespaces); one namespace (by_netns 0) needs neither,
+ * and the verifier never looks at that code then. Returns a scalar, not a
+ * pointer: a pointer per place it may come from kept the verifier from
+ * merging the states of everything after it.
  */
-static __always_inline int iface_of(__u32 ifindex)
+static __always_inline int iface_of(struct __sk_buff *skb, __u32 cpu)
 {
-	__u32 i, v;
+	__u32 ifindex = skb->ifindex, gen = hot.gen, h = 0, idx, v, w;
+	struct tl_iface_key key = {};
+	struct net___tl *net = NULL;
+	struct tl_ifcache_bucket *b;
+	struct tl_iface *e;
 
-	/* the instance's first interfaces: in the line the packet reads anyway */
-#pragma clang loop unroll(full)
-	for (i = 0; i < TL_HOT_IFACES; i++) {
-		struct tl_iface *e = &hot.iface[i];
+	if (by_netns) {
+		struct sk_buff___tl *kskb = bpf_cast_to_kern_ctx(skb);
 
-		if (e->ifindex == ifindex) {
-			v = e->slot | e->role << 8 | e->l2 << 16;
-			goto found;
-		}
+		net = kskb->dev->nd_net.net;
+		/* the low 32 bits of its address, as a number to hash (a
+		 * 32-bit move: the verifier lets a privileged program do it) */
+		asm volatile("r1 = %[net]; w1 = w1; %[h] = r1"
+			     : [h] "=r"(h)
+			     : [net] "r"(net)
+			     : "r1");
 	}
-	for (i = 0; i < TL_IFACE_PROBES; i++) {
-		struct tl_iface *e = &ifaces[(ifindex + i) & TL_IFACE_MASK];
-
-		if (e->ifindex == ifindex) {
-			v = e->slot | e->role << 8 | e->l2 << 16;
-			goto found;
-		}
+	/* a struct net is cache-line aligned: its low 6 bits say nothing */
+	idx = cpu * TL_IFCACHE_BUCKETS + ((((h >> 6) ^ ifindex) * 0x9E3779B1u) >> 24);
+	b = bpf_map_lookup_elem(&ifcache, &idx);
+	if (!b)
+		return -1;
+	if ((void *)b->e[0].net == net && b->e[0].ifindex == ifindex && b->e[0].gen == gen) {
+		v = b->e[0].info;
+		goto found;
 	}
-	return -1;
+	if ((void *)b->e[1].net == net && b->e[1].ifindex == ifindex && b->e[1].gen == gen) {
+		v = b->e[1].info;
+		goto found;
+	}
+	/* not cached: the table, by the namespace's cookie */
+	if (by_netns) {
+		if (!net)
+			return -1;
+		key.netns = net->net_cookie;
+	}
+	key.ifindex = ifindex;
+	e = bpf_map_lookup_elem(&ifaces, &key);
+	if (!e)
+		return -1;
+	v = e->slot | e->role << 16 | e->l2 << 24;
+	/* into the entry not used last (pad[0] of the first says which) */
+	w = b->e[0].pad[0] & 1;
+	b->e[0].pad[0] = !w;
+	b->e[w].net = (__u64)(long)net;
+	b->e[w].ifindex = ifindex;
+	b->e[w].gen = gen;
+	b->e[w].info = v;
 found:
 	asm volatile("" : "+r"(v)); /* one scalar from here on, wherever it came from */
 	return v;
@@ -499,7 +590,7 @@ __attribute__((noinline)) int note_incoming(struct __sk_buff *skb, struct pkt *p
 }
 
 /* Was the flow p belongs to opened from a cluster interface? */
-static __always_inline int is_reply(const struct pkt *p, __u8 *slot)
+static __always_inline int is_reply(const struct pkt *p, __u16 *slot)
 {
 	__u64 tag = tuple_tag(p->src, p->dst, p->sport, p->dport, p->proto);
 	struct tl_recent *r = &recent[(tag >> 40) & (TL_RECENT - 1)];
@@ -511,7 +602,7 @@ static __always_inline int is_reply(const struct pkt *p, __u8 *slot)
 }
 
 /* --pcap: the first bytes of one packet, from the IP header on. */
-static __always_inline void capture(struct __sk_buff *skb, const struct pkt *p, __u8 slot,
+static __always_inline void capture(struct __sk_buff *skb, const struct pkt *p, __u16 slot,
 				    __u8 type, __u64 now)
 {
 	__u32 origlen = skb->len > p->l3_off ? skb->len - p->l3_off : 0;
@@ -583,6 +674,10 @@ static __always_inline void emit_event(struct __sk_buff *skb, const struct tl_fl
 		if (*emitted % wakeup_events == 0)
 			flags = BPF_RB_FORCE_WAKEUP;
 	}
+	/* after a quiet spell the consumer may be asleep: wake it */
+	if (val->first_ns - last_event_ns > TL_QUIET_NS)
+		flags = BPF_RB_FORCE_WAKEUP;
+	last_event_ns = val->first_ns;
 	bpf_ringbuf_submit(e, flags);
 }
 
@@ -653,28 +748,33 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 dir)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
-	__u32 ifindex = skb->ifindex;
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct tl_slot_counters *sc;
 	int info;
 	struct pkt p;
 	__u64 packets, bytes;
 	__u32 cls, l2len = 0;
 	__be16 proto;
-	__u8 slot, role;
+	__u16 slot;
+	__u8 role;
 	int err;
 
-	info = iface_of(ifindex);
+	info = iface_of(skb, cpu);
 	if (info < 0) {
 		stat_inc(TL_STAT_UNKNOWN_IFACE);
 		return TC_ACT_UNSPEC;
 	}
-	slot = info & 0xff;
-	role = (info >> 8) & 0xff;
+	slot = info & 0xffff;
+	role = (info >> 16) & 0xff;
+	sc = slot_counters(cpu, slot);
+	if (!sc)
+		return TC_ACT_UNSPEC; /* a slot beyond nr_slots: never written */
 
-	if (info >> 16) {
+	if (info >> 24) {
 		struct ethhdr *eth = data;
 
 		if ((void *)(eth + 1) > data_end) {
-			count(slot, dir, TL_CNT_MALFORMED, 1, skb->len);
+			count(sc, dir, TL_CNT_MALFORMED, 1, skb->len);
 			return TC_ACT_UNSPEC;
 		}
 		proto = eth->h_proto;
@@ -685,14 +785,14 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 dir)
 			struct vlan_hdr_ *vh = data + l2len;
 
 			if ((void *)(vh + 1) > data_end) {
-				count(slot, dir, TL_CNT_MALFORMED, 1, skb->len);
+				count(sc, dir, TL_CNT_MALFORMED, 1, skb->len);
 				return TC_ACT_UNSPEC;
 			}
 			proto = vh->proto;
 			l2len += sizeof(*vh);
 			if (is_vlan(proto)) {
 				if ((void *)(vh + 2) > data_end) {
-					count(slot, dir, TL_CNT_MALFORMED, 1, skb->len);
+					count(sc, dir, TL_CNT_MALFORMED, 1, skb->len);
 					return TC_ACT_UNSPEC;
 				}
 				proto = vh[1].proto;
@@ -705,7 +805,7 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 dir)
 		__u8 *v = data;
 
 		if ((void *)(v + 1) > data_end) {
-			count(slot, dir, TL_CNT_MALFORMED, 1, skb->len);
+			count(sc, dir, TL_CNT_MALFORMED, 1, skb->len);
 			return TC_ACT_UNSPEC;
 		}
 		proto = (*v >> 4) == 4 ? bpf_htons(ETH_P_IP) :
@@ -724,11 +824,11 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 dir)
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		err = parse_ipv6(skb, &p, bytes);
 	} else {
-		count(slot, dir, TL_CNT_NONIP, 1, bytes);
+		count(sc, dir, TL_CNT_NONIP, 1, bytes);
 		return TC_ACT_UNSPEC;
 	}
 	if (err) {
-		count(slot, dir, TL_CNT_MALFORMED, 1, bytes);
+		count(sc, dir, TL_CNT_MALFORMED, 1, bytes);
 		return TC_ACT_UNSPEC;
 	}
 
@@ -750,7 +850,7 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 dir)
 	p.packets = packets;
 	p.bytes = bytes;
 
-	count(slot, dir, cls, packets, bytes);
+	count(sc, dir, cls, packets, bytes);
 
 	if (dir != TL_DIR_EGRESS) {
 		if (role == TL_ROLE_CLUSTER && cls <= TL_CLASS_NODE && may_open(skb, &p))

@@ -9,9 +9,11 @@
 
 /* Interface slots: counters are kept by slot, a slot is an interface name
  * in one namespace, so a tunnel recreated with a new ifindex keeps counting
- * in its slot. Slots are global: every traced namespace's programs share the
- * counters, the flow table and the ring buffer. */
-#define TL_MAX_SLOTS 256
+ * in its slot. Slots are global: every traced namespace shares the one
+ * program pair, the counters, the flow table and the ring buffer. A slot is
+ * a __u16 in flow keys and events; the loader sizes the counters for the
+ * slots a run uses (nr_slots <= TL_MAX_SLOTS). */
+#define TL_MAX_SLOTS 2048
 
 /* Counter kinds per (slot, direction): the five address classes, then
  * frames that are not IP and IP frames too short to classify. */
@@ -42,6 +44,12 @@ enum tl_type {
 	TL_TYPE_BYPASS = 2,
 };
 
+/* The first event after TL_QUIET_NS without one wakes the consumer at once;
+ * later ones wake it every so many events, and the consumer drains on a
+ * short tick for 2 * TL_QUIET_NS after it last found something (then it
+ * sleeps until woken: an idle run costs no wakeups). */
+#define TL_QUIET_NS 100000000ULL
+
 /* Global per-CPU statistics (stats map index). */
 enum tl_stat {
 	TL_STAT_EVENTS_EMITTED = 0,
@@ -55,30 +63,50 @@ enum tl_stat {
 	TL_NR_STATS = 8,
 };
 
-#define TL_COUNTER_INDEX(slot, dir, kind) \
-	((((slot) * 2 + (dir)) * TL_NR_COUNTERS) + (kind))
-#define TL_NR_COUNTER_ENTRIES (TL_MAX_SLOTS * 2 * TL_NR_COUNTERS)
-
-/* Interface table (one per namespace: ifindexes repeat across namespaces,
- * so each namespace's program instance has its own): open addressing on
- * ifindex, TL_IFACE_PROBES slots from (ifindex & TL_IFACE_MASK); ifindex 0
- * marks a free slot. */
-#define TL_IFACE_TABLE 1024
-#define TL_IFACE_MASK (TL_IFACE_TABLE - 1)
-#define TL_IFACE_PROBES 4
+/* Interfaces, keyed by their namespace and ifindex (ifindexes repeat
+ * across namespaces): the namespace is its cookie, the one the kernel gives
+ * it at creation and never reuses (SO_NETNS_COOKIE). Written by user space
+ * before an interface is attached. */
+struct tl_iface_key {
+	__u64 netns; /* the namespace's cookie */
+	__u32 ifindex;
+	__u32 pad;
+};
 
 struct tl_iface {
-	__u32 ifindex;
-	__u8 slot;
+	__u16 slot;
 	__u8 role; /* enum tl_role */
 	__u8 l2; /* 1: frames start with an Ethernet header */
-	__u8 pad;
 };
 
 /*
- * What the fast path reads for every packet, per program instance: the
- * first line holds the instance's first TL_HOT_IFACES interfaces (more go to
- * the ifaces table), the range counts and the classes of the small tables;
+ * The fast path does not hash the cookie for every packet: each CPU keeps a
+ * small cache of the interfaces it saw, keyed by the address of the
+ * device's namespace (struct net) and the ifindex, both read from the
+ * packet's device, and the table's generation (hot.gen) when the entry was
+ * filled. User space bumps the generation after every change of the ifaces
+ * table, so an entry filled before a change (a namespace ended and its
+ * struct net reused, an interface gone) is never used after it. Two
+ * entries per cache line, TL_IFCACHE_BUCKETS lines per CPU.
+ */
+#define TL_IFCACHE_BUCKETS 256
+
+struct tl_ifcache_entry {
+	__u64 net; /* the struct net's address; 0: empty */
+	__u32 ifindex;
+	__u32 gen;
+	__u32 info; /* slot | role << 16 | l2 << 24 */
+	__u32 pad[3];
+};
+
+struct tl_ifcache_bucket {
+	struct tl_ifcache_entry e[2];
+};
+
+/*
+ * What the fast path reads for every packet: the first line holds the
+ * interface table's generation, the range counts and the classes of the
+ * small tables;
  * the second, the IPv4 range starts; the third and fourth, the IPv6 range
  * boundaries. A few CIDRs (the usual case) fit: up to TL_HOT_RANGES4 IPv4
  * ranges and TL_HOT_BOUNDS6 + 1 IPv6 ranges; more are searched in
@@ -91,12 +119,12 @@ struct tl_iface {
  * ranges (range 0 starts at ::), high and low 64 bits apart, padded with
  * all-ones; the class of range i is in bits 4i..4i+3 of cls6.
  */
-#define TL_HOT_IFACES 4
 #define TL_HOT_RANGES4 16
 #define TL_HOT_BOUNDS6 8
 
 struct tl_hot {
-	struct tl_iface iface[TL_HOT_IFACES];
+	__u32 gen; /* of the ifaces table: bumped by user space on every change */
+	__u32 pad0[7];
 	__u16 nr_ranges4; /* > TL_HOT_RANGES4: search ranges4[] */
 	__u16 top_step4; /* highest power of two <= nr_ranges4 */
 	__u16 nr_ranges6; /* > TL_HOT_BOUNDS6 + 1: search ranges6[] */
@@ -130,13 +158,14 @@ struct tl_counter {
 	__u64 bytes;
 };
 
-/* The counters map holds one of these per possible CPU, a plain array
- * indexed by the CPU: the fast path reaches its counter with one load,
- * where a per-CPU array first loads the element's per-CPU pointer from the
- * map (a line more per packet, cold on real traffic). Each CPU writes only
- * its own element; its size is a multiple of the cache line. */
-struct tl_cpu_counters {
-	struct tl_counter c[TL_NR_COUNTER_ENTRIES];
+/* One slot's counters. The counters map is a plain array of nr_slots of
+ * these per possible CPU, element cpu * nr_slots + slot: the fast path
+ * reaches its counter with one load, where a per-CPU array first loads the
+ * element's per-CPU pointer from the map (a line more per packet, cold on
+ * real traffic). Each CPU writes only its own elements; nr_slots is even, so
+ * two CPUs never share a cache line. */
+struct tl_slot_counters {
+	struct tl_counter c[2][TL_NR_COUNTERS]; /* [dir][kind] */
 };
 
 /* A flow as seen on one interface in one direction. IPv4 addresses use the
@@ -146,10 +175,11 @@ struct tl_flow_key {
 	__u8 dst[16];
 	__be16 sport;
 	__be16 dport;
+	__u16 slot;
 	__u8 family; /* 4 or 6 */
 	__u8 proto;
-	__u8 slot;
 	__u8 dir;
+	__u8 pad[3];
 };
 
 struct tl_flow_val {
@@ -160,8 +190,9 @@ struct tl_flow_val {
 	__u8 type; /* enum tl_type */
 	__u8 cls;
 	__u8 reply; /* 1: the reverse flow came in on a cluster interface */
-	__u8 reply_slot; /* ... on this one */
-	__u8 pad[4];
+	__u8 pad;
+	__u16 reply_slot; /* ... on this one */
+	__u8 pad2[2];
 };
 
 /* Recent connections that came in on a cluster interface (.bss, direct
@@ -171,8 +202,8 @@ struct tl_flow_val {
 
 struct tl_recent {
 	__u64 tag; /* 0: empty */
-	__u8 slot;
-	__u8 pad[7];
+	__u16 slot;
+	__u8 pad[6];
 };
 
 /* pcap ring record: the first bytes of a leak/bypass flow's first packets,
@@ -183,9 +214,9 @@ struct tl_pkt {
 	__u64 ts_ns; /* CLOCK_MONOTONIC */
 	__u32 caplen;
 	__u32 origlen; /* L3 length */
-	__u8 slot;
+	__u16 slot;
 	__u8 type;
-	__u8 pad[6];
+	__u8 pad[5];
 	__u8 data[TL_SNAP_MAX];
 };
 
@@ -195,12 +226,14 @@ struct tl_pkt {
  * packet's time) keeps keys apart when a flow comes again after an eviction. */
 struct tl_lost_key {
 	struct tl_flow_key key;
+	__u32 pad;
 	__u64 seq;
 };
 
 /* Ring buffer record: one per new leak or bypass flow. */
 struct tl_event {
 	struct tl_flow_key key;
+	__u32 pad;
 	__u64 ts_ns;
 	__u64 packets; /* of the first packet: its GSO segments */
 	__u64 bytes;
@@ -208,7 +241,9 @@ struct tl_event {
 	__u8 type;
 	__u8 cls;
 	__u8 reply;
-	__u8 reply_slot;
+	__u8 pad2;
+	__u16 reply_slot;
+	__u8 pad3[6];
 };
 
 #endif /* TUNLEAK_H */

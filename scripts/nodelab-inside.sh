@@ -160,14 +160,20 @@ pod_spawn() {
 		_ "$pod" </dev/null 2>"$PD/pause.err")
 }
 
-# pod_net POD FD: the PID from FD, then CNI ADD. Sets P and IP.
+# pod_net POD FD KIND: the PID from FD, then CNI ADD (not for a bare pod).
+# Sets P and IP.
 pod_net() {
 	local pod=$1 PD=$STATE/pods/$1 out fd=$2
 	P=
+	IP=
 	read -r P <&"$fd" || true
 	exec {fd}<&-
 	[[ $P =~ ^[0-9]+$ ]] || die "pod $pod: its process failed: $(tail -1 "$PD/pause.err")"
 	echo "$P" >"$PD/pid"
+	if [ "$3" = bare ]; then
+		: >"$PD/ip"
+		return 0
+	fi
 	out=$(cni ADD "$pod" "$P" 2>&1) || die "pod $pod: CNI ADD failed: ${out//$'\n'/ }"
 	echo "$out" >"$PD/cni.json"
 	[[ $out =~ \"address\":\ *\"(10\.128\.[01]\.[0-9]+)/23\" ]] ||
@@ -195,7 +201,14 @@ pod_finish() {
 	plain)
 		nsenter -t "$p" -n -- ip link set lo up
 		;;
-	tuntap)
+	tuntap | bare)
+		if [ "$kind" = bare ]; then
+			nsenter -t "$p" -n -- ip -batch - <<EOT || die "pod $pod: eth0 setup failed"
+link add eth0 type veth peer name eth0p
+link set eth0p up
+link set eth0 up
+EOT
+		fi
 		nsenter -t "$p" -n -- ip -batch - <<EOT || die "pod $pod: tun0 setup failed"
 link set lo up
 tuntap add dev tun0 mode tun
@@ -226,7 +239,7 @@ pods_up() {
 		fds+=("$SPAWN_FD")
 	done
 	for ((i = 0; i < ${#pods[@]}; i++)); do
-		pod_net "${pods[i]}" "${fds[i]}"
+		pod_net "${pods[i]}" "${fds[i]}" "${kinds[i]}"
 		# A subshell of its own (not tested by || or if), so that set -e
 		# holds inside it.
 		(pod_finish "${pods[i]}" "${kinds[i]}" "${rts[i]}" "$P" "$IP") &
@@ -253,15 +266,16 @@ netns_pids() {
 # pin and metadata (keep-meta: as a stopped sandbox's, until it is removed),
 # stop every process in the namespace.
 pod_down() {
-	local pod=$1 keep_meta=${2:-} p inode out pids pin meta
+	local pod=$1 keep_meta=${2:-} p inode out pids pin meta kind
 	PD=$(pod_dir "$pod")
+	rd kind "$PD/kind"
 	rd p "$PD/pid"
 	rd inode "$PD/inode"
 	rd pin "$PD/netns"
 	rd meta "$PD/metadir"
 	# A pod whose start failed half-way has no inode on record yet.
 	[ -n "$inode" ] || [ -z "$p" ] || inode=$(stat -L -c %i "/proc/$p/ns/net" 2>/dev/null || true)
-	if [ -n "$p" ] && [ "$(stat -L -c %i "/proc/$p/ns/net" 2>/dev/null)" = "$inode" ]; then
+	if [ "$kind" != bare ] && [ -n "$p" ] && [ "$(stat -L -c %i "/proc/$p/ns/net" 2>/dev/null)" = "$inode" ]; then
 		out=$(cni DEL "$pod" "$p" 2>&1) || echo "nodelab: pod $pod: CNI DEL failed: ${out//$'\n'/ }" >&2
 	fi
 	if [ -n "$pin" ]; then

@@ -17,8 +17,10 @@
 # KIND: leaky (OpenVPN client of the server that pushes 10.0.0.0/8, 172.16.0.0/12
 # and 192.0.2.0/24), clean (OpenVPN client of the server that pushes only
 # 192.0.2.0/24), plain (no VPN), tuntap (tun0 from "ip tuntap", with the broad
-# routes, no OpenVPN). :crio / :containerd also pin the pod's network namespace
-# and write the sandbox's config.json where that runtime does.
+# routes, no OpenVPN), bare (as tuntap, but its eth0 is a veth pair inside the
+# pod, without CNI: for hundreds of pods in seconds). :crio / :containerd also
+# pin the pod's network namespace and write the sandbox's config.json where
+# that runtime does.
 #
 # The node is a sandbox held by an init process (PID 1 of its own PID
 # namespace): its own network namespace (the node's host network), PID
@@ -43,7 +45,7 @@ PROBE=$ROOT/.output/tests/netprobe
 # NODELAB_CNI_DIR: another plugin directory (the tests use a broken plugin
 # to take the failure path).
 CNI_DIR=${NODELAB_CNI_DIR:-/usr/lib/cni}
-KINDS="leaky clean plain tuntap"
+KINDS="leaky clean plain tuntap bare"
 # The Kubernetes namespace the pods claim to be in.
 PODNS=default
 

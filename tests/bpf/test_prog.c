@@ -5,6 +5,7 @@
  * the verdict passes it unchanged, exactly the expected counter moves by the
  * expected packets and bytes, and an event appears exactly when it must.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -22,6 +23,7 @@
 
 #include "config/cli.h"
 #include "datapath/loader.h"
+#include "netns/netns.h"
 #include "model/ranges.h"
 #include "model/names.h"
 #include "frames.h"
@@ -64,7 +66,8 @@ static int on_event(void *ctx, void *data, size_t len)
 static struct datapath *load(unsigned int ringbuf)
 {
 	static struct class_cidr cidrs[16];
-	struct loader_opts o = { .cidrs = cidrs, .ringbuf_bytes = ringbuf };
+	/* node mode's datapath: interfaces told apart by their namespace */
+	struct loader_opts o = { .cidrs = cidrs, .ringbuf_bytes = ringbuf, .by_netns = true };
 	size_t i;
 
 	for (i = 0; i < sizeof(cidr_spec) / sizeof(cidr_spec[0]); i++) {
@@ -89,7 +92,7 @@ static int setup(void **state)
 		perror("datapath__new");
 		return -1;
 	}
-	pr = probe__new(dp);
+	pr = probe__new(dp, 0);
 	if (!pr) {
 		perror("probe__new");
 		return -1;
@@ -678,7 +681,7 @@ static void test_ring_full(void **state)
 	/* A ring buffer of one page and nobody consuming: every new flow still
 	 * lands in the flow table, every lost event is counted. */
 	struct datapath *small = load(4096);
-	struct probe *p = small ? probe__new(small) : NULL;
+	struct probe *p = small ? probe__new(small, 0) : NULL;
 	struct tl_flow_key k, nk, *prev = NULL;
 	const int flows = 200;
 	uint64_t emitted, dropped;
@@ -727,59 +730,55 @@ static void test_ring_full(void **state)
 	datapath__free(small);
 }
 
-/* Two namespaces, two probes on one datapath: the same ifindex (every
- * namespace has its own) counts in each probe's own slot, and a leak event
- * names the slot of the namespace it happened in. */
+/* Two namespaces on one datapath, each with its interface at the same
+ * ifindex (every namespace has its own): a packet counts in the slot of the
+ * namespace its device is in, and only there; its leak event names that
+ * slot. The program runs here on this namespace's loopback. */
 static void test_two_namespaces(void **state)
 {
-	struct probe *other = probe__new(dp);
-	const int other_slot = 200; /* beyond what a single namespace uses */
+	uint64_t here = netns_cookie_here();
+	struct probe *other = probe__new(dp, here + 1000); /* a namespace that is not this one */
+	const int other_slot = 200;
 	struct frame f = {};
 
 	assert_non_null(other);
+	assert_true(here != 0);
 	set_iface(TL_ROLE_TUNNEL, 0);
 	assert_int_equal(probe__set_iface(other, LO_IFINDEX, other_slot, TL_ROLE_TUNNEL, 0), 0);
 	frame_ipv4(&f, "10.8.0.2", "10.128.9.9", IPPROTO_UDP, 0, 4444, 53, 30);
 	snap();
 	run(pr, TL_DIR_EGRESS, &f, 0);
-	run(other, TL_DIR_EGRESS, &f, 0);
-	run(other, TL_DIR_EGRESS, &f, 0);
-	assert_int_equal(datapath__read_counters(dp, after), 0);
-	{
-		const struct tl_counter *a = &after[SLOT_TUNNEL][TL_DIR_EGRESS][TL_CLASS_POD];
-		const struct tl_counter *b = &before[SLOT_TUNNEL][TL_DIR_EGRESS][TL_CLASS_POD];
-		const struct tl_counter *c = &after[other_slot][TL_DIR_EGRESS][TL_CLASS_POD];
-		const struct tl_counter *d = &before[other_slot][TL_DIR_EGRESS][TL_CLASS_POD];
-
-		if (a->packets - b->packets != 1 || a->bytes - b->bytes != f.len)
-			fail_msg("this namespace: expected 1 packet %zu bytes, got %lu %lu", f.len,
-				 a->packets - b->packets, a->bytes - b->bytes);
-		if (c->packets - d->packets != 2 || c->bytes - d->bytes != 2 * f.len)
-			fail_msg("the other namespace: expected 2 packets %zu bytes, got %lu %lu",
-				 2 * f.len, c->packets - d->packets, c->bytes - d->bytes);
-	}
-	assert_int_equal(take_events(), 2);
-	assert_int_equal(events[0].key.slot + events[1].key.slot, SLOT_TUNNEL + other_slot);
+	run(other, TL_DIR_EGRESS, &f, 0); /* the same programs: the device decides */
+	expect_delta(SLOT_TUNNEL, TL_DIR_EGRESS, TL_CLASS_POD, 2, 2 * f.len,
+		     "this namespace's slot, never the other's");
+	assert_int_equal(take_events(), 1);
+	assert_int_equal(events[0].key.slot, SLOT_TUNNEL);
+	/* this namespace's entry gone: the other's does not match here */
+	assert_int_equal(probe__del_iface(pr, LO_IFINDEX), 0);
+	snap();
+	run(pr, TL_DIR_EGRESS, &f, 0);
+	expect_delta(-1, 0, 0, 0, 0, "no entry for this namespace");
 	probe__free(other);
 }
 
-/* A namespace with more interfaces than the hot line holds: the others are
- * found in the interface table, and a deleted one in neither. */
+/* An interface's entry changed and deleted while cached: every change
+ * takes effect from the next packet (the cache's generation), and many
+ * interfaces of one namespace do not disturb each other. */
 static void test_iface_table(void **state)
 {
-	struct probe *p3 = probe__new(dp);
+	struct probe *p3 = probe__new(dp, 0);
 	struct frame f = {};
 	uint32_t i;
 
 	assert_non_null(p3);
-	/* fill the hot entries with other interfaces first */
-	for (i = 0; i < TL_HOT_IFACES; i++)
-		assert_int_equal(probe__set_iface(p3, 100 + i, 10 + i, TL_ROLE_CLUSTER, 1), 0);
+	for (i = 0; i < 300; i++)
+		assert_int_equal(probe__set_iface(p3, 100 + i, 300 + i, TL_ROLE_CLUSTER, 1), 0);
 	assert_int_equal(probe__set_iface(p3, LO_IFINDEX, 42, TL_ROLE_TUNNEL, 0), 0);
 	frame_ipv4(&f, "10.8.0.2", "10.128.4.4", IPPROTO_UDP, 0, 4545, 53, 10);
 	snap();
 	run(p3, TL_DIR_EGRESS, &f, 0);
-	expect_delta(42, TL_DIR_EGRESS, TL_CLASS_POD, 1, f.len, "interface in the table");
+	run(p3, TL_DIR_EGRESS, &f, 0); /* the second from the cache */
+	expect_delta(42, TL_DIR_EGRESS, TL_CLASS_POD, 2, 2 * f.len, "interface among 301");
 	assert_int_equal(take_events(), 1); /* a leak: role tunnel came through */
 	assert_int_equal(events[0].key.slot, 42);
 	/* moved to another slot in place, then gone */
@@ -792,7 +791,42 @@ static void test_iface_table(void **state)
 	snap();
 	run(p3, TL_DIR_EGRESS, &f, 0);
 	expect_delta(-1, 0, 0, 0, 0, "interface deleted");
+	for (i = 0; i < 300; i++)
+		assert_int_equal(probe__del_iface(p3, 100 + i), 0);
 	probe__free(p3);
+}
+
+/* One namespace's datapath (single mode): interfaces keyed by ifindex alone,
+ * without reading the device's namespace; slots beyond its few are refused. */
+static void test_single_namespace(void **state)
+{
+	static struct class_cidr c[1];
+	struct loader_opts o = { .cidrs = c, .nr_cidrs = 1, .nr_slots = 7 };
+	struct tl_counter(*cnt)[2][TL_NR_COUNTERS] = calloc(TL_MAX_SLOTS, sizeof(*cnt));
+	struct datapath *one;
+	struct probe *p;
+	struct frame f = {};
+
+	assert_non_null(cnt);
+	assert_int_equal(cidr_parse("10.128.0.0/14", &c[0].cidr), 0);
+	c[0].cls = TL_CLASS_POD;
+	one = datapath__new(&o);
+	assert_non_null(one);
+	assert_int_equal(datapath__nr_slots(one), 8); /* rounded up to even */
+	p = probe__new(one, 12345); /* the cookie is not used */
+	assert_non_null(p);
+	assert_int_equal(probe__set_iface(p, LO_IFINDEX, 8, TL_ROLE_TUNNEL, 0), -EINVAL);
+	assert_int_equal(probe__set_iface(p, LO_IFINDEX, 7, TL_ROLE_TUNNEL, 0), 0);
+	frame_ipv4(&f, "10.8.0.2", "10.128.4.4", IPPROTO_UDP, 0, 4545, 53, 10);
+	run(p, TL_DIR_EGRESS, &f, 0);
+	run(p, TL_DIR_INGRESS, &f, 0);
+	assert_int_equal(datapath__read_counters(one, cnt), 0);
+	assert_int_equal(cnt[7][TL_DIR_EGRESS][TL_CLASS_POD].packets, 1);
+	assert_int_equal(cnt[7][TL_DIR_INGRESS][TL_CLASS_OTHER].packets, 1);
+	assert_int_equal(cnt[7][TL_DIR_EGRESS][TL_CLASS_POD].bytes, f.len);
+	probe__free(p);
+	datapath__free(one);
+	free(cnt);
 }
 
 /* More IPv4 ranges than the hot line holds: the search over ranges4[]. */
@@ -818,7 +852,7 @@ static void test_many_prefixes(void **state)
 	assert_true(ranges_build4(t, 20, r4, TL_MAX_RANGES) > TL_HOT_RANGES4);
 	many = datapath__new(&o);
 	assert_non_null(many);
-	mp = probe__new(many);
+	mp = probe__new(many, 0);
 	assert_non_null(mp);
 	assert_int_equal(probe__set_iface(mp, LO_IFINDEX, SLOT_CLUSTER, TL_ROLE_CLUSTER, 0), 0);
 	for (i = 0; i < 20; i++)
@@ -869,7 +903,7 @@ static void test_many_prefixes6(void **state)
 	assert_true(ranges_build6(t, 10, r6, TL_MAX_RANGES) > TL_HOT_BOUNDS6 + 1);
 	many = datapath__new(&o);
 	assert_non_null(many);
-	mp = probe__new(many);
+	mp = probe__new(many, 0);
 	assert_non_null(mp);
 	assert_int_equal(probe__set_iface(mp, LO_IFINDEX, SLOT_CLUSTER, TL_ROLE_CLUSTER, 0), 0);
 	for (i = 0; i < 10; i++)
@@ -924,6 +958,7 @@ int main(void)
 		cmocka_unit_test(test_ring_full),	 cmocka_unit_test(test_ingress_never_leaks),
 		cmocka_unit_test(test_two_namespaces),	 cmocka_unit_test(test_many_prefixes),
 		cmocka_unit_test(test_many_prefixes6),	 cmocka_unit_test(test_iface_table),
+		cmocka_unit_test(test_single_namespace),
 	};
 
 	return cmocka_run_group_tests_name("bpf", tests, setup, teardown);

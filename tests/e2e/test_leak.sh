@@ -79,8 +79,8 @@ expect_eq "prom tun0 egress pod" "tunleak_packets_total{$L,iface=\"tun0\",direct
 expect_eq "prom dropped" "tunleak_events_dropped_total 0" "$(grep '^tunleak_events_dropped_total' "$TMP/c.prom")"
 # 12 metrics, the route watch's 2 (tunleak_route_findings, _route_fixes_total),
 # tunleak_namespaces, _namespace_untraced, _namespace_name_source,
-# _namespaces_folded_total
-expect_eq "prom HELP/TYPE pairs" 18 "$(grep -c '^# TYPE' "$TMP/c.prom")"
+# _namespaces_folded_total, _interfaces_not_counted
+expect_eq "prom HELP/TYPE pairs" 19 "$(grep -c '^# TYPE' "$TMP/c.prom")"
 expect_eq "diagnostics only on stderr: the route, the flow" 2 "$(wc -l <"$TMP/t.out")"
 case_end "text-and-prom-duration"
 

@@ -18,7 +18,8 @@ J=$TMP/node.json
 # --- which pod leaks, found without being told ---------------------------------
 node_tunleak --all "${CIDRS[@]}" --json --export "$J" --interval 0.2 --metrics-addr 127.0.0.1:9464
 expect_match "what it found" "found 3 network namespaces besides the host's \([0-9]+ processes\), 2 with a tunnel" "$(cat "$TMP/n.err")"
-expect_match "tracing line" "tracing 4 interfaces in 2 namespaces \(tcx\)" "$(cat "$TMP/n.err")"
+# --attach auto with --all: clsact + cls_bpf (no grace period per link)
+expect_match "tracing line" "tracing 4 interfaces in 2 namespaces \(tc\)" "$(cat "$TMP/n.err")"
 
 # leaky: 4 UDP datagrams of 100 bytes to the other node's pod (4 x 128 L3
 # bytes), 2 pings to a service (2 x 84): all into tun0
@@ -108,6 +109,22 @@ for p in vpn-clean vpn-late web-plain; do
 	done
 done
 case_end "nothing-left-attached"
+
+# --- --all with tcx links: the same programs, told apart by namespace ----------------
+node_tunleak --all --attach tcx "${CIDRS[@]}" --export "$J" --interval 0.2
+expect_match "tracing line" "tracing 4 interfaces in 2 namespaces \(tcx\)" "$(cat "$TMP/n.err")"
+in_pod vpn-late "$PROBE" udp "$NL_OTHER_POD_IP" 9999 3 100
+in_pod vpn-clean "$PROBE" udp "$NL_OTHER_POD_IP" 9999 2 100
+wait_json "$(ns_of vpn-late).leaks.packets" 3
+expect_eq "vpn-late leaks (tcx)" "3 384 1" "$(jqf "$J" "$(ns_of vpn-late).leaks | \"\(.packets) \(.bytes) \(.flows)\"")"
+expect_eq "vpn-clean eth0 egress pod (tcx)" "2 256" "$(jqf "$J" "$(ns_of vpn-clean).interfaces.eth0.egress.pod | \"\(.packets) \(.bytes)\"")"
+expect_eq "vpn-clean leaks (tcx)" "0" "$(jqf "$J" "$(ns_of vpn-clean).leaks.packets")"
+node_stop
+expect_eq "exit code (tcx)" 0 "$TL_RC"
+for p in vpn-clean vpn-late; do
+	expect_eq "$p tun0: tcx programs left" "ingress 0 egress 0" "$(in_pod "$p" "$HELPERS/tcxq" tun0 2>&1)"
+done
+case_end "all-with-tcx-links"
 
 # --- --pod: one pod by name ----------------------------------------------------------
 node_tunleak --pod vpn-late "${CIDRS[@]}" --duration 3

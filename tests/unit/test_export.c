@@ -329,6 +329,34 @@ static void test_prom(void **state)
 
 /* Names a pod controls cannot break the file: quotes and backslashes escaped,
  * newlines and escape sequences shown as text. */
+/* The interface slots and the interfaces over the limit: in the counters
+ * file (only when known) and as a gauge; an interface's state "not counted". */
+static void test_slots_export(void **state)
+{
+	struct snapshot s = { .attach_mode = "tc", .slots = 2048, .slots_used = 3,
+			      .not_counted = 2 };
+	struct ns_snap *n = snapshot_add_ns(&s);
+	char path[128], *buf;
+
+	strcpy(n->label, "pod");
+	n->nr_ifaces = 1;
+	strcpy(n->ifaces[0].name, "tun9");
+	n->ifaces[0].role = TL_ROLE_TUNNEL;
+	n->ifaces[0].state = IFACE_NOT_COUNTED;
+	snprintf(path, sizeof(path), "%s/s.json", dir);
+	assert_int_equal(export_write(path, EXPORT_JSON, &s), 0);
+	assert_jq(path, ".interface_slots | \"\\(.limit) \\(.used) \\(.not_counted)\"", "2048 3 2");
+	assert_jq(path, ".namespaces[0].interfaces.tun9.state", "not counted");
+	buf = prom(&s);
+	assert_non_null(strstr(buf, "# TYPE tunleak_interfaces_not_counted gauge\ntunleak_interfaces_not_counted 2\n"));
+	assert_non_null(strstr(buf, "iface=\"tun9\",role=\"tunnel\"} 0\n"));
+	free(buf);
+	s.slots = 0;
+	assert_int_equal(export_write(path, EXPORT_JSON, &s), 0);
+	assert_jq(path, ".interface_slots", "null");
+	snapshot_free(&s);
+}
+
 static void test_prom_hostile_names(void **state)
 {
 	struct snapshot s = { .attach_mode = "tc" };
@@ -355,10 +383,11 @@ static void test_prom_hostile_names(void **state)
 		samples++;
 	}
 	/* packets and bytes per direction and class, 5 totals, 3 event
-	 * counters, interface up, route fixes, namespace traced; namespaces by
+	 * counters, interface up, interfaces not counted, route fixes, namespace
+	 * traced; namespaces by
 	 * state (4), its name's source, namespaces folded (no route finding: no
 	 * series of it) */
-	assert_int_equal(samples, 2 * 2 * 7 + 5 + 3 + 1 + 1 + 1 + 4 + 1 + 1);
+	assert_int_equal(samples, 2 * 2 * 7 + 5 + 3 + 1 + 1 + 1 + 1 + 4 + 1 + 1);
 	free(buf);
 	snapshot_free(&s);
 }
@@ -778,6 +807,7 @@ int main(void)
 		cmocka_unit_test(test_json_long_string),
 		cmocka_unit_test(test_prom),
 		cmocka_unit_test(test_prom_hostile_names),
+		cmocka_unit_test(test_slots_export),
 		cmocka_unit_test(test_prom_unique_series),
 		cmocka_unit_test(test_totals_keep_folded),
 		cmocka_unit_test(test_untraced_and_name_source),

@@ -24,6 +24,70 @@
 #include "trace/publisher.h"
 #include "trace/tracer.h"
 
+/* --- interface slots ---------------------------------------------------------- */
+
+/* Any free slot for a cluster interface or a first tunnel, until none is
+ * left; never-used slots first, then the one given back longest ago. */
+static void test_slots_base_and_reuse(void **state)
+{
+	static struct slot_table st;
+	struct tracer *a = (struct tracer *)0x1000, *b = (struct tracer *)0x2000;
+	bool reused;
+	int i;
+
+	memset(&st, 0, sizeof(st));
+	st.nr = 6;
+	for (i = 0; i < 6; i++) {
+		assert_int_equal(slot_table_take(&st, a, i, false, 4, &reused), i);
+		assert_false(reused);
+	}
+	assert_int_equal(st.used, 6);
+	assert_int_equal(slot_table_take(&st, b, 0, false, 0, &reused), -ENOSPC);
+	slot_table_give(&st, 4);
+	slot_table_give(&st, 1);
+	slot_table_give(&st, 1); /* twice: once */
+	assert_int_equal(st.used, 4);
+	/* the one given back first, its counts shown longest */
+	assert_int_equal(slot_table_take(&st, b, 3, false, 0, &reused), 4);
+	assert_true(reused);
+	assert_true(st.owner[4] == b);
+	assert_int_equal(st.iface[4], 3);
+	assert_int_equal(slot_table_take(&st, b, 5, false, 0, &reused), 1);
+	assert_int_equal(slot_table_take(&st, b, 6, false, 0, &reused), -ENOSPC);
+}
+
+/* A namespace's further tunnels never take the last `keep` free slots: a
+ * pod that makes many tunnels cannot starve the next pod's interfaces. */
+static void test_slots_extra_keeps_room(void **state)
+{
+	static struct slot_table st;
+	struct tracer *hostile = (struct tracer *)0x1000, *next = (struct tracer *)0x2000;
+	bool reused;
+	int i, got = 0;
+
+	memset(&st, 0, sizeof(st));
+	st.nr = 20;
+	for (i = 0; i < 20; i++)
+		got += slot_table_take(&st, hostile, i, true, 5, &reused) >= 0;
+	assert_int_equal(got, 15); /* 20 slots, 5 kept */
+	assert_int_equal(st.used, 15);
+	/* the next pod's cluster interface and first tunnel get theirs */
+	for (i = 0; i < 5; i++)
+		assert_true(slot_table_take(&st, next, i, false, 5, &reused) >= 0);
+	assert_int_equal(slot_table_take(&st, next, 5, false, 5, &reused), -ENOSPC);
+}
+
+/* The limits as built: 2,048 slots with --all, each VPN pod taking two: a
+ * node of 500 VPN pods fits four times, and with 8 tunnels each beyond the
+ * first (the most one pod can count) 512 pods still leave 512 slots. */
+static void test_slots_sized_for_nodes(void **state)
+{
+	assert_true(TL_MAX_SLOTS >= 2 * 500 * 2);
+	assert_true(TL_MAX_SLOTS - SLOTS_KEPT_FOR_PODS >= 2 * 500);
+	assert_int_equal(SLOTS_KEPT_FOR_PODS % 2, 0);
+	assert_true(TRACER_EXTRA_TUNNELS >= 1);
+}
+
 /* --- fleet_plan -------------------------------------------------------------- */
 
 static struct node_ns ns_found(uint64_t ino, const char *pod, const char *k8s_ns)
@@ -304,6 +368,9 @@ static void test_publisher_writes_the_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_slots_base_and_reuse),
+		cmocka_unit_test(test_slots_extra_keeps_room),
+		cmocka_unit_test(test_slots_sized_for_nodes),
 		cmocka_unit_test(test_plan_new_and_known),
 		cmocka_unit_test(test_plan_names_never_get_less),
 		cmocka_unit_test(test_plan_ended),

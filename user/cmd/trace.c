@@ -25,7 +25,6 @@
 #include "netns/netns.h"
 #include "datapath/attach.h"
 #include "datapath/loader.h"
-#include "datapath/pool.h"
 #include "out/export.h"
 #include "out/output.h"
 #include "out/pcap.h"
@@ -117,9 +116,13 @@ static enum attach_kind choose_kind(const struct config *cfg, const struct netns
 			 "--attach \"tcx\": this kernel has no tcx links (Linux >= 6.6); use --attach tc");
 		return 0;
 	}
+	/* auto: tcx for one namespace; with --all, clsact + cls_bpf, whose
+	 * filters attach without the RCU grace period the kernel waits for
+	 * on every tcx link, one after the other under the RTNL lock (250
+	 * pods: under a second against 10-15 s here), and hold no fd */
 	return cfg->attach == ATTACH_TC	 ? KIND_TC :
 	       cfg->attach == ATTACH_TCX ? KIND_TCX :
-	       has_tcx			 ? KIND_TCX :
+	       has_tcx && !cfg->all	 ? KIND_TCX :
 					   KIND_TC;
 }
 
@@ -127,8 +130,11 @@ static enum attach_kind choose_kind(const struct config *cfg, const struct netns
 static int open_datapath(struct trace *tr)
 {
 	const struct config *cfg = tr->cfg;
+	/* node mode: TL_MAX_SLOTS interface slots; one namespace: its own */
 	struct loader_opts lo = { .cidrs = cfg->cidrs, .nr_cidrs = cfg->nr_cidrs,
-				  .max_flows = cfg->max_flows };
+				  .max_flows = cfg->max_flows,
+				  .nr_slots = cfg->all ? TL_MAX_SLOTS : SINGLE_SLOTS,
+				  .by_netns = cfg->all };
 
 	tr->env.flows = flows__new(2UL * cfg->max_flows > USER_FLOWS_MIN ? 2UL * cfg->max_flows :
 									    USER_FLOWS_MIN);
@@ -144,7 +150,7 @@ static int open_datapath(struct trace *tr)
 			cfg->verbose ? "" : " (run with -v for libbpf's log)");
 		return -errno;
 	}
-	tr->env.pool = probe_pool__new(tr->env.dp);
+	tr->env.slots.nr = datapath__nr_slots(tr->env.dp);
 	return 0;
 }
 
@@ -419,8 +425,9 @@ static void loop(struct trace *tr)
 		now = now_ns(CLOCK_MONOTONIC);
 		timeout = next > now ? (int)((next - now + 999999) / 1000000) : 0;
 		/* The programs wake us only every so many events (a wakeup per
-		 * event would cost the datapath microseconds): drain on a tick. */
-		if (timeout > DRAIN_MS)
+		 * event would cost the datapath microseconds): drain on a tick
+		 * while they come (the first after a quiet spell wakes us). */
+		if (timeout > DRAIN_MS && collector__ticking(tr->col, now))
 			timeout = DRAIN_MS;
 		n = epoll_wait(tr->ep, evs, 16, timeout);
 		if (n < 0 && errno != EINTR) {
@@ -506,7 +513,6 @@ static int finish(struct trace *tr, int ret)
 		close(tr->ep);
 	publisher__free(tr->pub);
 	collector__free(tr->col);
-	probe_pool__free(tr->env.pool);
 	datapath__free(tr->env.dp);
 	flows__free(tr->env.flows);
 	pcap__close(tr->pcap);
@@ -515,8 +521,8 @@ static int finish(struct trace *tr, int ret)
 	return ret;
 }
 
-/* A traced namespace holds a dozen fds (programs, links, sockets, its
- * handle): take what the hard limit allows. */
+/* A namespace holds one fd (its link events' socket, which holds it too),
+ * and one more per tcx link: take what the hard limit allows. */
 static void raise_nofile(void)
 {
 	struct rlimit rl;

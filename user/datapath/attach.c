@@ -84,35 +84,46 @@ static int attach_tcx(struct attachment *a, const int prog_fd[2], char *err, siz
 	return 0;
 }
 
-static void *close_fd(void *arg)
+struct closer {
+	int *fds;
+	int n, next;
+};
+
+static void *close_fds(void *arg)
 {
-	close((int)(long)arg);
+	struct closer *c = arg;
+	int i;
+
+	while ((i = __atomic_fetch_add(&c->next, 1, __ATOMIC_RELAXED)) < c->n)
+		close(c->fds[i]);
 	return NULL;
 }
 
 void detach_many(struct attachment *const *list, int n, bool dev_gone)
 {
-	pthread_t th[64];
+	struct closer c = { .fds = calloc(2 * (n ? n : 1), sizeof(int)) };
+	pthread_t th[DETACH_THREADS];
 	int i, d, nth = 0;
 
-	/* Closing a tcx link waits for a grace period: close them all at once */
-	for (i = 0; i < n; i++) {
+	/* Closing a tcx link waits for an RCU grace period: close them all at
+	 * once, from up to DETACH_THREADS threads */
+	for (i = 0; i < n && c.fds; i++) {
 		if (list[i]->kind != KIND_TCX)
 			continue;
 		for (d = 0; d < 2; d++) {
-			int fd = list[i]->link_fd[d];
-
-			if (fd < 0)
+			if (list[i]->link_fd[d] < 0)
 				continue;
+			c.fds[c.n++] = list[i]->link_fd[d];
 			list[i]->link_fd[d] = -1;
-			if (nth < 64 && !pthread_create(&th[nth], NULL, close_fd, (void *)(long)fd))
-				nth++;
-			else
-				close(fd);
 		}
 	}
+	while (nth < DETACH_THREADS && nth < c.n - 1 &&
+	       !pthread_create(&th[nth], NULL, close_fds, &c))
+		nth++;
+	close_fds(&c);
 	for (i = 0; i < nth; i++)
 		pthread_join(th[i], NULL);
+	free(c.fds);
 	for (i = 0; i < n; i++)
 		detach_iface(list[i], dev_gone);
 }

@@ -44,7 +44,9 @@ int attach_iface(struct attachment *a, const struct netns *ns, uint32_t ifindex,
 		 size_t errlen);
 /* Undo attach_iface(); dev_gone when the interface no longer exists. */
 void detach_iface(struct attachment *a, bool dev_gone);
-/* detach_iface() for n attachments, tcx links closed concurrently. */
+/* detach_iface() for n attachments, tcx links closed concurrently (from up
+ * to DETACH_THREADS threads). */
+#define DETACH_THREADS 64
 void detach_many(struct attachment *const *list, int n, bool dev_gone);
 
 /* What a look at tunleak's handle on one interface found, and did. */

@@ -11,67 +11,62 @@
 
 #include "datapath/loader.h"
 #include "model/ranges.h"
+#include "netns/netns.h"
 #include "tunleak.skel.h"
 
 #define SWEEP_BATCH 1024
 
+
 struct datapath {
-	/* Owns the shared maps; its programs are never loaded. */
+	/* The loaded object: the two programs and every map */
 	struct tunleak_bpf *skel;
-	struct loader_opts o; /* what every probe's .rodata gets */
-	unsigned int wakeup_events;
+	unsigned int nr_slots;
+	bool by_netns;
 	uint64_t lost_seen; /* events dropped as of the last lost-table drain */
-	struct tl_hot hot; /* the class tables every probe's hot lines start with */
-	/* The counters map, mmap'ed: one struct tl_cpu_counters per CPU */
-	struct tl_cpu_counters *counters;
+	/* The counters map, mmap'ed: nr_slots struct tl_slot_counters per CPU */
+	struct tl_slot_counters *counters;
 	size_t counters_len;
 	int ncpu;
 };
 
-/* Once loaded, a probe is its two programs and its interface table: the
- * libbpf object that loaded them is gone (the kernel keeps what the programs
- * use), so fifty namespaces cost fifty pairs of fds and pages, not fifty
- * objects. */
+/* A probe is a namespace's cookie: what its interfaces are recorded by. */
 struct probe {
-	int prog_fd[2]; /* [TL_DIR_INGRESS], [TL_DIR_EGRESS] */
-	/* its .data.probe (hot lines, interface table), mapped (the mapping
-	 * holds the map) */
-	struct tunleak_bpf__data_probe *data;
-	size_t data_len;
+	struct datapath *dp;
+	uint64_t netns;
 };
 
 struct datapath *datapath__new(const struct loader_opts *o)
 {
 	unsigned int ring = o->ringbuf_bytes ? o->ringbuf_bytes : LOADER_RINGBUF_DEFAULT;
+	unsigned int slots = o->nr_slots ? o->nr_slots : TL_MAX_SLOTS;
 	struct datapath *dp;
 	struct tunleak_bpf *skel;
 	struct tl_hot *hot;
 	int n4, n6, err;
 
+	if (slots > TL_MAX_SLOTS) {
+		errno = EINVAL;
+		return NULL;
+	}
 	dp = calloc(1, sizeof(*dp));
 	if (!dp)
 		return NULL;
-	dp->o = *o;
-	dp->o.cidrs = NULL; /* not kept: the ranges are built here */
-	/* A record is the event and the ring's 8-byte header */
-	dp->wakeup_events =
-		o->wakeup_events ? o->wakeup_events : ring / (sizeof(struct tl_event) + 8) / 4;
+	/* even: a CPU's counters are whole cache lines (224 bytes a slot) */
+	dp->nr_slots = (slots + 1) & ~1u;
 	skel = tunleak_bpf__open();
 	if (!skel) {
 		err = -errno;
 		goto fail;
 	}
 	dp->skel = skel;
-
-	/* The maps only: programs are loaded per namespace, by probe__new() */
-	bpf_program__set_autoload(skel->progs.tunleak_ingress, false);
-	bpf_program__set_autoload(skel->progs.tunleak_egress, false);
 	dp->ncpu = libbpf_num_possible_cpus();
 	if (dp->ncpu < 0) {
 		err = dp->ncpu;
 		goto fail;
 	}
-	bpf_map__set_max_entries(skel->maps.counters, dp->ncpu);
+	bpf_map__set_max_entries(skel->maps.counters, dp->ncpu * dp->nr_slots);
+	bpf_map__set_max_entries(skel->maps.ifaces, dp->nr_slots);
+	bpf_map__set_max_entries(skel->maps.ifcache, dp->ncpu * TL_IFCACHE_BUCKETS);
 	if (o->max_flows) {
 		bpf_map__set_max_entries(skel->maps.flows, o->max_flows);
 		bpf_map__set_max_entries(skel->maps.lost, o->max_flows);
@@ -79,12 +74,24 @@ struct datapath *datapath__new(const struct loader_opts *o)
 	bpf_map__set_max_entries(skel->maps.events, ring);
 	if (o->pcap_packets)
 		bpf_map__set_max_entries(skel->maps.pkts, 4 * 1024 * 1024);
+	/* Parameterize BPF code: the slots, when to wake the consumer (a
+	 * record is the event and the ring's 8-byte header), what to capture */
+	skel->rodata->nr_slots = dp->nr_slots;
+	skel->rodata->by_netns = o->by_netns;
+	dp->by_netns = o->by_netns;
+	skel->rodata->wakeup_events =
+		o->wakeup_events ? o->wakeup_events : ring / (sizeof(struct tl_event) + 8) / 4;
+	if (o->pcap_packets) {
+		skel->rodata->pcap_packets = o->pcap_packets;
+		skel->rodata->pcap_snaplen = o->pcap_snaplen ? o->pcap_snaplen : 256;
+	}
+	/* Load and verify the programs: once for every namespace */
 	err = tunleak_bpf__load(skel);
 	if (err)
 		goto fail;
-	/* Read and reset in place: a lookup copies a whole CPU's element, and
+	/* Read and reset in place: a lookup copies a whole element, and
 	 * writing one back would lose what the programs added meanwhile */
-	dp->counters_len = sizeof(struct tl_cpu_counters) * dp->ncpu;
+	dp->counters_len = sizeof(struct tl_slot_counters) * dp->ncpu * dp->nr_slots;
 	dp->counters = mmap(NULL, dp->counters_len, PROT_READ | PROT_WRITE, MAP_SHARED,
 			    bpf_map__fd(skel->maps.counters), 0);
 	if (dp->counters == MAP_FAILED) {
@@ -100,7 +107,7 @@ struct datapath *datapath__new(const struct loader_opts *o)
 		err = n4 < 0 ? n4 : n6;
 		goto fail;
 	}
-	hot = &dp->hot;
+	hot = &skel->data_hot->hot;
 	hot->nr_ranges4 = n4;
 	hot->top_step4 = ranges_top_step(n4);
 	hot->nr_ranges6 = n6;
@@ -109,7 +116,7 @@ struct datapath *datapath__new(const struct loader_opts *o)
 	 * starting at the highest address, so such a probe changes nothing */
 	ranges_pad4(skel->bss->ranges4, n4, TL_MAX_RANGES);
 	ranges_pad6(skel->bss->ranges6, n6, TL_MAX_RANGES);
-	/* A few CIDRs: the IPv4 search reads the probe's own hot lines */
+	/* A few CIDRs: the searches read the hot lines only */
 	ranges_small4(skel->bss->ranges4, n4, hot->start4, hot->cls4, TL_HOT_RANGES4);
 	ranges_small6(skel->bss->ranges6, n6, hot->bound6_hi, hot->bound6_lo, &hot->cls6,
 		      TL_HOT_BOUNDS6);
@@ -145,174 +152,92 @@ int datapath__flows_fd(const struct datapath *dp)
 	return bpf_map__fd(dp->skel->maps.flows);
 }
 
-struct probe *probe__new(struct datapath *dp)
+int datapath__prog_fd(const struct datapath *dp, int dir)
 {
-	struct bpf_map *shared[][2] = {
-		{ dp->skel->maps.counters, NULL }, { dp->skel->maps.stats, NULL },
-		{ dp->skel->maps.flows, NULL },	   { dp->skel->maps.events, NULL },
-		{ dp->skel->maps.pkts, NULL },	   { dp->skel->maps.bss, NULL },
-		{ dp->skel->maps.lost, NULL },
-	};
-	struct tunleak_bpf *skel;
-	struct probe *p;
-	size_t i;
-	int err;
+	return bpf_program__fd(dir == TL_DIR_EGRESS ? dp->skel->progs.tunleak_egress :
+						      dp->skel->progs.tunleak_ingress);
+}
 
+int datapath__nr_slots(const struct datapath *dp)
+{
+	return dp->nr_slots;
+}
+
+struct probe *probe__new(struct datapath *dp, uint64_t netns_cookie)
+{
+	struct probe *p;
+
+	if (!dp->by_netns)
+		netns_cookie = 0; /* one namespace: its interfaces are keyed by 0 */
+	else if (!netns_cookie && !(netns_cookie = netns_cookie_here()))
+		return NULL;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
-	p->prog_fd[0] = p->prog_fd[1] = -1;
-	p->data = MAP_FAILED;
-	skel = tunleak_bpf__open();
-	if (!skel) {
-		err = -errno;
-		free(p);
-		errno = -err;
-		return NULL;
-	}
-	shared[0][1] = skel->maps.counters;
-	shared[1][1] = skel->maps.stats;
-	shared[2][1] = skel->maps.flows;
-	shared[3][1] = skel->maps.events;
-	shared[4][1] = skel->maps.pkts;
-	shared[5][1] = skel->maps.bss;
-	shared[6][1] = skel->maps.lost;
-	/* Every map but .rodata and .data.probe is the datapath's */
-	for (i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
-		err = bpf_map__reuse_fd(shared[i][1], bpf_map__fd(shared[i][0]));
-		if (err)
-			goto fail;
-	}
-
-	/* The hot lines: the datapath's class tables, no interface yet */
-	skel->data_probe->hot = dp->hot;
-	/* Parameterize BPF code: when to wake the consumer, what to capture */
-	skel->rodata->wakeup_events = dp->wakeup_events;
-	if (dp->o.pcap_packets) {
-		skel->rodata->pcap_packets = dp->o.pcap_packets;
-		skel->rodata->pcap_snaplen = dp->o.pcap_snaplen ? dp->o.pcap_snaplen : 256;
-	}
-
-	/* Load and verify BPF programs */
-	err = tunleak_bpf__load(skel);
-	if (err)
-		goto fail;
-
-	/* Keep the programs and the probe's data; let the object go */
-	p->prog_fd[TL_DIR_INGRESS] = fcntl(bpf_program__fd(skel->progs.tunleak_ingress),
-					   F_DUPFD_CLOEXEC, 0);
-	p->prog_fd[TL_DIR_EGRESS] = fcntl(bpf_program__fd(skel->progs.tunleak_egress),
-					  F_DUPFD_CLOEXEC, 0);
-	p->data_len = sizeof(*skel->data_probe);
-	p->data = mmap(NULL, p->data_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       bpf_map__fd(skel->maps.data_probe), 0);
-	if (p->prog_fd[0] < 0 || p->prog_fd[1] < 0 || p->data == MAP_FAILED) {
-		err = -errno;
-		goto fail;
-	}
-	tunleak_bpf__destroy(skel);
+	p->dp = dp;
+	p->netns = netns_cookie;
 	return p;
-fail:
-	tunleak_bpf__destroy(skel);
-	probe__free(p);
-	errno = -err;
-	return NULL;
 }
 
 void probe__free(struct probe *p)
 {
-	if (!p)
-		return;
-	if (p->prog_fd[0] >= 0)
-		close(p->prog_fd[0]);
-	if (p->prog_fd[1] >= 0)
-		close(p->prog_fd[1]);
-	if (p->data != MAP_FAILED)
-		munmap(p->data, p->data_len);
 	free(p);
 }
 
 int probe__prog_fd(const struct probe *p, enum tl_dir dir)
 {
-	return p->prog_fd[dir == TL_DIR_EGRESS];
+	return datapath__prog_fd(p->dp, dir);
 }
 
-/*
- * An interface goes to the probe's hot line while it has room (the fast
- * path looks there first), else to its ifaces table by open addressing. The
- * fields first, the ifindex last: a packet never sees half an entry.
- */
-static void iface_put(struct tl_iface *e, uint32_t ifindex, int slot, enum tl_role role, bool l2)
+/* After every change of the ifaces table: no CPU uses an entry of its
+ * cache filled before it. */
+static void next_gen(struct datapath *dp)
 {
-	e->slot = slot;
-	e->role = role;
-	e->l2 = l2;
-	e->pad = 0;
-	__atomic_store_n(&e->ifindex, ifindex, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&dp->skel->data_hot->hot.gen, 1, __ATOMIC_SEQ_CST);
 }
 
 int probe__set_iface(struct probe *p, uint32_t ifindex, int slot, enum tl_role role, bool l2)
 {
-	struct tl_iface *hot = p->data->hot.iface, *ifaces = p->data->ifaces, *free_e = NULL;
-	int i;
+	struct tl_iface_key k = { .netns = p->netns, .ifindex = ifindex };
+	struct tl_iface v = { .slot = slot, .role = role, .l2 = l2 };
 
-	if (!ifindex || slot < 0 || slot >= TL_MAX_SLOTS)
+	if (!ifindex || slot < 0 || slot >= (int)p->dp->nr_slots)
 		return -EINVAL;
-	for (i = 0; i < TL_HOT_IFACES; i++) {
-		if (hot[i].ifindex == ifindex) {
-			iface_put(&hot[i], ifindex, slot, role, l2);
-			return 0;
-		}
-		if (!hot[i].ifindex && !free_e)
-			free_e = &hot[i];
-	}
-	for (i = 0; i < TL_IFACE_PROBES; i++) {
-		struct tl_iface *e = &ifaces[(ifindex + i) & TL_IFACE_MASK];
-
-		if (e->ifindex == ifindex) {
-			free_e = e;
-			break;
-		}
-		if (!e->ifindex && !free_e)
-			free_e = e;
-	}
-	if (!free_e)
-		return -ENOSPC; /* hot line full, and 4 at ifindex N..N+3 mod 1024 */
-	iface_put(free_e, ifindex, slot, role, l2);
+	if (bpf_map_update_elem(bpf_map__fd(p->dp->skel->maps.ifaces), &k, &v, BPF_ANY))
+		return -errno;
+	next_gen(p->dp);
 	return 0;
 }
 
 int probe__del_iface(struct probe *p, uint32_t ifindex)
 {
-	struct tl_iface *hot = p->data->hot.iface, *ifaces = p->data->ifaces;
-	int i;
+	struct tl_iface_key k = { .netns = p->netns, .ifindex = ifindex };
 
-	for (i = 0; i < TL_HOT_IFACES; i++)
-		if (hot[i].ifindex == ifindex)
-			__atomic_store_n(&hot[i].ifindex, 0, __ATOMIC_RELEASE);
-	for (i = 0; i < TL_IFACE_PROBES; i++) {
-		struct tl_iface *e = &ifaces[(ifindex + i) & TL_IFACE_MASK];
-
-		if (e->ifindex == ifindex)
-			__atomic_store_n(&e->ifindex, 0, __ATOMIC_RELEASE);
-	}
+	if (bpf_map_delete_elem(bpf_map__fd(p->dp->skel->maps.ifaces), &k) && errno != ENOENT)
+		return -errno;
+	next_gen(p->dp);
 	return 0;
 }
 
 int datapath__read_counters(struct datapath *dp,
 			    struct tl_counter out[TL_MAX_SLOTS][2][TL_NR_COUNTERS])
 {
-	struct tl_counter *sum = &out[0][0][0];
-	int cpu, i;
+	const size_t words = sizeof(struct tl_slot_counters) / sizeof(uint64_t);
+	unsigned int slot;
+	size_t i;
+	int cpu;
 
-	memset(out, 0, sizeof(struct tl_counter) * TL_NR_COUNTER_ENTRIES);
+	memset(out, 0, sizeof(struct tl_counter) * TL_MAX_SLOTS * 2 * TL_NR_COUNTERS);
 	for (cpu = 0; cpu < dp->ncpu; cpu++) {
-		const struct tl_counter *c = dp->counters[cpu].c;
+		const struct tl_slot_counters *c = &dp->counters[(size_t)cpu * dp->nr_slots];
 
-		for (i = 0; i < TL_NR_COUNTER_ENTRIES; i++) {
+		for (slot = 0; slot < dp->nr_slots; slot++) {
+			const uint64_t *from = (const uint64_t *)&c[slot];
+			uint64_t *to = (uint64_t *)out[slot];
+
 			/* each word as one load: a CPU may be adding to it */
-			sum[i].packets += __atomic_load_n(&c[i].packets, __ATOMIC_RELAXED);
-			sum[i].bytes += __atomic_load_n(&c[i].bytes, __ATOMIC_RELAXED);
+			for (i = 0; i < words; i++)
+				to[i] += __atomic_load_n(&from[i], __ATOMIC_RELAXED);
 		}
 	}
 	return 0;
@@ -377,22 +302,22 @@ int datapath__sweep_flows(struct datapath *dp,
 
 int datapath__reset_slot(struct datapath *dp, int slot)
 {
-	int ffd = bpf_map__fd(dp->skel->maps.flows), cpu, d, k;
+	const size_t words = sizeof(struct tl_slot_counters) / sizeof(uint64_t);
+	int ffd = bpf_map__fd(dp->skel->maps.flows), cpu;
 	struct tl_flow_key key, next;
 	void *prev = NULL;
+	size_t i;
 
-	if (slot < 0 || slot >= TL_MAX_SLOTS)
+	if (slot < 0 || slot >= (int)dp->nr_slots)
 		return -EINVAL;
 	/* In place: no interface maps to the slot now, so no program writes
-	 * these words, while the others of each element keep counting */
-	for (cpu = 0; cpu < dp->ncpu; cpu++)
-		for (d = 0; d < 2; d++)
-			for (k = 0; k < TL_NR_COUNTERS; k++) {
-				struct tl_counter *c = &dp->counters[cpu].c[TL_COUNTER_INDEX(slot, d, k)];
+	 * these words, while the other slots keep counting */
+	for (cpu = 0; cpu < dp->ncpu; cpu++) {
+		uint64_t *w = (uint64_t *)&dp->counters[(size_t)cpu * dp->nr_slots + slot];
 
-				__atomic_store_n(&c->packets, 0, __ATOMIC_RELAXED);
-				__atomic_store_n(&c->bytes, 0, __ATOMIC_RELAXED);
-			}
+		for (i = 0; i < words; i++)
+			__atomic_store_n(&w[i], 0, __ATOMIC_RELAXED);
+	}
 	/* Its flows: deleting while iterating, so restart after each delete
 	 * from the key before it (prev stays valid) */
 	while (bpf_map_get_next_key(ffd, prev, &next) == 0) {

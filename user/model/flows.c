@@ -31,12 +31,12 @@ struct flows {
 
 static uint64_t key_hash(const struct tl_flow_key *k)
 {
-	uint64_t w[5], h = 0x9e3779b97f4a7c15ULL;
+	uint64_t w[6] = { 0 }, h = 0x9e3779b97f4a7c15ULL;
 	int i;
 
-	_Static_assert(sizeof(*k) == sizeof(w), "the key is five words");
-	memcpy(w, k, sizeof(w));
-	for (i = 0; i < 5; i++) { /* multiply-xorshift over 64-bit words */
+	_Static_assert(sizeof(*k) <= sizeof(w), "the key fits six words");
+	memcpy(w, k, sizeof(*k));
+	for (i = 0; i < 6; i++) { /* multiply-xorshift over 64-bit words */
 		h ^= w[i];
 		h *= 0xff51afd7ed558ccdULL;
 		h ^= h >> 32;

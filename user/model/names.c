@@ -37,6 +37,8 @@ const char *iface_state_name(enum iface_state s)
 		return "gone";
 	case IFACE_FAILED:
 		return "failed";
+	case IFACE_NOT_COUNTED:
+		return "not counted";
 	default:
 		return "waiting";
 	}

@@ -14,6 +14,7 @@ enum iface_state {
 	IFACE_ATTACHED,
 	IFACE_GONE, /* was attached, went away; counts kept */
 	IFACE_FAILED, /* there, but the attach failed (said once per reason) */
+	IFACE_NOT_COUNTED, /* there, but over a limit: no slot, not attached */
 };
 
 /* A traced namespace's state. */
@@ -40,7 +41,8 @@ const char *class_name(enum tl_class cls);
 const char *dir_name(enum tl_dir dir); /* "ingress", "egress" */
 const char *role_name(enum tl_role role); /* "cluster", "tunnel" */
 const char *type_name(enum tl_type type); /* "leak", "bypass" */
-const char *iface_state_name(enum iface_state s); /* "waiting", "attached", "gone", "failed" */
+/* "waiting", "attached", "gone", "failed", "not counted" */
+const char *iface_state_name(enum iface_state s);
 const char *ns_state_name(enum ns_state s); /* "watching", "tracing", "gone", "untraced" */
 const char *name_source_name(enum name_source s); /* "pid", "netns", "hostname", "runtime" */
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/nsfs.h>
@@ -21,10 +22,38 @@
 #define CAP_BPF 39
 #endif
 
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
 struct netns {
-	int fd;
+	int fd; /* -1 while held by sock */
+	int sock; /* a socket inside it (not owned), or -1 */
 	uint64_t dev, ino;
+	uint64_t cookie; /* 0: not known yet */
 };
+
+static uint64_t sock_cookie(int s)
+{
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+
+	return getsockopt(s, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) ? 0 : cookie;
+}
+
+uint64_t netns_cookie_here(void)
+{
+	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), err;
+	uint64_t cookie;
+
+	if (s < 0)
+		return 0;
+	cookie = sock_cookie(s);
+	err = errno;
+	close(s);
+	errno = cookie ? 0 : err;
+	return cookie;
+}
 
 /* The namespace the process started in: every thread comes back to it. Set
  * once by netns_init() before any other thread exists, read-only after. */
@@ -70,7 +99,7 @@ int netns_init(void)
  * made inside the namespace gives one that refers to the namespace alone
  * (SIOCGSKNS), and the opened file is closed.
  */
-static int detach_from_path(int fd)
+static int detach_from_path(int fd, uint64_t *cookie)
 {
 	int s, nsfd = -1, err = 0;
 
@@ -79,6 +108,8 @@ static int detach_from_path(int fd)
 	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0 || (nsfd = ioctl(s, SIOCGSKNS)) < 0)
 		err = -errno;
+	else
+		*cookie = sock_cookie(s); /* its identity for the BPF side */
 	if (s >= 0)
 		close(s);
 	if (setns(home_fd, CLONE_NEWNET)) {
@@ -105,7 +136,8 @@ struct netns *netns__open(const char *path)
 		errno = -fd;
 		return NULL;
 	}
-	nsfd = home_fd >= 0 ? detach_from_path(fd) : -ENOENT;
+	ns->sock = -1;
+	nsfd = home_fd >= 0 ? detach_from_path(fd, &ns->cookie) : -ENOENT;
 	if (nsfd >= 0) {
 		close(fd);
 		fd = nsfd;
@@ -137,6 +169,7 @@ struct netns *netns__open_home(void)
 	ns = calloc(1, sizeof(*ns));
 	if (!ns)
 		return NULL;
+	ns->sock = -1;
 	ns->fd = fcntl(home_fd, F_DUPFD_CLOEXEC, 0);
 	if (ns->fd < 0) {
 		free(ns);
@@ -151,8 +184,67 @@ void netns__free(struct netns *ns)
 {
 	if (!ns)
 		return;
-	close(ns->fd);
+	if (ns->fd >= 0)
+		close(ns->fd);
 	free(ns);
+}
+
+/* An fd of ns to enter it by: its own, or one made from its socket (*made). */
+static int enter_fd(const struct netns *ns, bool *made)
+{
+	*made = ns->fd < 0;
+	return *made ? ioctl(ns->sock, SIOCGSKNS) : ns->fd;
+}
+
+int netns__hold_by(struct netns *ns, int sock)
+{
+	struct stat a, b;
+	int fd;
+
+	if (ns->fd < 0)
+		return 0;
+	/* only a socket of this very namespace */
+	fd = ioctl(sock, SIOCGSKNS);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &a) || fstat(ns->fd, &b) || a.st_ino != b.st_ino || a.st_dev != b.st_dev) {
+		close(fd);
+		return -EINVAL;
+	}
+	close(fd);
+	close(ns->fd);
+	ns->fd = -1;
+	ns->sock = sock;
+	return 0;
+}
+
+int netns__unhold(struct netns *ns)
+{
+	int fd;
+
+	if (ns->fd >= 0)
+		return 0;
+	fd = ioctl(ns->sock, SIOCGSKNS);
+	if (fd < 0)
+		return -errno;
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	ns->fd = fd;
+	ns->sock = -1;
+	return 0;
+}
+
+uint64_t netns__cookie(struct netns *ns)
+{
+	int s;
+
+	if (!ns->cookie) {
+		s = netns__socket(ns, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (s >= 0) {
+			ns->cookie = sock_cookie(s);
+			close(s);
+		}
+	}
+	return ns->cookie;
 }
 
 uint64_t netns__dev(const struct netns *ns)
@@ -170,19 +262,21 @@ int netns__is_home(const struct netns *ns)
 	return ns->dev == home_dev && ns->ino == home_ino;
 }
 
-int netns__fd(const struct netns *ns)
-{
-	return ns->fd;
-}
-
 int netns__run(const struct netns *ns, int (*fn)(void *arg), void *arg)
 {
-	int ret;
+	bool made;
+	int ret, fd;
 
 	if (!ns || netns__is_home(ns))
 		return fn(arg);
-	if (setns(ns->fd, CLONE_NEWNET))
+	fd = enter_fd(ns, &made);
+	if (fd < 0)
 		return -errno;
+	ret = setns(fd, CLONE_NEWNET) ? -errno : 0;
+	if (made)
+		close(fd);
+	if (ret)
+		return ret;
 	ret = fn(arg);
 	/* A thread left in a traced namespace would do the next pod's work in
 	 * the wrong place: there is no safe way on. */

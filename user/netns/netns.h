@@ -31,8 +31,18 @@ void netns__free(struct netns *ns);
 uint64_t netns__dev(const struct netns *ns);
 uint64_t netns__ino(const struct netns *ns);
 int netns__is_home(const struct netns *ns);
-/* The namespace's fd (owned by ns), e.g. for CNI or /proc comparisons. */
-int netns__fd(const struct netns *ns);
+/* The namespace's cookie (SO_NETNS_COOKIE): given by the kernel at its
+ * creation, never reused; 0 when it cannot be read. */
+uint64_t netns__cookie(struct netns *ns);
+/* The calling thread's namespace's cookie, or 0 and errno. */
+uint64_t netns_cookie_here(void);
+/* Let sock, a socket made inside ns (not owned; open for as long as ns is
+ * used or until netns__unhold()), hold the namespace: ns closes its own fd
+ * and enters through one made from sock when it needs to (one fd fewer per
+ * namespace). 0, or -errno (-EINVAL: sock is not of ns). */
+int netns__hold_by(struct netns *ns, int sock);
+/* Take an fd of its own again (before the socket closes). 0 or -errno. */
+int netns__unhold(struct netns *ns);
 
 /* fn(arg) inside ns (NULL: the current namespace), back home afterwards.
  * Returns fn's result, or -errno when ns cannot be entered. Thread-safe:

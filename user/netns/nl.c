@@ -17,7 +17,8 @@
 #include "lib/vec.h"
 
 struct nl {
-	struct nl_sock *sk;
+	struct nl_sock *sk; /* NULL after nl__release(): made again when needed */
+	const struct netns *ns;
 };
 
 struct open_args {
@@ -110,14 +111,38 @@ struct nl *nl__open(const struct netns *ns)
 		return NULL;
 	}
 	nl->sk = a.sk;
+	nl->ns = ns;
 	return nl;
+}
+
+void nl__release(struct nl *nl)
+{
+	if (nl && nl->sk) {
+		nl_socket_free(nl->sk);
+		nl->sk = NULL;
+	}
+}
+
+/* The socket again, after nl__release(). 0 or -errno. */
+static int nl_ready(struct nl *nl)
+{
+	struct open_args a = { 0 };
+	int err;
+
+	if (nl->sk)
+		return 0;
+	err = netns__run(nl->ns, do_open, &a);
+	if (err)
+		return err;
+	nl->sk = a.sk;
+	return 0;
 }
 
 void nl__free(struct nl *nl)
 {
 	if (!nl)
 		return;
-	nl_socket_free(nl->sk);
+	nl__release(nl);
 	free(nl);
 }
 
@@ -156,6 +181,11 @@ int nl__request(struct nl *nl, struct nl_msg *msg, bool dump,
 	struct nl_cb *c;
 	int ret;
 
+	ret = nl_ready(nl);
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
 	if (dump)
 		nlmsg_hdr(msg)->nlmsg_flags |= NLM_F_DUMP;
 	c = nl_cb_alloc(NL_CB_DEFAULT);

@@ -18,9 +18,13 @@ struct nlmsghdr;
 
 struct nl;
 
-/* A request socket inside ns (NULL: the current namespace). NULL and errno. */
+/* A request socket inside ns (NULL: the current namespace; ns must outlive
+ * the nl). NULL and errno. */
 struct nl *nl__open(const struct netns *ns);
 void nl__free(struct nl *nl);
+/* Close the socket until the next request makes it again (an fd less while
+ * idle; ns must be enterable then). */
+void nl__release(struct nl *nl);
 
 /* Send msg (freed here) and give each answer to cb until the dump ends, or
  * after the first answer when dump is false. cb returns 0 to go on, or a

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
@@ -23,13 +24,76 @@
 
 /* --- namespaces ------------------------------------------------------------------ */
 
+/* A process seen by the last scan: its /proc entry's inode and its
+ * namespace. */
+struct pid_seen {
+	long pid; /* 0: a free place */
+	uint64_t d_ino;
+	uint64_t dev, ino; /* ino 0: unreadable */
+	bool unreadable;
+	uint32_t pass; /* of the scan that saw it last */
+	uint32_t first; /* of the scan that saw it first */
+};
+
+struct ns_scan_memo {
+	struct pid_seen *pids; /* open addressing by pid */
+	size_t cap, used;
+	uint32_t pass;
+	/* netns_dir as last read */
+	struct ns_found *pins;
+	int npins, cappins;
+	struct timespec dir_mtime;
+	uint64_t dir_ino;
+	uint32_t dir_pass; /* the scan that read it */
+	bool dir_read;
+	/* the list's (dev, ino) -> index, rebuilt by each scan */
+	int *index;
+	size_t index_cap;
+};
+
+static size_t hash64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return (size_t)x;
+}
+
+/* The list entry of (dev, ino), added if new; the index makes it O(1). */
 static struct ns_found *add(struct ns_scan *s, uint64_t dev, uint64_t ino)
 {
-	int i;
+	struct ns_scan_memo *m = s->memo;
+	size_t i, mask;
+	int k;
 
-	for (i = 0; i < s->n; i++)
-		if (s->list[i].dev == dev && s->list[i].ino == ino)
-			return &s->list[i];
+	if (!m) {
+		for (k = 0; k < s->n; k++)
+			if (s->list[k].dev == dev && s->list[k].ino == ino)
+				return &s->list[k];
+	} else {
+		if ((size_t)s->n * 2 >= m->index_cap) {
+			size_t cap = m->index_cap ? m->index_cap * 2 : 256;
+			int *ix = malloc(cap * sizeof(*ix));
+
+			if (!ix)
+				return NULL;
+			memset(ix, 0xff, cap * sizeof(*ix));
+			free(m->index);
+			m->index = ix;
+			m->index_cap = cap;
+			for (k = 0; k < s->n; k++) {
+				for (i = hash64(s->list[k].ino ^ s->list[k].dev << 40) & (cap - 1);
+				     ix[i] >= 0; i = (i + 1) & (cap - 1))
+					;
+				ix[i] = k;
+			}
+		}
+		mask = m->index_cap - 1;
+		for (i = hash64(ino ^ dev << 40) & mask; m->index[i] >= 0; i = (i + 1) & mask)
+			if (s->list[m->index[i]].dev == dev && s->list[m->index[i]].ino == ino)
+				return &s->list[m->index[i]];
+		m->index[i] = s->n;
+	}
 	if (vec_room(&s->list, &s->cap, s->n, sizeof(*s->list), 32))
 		return NULL;
 	memset(&s->list[s->n], 0, sizeof(s->list[0]));
@@ -57,11 +121,14 @@ static bool is_nsfs(const char *path, struct stat *st)
 	return !statfs(path, &fs) && (unsigned long)fs.f_type == NSFS_MAGIC && !stat(path, st);
 }
 
-static void scan_netns_dir(struct ns_scan *s, const char *netns_dir)
+/* The namespaces pinned in netns_dir, into pins (emptied first). */
+static void read_netns_dir(struct ns_found **pins, int *n, int *cap, const char *netns_dir,
+			   int *looked_up)
 {
 	DIR *d = opendir(netns_dir);
 	struct dirent *e;
 
+	*n = 0;
 	if (!d)
 		return;
 	while ((e = readdir(d))) {
@@ -72,63 +139,214 @@ static void scan_netns_dir(struct ns_scan *s, const char *netns_dir)
 		if (e->d_name[0] == '.' || strlen(e->d_name) >= DISCOVER_NAMELEN)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", netns_dir, e->d_name);
-		if (strlen(path) >= sizeof(f->path) || !is_nsfs(path, &st))
+		if (strlen(path) >= sizeof(f->path))
 			continue;
-		f = add(s, st.st_dev, st.st_ino);
-		if (!f)
+		(*looked_up)++;
+		if (!is_nsfs(path, &st))
+			continue;
+		if (vec_room(pins, cap, *n, sizeof(**pins), 32))
 			break;
+		f = &(*pins)[(*n)++];
+		memset(f, 0, sizeof(*f));
+		f->dev = st.st_dev;
+		f->ino = st.st_ino;
 		/* both fit: their lengths were checked above */
-		if (!f->netns_name[0]) {
-			strcpy(f->netns_name, e->d_name);
-			strcpy(f->path, path);
-		}
+		strcpy(f->netns_name, e->d_name);
+		strcpy(f->path, path);
 	}
 	closedir(d);
 }
 
-int ns_scan(struct ns_scan *s, const char *proc_root, const char *netns_dir)
+/* netns_dir's pins: read again only when it changed, or now and then. */
+static void scan_netns_dir(struct ns_scan *s, const char *netns_dir)
 {
+	struct ns_scan_memo *m = s->memo, one = { 0 };
+	struct stat st;
+	int i;
+
+	if (!m)
+		m = &one;
+	if (stat(netns_dir, &st)) {
+		m->npins = 0;
+		m->dir_read = false;
+	} else if (!m->dir_read || st.st_ino != m->dir_ino ||
+		   st.st_mtim.tv_sec != m->dir_mtime.tv_sec ||
+		   st.st_mtim.tv_nsec != m->dir_mtime.tv_nsec ||
+		   m->pass - m->dir_pass >= NS_SCAN_RECHECK) {
+		read_netns_dir(&m->pins, &m->npins, &m->cappins, netns_dir, &s->looked_up);
+		m->dir_ino = st.st_ino;
+		m->dir_mtime = st.st_mtim;
+		m->dir_pass = m->pass;
+		m->dir_read = true;
+	}
+	for (i = 0; i < m->npins; i++) {
+		struct ns_found *f = add(s, m->pins[i].dev, m->pins[i].ino);
+
+		if (!f)
+			break;
+		if (!f->netns_name[0]) {
+			memcpy(f->netns_name, m->pins[i].netns_name, sizeof(f->netns_name));
+			memcpy(f->path, m->pins[i].path, sizeof(f->path));
+		}
+	}
+	if (m == &one)
+		free(one.pins);
+}
+
+/* The memo's place for pid (found, or where it would go). */
+static struct pid_seen *pid_slot(struct ns_scan_memo *m, long pid)
+{
+	size_t mask = m->cap - 1, i;
+
+	for (i = hash64(pid) & mask; m->pids[i].pid && m->pids[i].pid != pid; i = (i + 1) & mask)
+		;
+	return &m->pids[i];
+}
+
+/* Room for one more pid: the table at most half full. */
+static int pid_room(struct ns_scan_memo *m)
+{
+	struct pid_seen *old = m->pids;
+	size_t cap = m->cap, i;
+
+	if (m->cap && (m->used + 1) * 2 <= m->cap)
+		return 0;
+	m->cap = cap ? cap * 2 : 1024;
+	m->pids = calloc(m->cap, sizeof(*m->pids));
+	if (!m->pids) {
+		m->pids = old;
+		m->cap = cap;
+		return -ENOMEM;
+	}
+	m->used = 0;
+	for (i = 0; i < cap; i++)
+		if (old[i].pid) {
+			*pid_slot(m, old[i].pid) = old[i];
+			m->used++;
+		}
+	free(old);
+	return 0;
+}
+
+/* The processes that the last scans saw and this one did not: gone. */
+static void pid_forget_unseen(struct ns_scan_memo *m)
+{
+	struct pid_seen *old = m->pids;
+	size_t cap = m->cap, i, kept = 0;
+
+	for (i = 0; i < cap; i++)
+		kept += old[i].pid && old[i].pass == m->pass;
+	if (kept == m->used)
+		return;
+	/* rebuilt without them (open addressing has no plain delete) */
+	m->pids = calloc(cap, sizeof(*m->pids));
+	if (!m->pids) {
+		m->pids = old;
+		return;
+	}
+	m->used = 0;
+	for (i = 0; i < cap; i++)
+		if (old[i].pid && old[i].pass == m->pass) {
+			*pid_slot(m, old[i].pid) = old[i];
+			m->used++;
+		}
+	free(old);
+}
+
+int ns_scan(struct ns_scan *s, const char *proc_root, const char *netns_dir, bool remember)
+{
+	struct ns_scan_memo *m;
 	struct dirent *e;
 	DIR *d;
 
+	if (remember && !s->memo)
+		s->memo = calloc(1, sizeof(*s->memo));
+	m = remember ? s->memo : NULL;
+	if (m) {
+		m->pass++;
+		if (m->index)
+			memset(m->index, 0xff, m->index_cap * sizeof(*m->index));
+	}
 	s->n = 0;
 	s->processes = 0;
 	s->unreadable = 0;
+	s->looked_up = 0;
 	scan_netns_dir(s, netns_dir);
 	d = opendir(proc_root);
 	if (!d)
 		return -errno;
 	while ((e = readdir(d))) {
 		char path[300];
+		struct pid_seen *p = NULL, now = { 0 };
 		struct ns_found *f;
 		struct stat st;
 
 		if (!all_digits(e->d_name))
 			continue;
 		s->processes++;
+		now.pid = strtol(e->d_name, NULL, 10);
+		now.d_ino = e->d_ino;
+		if (m && !pid_room(m)) {
+			p = pid_slot(m, now.pid);
+			/* The same process as before: its namespace is known, but
+			 * a process may move to another (unshare, setns), which
+			 * a new one does soon after it starts: a young process
+			 * is looked at on every scan, the others once in
+			 * NS_SCAN_RECHECK_PID (in turn, by PID) */
+			if (p->pid && p->d_ino == now.d_ino && m->pass - p->first >= NS_SCAN_YOUNG &&
+			    (now.pid + m->pass) % NS_SCAN_RECHECK_PID) {
+				now = *p;
+				goto known;
+			}
+			now.first = p->pid && p->d_ino == now.d_ino ? p->first : m->pass;
+		}
 		snprintf(path, sizeof(path), "%s/%s/ns/net", proc_root, e->d_name);
+		s->looked_up++;
 		/* stat() follows the magic link to the namespace: no open needed */
 		if (stat(path, &st)) {
-			if (errno == EACCES || errno == EPERM)
-				s->unreadable++;
-			continue; /* ENOENT: the process has just ended */
+			if (errno != EACCES && errno != EPERM)
+				continue; /* ENOENT: the process has just ended */
+			now.unreadable = true;
+		} else {
+			now.dev = st.st_dev;
+			now.ino = st.st_ino;
 		}
-		f = add(s, st.st_dev, st.st_ino);
+		if (p) {
+			m->used += !p->pid;
+			*p = now;
+		}
+known:
+		if (p)
+			p->pass = m->pass;
+		if (now.unreadable) {
+			s->unreadable++;
+			continue;
+		}
+		f = add(s, now.dev, now.ino);
 		if (!f)
 			break;
 		if (!f->pid) {
-			f->pid = strtol(e->d_name, NULL, 10);
+			f->pid = now.pid;
+			snprintf(path, sizeof(path), "%s/%s/ns/net", proc_root, e->d_name);
 			if (!f->path[0] && strlen(path) < sizeof(f->path))
 				memcpy(f->path, path, strlen(path) + 1);
 		}
 	}
 	closedir(d);
+	if (m)
+		pid_forget_unseen(m);
 	return 0;
 }
 
 void ns_scan_free(struct ns_scan *s)
 {
 	free(s->list);
+	if (s->memo) {
+		free(s->memo->pids);
+		free(s->memo->pins);
+		free(s->memo->index);
+		free(s->memo);
+	}
 	memset(s, 0, sizeof(*s));
 }
 
@@ -151,7 +369,7 @@ bool ns_alive(uint64_t dev, uint64_t ino, const char *hint, const char *proc_roo
 
 	if (hint && hint[0] && !stat(hint, &st) && st.st_dev == dev && st.st_ino == ino)
 		return true;
-	if (ns_scan(&s, proc_root, netns_dir))
+	if (ns_scan(&s, proc_root, netns_dir, false))
 		return true; /* cannot tell: do not drop what may be alive */
 	alive = ns_scan_find(&s, dev, ino) != NULL;
 	ns_scan_free(&s);

@@ -25,11 +25,17 @@ struct ns_found {
 	long pid; /* a process in it; 0 if none was seen */
 };
 
+struct ns_scan_memo;
+
 struct ns_scan {
 	struct ns_found *list;
 	int n, cap;
 	int processes; /* processes looked at */
 	int unreadable; /* processes whose namespace could not be read (EACCES) */
+	int looked_up; /* namespace files stat()ed by the last scan */
+	/* What the last scan saw, so that the next one reads only what
+	 * changed (private; NULL for a one-off scan) */
+	struct ns_scan_memo *memo;
 };
 
 /* A non-empty string of decimal digits: a PID's (or an fd's) entry in /proc. */
@@ -37,8 +43,18 @@ bool all_digits(const char *s);
 
 /* Every distinct network namespace under proc_root (normally "/proc") and
  * netns_dir ("/run/netns"). Returns 0 or -errno (only when proc_root cannot
- * be read at all); s is emptied first. */
-int ns_scan(struct ns_scan *s, const char *proc_root, const char *netns_dir);
+ * be read at all); s is emptied first. With remember, s keeps what it saw,
+ * and the next scan of s stats only what may have changed: a process seen
+ * before (the same PID under the same /proc inode: a new process gets a new
+ * one) keeps its namespace, looked at again on each of its first
+ * NS_SCAN_YOUNG scans (a new process may unshare or setns) and then on one
+ * scan in NS_SCAN_RECHECK_PID; netns_dir is read again when it changed (its
+ * mtime) or NS_SCAN_RECHECK scans have passed (a pin may be unmounted
+ * without being removed). */
+#define NS_SCAN_YOUNG 3
+#define NS_SCAN_RECHECK 10
+#define NS_SCAN_RECHECK_PID 30
+int ns_scan(struct ns_scan *s, const char *proc_root, const char *netns_dir, bool remember);
 void ns_scan_free(struct ns_scan *s);
 const struct ns_found *ns_scan_find(const struct ns_scan *s, uint64_t dev, uint64_t ino);
 /* Whether the namespace (dev, ino) is still in use by a process or a

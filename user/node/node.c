@@ -9,8 +9,27 @@
 #include "lib/escape.h"
 #include "lib/vec.h"
 
+/* A namespace's hostname as last read, so that a look at the node enters
+ * each UTS namespace only now and then (2 setns and 7 other calls each). */
+struct host_seen {
+	uint64_t dev, ino;
+	long pid; /* the process it was read from */
+	char host[DISCOVER_NAMELEN]; /* "": none (the host's, or unreadable) */
+	uint32_t first, read; /* the scans that saw the namespace first, read it last */
+	uint32_t seen; /* the scan that saw the namespace last */
+};
+
+/* Read again on each of a namespace's first NODE_HOST_YOUNG scans (a pod
+ * sets its hostname after its namespace exists), then once in
+ * NODE_HOST_RECHECK, and whenever its process changed. */
+#define NODE_HOST_YOUNG 3
+#define NODE_HOST_RECHECK 30
+
 struct node {
 	char proc[128], netns_dir[128];
+	struct host_seen *hosts;
+	int nhosts, caphosts;
+	uint32_t pass;
 	uint64_t home_dev, home_ino; /* tunleak's own namespace */
 	uint64_t init_dev, init_ino; /* PID 1's, when it can be read */
 	struct ns_scan scan;
@@ -50,6 +69,7 @@ void node__free(struct node *nd)
 	if (!nd)
 		return;
 	ns_scan_free(&nd->scan);
+	free(nd->hosts);
 	pod_index__free(nd->pods);
 	free(nd->list);
 	free(nd);
@@ -78,6 +98,42 @@ static void hostname_as_name(const char *host, char *out, size_t len)
 	out[o] = '\0';
 }
 
+static struct host_seen *host_entry(struct node *nd, const struct ns_found *f)
+{
+	int i;
+
+	for (i = 0; i < nd->nhosts; i++)
+		if (nd->hosts[i].dev == f->dev && nd->hosts[i].ino == f->ino)
+			return &nd->hosts[i];
+	if (vec_room(&nd->hosts, &nd->caphosts, nd->nhosts, sizeof(*nd->hosts), 64))
+		return NULL;
+	memset(&nd->hosts[nd->nhosts], 0, sizeof(nd->hosts[0]));
+	nd->hosts[nd->nhosts].dev = f->dev;
+	nd->hosts[nd->nhosts].ino = f->ino;
+	nd->hosts[nd->nhosts].first = nd->pass;
+	return &nd->hosts[nd->nhosts++];
+}
+
+/* The hostname of f's process (0), as uts_hostname(), read again only when
+ * it may have changed (see NODE_HOST_YOUNG). */
+static int hostname_of(struct node *nd, const struct ns_found *f, char *host, size_t len)
+{
+	struct host_seen *h = nd->pass ? host_entry(nd, f) : NULL;
+
+	if (!h)
+		return uts_hostname(f->pid, host, len);
+	h->seen = nd->pass;
+	if (h->pid != f->pid || !h->read || nd->pass - h->first < NODE_HOST_YOUNG ||
+	    (nd->pass + h->ino) % NODE_HOST_RECHECK == 0) {
+		if (uts_hostname(f->pid, h->host, sizeof(h->host)))
+			h->host[0] = '\0';
+		h->pid = f->pid;
+		h->read = nd->pass;
+	}
+	snprintf(host, len, "%s", h->host);
+	return h->host[0] ? 0 : -ENOENT;
+}
+
 void node__name(struct node *nd, const struct ns_found *f, struct node_ns *out)
 {
 	const struct pod_meta *m = pod_index__find(nd->pods, f->dev, f->ino);
@@ -89,7 +145,7 @@ void node__name(struct node *nd, const struct ns_found *f, struct node_ns *out)
 		snprintf(out->pod, sizeof(out->pod), "%s", m->name);
 		snprintf(out->k8s_ns, sizeof(out->k8s_ns), "%s", m->k8s_ns);
 		out->source = NAME_RUNTIME;
-	} else if (f->pid && uts_hostname(f->pid, host, sizeof(host)) == 0 && host[0]) {
+	} else if (f->pid && hostname_of(nd, f, host, sizeof(host)) == 0 && host[0]) {
 		/* Kubernetes sets a pod's hostname to its name */
 		hostname_as_name(host, out->pod, sizeof(out->pod));
 		out->source = NAME_HOSTNAME;
@@ -119,9 +175,10 @@ int node__scan(struct node *nd)
 	int i, ret;
 
 	pod_index__refresh(nd->pods, NULL);
-	ret = ns_scan(&nd->scan, nd->proc, nd->netns_dir);
+	ret = ns_scan(&nd->scan, nd->proc, nd->netns_dir, true);
 	if (ret)
 		return ret;
+	nd->pass++;
 	nd->n = 0;
 	for (i = 0; i < nd->scan.n; i++) {
 		const struct ns_found *f = &nd->scan.list[i];
@@ -132,6 +189,14 @@ int node__scan(struct node *nd)
 		if (vec_room(&nd->list, &nd->cap, nd->n, sizeof(*nd->list), 16))
 			return -ENOMEM;
 		node__name(nd, f, &nd->list[nd->n++]);
+	}
+	/* forget the hostnames of namespaces that went */
+	for (i = 0; i < nd->nhosts;) {
+		if (nd->hosts[i].seen == nd->pass) {
+			i++;
+			continue;
+		}
+		nd->hosts[i] = nd->hosts[--nd->nhosts];
 	}
 	return 0;
 }

@@ -323,6 +323,13 @@ int export_render_json(FILE *f, const struct snapshot *s)
 		jw_u64(&w, "metadata_not_indexed", s->meta_skipped);
 		jw_obj_close(&w);
 	}
+	if (s->slots) {
+		jw_obj_open_flat(&w, "interface_slots");
+		jw_u64(&w, "limit", s->slots);
+		jw_u64(&w, "used", s->slots_used);
+		jw_u64(&w, "not_counted", s->not_counted);
+		jw_obj_close(&w);
+	}
 	jw_obj_open_flat(&w, "flow_list");
 	jw_u64(&w, "limit", EXPORT_MAX_FLOWS);
 	jw_u64(&w, "listed", nlist);
@@ -669,6 +676,9 @@ int export_render_prom(FILE *f, const struct snapshot *s)
 				s->ns[k].ifaces[i].state == IFACE_ATTACHED);
 		}
 	prom_routes(f, s, view);
+	prom_head(f, "tunleak_interfaces_not_counted", "gauge",
+		  "Interfaces of traced namespaces that got no counter slot (a limit reached): their packets are not counted.");
+	fprintf(f, "tunleak_interfaces_not_counted %" PRIu64 "\n", s->not_counted);
 	prom_head(f, "tunleak_namespace_traced", "gauge",
 		  "1 while tunleak traces the namespace, 0 once it has ended.");
 	for (k = 0; k < s->nr_ns; k++) {

@@ -79,6 +79,9 @@ struct snapshot {
 	 * counts stay in the totals, which never decrease. */
 	uint64_t folded_ns, gone_kept;
 	struct totals folded;
+	/* interface slots (0: not known): there are, taken; interfaces that
+	 * are there but have none (a limit reached: not counted) */
+	uint64_t slots, slots_used, not_counted;
 	int nr_ns, cap_ns;
 	struct ns_snap *ns; /* owned: snapshot_free() */
 	int nr_routes, cap_routes;

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/libbpf.h>
 
 #include "lib/log.h"
@@ -18,6 +19,7 @@ struct collector {
 	struct ring_buffer *rb;
 	uint64_t received, recovered;
 	bool pcap_said; /* the pcap file's write error */
+	uint64_t last_found_ns; /* CLOCK_MONOTONIC: the last drain that found records */
 };
 
 static void fill_rec(struct collector *c, struct flow_rec *r, const struct tl_event *e,
@@ -33,7 +35,7 @@ static void fill_rec(struct collector *c, struct flow_rec *r, const struct tl_ev
 	r->ns_id = t ? tracer__id(t) : 0;
 	r->iface = flows__intern(flows, iface);
 	if (e->reply) {
-		tracer_env__slot_owner(c->o.env, e->reply_slot & 0xff, &iface);
+		tracer_env__slot_owner(c->o.env, e->reply_slot, &iface);
 		r->reply_to = flows__intern(flows, iface);
 	}
 	r->first_ns = first_mono + c->o.mono_to_real;
@@ -185,12 +187,26 @@ int collector__fd(const struct collector *c)
 	return c->rb ? ring_buffer__epoll_fd(c->rb) : -1;
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 void collector__drain(struct collector *c, bool all)
 {
 	if (!c->rb)
 		return;
-	ring_buffer__consume(c->rb);
+	if (ring_buffer__consume(c->rb) > 0)
+		c->last_found_ns = mono_ns();
 	datapath__drain_lost(c->o.env->dp, all, on_lost, c);
+}
+
+bool collector__ticking(const struct collector *c, uint64_t now_ns)
+{
+	return c->last_found_ns && now_ns - c->last_found_ns < 2 * TL_QUIET_NS;
 }
 
 void collector__sweep(struct collector *c)

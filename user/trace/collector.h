@@ -39,6 +39,10 @@ int collector__fd(const struct collector *c);
 /* New flows: from the ring, and those that did not fit it (every one with
  * all, at the end). */
 void collector__drain(struct collector *c, bool all);
+/* Whether records came recently (2 * TL_QUIET_NS before now_ns,
+ * CLOCK_MONOTONIC): drain on a short tick then; else the programs wake the
+ * consumer when one comes. */
+bool collector__ticking(const struct collector *c, uint64_t now_ns);
 /* drain, then the kernel's counts of the flows we know. */
 void collector__sweep(struct collector *c);
 /* What the ring, the lost table and a sweep hand over (their callbacks). A

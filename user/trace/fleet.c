@@ -16,7 +16,6 @@
 #include "netns/netns.h"
 #include "netns/nl.h"
 #include "node/node.h"
-#include "datapath/pool.h"
 #include "out/export.h"
 #include "trace/fleet.h"
 #include "trace/tracer.h"
@@ -36,7 +35,6 @@ struct fleet {
 	/* said so far: processes not readable, metadata files not indexed */
 	int said_unreadable, said_meta_skipped;
 	int fds_per_ns; /* what tracing one namespace took, as measured */
-	int fds_per_probe; /* what a probe loaded ahead holds */
 };
 
 /* fds a traced namespace takes until one is measured */
@@ -197,45 +195,79 @@ int fleet__fd(const struct fleet *f)
 void fleet__dispatch(struct fleet *f)
 {
 	struct epoll_event evs[32];
+	bool began = false;
 	int n, k;
 
 	n = epoll_wait(f->ep, evs, 32, 0);
+	tracer_env__batch_begin(f->env);
 	for (k = 0; k < n; k++) {
+		struct tracer *t = fleet__by_id(f, evs[k].data.u32);
+		enum ns_state was = t ? tracer__state(t) : NS_GONE;
 		int i;
 
+		if (!t)
+			continue;
+		tracer__on_monitor(t);
+		/* an untraced one tried again has a new monitor to watch */
 		for (i = 0; i < f->nr; i++)
-			if (tracer__id(f->tracers[i]) == evs[k].data.u32) {
-				tracer__on_monitor(f->tracers[i]);
+			if (f->tracers[i] == t)
 				watch(f, i);
-				break;
-			}
+		/* a pod's tunnel came: its runtime metadata is there by now,
+		 * and its events should name it so, not by its hostname */
+		began |= was == NS_WATCHING && tracer__state(t) == NS_TRACING;
 	}
+	tracer_env__batch_end(f->env);
+	if (began && f->node)
+		fleet__reconcile(f);
 }
 
 void fleet__rescan(struct fleet *f)
 {
 	int i;
 
+	/* only those without link events: the others hear of every change
+	 * (a lost event too: the monitor then reports everything changed) */
+	tracer_env__batch_begin(f->env);
 	for (i = 0; i < f->nr; i++) {
-		if (tracer__state(f->tracers[i]) != NS_TRACING)
+		if (tracer__state(f->tracers[i]) != NS_TRACING || !tracer__polled(f->tracers[i]))
 			continue;
 		tracer__rescan(f->tracers[i]);
 		watch(f, i);
 	}
+	tracer_env__batch_end(f->env);
 }
 
-void fleet__detach_all(struct fleet *f)
+/* Every attachment of the tracers for which want(t) holds detached at once
+ * (each tcx link's close waits for an RCU grace period: in parallel they
+ * share them). */
+static void detach_where(struct fleet *f, bool (*want)(const struct tracer *t, void *arg),
+			 void *arg)
 {
 	struct attachment **list;
 	int i, n = 0, max = f->nr * TRACER_MAX_IFACES;
 
 	list = calloc(max ? max : 1, sizeof(*list));
-	if (list) {
-		for (i = 0; i < f->nr; i++)
+	if (!list)
+		return;
+	for (i = 0; i < f->nr; i++)
+		if (want(f->tracers[i], arg))
 			n += tracer__attachments(f->tracers[i], list + n, max - n);
-		detach_many(list, n, false);
-		free(list);
-	}
+	detach_many(list, n, false);
+	free(list);
+}
+
+static bool every(const struct tracer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	return true;
+}
+
+void fleet__detach_all(struct fleet *f)
+{
+	int i;
+
+	detach_where(f, every, NULL);
 	for (i = 0; i < f->nr; i++)
 		tracer__stop(f->tracers[i], false);
 }
@@ -381,17 +413,10 @@ static int fds_free(void)
 	return (long)rl.rlim_cur - used > (1 << 30) ? 1 << 30 : (int)(rl.rlim_cur - used);
 }
 
-/* Free, counting those of the probes loaded ahead as free: they go to the
- * namespaces that will use them. */
-static int fds_room(const struct fleet *f)
-{
-	return fds_free() + probe_pool__ready(f->env->pool) * f->fds_per_probe;
-}
-
 /* Room for one more namespace, FLEET_FD_RESERVE kept for the outputs. */
 static bool room_for_one(const struct fleet *f)
 {
-	return fds_room(f) >= f->fds_per_ns + FLEET_FD_RESERVE;
+	return fds_free() >= f->fds_per_ns + FLEET_FD_RESERVE;
 }
 
 static void follow_new(struct fleet *f, const struct node_ns *x)
@@ -400,7 +425,7 @@ static void follow_new(struct fleet *f, const struct node_ns *x)
 	struct netns *ns = NULL;
 	struct tracer *t;
 	char err[256];
-	int i, used, before = fds_room(f);
+	int i, used, before = fds_free();
 
 	/* Out of fds, the counters file, /metrics and the pcap file would
 	 * fail with the namespaces: a namespace too many is not traced */
@@ -430,7 +455,7 @@ static void follow_new(struct fleet *f, const struct node_ns *x)
 		warn("%s\n", err);
 	watch(f, i);
 	/* what it took: the measure for the next ones */
-	used = before - fds_room(f);
+	used = before - fds_free();
 	if (tracer__state(t) == NS_TRACING && used > 0)
 		f->fds_per_ns = f->fds_per_ns == FDS_PER_NS_GUESS || used > f->fds_per_ns ?
 					used :
@@ -486,8 +511,11 @@ static void take_step(struct fleet *f, const struct fleet_step *s, const struct 
 		tracer__set_name(t, &name);
 		break;
 	case FLEET_RESCAN:
-		tracer__rescan(t);
-		watch(f, s->known);
+		/* a watched namespace with link events says when a tunnel comes */
+		if (tracer__polled(t)) {
+			tracer__rescan(t);
+			watch(f, s->known);
+		}
 		break;
 	case FLEET_RETRY:
 		/* still short of fds: not even tried (nothing new to say) */
@@ -535,13 +563,31 @@ static void say_unseen(struct fleet *f)
 	}
 }
 
+struct ending {
+	const struct fleet *f;
+	const struct fleet_step *steps;
+	int n;
+};
+
+/* Whether t is the tracer of one of the END steps. */
+static bool ending(const struct tracer *t, void *arg)
+{
+	const struct ending *e = arg;
+	int i;
+
+	for (i = 0; i < e->n; i++)
+		if (e->steps[i].kind == FLEET_END && e->f->tracers[e->steps[i].known] == t)
+			return true;
+	return false;
+}
+
 void fleet__reconcile(struct fleet *f)
 {
 	uint64_t t0 = thread_cpu_ns();
 	struct fleet_known *known;
 	struct node_ns *found;
 	struct fleet_step *steps;
-	int i, nk = f->nr, nf, n;
+	int i, nk = f->nr, nf, n, ended = 0;
 
 	if (!f->node || node__scan(f->node))
 		return;
@@ -567,15 +613,29 @@ void fleet__reconcile(struct fleet *f)
 	for (i = 0; i < nf; i++)
 		found[i] = *node__get(f->node, i);
 	n = fleet_plan(known, nk, found, nf, FLEET_GONE_KEPT, steps);
-	for (i = 0; i < n && !(stopping(f) && steps[i].kind == FLEET_NEW); i++)
+	/* NEW, RENAME and RESCAN come first: their attaches are made at once */
+	tracer_env__batch_begin(f->env);
+	for (i = 0; i < n && steps[i].kind != FLEET_END && steps[i].kind != FLEET_DROP; i++)
+		if (!(stopping(f) && steps[i].kind == FLEET_NEW))
+			take_step(f, &steps[i], found);
+	tracer_env__batch_end(f->env);
+	/* the ended namespaces' links closed at once too */
+	detach_where(f, ending, &(struct ending){ f, steps + i, n - i });
+	for (; i < n; i++) {
 		take_step(f, &steps[i], found);
+		ended += steps[i].kind == FLEET_END;
+	}
+	/* slots given back: interfaces that found none may have one now */
+	for (i = 0; ended && i < f->nr; i++)
+		if (tracer__nr_not_counted(f->tracers[i]))
+			tracer__rescan(f->tracers[i]);
 out:
 	free(known);
 	free(found);
 	free(steps);
 }
 
-/* Whether a namespace of the node has a tunnel now (it is then traced at once). */
+/* Whether a namespace of the node has a tunnel now. */
 static bool has_tunnel_now(const struct config *cfg, const struct node_ns *x)
 {
 	struct netns *ns = netns__open_found(x->f.path, x->f.dev, x->f.ino);
@@ -593,34 +653,46 @@ static bool has_tunnel_now(const struct config *cfg, const struct node_ns *x)
 	return yes;
 }
 
+/* The namespaces with a tunnel after the first reconcile: the traced ones,
+ * and the untraced ones that show one (looked at alone: they are few). */
+static int with_tunnel_now(const struct fleet *f)
+{
+	int i, j, n = 0, nf = node__count(f->node);
+	uint64_t dev, ino;
+
+	for (i = 0; i < f->nr; i++) {
+		if (tracer__state(f->tracers[i]) == NS_TRACING) {
+			n++;
+			continue;
+		}
+		if (tracer__state(f->tracers[i]) != NS_UNTRACED)
+			continue;
+		tracer__ns_id(f->tracers[i], &dev, &ino);
+		for (j = 0; j < nf; j++) {
+			const struct node_ns *x = node__get(f->node, j);
+
+			if (x->f.dev == dev && x->f.ino == ino) {
+				n += has_tunnel_now(f->env->cfg, x);
+				break;
+			}
+		}
+	}
+	return n;
+}
+
 int fleet__start_node(struct fleet *f, int *with_tunnel, char *err, size_t errlen)
 {
 	uint64_t states[NS_NR_STATES];
-	int i, n, fit, want = 0;
+	int want;
 
 	if (!f->node) {
 		snprintf(err, errlen, "--all: no node to look at");
 		return -EINVAL;
 	}
-	/* Probes for the namespaces that have a tunnel now, loaded on every
-	 * CPU: the verifier's time is most of a namespace's start */
-	if (!node__scan(f->node)) {
-		n = node__count(f->node);
-		for (i = 0; i < n; i++)
-			want += has_tunnel_now(f->env->cfg, node__get(f->node, i));
-	}
-	/* as many as the fds allow (they are the namespaces' own later) */
-	fit = (fds_free() - FLEET_FD_RESERVE) / f->fds_per_ns;
-	if (want < fit)
-		fit = want;
-	if (fit >= 2 && f->env->pool) {
-		int before = fds_free(), got = probe_pool__fill(f->env->pool, fit, f->env->stop);
-
-		if (got > 0)
-			f->fds_per_probe = (before - fds_free()) / got;
-	}
+	/* The programs are loaded once (the datapath's): a namespace costs
+	 * its attachments only */
 	fleet__reconcile(f);
-	*with_tunnel = want;
+	*with_tunnel = want = with_tunnel_now(f);
 	fleet__states(f, states);
 	if (want && !states[NS_TRACING] && states[NS_UNTRACED]) {
 		snprintf(err, errlen,

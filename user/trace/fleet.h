@@ -36,15 +36,15 @@ void fleet__free(struct fleet *f);
  * 0 or -errno with one line in err; nothing stays attached on error. */
 int fleet__start_single(struct fleet *f, struct netns *ns, const char *path,
 			const struct tracer_name *name, char *err, size_t errlen);
-/* Node mode: load probes ahead for the namespaces that have a tunnel now
- * (*with_tunnel: how many), then reconcile. 0 or -errno with one line in
- * err; -ENOENT when namespaces have a tunnel and none of them could be
- * traced (each said why). */
+/* Node mode: the first reconcile (the programs are loaded once, shared by
+ * every namespace). *with_tunnel: how many namespaces have a tunnel. 0 or
+ * -errno with one line in err; -ENOENT when namespaces have a tunnel and
+ * none of them could be traced (each said why). */
 int fleet__start_node(struct fleet *f, int *with_tunnel, char *err, size_t errlen);
 /* Node mode: look at the node again and follow what changed. */
 void fleet__reconcile(struct fleet *f);
-/* Follow the interfaces of every traced namespace (on a timer: link events
- * may be lost). */
+/* Follow the interfaces of the traced namespaces that have no link events
+ * (on a timer). */
 void fleet__rescan(struct fleet *f);
 /* The route watch of every traced namespace whose audit is due by now
  * (CLOCK_MONOTONIC ns). */

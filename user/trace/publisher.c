@@ -130,12 +130,15 @@ const struct snapshot *publisher__build(struct publisher *p)
 		/* a namespace that never had a tunnel has nothing to show */
 		if (tracer__state(t) == NS_WATCHING)
 			continue;
+		s->not_counted += tracer__nr_not_counted(t);
 		n = snapshot_add_ns(s);
 		if (!n)
 			break;
 		tracer__snap(t, (const void *)all, n);
 		snap_routes(s, t, n);
 	}
+	s->slots = env->slots.nr;
+	s->slots_used = env->slots.used;
 	free(all);
 	return s;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include <sys/resource.h>
 
 #include "lib/log.h"
+#include "lib/vec.h"
 #include "model/audit.h"
 #include "model/flows.h"
 #include "config/cli.h"
@@ -15,7 +17,6 @@
 #include "netns/route.h"
 #include "node/discover.h"
 #include "datapath/loader.h"
-#include "datapath/pool.h"
 #include "out/export.h"
 #include "out/output.h"
 #include "trace/routewatch.h"
@@ -28,6 +29,7 @@ struct tracer_iface {
 	int slot; /* -1: none (all slots taken) */
 	uint32_t ifindex; /* 0: not attached */
 	bool l2;
+	bool pending; /* its attach is queued in the batch */
 	enum iface_state state;
 	uint32_t said; /* hash of the last attach failure said; 0: none */
 	struct attachment att;
@@ -62,20 +64,24 @@ struct tracer {
 	const struct class_cidr *fixed[TRACER_MAX_FIXED]; /* CIDRs whose fix was shown */
 	int nr_fixed;
 	uint64_t leak_flows, bypass_flows; /* first seen here */
-	bool warned_slots;
+	int extra_slots; /* slots held by tunnels beyond the first (node mode) */
+	bool warned_slots; /* an interface found no slot: said once */
+	bool warned_extra; /* more than TRACER_EXTRA_TUNNELS: said once */
 	bool warned_ifaces; /* more tunnels than TRACER_MAX_IFACES: said once */
+	bool swept; /* a killed run's filters looked for (node mode, once) */
 };
 
 /* --- slots ------------------------------------------------------------------ */
 
-/* A never-used slot first, else the one given back longest ago: its old
- * owner's flows and counts stay visible as long as possible. */
-static int slot_alloc(struct tracer_env *env, struct tracer *t, int iface)
+int slot_table_take(struct slot_table *st, struct tracer *owner, int iface, bool extra, int keep,
+		    bool *reused)
 {
-	struct slot_table *st = &env->slots;
-	int i, best = -1;
+	int nr = st->nr < TL_MAX_SLOTS ? st->nr : TL_MAX_SLOTS, i, best = -1;
 
-	for (i = 0; i < TL_MAX_SLOTS; i++) {
+	*reused = false;
+	if (st->used >= nr || (extra && nr - st->used - 1 < keep))
+		return -ENOSPC;
+	for (i = 0; i < nr; i++) {
 		if (st->owner[i])
 			continue;
 		if (!st->freed_at[i]) {
@@ -87,37 +93,75 @@ static int slot_alloc(struct tracer_env *env, struct tracer *t, int iface)
 	}
 	if (best < 0)
 		return -ENOSPC;
-	if (st->freed_at[best]) {
-		/* counts and flows of the namespace that had it end here */
-		datapath__reset_slot(env->dp, best);
-		flows__purge_slot(env->flows, best);
-	}
-	st->owner[best] = t;
+	*reused = st->freed_at[best] != 0;
+	st->owner[best] = owner;
 	st->iface[best] = iface;
+	st->used++;
 	return best;
 }
 
-static void slot_free(struct tracer_env *env, int slot)
+void slot_table_give(struct slot_table *st, int slot)
 {
-	struct slot_table *st = &env->slots;
-
-	if (slot < 0 || slot >= TL_MAX_SLOTS)
+	if (slot < 0 || slot >= TL_MAX_SLOTS || !st->owner[slot])
 		return;
 	st->owner[slot] = NULL;
 	st->freed_at[slot] = ++st->clock;
+	st->used--;
 }
 
 /* --- the tracer --------------------------------------------------------------- */
 
-/* A slot for interface i (e): -ENOSPC, said once per namespace, when none is left. */
+/* Whether e would be one of t's extra tunnels: node mode, a tunnel, and
+ * another tunnel of t has a slot (the first tunnel is never an extra). */
+static bool is_extra(const struct tracer *t, const struct tracer_iface *e)
+{
+	int i;
+
+	if (t->single || e->role != TL_ROLE_TUNNEL)
+		return false;
+	for (i = 0; i < t->nr_ifaces; i++)
+		if (&t->ifaces[i] != e && t->ifaces[i].role == TL_ROLE_TUNNEL &&
+		    t->ifaces[i].slot >= 0)
+			return true;
+	return false;
+}
+
+/*
+ * A slot for interface i (e). A namespace's cluster interfaces and its
+ * first tunnel take any free slot; its further tunnels at most
+ * TRACER_EXTRA_TUNNELS, and never the last SLOTS_KEPT_FOR_PODS free ones,
+ * so that one pod's tunnels cannot starve another pod. -ENOSPC, said once
+ * per namespace, when it gets none: the interface is "not counted".
+ */
 static int take_slot(struct tracer *t, struct tracer_iface *e, int i)
 {
-	e->slot = slot_alloc(t->env, t, i);
-	if (e->slot >= 0)
+	struct slot_table *st = &t->env->slots;
+	bool extra = is_extra(t, e), reused;
+
+	if (extra && t->extra_slots >= TRACER_EXTRA_TUNNELS) {
+		if (!t->warned_extra)
+			warn("%s: %s: not counted: more than %d tunnels besides the first in one namespace\n",
+			     t->where, e->name, TRACER_EXTRA_TUNNELS);
+		t->warned_extra = true;
+		return -ENOSPC;
+	}
+	e->slot = slot_table_take(st, t, i, extra, SLOTS_KEPT_FOR_PODS, &reused);
+	if (e->slot >= 0) {
+		if (reused) {
+			/* counts and flows of the namespace that had it end here */
+			datapath__reset_slot(t->env->dp, e->slot);
+			flows__purge_slot(t->env->flows, e->slot);
+		}
+		t->extra_slots += extra;
 		return 0;
+	}
 	if (!t->warned_slots) {
-		warn("%s: %s: all %d interface slots are taken; not counted\n", t->where, e->name,
-		     TL_MAX_SLOTS);
+		if (extra)
+			warn("%s: %s: not counted: its tunnels beyond the first may not take the last %d of the %d interface slots\n",
+			     t->where, e->name, SLOTS_KEPT_FOR_PODS, st->nr);
+		else
+			warn("%s: %s: not counted: all %d interface slots are taken\n", t->where,
+			     e->name, st->nr);
 		t->warned_slots = true;
 	}
 	return -ENOSPC;
@@ -183,6 +227,7 @@ struct tracer *tracer__new(struct tracer_env *env, struct netns *ns, const char 
 		add_iface(t, cfg->ifaces[i], TL_ROLE_CLUSTER, true);
 	for (i = 0; i < cfg->nr_tunnels; i++)
 		add_iface(t, cfg->tunnels[i], TL_ROLE_TUNNEL, true);
+	nl__release(t->nl); /* made again when it is used */
 	return t;
 fail:
 	tracer__free(t);
@@ -191,6 +236,9 @@ fail:
 
 static void release(struct tracer *t)
 {
+	/* the monitor's socket may be what holds the namespace */
+	if (t->ns && t->mon)
+		netns__unhold(t->ns);
 	nl_monitor__free(t->mon);
 	t->mon = NULL;
 	route_cache__free(t->rc);
@@ -289,6 +337,15 @@ int tracer__nr_attached(const struct tracer *t)
 	return n;
 }
 
+int tracer__nr_not_counted(const struct tracer *t)
+{
+	int i, n = 0;
+
+	for (i = 0; i < t->nr_ifaces; i++)
+		n += t->ifaces[i].state == IFACE_NOT_COUNTED;
+	return n;
+}
+
 struct tracer *tracer_env__slot_owner(const struct tracer_env *env, int slot, const char **iface)
 {
 	struct tracer *t = slot >= 0 && slot < TL_MAX_SLOTS ? env->slots.owner[slot] : NULL;
@@ -325,47 +382,155 @@ void tracer__free(struct tracer *t)
 		if (t->ifaces[i].ifindex)
 			detach_iface(&t->ifaces[i].att, false);
 	for (i = 0; i < t->nr_ifaces; i++)
-		if (t->env->slots.owner[t->ifaces[i].slot >= 0 ? t->ifaces[i].slot : 0] == t)
-			slot_free(t->env, t->ifaces[i].slot);
+		if (t->ifaces[i].slot >= 0 && t->env->slots.owner[t->ifaces[i].slot] == t)
+			slot_table_give(&t->env->slots, t->ifaces[i].slot);
 	release(t);
 	free(t);
+}
+
+static int find_iface(const struct tracer *t, const char *name)
+{
+	int i;
+
+	for (i = 0; i < t->nr_ifaces; i++)
+		if (!strcmp(t->ifaces[i].name, name))
+			return i;
+	return -1;
+}
+
+/* --- attaching, one or many at once ------------------------------------------------ */
+
+/* The kernel's part of attaching interface iface of t: what a worker thread
+ * may do (each call enters the namespace in its own thread). */
+struct attach_job {
+	struct tracer *t;
+	int iface; /* -1: a sweep of interface l for a killed run's filters */
+	struct link_info l;
+	int ret;
+	char err[256];
+	struct stale_report r; /* a sweep's */
+};
+
+struct attach_batch {
+	struct attach_job *jobs;
+	int n, cap;
+	int next; /* the next job a worker takes */
+};
+
+/* Our side first: a slot, and the map entry, so that the first attached
+ * packet is counted. 0, -ENOSPC (no slot: not counted), or -errno with one
+ * line in err. */
+static int attach_begin(struct tracer *t, struct tracer_iface *e, const struct link_info *l,
+			char *err, size_t errlen)
+{
+	int ret;
+
+	if (e->slot < 0 && take_slot(t, e, (int)(e - t->ifaces))) {
+		snprintf(err, errlen, "%s: %s: no interface slot left", t->where, e->name);
+		e->state = IFACE_NOT_COUNTED;
+		return -ENOSPC;
+	}
+	ret = probe__set_iface(t->probe, l->ifindex, e->slot, e->role, l->l2);
+	if (ret)
+		snprintf(err, errlen, "%s: cannot record interface: %s", e->name, strerror(-ret));
+	return ret;
+}
+
+static void attach_kernel(struct attach_job *j)
+{
+	struct tracer *t = j->t;
+	struct tracer_iface *e;
+	int prog_fd[2];
+
+	if (j->iface < 0) {
+		j->ret = cleanup_stale(t->ns, j->l.ifindex, &j->r);
+		return;
+	}
+	e = &t->ifaces[j->iface];
+	prog_fd[0] = probe__prog_fd(t->probe, TL_DIR_INGRESS);
+	prog_fd[1] = probe__prog_fd(t->probe, TL_DIR_EGRESS);
+
+	/* Legacy filters of a killed run hold our handle: take it back (a
+	 * live run's are not taken) */
+	j->ret = attach_prepare(t->ns, j->l.ifindex, e->name, t->env->kind == KIND_TC, j->err,
+				sizeof(j->err));
+	if (!j->ret)
+		j->ret = attach_iface(&e->att, t->ns, j->l.ifindex, e->name, t->env->kind,
+				      prog_fd, j->err, sizeof(j->err));
+}
+
+/* Back in the caller's thread: the interface is attached, or its entry goes. */
+static int attach_end(struct attach_job *j)
+{
+	struct tracer_iface *e = &j->t->ifaces[j->iface];
+
+	e->pending = false;
+	if (j->ret) {
+		probe__del_iface(j->t->probe, j->l.ifindex);
+		return j->ret;
+	}
+	e->ifindex = j->l.ifindex;
+	e->l2 = j->l.l2;
+	e->state = IFACE_ATTACHED;
+	/* a VPN's routes come with its tunnel: the watch says how long after */
+	if (e->role == TL_ROLE_TUNNEL)
+		route_watch__tunnel_up(j->t->rw, mono_ns());
+	return 0;
 }
 
 static int attach_one(struct tracer *t, struct tracer_iface *e, const struct link_info *l,
 		      char *err, size_t errlen)
 {
-	int prog_fd[2] = { probe__prog_fd(t->probe, TL_DIR_INGRESS),
-			   probe__prog_fd(t->probe, TL_DIR_EGRESS) };
-	int ret;
+	struct attach_job j = { .t = t, .iface = (int)(e - t->ifaces), .l = *l };
+	int ret = attach_begin(t, e, l, err, errlen);
 
-	if (e->slot < 0 && take_slot(t, e, (int)(e - t->ifaces))) {
-		snprintf(err, errlen, "%s: %s: no interface slot left", t->where, e->name);
-		return -ENOSPC;
-	}
-	/* Legacy filters of a killed run hold our handle: take it back (a live
-	 * run's are not taken) */
-	ret = attach_prepare(t->ns, l->ifindex, e->name, t->env->kind == KIND_TC, err, errlen);
 	if (ret)
 		return ret;
-	/* The map entry first, so the first attached packet is counted. */
-	ret = probe__set_iface(t->probe, l->ifindex, e->slot, e->role, l->l2);
-	if (ret) {
-		snprintf(err, errlen, "%s: cannot record interface: %s", e->name, strerror(-ret));
-		return ret;
+	attach_kernel(&j);
+	ret = attach_end(&j);
+	if (ret)
+		snprintf(err, errlen, "%s", j.err);
+	return ret;
+}
+
+/* What a sweep removed, said. */
+static void sweep_end(const struct attach_job *j)
+{
+	if (j->ret)
+		return; /* gone meanwhile, or not to be looked at: attaching says it */
+	if (j->r.removed)
+		warn("removed %d stale tunleak filter%s from %s in %s (a killed run)\n", j->r.removed,
+		     j->r.removed == 1 ? "" : "s", j->l.name, j->t->where);
+	if (j->r.qdisc_removed)
+		warn("removed the clsact qdisc a killed run created on %s in %s\n", j->l.name,
+		     j->t->where);
+}
+
+/*
+ * Node mode, once per namespace: tc filters that a killed run (SIGKILL)
+ * left on its interfaces that are not attached now (a pod's tunnel may have
+ * gone since; those attached are looked at as they are) are removed: those
+ * whose program no live process holds. In the batch when one is open.
+ */
+static void sweep(struct tracer *t, const struct link_info *links, int n)
+{
+	struct attach_batch *b = t->env->batch;
+	int i, k;
+
+	t->swept = true;
+	for (i = 0; i < n; i++) {
+		struct attach_job j = { .t = t, .iface = -1, .l = links[i] };
+
+		k = find_iface(t, links[i].name);
+		if (k >= 0 && (t->ifaces[k].pending || t->ifaces[k].ifindex))
+			continue;
+		if (b && !vec_room(&b->jobs, &b->cap, b->n, sizeof(*b->jobs), 64)) {
+			b->jobs[b->n++] = j;
+			continue;
+		}
+		attach_kernel(&j);
+		sweep_end(&j);
 	}
-	ret = attach_iface(&e->att, t->ns, l->ifindex, e->name, t->env->kind, prog_fd, err,
-			   errlen);
-	if (ret) {
-		probe__del_iface(t->probe, l->ifindex);
-		return ret;
-	}
-	e->ifindex = l->ifindex;
-	e->l2 = l->l2;
-	e->state = IFACE_ATTACHED;
-	/* a VPN's routes come with its tunnel: the watch says how long after */
-	if (e->role == TL_ROLE_TUNNEL)
-		route_watch__tunnel_up(t->rw, mono_ns());
-	return 0;
 }
 
 static void detach_one(struct tracer *t, struct tracer_iface *e, bool dev_gone)
@@ -378,6 +543,172 @@ static void detach_one(struct tracer *t, struct tracer_iface *e, bool dev_gone)
 	e->ifindex = 0;
 }
 
+/* An attach that failed: said once per interface and reason (it is tried
+ * again every second, and says so again only when the reason changes). */
+static void say_failed(struct tracer *t, struct tracer_iface *e, const char *err)
+{
+	uint32_t h = 2166136261u;
+	const char *p;
+
+	for (p = err; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	h |= 1;
+	e->state = IFACE_FAILED;
+	if (h == e->said)
+		return;
+	e->said = h;
+	if (t->single)
+		warn("%s\n", err);
+	else
+		warn("%s: %s\n", t->where, err);
+}
+
+static void say_attached(const struct tracer *t, const struct tracer_iface *e)
+{
+	warn("%s attached (ifindex %u, %s, %s)%s%s\n", e->name, e->ifindex, e->l2 ? "l2" : "l3",
+	     t->env->kind == KIND_TCX ? "tcx" : "tc", t->single ? "" : " in ",
+	     t->single ? "" : t->where);
+}
+
+/*
+ * Node mode, out of fds: a namespace half attached would count its cluster
+ * traffic and miss its leaks. All or nothing: its fds go back, and it is
+ * tried again later.
+ */
+static bool short_of_fds(const struct tracer *t, int ret)
+{
+	return (ret == -EMFILE || ret == -ENFILE) && !t->single;
+}
+
+static void untrace_for_fds(struct tracer *t, int ret)
+{
+	int i;
+
+	for (i = 0; i < t->nr_ifaces; i++)
+		if (t->ifaces[i].ifindex) {
+			detach_one(t, &t->ifaces[i], false);
+			t->ifaces[i].state = IFACE_WAITING;
+		}
+	set_untraced(t, -ret, "cannot attach its interfaces");
+}
+
+static bool tracer_pending(const struct tracer *t)
+{
+	int i;
+
+	for (i = 0; i < t->nr_ifaces; i++)
+		if (t->ifaces[i].pending)
+			return true;
+	return false;
+}
+
+/* An attach's outcome, said: attached, out of slots (said once already),
+ * failed (said once per reason). */
+static void attach_said(struct tracer *t, struct tracer_iface *e, int ret, const char *err)
+{
+	if (!ret) {
+		e->said = 0;
+		say_attached(t, e);
+	} else if (ret != -ENOSPC) {
+		say_failed(t, e, err);
+	}
+}
+
+/* Attach now, or queue the kernel's part when a batch is open. */
+static void attach_or_queue(struct tracer *t, struct tracer_iface *e, const struct link_info *l)
+{
+	struct attach_batch *b = t->env->batch;
+	char err[256];
+	int ret;
+
+	if (t->state != NS_TRACING)
+		return; /* untraced by an earlier interface's attach */
+	if (!b || vec_room(&b->jobs, &b->cap, b->n, sizeof(*b->jobs), 64)) {
+		ret = attach_one(t, e, l, err, sizeof(err));
+		if (short_of_fds(t, ret) && !tracer_pending(t))
+			untrace_for_fds(t, ret);
+		else
+			attach_said(t, e, ret, err);
+		return;
+	}
+	ret = attach_begin(t, e, l, err, sizeof(err));
+	if (ret) {
+		attach_said(t, e, ret, err);
+		return;
+	}
+	b->jobs[b->n++] = (struct attach_job){ .t = t, .iface = (int)(e - t->ifaces), .l = *l };
+	e->pending = true;
+}
+
+void tracer_env__batch_begin(struct tracer_env *env)
+{
+	if (!env->batch)
+		env->batch = calloc(1, sizeof(*env->batch));
+}
+
+static void *attach_worker(void *arg)
+{
+	struct attach_batch *b = arg;
+	int i;
+
+	while ((i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED)) < b->n)
+		attach_kernel(&b->jobs[i]);
+	return NULL;
+}
+
+void tracer_env__batch_run(struct tracer_env *env)
+{
+	struct attach_batch *b = env->batch;
+	pthread_t th[TRACER_ATTACH_THREADS];
+	int i, nth = 0;
+
+	if (!b)
+		return;
+	/* Each tcx link waits for an RCU grace period in the kernel (~20 ms
+	 * here): made at once, they share them */
+	b->next = 0;
+	while (nth < TRACER_ATTACH_THREADS && nth < b->n - 1 &&
+	       !pthread_create(&th[nth], NULL, attach_worker, b))
+		nth++;
+	attach_worker(b);
+	for (i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	/* every outcome taken first (a failed one's entry goes) ... */
+	for (i = 0; i < b->n; i++) {
+		struct attach_job *j = &b->jobs[i];
+
+		if (j->iface < 0)
+			sweep_end(j);
+		else
+			j->ret = attach_end(j);
+	}
+	/* ... then a namespace short of fds is untraced as a whole ... */
+	for (i = 0; i < b->n; i++) {
+		struct attach_job *j = &b->jobs[i];
+
+		if (j->iface >= 0 && j->t->state == NS_TRACING && short_of_fds(j->t, j->ret))
+			untrace_for_fds(j->t, j->ret);
+	}
+	/* ... and the others' interfaces said */
+	for (i = 0; i < b->n; i++) {
+		struct attach_job *j = &b->jobs[i];
+
+		if (j->iface >= 0 && j->t->state == NS_TRACING)
+			attach_said(j->t, &j->t->ifaces[j->iface], j->ret, j->err);
+	}
+	b->n = 0;
+}
+
+void tracer_env__batch_end(struct tracer_env *env)
+{
+	tracer_env__batch_run(env);
+	if (env->batch)
+		free(env->batch->jobs);
+	free(env->batch);
+	env->batch = NULL;
+}
+
+
 static const struct link_info *find_link(const struct link_info *links, int n, const char *name)
 {
 	int i;
@@ -386,16 +717,6 @@ static const struct link_info *find_link(const struct link_info *links, int n, c
 		if (!strcmp(links[i].name, name))
 			return &links[i];
 	return NULL;
-}
-
-static int find_iface(const struct tracer *t, const char *name)
-{
-	int i;
-
-	for (i = 0; i < t->nr_ifaces; i++)
-		if (!strcmp(t->ifaces[i].name, name))
-			return i;
-	return -1;
 }
 
 /* Tunnels by link kind, when none was named: new ones get an entry. */
@@ -426,63 +747,51 @@ static bool has_tunnel(const struct tracer *t, const struct link_info *links, in
 	return false;
 }
 
+/* Link (and route) events of the namespace; its socket then holds the
+ * namespace too, so that watching or tracing a namespace costs one fd
+ * (and one more per tcx link). Without it, interfaces are polled. */
+static void open_monitor(struct tracer *t)
+{
+	if (t->mon)
+		return;
+	t->mon = nl_monitor__open(t->ns);
+	if (!t->mon) {
+		warn("%s: link events unavailable (%s); polling interfaces\n", t->where,
+		     strerror(errno));
+		return;
+	}
+	netns__hold_by(t->ns, nl_monitor__fd(t->mon));
+}
+
 static int begin_tracing(struct tracer *t, char *err, size_t errlen)
 {
-	/* loaded ahead, in parallel, when many namespaces start at once */
-	t->probe = probe_pool__take(t->env->pool);
-	if (!t->probe)
-		t->probe = probe__new(t->env->dp);
+	/* The programs are the datapath's: a namespace is its cookie */
+	uint64_t cookie = netns__cookie(t->ns);
+
+	t->probe = cookie ? probe__new(t->env->dp, cookie) : NULL;
 	if (!t->probe) {
-		snprintf(err, errlen, "%s: cannot load the BPF programs: %s", t->where,
-			 strerror(errno));
+		snprintf(err, errlen, "%s: cannot read its namespace cookie: %s", t->where,
+			 strerror(errno ? errno : EINVAL));
 		return errno ? -errno : -EINVAL;
 	}
 	t->state = NS_TRACING;
 	/* the routes as they are at the start */
 	route_watch__due_now(t->rw);
-	/* From now on interfaces are followed as they change; a namespace that
-	 * is only watched is looked at on the discovery clock instead (one
-	 * socket fewer per pod without a tunnel). */
-	if (!t->mon) {
-		t->mon = nl_monitor__open(t->ns);
-		if (!t->mon)
-			warn("%s: link events unavailable (%s); polling interfaces\n", t->where,
-			     strerror(errno));
-	}
+	open_monitor(t);
 	return 0;
 }
 
-/* An attach that failed: said once per interface and reason (it is tried
- * again every second, and says so again only when the reason changes). */
-static void say_failed(struct tracer *t, struct tracer_iface *e, const char *err)
-{
-	uint32_t h = 2166136261u;
-	const char *p;
-
-	for (p = err; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	h |= 1;
-	e->state = IFACE_FAILED;
-	if (h == e->said)
-		return;
-	e->said = h;
-	if (t->single)
-		warn("%s\n", err);
-	else
-		warn("%s: %s\n", t->where, err);
-}
 
 /* Attach what is there, detach what went; messages for each change. */
 static void follow(struct tracer *t, const struct link_info *links, int n)
 {
-	char err[256];
-	int i, ret;
+	int i;
 
 	for (i = 0; i < t->nr_ifaces; i++) {
 		struct tracer_iface *e = &t->ifaces[i];
 		const struct link_info *l = find_link(links, n, e->name);
 
-		if (l && l->ifindex == e->ifindex)
+		if ((l && l->ifindex == e->ifindex) || e->pending)
 			continue;
 		if (!l && e->state == IFACE_FAILED) {
 			e->state = IFACE_WAITING; /* it went before it could be attached */
@@ -494,31 +803,12 @@ static void follow(struct tracer *t, const struct link_info *links, int n)
 			warn("%s gone%s%s\n", e->name, t->single ? "" : " in ",
 			     t->single ? "" : t->where);
 		}
-		if (!l)
-			continue;
-		ret = attach_one(t, e, l, err, sizeof(err));
-		/* Node mode, out of fds: a namespace half attached would count
-		 * its cluster traffic and miss its leaks. All or nothing: its
-		 * fds go back, and it is tried again later. */
-		if ((ret == -EMFILE || ret == -ENFILE) && !t->single) {
-			for (i = 0; i < t->nr_ifaces; i++)
-				if (t->ifaces[i].ifindex) {
-					detach_one(t, &t->ifaces[i], false);
-					t->ifaces[i].state = IFACE_WAITING;
-				}
-			set_untraced(t, -ret, "cannot attach its interfaces");
-			return;
-		}
-		if (ret) {
-			/* out of slots: said once already, not every second */
-			if (ret != -ENOSPC)
-				say_failed(t, e, err);
+		if (!l) {
+			if (e->state == IFACE_NOT_COUNTED)
+				e->state = e->named ? IFACE_WAITING : IFACE_GONE;
 			continue;
 		}
-		e->said = 0;
-		warn("%s attached (ifindex %u, %s, %s)%s%s\n", e->name, l->ifindex,
-		     l->l2 ? "l2" : "l3", t->env->kind == KIND_TCX ? "tcx" : "tc",
-		     t->single ? "" : " in ", t->single ? "" : t->where);
+		attach_or_queue(t, e, l);
 	}
 }
 
@@ -533,17 +823,20 @@ void tracer__rescan(struct tracer *t)
 	/* without link events the routes are looked at on this clock too */
 	if (!t->mon && t->state == NS_TRACING)
 		route_watch__changed(t->rw, mono_ns());
-	if (nl__link_dump(t->nl, &links, &n))
+	if (nl__link_dump(t->nl, &links, &n)) {
+		nl__release(t->nl);
 		return;
+	}
 	add_vpn_links(t, links, n);
 	if (t->state == NS_WATCHING && has_tunnel(t, links, n)) {
 		int ret = begin_tracing(t, err, sizeof(err));
 
 		if (ret) {
 			free(links);
+			nl__release(t->nl);
 			/* node mode: not traced, said once, tried again later */
 			if (!t->single)
-				set_untraced(t, -ret, "cannot load the BPF programs");
+				set_untraced(t, -ret, "cannot begin tracing it");
 			else
 				warn("%s\n", err);
 			return;
@@ -551,7 +844,15 @@ void tracer__rescan(struct tracer *t)
 	}
 	if (t->state == NS_TRACING)
 		follow(t, links, n);
+	if (!t->single && !t->swept)
+		sweep(t, links, n);
 	free(links);
+	nl__release(t->nl); /* an fd only while it is used */
+}
+
+bool tracer__polled(const struct tracer *t)
+{
+	return !t->mon;
 }
 
 int tracer__retry(struct tracer *t, const char *path, uint64_t now_ms)
@@ -587,6 +888,7 @@ int tracer__retry(struct tracer *t, const char *path, uint64_t now_ms)
 	if (!t->rw)
 		goto fail_errno;
 	t->state = NS_WATCHING;
+	open_monitor(t); /* a tunnel that appears is an event, as at the start */
 	tracer__rescan(t);
 	if (t->state == NS_UNTRACED) {
 		err = t->why_errno;
@@ -635,12 +937,15 @@ int tracer__start(struct tracer *t, char *err, size_t errlen)
 			if (nl__link_get(t->nl, cfg->ifaces[i], &l)) {
 				snprintf(err, errlen, "--iface \"%s\": no such interface in %s",
 					 cfg->ifaces[i], t->where);
+				nl__release(t->nl);
 				return -ENODEV;
 			}
 		}
 		ret = begin_tracing(t, err, errlen);
-		if (ret)
+		if (ret) {
+			nl__release(t->nl);
 			return ret;
+		}
 		/* Every cluster interface, or none: an error undoes them all */
 		for (i = 0; i < t->nr_ifaces; i++) {
 			struct tracer_iface *e = &t->ifaces[i];
@@ -656,9 +961,13 @@ int tracer__start(struct tracer *t, char *err, size_t errlen)
 			}
 			if (ret) {
 				tracer__stop(t, false);
+				nl__release(t->nl);
 				return ret;
 			}
 		}
+	} else {
+		/* node mode: a tunnel that appears is an event, not a poll */
+		open_monitor(t);
 	}
 	tracer__rescan(t);
 	return 0;
@@ -717,7 +1026,7 @@ void tracer__stop(struct tracer *t, bool gone)
 
 		if (e->state == IFACE_ATTACHED)
 			e->state = IFACE_GONE;
-		slot_free(t->env, e->slot);
+		slot_table_give(&t->env->slots, e->slot);
 		e->slot = -1;
 	}
 	t->state = NS_GONE;
@@ -827,18 +1136,23 @@ void tracer__diagnose(struct tracer *t, struct flow_rec *r)
 	uint8_t gw[16];
 	int has_gw, i, n, leak = r->type == TL_TYPE_LEAK;
 
-	if (!t->rc || route_cache__get(t->rc, r->key.family, r->key.dst, r->key.src, &ri))
+	if (!t->rc || route_cache__get(t->rc, r->key.family, r->key.dst, r->key.src, &ri)) {
+		nl__release(t->nl);
 		return;
+	}
 	r->route = flows__intern(t->env->flows, route_format(&ri, buf, sizeof(buf)));
 	r->has_route = 1;
 	cc = audit_cidr_for(cfg->cidrs, cfg->nr_cidrs, r->key.family, r->key.dst);
-	if (!cc)
+	if (!cc) {
+		nl__release(t->nl);
 		return;
+	}
 	/* a leak is fixed through a cluster interface, a bypass through a tunnel */
 	n = names_of(t, leak ? TL_ROLE_CLUSTER : TL_ROLE_TUNNEL, names);
 	via = route_cache__gateway(t->rc, !leak, r->key.family, names, n, gw, &has_gw);
 	r->fix = flows__intern(t->env->flows,
 			       audit_fix(&cc->cidr, &ri, via, has_gw ? gw : NULL, buf, sizeof(buf)));
+	nl__release(t->nl);
 	for (i = 0; i < t->nr_fixed; i++)
 		if (t->fixed[i] == cc)
 			return;

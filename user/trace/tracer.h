@@ -27,7 +27,6 @@ struct flow_rec;
 struct flows;
 struct netns;
 struct ns_snap;
-struct probe_pool;
 struct tracer;
 
 #define TRACER_MAX_IFACES 32
@@ -35,14 +34,36 @@ struct tracer;
 /* An untraced namespace is tried again after 1 s, then 2, 4 ... up to 30 s. */
 #define TRACER_RETRY_MIN_MS 1000
 #define TRACER_RETRY_MAX_MS 30000
+/* Node mode: the tunnels of one namespace beyond its first that are counted
+ * (a slot each); more read "not counted". */
+#define TRACER_EXTRA_TUNNELS 8
+/* Node mode: such extra tunnels never take the last this many free slots,
+ * which stay for the cluster interfaces and first tunnels of other pods. */
+#define SLOTS_KEPT_FOR_PODS 512
+/* Single mode: slots for the one namespace (each of its interfaces has one). */
+#define SINGLE_SLOTS (2 * TRACER_MAX_IFACES)
 
 /* Slots of the shared counters: who has which. */
 struct slot_table {
+	int nr; /* slots there are (the datapath's counters have room for) */
+	int used;
 	struct tracer *owner[TL_MAX_SLOTS];
 	uint8_t iface[TL_MAX_SLOTS]; /* index in the owner's interfaces */
 	uint64_t freed_at[TL_MAX_SLOTS]; /* 0: never used; reuse the oldest first */
 	uint64_t clock;
+	uint64_t refused; /* interfaces that found no slot they could take */
 };
+
+/* A slot for interface iface of owner: a never-used one first, else the one
+ * given back longest ago (its old owner's counts stay visible longest).
+ * An extra (a namespace's tunnel beyond its first) is refused when it
+ * would leave fewer than keep slots free. The slot's number, or -ENOSPC.
+ * Pure: the caller resets a reused slot's counters (*reused set). */
+int slot_table_take(struct slot_table *st, struct tracer *owner, int iface, bool extra, int keep,
+		    bool *reused);
+void slot_table_give(struct slot_table *st, int slot);
+
+struct attach_batch;
 
 /* What every tracer of one run shares (owned by the trace command). */
 struct tracer_env {
@@ -50,8 +71,8 @@ struct tracer_env {
 	struct flows *flows; /* user-space flow records: purged when a slot is reused */
 	const struct config *cfg;
 	enum attach_kind kind;
-	struct slot_table slots;
-	struct probe_pool *pool; /* probes loaded ahead of time, or NULL */
+	struct slot_table slots; /* nr: set from the datapath by the trace command */
+	struct attach_batch *batch; /* open: attaches are queued, then made at once */
 	const volatile sig_atomic_t *stop; /* set by a signal: stop starting things */
 	struct out *events; /* route watch events; NULL: none (--top) */
 	bool name_ns; /* events name the namespace even without a pod (node mode) */
@@ -65,6 +86,17 @@ struct tracer_name {
 	const char *label, *pod, *k8s_ns, *where;
 	enum name_source source;
 };
+
+/* Attaching many interfaces at once (a node's pods at the start, a burst of
+ * link events): between begin and end, tracers queue the kernel's part of
+ * their attaches, and run makes them in up to TRACER_ATTACH_THREADS threads
+ * (each tcx link waits for an RCU grace period: in parallel, they share
+ * them), then finishes each in the caller's thread. A tracer with queued
+ * attaches must not be stopped or freed before run. */
+#define TRACER_ATTACH_THREADS 64
+void tracer_env__batch_begin(struct tracer_env *env);
+void tracer_env__batch_run(struct tracer_env *env);
+void tracer_env__batch_end(struct tracer_env *env); /* run, then close */
 
 /* The tracer and interface name of a slot of env; NULL when free. */
 struct tracer *tracer_env__slot_owner(const struct tracer_env *env, int slot,
@@ -99,6 +131,8 @@ void tracer__ns_id(const struct tracer *t, uint64_t *dev, uint64_t *ino);
 void tracer__name(const struct tracer *t, struct tracer_name *out);
 /* Interfaces attached now. */
 int tracer__nr_attached(const struct tracer *t);
+/* Interfaces there that have no slot: not counted (a limit reached). */
+int tracer__nr_not_counted(const struct tracer *t);
 
 /* Start: a single-namespace tracer loads its programs and attaches its
  * cluster interfaces now (each must exist: -ENODEV with one line in err) and
@@ -111,8 +145,10 @@ void tracer__say_waiting(const struct tracer *t);
 int tracer__monitor_fd(const struct tracer *t);
 /* Links or routes changed (the monitor is readable): re-read them. */
 void tracer__on_monitor(struct tracer *t);
-/* Follow interfaces as they come and go (also called on a timer). */
+/* Follow interfaces as they come and go (on a link event, or a timer). */
 void tracer__rescan(struct tracer *t);
+/* Without link events (no monitor): its interfaces must be polled. */
+bool tracer__polled(const struct tracer *t);
 /* Single mode: has the namespace ended (no process and no /run/netns file
  * holds it)? Said once. */
 bool tracer__ns_ended(const struct tracer *t);
