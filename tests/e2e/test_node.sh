@@ -115,7 +115,7 @@ node_tunleak --all --attach tcx "${CIDRS[@]}" --export "$J" --interval 0.2
 expect_match "tracing line" "tracing 4 interfaces in 2 namespaces \(tcx\)" "$(cat "$TMP/n.err")"
 in_pod vpn-late "$PROBE" udp "$NL_OTHER_POD_IP" 9999 3 100
 in_pod vpn-clean "$PROBE" udp "$NL_OTHER_POD_IP" 9999 2 100
-wait_json "$(ns_of vpn-late).leaks.packets" 3
+wait_jq "$J" "$(ns_of vpn-late).leaks.packets" 3
 expect_eq "vpn-late leaks (tcx)" "3 384 1" "$(jqf "$J" "$(ns_of vpn-late).leaks | \"\(.packets) \(.bytes) \(.flows)\"")"
 expect_eq "vpn-clean eth0 egress pod (tcx)" "2 256" "$(jqf "$J" "$(ns_of vpn-clean).interfaces.eth0.egress.pod | \"\(.packets) \(.bytes)\"")"
 expect_eq "vpn-clean leaks (tcx)" "0" "$(jqf "$J" "$(ns_of vpn-clean).leaks.packets")"

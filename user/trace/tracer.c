@@ -1043,6 +1043,9 @@ void tracer__watch_routes(struct tracer *t, uint64_t now)
 	if (t->state != NS_TRACING)
 		return;
 	route_watch__run(t->rw, t->nl, &from, now);
+	/* the audit's and the route cache's socket: an fd only while it is
+	 * used (a pod costs one, its link events') */
+	nl__release(t->nl);
 }
 
 const struct findings *tracer__route_findings(const struct tracer *t)
