@@ -418,10 +418,13 @@ static void loop(struct trace *tr)
 	while (!stop_signal) {
 		struct epoll_event evs[16];
 		uint64_t next = next_export < next_rescan ? next_export : next_rescan;
+		uint64_t routes = fleet__routes_due(tr->fleet);
 		int n, timeout;
 
 		if (deadline && deadline < next)
 			next = deadline;
+		if (routes && routes < next)
+			next = routes; /* a route change's audit, once it settles */
 		now = now_ns(CLOCK_MONOTONIC);
 		timeout = next > now ? (int)((next - now + 999999) / 1000000) : 0;
 		/* The programs wake us only every so many events (a wakeup per

@@ -182,6 +182,19 @@ void fleet__watch_routes(struct fleet *f, uint64_t now)
 		tracer__watch_routes(f->tracers[i], now);
 }
 
+uint64_t fleet__routes_due(const struct fleet *f)
+{
+	uint64_t due = 0, d;
+	int i;
+
+	for (i = 0; i < f->nr; i++) {
+		d = tracer__routes_due(f->tracers[i]);
+		if (d && (!due || d < due))
+			due = d;
+	}
+	return due;
+}
+
 bool fleet__single_ended(struct fleet *f)
 {
 	return f->nr && tracer__ns_ended(f->tracers[0]);
@@ -393,30 +406,11 @@ static struct tracer *untraced(struct fleet *f, const struct node_ns *x, int err
 				    err, what);
 }
 
-/* File descriptors free under RLIMIT_NOFILE now. */
-static int fds_free(void)
-{
-	struct rlimit rl;
-	struct dirent *e;
-	int used = 0;
-	DIR *d;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY)
-		return 1 << 30;
-	d = opendir("/proc/self/fd");
-	if (!d)
-		return 0;
-	while ((e = readdir(d)))
-		used += e->d_name[0] != '.';
-	closedir(d);
-	used--; /* the directory's own */
-	return (long)rl.rlim_cur - used > (1 << 30) ? 1 << 30 : (int)(rl.rlim_cur - used);
-}
 
 /* Room for one more namespace, FLEET_FD_RESERVE kept for the outputs. */
 static bool room_for_one(const struct fleet *f)
 {
-	return fds_free() >= f->fds_per_ns + FLEET_FD_RESERVE;
+	return tracer_fds_free() >= f->fds_per_ns + FLEET_FD_RESERVE;
 }
 
 static void follow_new(struct fleet *f, const struct node_ns *x)
@@ -425,7 +419,7 @@ static void follow_new(struct fleet *f, const struct node_ns *x)
 	struct netns *ns = NULL;
 	struct tracer *t;
 	char err[256];
-	int i, used, before = fds_free();
+	int i, used, before = tracer_fds_free();
 
 	/* Out of fds, the counters file, /metrics and the pcap file would
 	 * fail with the namespaces: a namespace too many is not traced */
@@ -455,7 +449,7 @@ static void follow_new(struct fleet *f, const struct node_ns *x)
 		warn("%s\n", err);
 	watch(f, i);
 	/* what it took: the measure for the next ones */
-	used = before - fds_free();
+	used = before - tracer_fds_free();
 	if (tracer__state(t) == NS_TRACING && used > 0)
 		f->fds_per_ns = f->fds_per_ns == FDS_PER_NS_GUESS || used > f->fds_per_ns ?
 					used :

@@ -50,6 +50,9 @@ void fleet__rescan(struct fleet *f);
  * (CLOCK_MONOTONIC ns). */
 void fleet__watch_routes(struct fleet *f, uint64_t now);
 /* Single mode: the traced namespace has ended. */
+/* The earliest route audit due (CLOCK_MONOTONIC ns; 0: none): the loop
+ * wakes for it, as it sleeps until an event otherwise. */
+uint64_t fleet__routes_due(const struct fleet *f);
 bool fleet__single_ended(struct fleet *f);
 
 /* One fd for the poll set: readable when a link monitor is; then call

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dirent.h>
 #include <sys/resource.h>
 
 #include "lib/log.h"
@@ -20,6 +21,7 @@
 #include "out/export.h"
 #include "out/output.h"
 #include "trace/routewatch.h"
+#include "trace/fleet.h"
 #include "trace/tracer.h"
 
 struct tracer_iface {
@@ -589,7 +591,7 @@ static void untrace_for_fds(struct tracer *t, int ret)
 			detach_one(t, &t->ifaces[i], false);
 			t->ifaces[i].state = IFACE_WAITING;
 		}
-	set_untraced(t, -ret, "cannot attach its interfaces");
+	set_untraced(t, -ret, "too few file descriptors left to trace it");
 }
 
 static bool tracer_pending(const struct tracer *t)
@@ -640,6 +642,25 @@ static void attach_or_queue(struct tracer *t, struct tracer_iface *e, const stru
 	e->pending = true;
 }
 
+int tracer_fds_free(void)
+{
+	struct rlimit rl;
+	struct dirent *e;
+	int used = 0;
+	DIR *d;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY)
+		return 1 << 30;
+	d = opendir("/proc/self/fd");
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		used += e->d_name[0] != '.';
+	closedir(d);
+	used--; /* the directory's own */
+	return (long)rl.rlim_cur - used > (1 << 30) ? 1 << 30 : (int)(rl.rlim_cur - used);
+}
+
 void tracer_env__batch_begin(struct tracer_env *env)
 {
 	if (!env->batch)
@@ -660,14 +681,20 @@ void tracer_env__batch_run(struct tracer_env *env)
 {
 	struct attach_batch *b = env->batch;
 	pthread_t th[TRACER_ATTACH_THREADS];
-	int i, nth = 0;
+	int i, nth = 0, max;
 
 	if (!b)
 		return;
 	/* Each tcx link waits for an RCU grace period in the kernel (~20 ms
 	 * here): made at once, they share them */
+	/* each attach in flight holds a few fds (the namespace, a netlink
+	 * socket, the record file): no more threads than the fds left allow,
+	 * FLEET_FD_RESERVE kept for the outputs */
+	max = (tracer_fds_free() - FLEET_FD_RESERVE) / TRACER_ATTACH_FDS - 1;
+	if (max > TRACER_ATTACH_THREADS)
+		max = TRACER_ATTACH_THREADS;
 	b->next = 0;
-	while (nth < TRACER_ATTACH_THREADS && nth < b->n - 1 &&
+	while (nth < max && nth < b->n - 1 &&
 	       !pthread_create(&th[nth], NULL, attach_worker, b))
 		nth++;
 	attach_worker(b);
@@ -1046,6 +1073,11 @@ void tracer__watch_routes(struct tracer *t, uint64_t now)
 	/* the audit's and the route cache's socket: an fd only while it is
 	 * used (a pod costs one, its link events') */
 	nl__release(t->nl);
+}
+
+uint64_t tracer__routes_due(const struct tracer *t)
+{
+	return t->state == NS_TRACING ? route_watch__due(t->rw) : 0;
 }
 
 const struct findings *tracer__route_findings(const struct tracer *t)

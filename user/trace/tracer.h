@@ -94,6 +94,10 @@ struct tracer_name {
  * them), then finishes each in the caller's thread. A tracer with queued
  * attaches must not be stopped or freed before run. */
 #define TRACER_ATTACH_THREADS 64
+/* The fds one attach in flight may hold (fewer threads when they are short). */
+#define TRACER_ATTACH_FDS 4
+/* File descriptors free under RLIMIT_NOFILE now. */
+int tracer_fds_free(void);
 void tracer_env__batch_begin(struct tracer_env *env);
 void tracer_env__batch_run(struct tracer_env *env);
 void tracer_env__batch_end(struct tracer_env *env); /* run, then close */
@@ -164,6 +168,8 @@ void tracer__stop(struct tracer *t, bool gone);
  * changed. */
 void tracer__watch_routes(struct tracer *t, uint64_t now);
 /* The findings of its last route audit, and what the watch did. */
+/* When its route watch's next audit is due (CLOCK_MONOTONIC ns; 0: none). */
+uint64_t tracer__routes_due(const struct tracer *t);
 const struct findings *tracer__route_findings(const struct tracer *t);
 void tracer__route_stats(const struct tracer *t, struct route_watch_stats *out);
 
