@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# The WireGuard lab: a pod whose wg-quick client (wireguard-go, the
+# userspace implementation: no kernel module needed) routes the cluster into
+# the tunnel wg0. Topology and commands: scripts/lab-common.sh.
+#
+# Modes:
+#   split  AllowedIPs = 10.0.0.0/8, 172.16.0.0/12, 192.0.2.0/24: wg-quick adds
+#          "10.0.0.0/8 dev wg0" to main; pods on other nodes and services leak.
+#   full   AllowedIPs = 0.0.0.0/0: wg-quick puts "default dev wg0" in table
+#          51820, looked up for everything not marked 51820 (rule "not fwmark
+#          0xca6c lookup 51820"), after main without its default route
+#          (rule "lookup main suppress_prefixlength 0").
+# With "fix", the [Interface] has PostUp = scripts/tunleak-route-fix CIDRS.
+# wg-quick and wireguard-go run in a mount namespace with a /run and /etc of
+# their own (the socket /run/wireguard/wg0.sock is the lab's).
+FAMILY=wireguard
+PREFIX=twg
+MODES="split full"
+TUN_DEV=wg0
+TUN_NET=198.19.11.0/24
+. "$(dirname "$0")/lab-common.sh"
+
+family_env() {
+	local table=main route="10.0.0.0/8 dev wg0"
+	[ "$1" = full ] && table=51820 route="default dev wg0 table 51820"
+	cat <<EOT
+TUN_IP=198.19.11.2
+TUN_GW=198.19.11.1
+LAB_TABLE=$table
+VPN_ROUTE="$route"
+HOOK_LINE="PostUp = /usr/local/share/tunleak/tunleak-route-fix $CLUSTER_CIDRS"
+EOT
+}
+
+server_start() {
+	local mode=$1 i
+	(
+		umask 077
+		wg genkey >"$STATE/server.key"
+		wg genkey >"$STATE/client.key"
+	)
+	wg pubkey <"$STATE/server.key" >"$STATE/server.pub"
+	wg pubkey <"$STATE/client.key" >"$STATE/client.pub"
+	# wireguard-go in the foreground under a shell that configures wg0 and
+	# stops it on TERM
+	private server "$NS_VPNSRV" bash -c '
+		WG_PROCESS_FOREGROUND=1 wireguard-go wg0 &
+		wg=$!
+		trap "kill \$wg" TERM INT
+		for i in $(seq 250); do [ -S /run/wireguard/wg0.sock ] && break; sleep 0.02; done
+		wg set wg0 listen-port 51820 private-key "$1" peer "$(cat "$2")" allowed-ips 198.19.11.2/32
+		ip addr add 198.19.11.1/24 dev wg0
+		ip link set wg0 up
+		echo ready
+		wait $wg' _ "$STATE/server.key" "$STATE/client.pub"
+	for ((i = 0; i < 250; i++)); do
+		grep -q '^ready' "$STATE/server.log" 2>/dev/null && return 0
+		kill -0 "$(cat "$STATE/server.pid")" 2>/dev/null || break
+		sleep 0.02
+	done
+	echo "lab-wireguard.sh: the server did not start: $(tail -1 "$STATE/server.log")" >&2
+	return 1
+}
+
+client_conf() { # [fix]
+	local allowed="10.0.0.0/8, 172.16.0.0/12, 192.0.2.0/24"
+	[ "$(cat "$STATE/mode")" = full ] && allowed=0.0.0.0/0
+	(
+		umask 077
+		{
+			echo "[Interface]"
+			echo "PrivateKey = $(cat "$STATE/client.key")"
+			echo "Address = 198.19.11.2/24"
+			[ "${1:-}" != fix ] || echo "PostUp = $(hook_cmd)"
+			echo
+			echo "[Peer]"
+			echo "PublicKey = $(cat "$STATE/server.pub")"
+			echo "Endpoint = 198.19.0.2:51820"
+			echo "AllowedIPs = $allowed"
+		} >"$STATE/wg0.conf"
+	)
+}
+
+# The client's wireguard-go: the one process of that name in the pod.
+client_pid() {
+	local p c
+	for p in $(ip netns pids "$NS_VPNPOD" 2>/dev/null); do
+		c=$(cat "/proc/$p/comm" 2>/dev/null) || continue
+		[ "$c" = wireguard-go ] && echo "$p" && return 0
+	done
+	return 1
+}
+
+client_start() { # [fix]
+	client_conf "${1:-}"
+	: >>"$STATE/client.log"
+	# wg-quick returns once wg0 is up; wireguard-go stays (and keeps the
+	# mount namespace), its output in the log.
+	mkdir -p "$STATE/client.mnt"
+	ip netns exec "$NS_VPNPOD" unshare -m --propagation private \
+		"$ROOT/scripts/lab-private.sh" "$STATE/client.mnt" \
+		env WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go wg-quick up "$STATE/wg0.conf" \
+		>>"$STATE/client.log" 2>&1 </dev/null
+}
+
+client_ready() { # [fix]
+	client_pid >/dev/null || return 1
+	if [ "$(cat "$STATE/mode")" = full ]; then
+		ip -n "$NS_VPNPOD" route show table 51820 2>/dev/null | grep -q 'dev wg0' || return 1
+	else
+		ip -n "$NS_VPNPOD" route show 10.0.0.0/8 | grep -q 'dev wg0' || return 1
+	fi
+}
+
+client_stop() {
+	local p i
+	p=$(client_pid) || return 0
+	# wg-quick down in the client's own mount namespace (its socket): it
+	# removes wg0, its rules and its table, and wireguard-go exits.
+	nsenter -t "$p" -m -n env WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go \
+		wg-quick down "$STATE/wg0.conf" >>"$STATE/client.log" 2>&1 || true
+	# wireguard-go takes 2 s to notice wg0 is gone: it is told now, and
+	# not waited for (the next one has a mount namespace of its own).
+	kill -TERM "$p" 2>/dev/null || true
+	for ((i = 0; i < 150; i++)); do
+		ip -n "$NS_VPNPOD" link show wg0 >/dev/null 2>&1 || return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+lab_main "$@"
