@@ -103,7 +103,7 @@ client_start() { # [fix]
 		>>"$STATE/client.log" 2>&1 </dev/null
 }
 
-client_ready() { # [fix]
+client_ready() {
 	client_pid >/dev/null || return 1
 	if [ "$(cat "$STATE/mode")" = full ]; then
 		ip -n "$NS_VPNPOD" route show table 51820 2>/dev/null | grep -q 'dev wg0' || return 1
