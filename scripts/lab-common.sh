@@ -26,7 +26,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PROBE=$ROOT/.output/tests/netprobe
 HOOK=$ROOT/scripts/tunleak-route-fix
-CLUSTER_CIDRS="10.128.0.0/14 172.30.0.0/16"
+CLUSTER_CIDRS="10.128.0.0/14 172.30.0.0/16 198.18.0.0/24"
 
 lab_usage() {
 	cat >&2 <<EOT

@@ -106,7 +106,8 @@ client_start() { # [fix]
 client_ready() {
 	client_pid >/dev/null || return 1
 	if [ "$(cat "$STATE/mode")" = full ]; then
-		ip -n "$NS_VPNPOD" route show table 51820 2>/dev/null | grep -q 'dev wg0' || return 1
+		# 51820, or the next empty table (wg-quick's choice)
+		ip -n "$NS_VPNPOD" route show table all default dev wg0 2>/dev/null | grep -q . || return 1
 	else
 		ip -n "$NS_VPNPOD" route show 10.0.0.0/8 | grep -q 'dev wg0' || return 1
 	fi

@@ -1,0 +1,208 @@
+# shellcheck shell=bash
+# Shared by tests/e2e/test_vpn_*.sh: one VPN family's lab (scripts/lab-*.sh),
+# tunleak against it told nothing but the CIDRs, and the fix, printed and
+# shipped. Ground truth is the traffic sent here, counted by tcpdump on the
+# tunnel too. Sourced after lib.sh.
+
+VPN_LABS=()
+vpn_labs_down() {
+	local l
+	for l in "${VPN_LABS[@]}"; do "$ROOT/scripts/$l" down "$ID" >/dev/null 2>&1; done
+	VPN_LABS=()
+}
+trap 'vpn_labs_down; e2e_cleanup' EXIT
+
+# vpn_require CMD...: skip the whole script when a tool is missing.
+vpn_require() {
+	local c
+	for c in "$@"; do
+		if ! command -v "$c" >/dev/null && [ ! -x "$c" ]; then
+			echo "skip $(basename "$0" .sh): $c is not installed (scripts/deps.sh installs it)"
+			exit 0
+		fi
+	done
+}
+
+in_pod() { ip netns exec "$NS_VPNPOD" "$@"; }
+other_connect() { # SPORT: "connected" or "timeout"
+	ip netns exec "$NS_OTHER" "$HELPERS/netprobe" connect "$VPNPOD_IP" "$SERVER_PORT" "$1" 1500
+}
+route_dev() { # ADDR: the device the pod's kernel sends ADDR to
+	in_pod ip -4 route get "$1" | awk '{ for (i = 1; i < NF; i++) if ($i == "dev") { print $(i + 1); exit } }'
+}
+leaks() { jqf "$TMP/vpn.json" '.leaks | "\(.packets) \(.bytes) \(.flows)"'; }
+# settle: the counters as of now (two more refreshes of the export).
+settle() {
+	local u0 i
+	u0=$(jqf "$TMP/vpn.json" .updated)
+	for ((i = 0; i < 40; i++)); do
+		sleep 0.1
+		[ "$(jqf "$TMP/vpn.json" .updated)" != "$u0" ] && break
+	done
+	sleep 0.25
+}
+
+# vpn_lab_up LAB MODE: the lab up (taken down at exit), its variables set;
+# prints its bring-up time. False (and "not ok MODE/lab-up") if it failed.
+vpn_lab_up() {
+	local lab=$1 mode=$2
+	if ! "$ROOT/scripts/$lab" up "$ID" "$mode" >"$TMP/lab.out" 2>&1; then
+		echo "not ok $mode/lab-up: $(tail -3 "$TMP/lab.out" | tr '\n' ' ')"
+		"$ROOT/scripts/$lab" down "$ID" >/dev/null 2>&1
+		return 1
+	fi
+	VPN_LABS+=("$lab")
+	eval "$("$ROOT/scripts/$lab" env "$ID")"
+	POD=$NS_VPNPOD
+	echo "# $LAB_FAMILY $mode: bring-up $(awk '$1 == "up" { print $2 }' "$LAB_STATE/timing") ms" \
+		"(topology $(awk '$1 == "topology" { print $2 }' "$LAB_STATE/timing")," \
+		"server $(awk '$1 == "server" { print $2 }' "$LAB_STATE/timing")," \
+		"client $(awk '$1 == "client" { print $2 }' "$LAB_STATE/timing") ms)"
+}
+
+vpn_lab_down() { # LAB
+	"$ROOT/scripts/$1" down "$ID" >/dev/null 2>&1
+	VPN_LABS=()
+}
+
+# vpn_family_cases LAB MODE SAME_LEAKS: every case against a lab that is up.
+# SAME_LEAKS: 1 if the VPN also swallows same-node pods (a table looked up
+# before main), else 0.
+vpn_family_cases() {
+	local lab=$1 m=$2 same=$3 CIDRS f out before tcpd n exp_pkts exp_bytes exp_flows fixes
+	CIDRS=(--cluster-cidr "$CLUSTER_CIDR" --service-cidr "$SERVICE_CIDR" --node-cidr "$NODE_CIDR"
+		--remote-cidr "$REMOTE_CIDR")
+
+	# --- the tunnel found by its kind, nothing said about it ------------------
+	start_tunleak "${CIDRS[@]}" --json --export "$TMP/vpn.json" --interval 0.2 || { case_end "$m/start"; return; }
+	expect_match "attached the tunnel" "tunleak: $TUN_DEV attached \(ifindex [0-9]+, l3, tcx\)" "$(cat "$TMP/tl.err")"
+	wait_for "$TMP/vpn.json" '"updated"' 3
+	settle
+	expect_eq "interfaces and roles" "eth0 cluster attached|$TUN_DEV tunnel attached" \
+		"$(jq -r '[.namespaces[0].interfaces | to_entries[] | "\(.key) \(.value.role) \(.value.state)"] | sort | join("|")' "$TMP/vpn.json")"
+	case_end "$m/tunnel-found-by-kind"
+
+	# --- exact leak counts, against tcpdump on the tunnel ---------------------
+	in_pod tcpdump -i "$TUN_DEV" -n -U -w "$TMP/tun.pcap" \
+		"dst net $CLUSTER_CIDR or dst net $SERVICE_CIDR" >/dev/null 2>"$TMP/tcpdump.err" &
+	tcpd=$!
+	PIDS+=("$tcpd")
+	wait_for "$TMP/tcpdump.err" "listening on" 5 || ERRORS+=("tcpdump did not start: $(cat "$TMP/tcpdump.err")")
+	in_pod ping -q -c 4 -i 0.1 -W 1 "$OTHER_IP" >/dev/null          # 4 x 84, lost
+	in_pod "$HELPERS/netprobe" udp "$SERVICE_IP" 53 3 100 41000       # 3 x (20+8+100)
+	in_pod ping -q -c 2 -i 0.1 -W 1 "$SAME_IP" >/dev/null            # 2 x 84: a leak if same=1
+	in_pod ping -q -c 2 -i 0.1 -W 1 "$REMOTE_IP" >/dev/null ||
+		ERRORS+=("the network behind the VPN does not answer")
+	settle
+	kill -TERM "$tcpd"
+	wait "$tcpd" 2>/dev/null
+	n=$(tcpdump -n -r "$TMP/tun.pcap" 2>/dev/null | wc -l)
+	exp_pkts=$((7 + 2 * same)) exp_bytes=$((720 + 168 * same)) exp_flows=$((2 + same))
+	expect_eq "leaks (packets bytes flows)" "$exp_pkts $exp_bytes $exp_flows" "$(leaks)"
+	expect_eq "tcpdump's cluster-bound packets on $TUN_DEV" "$exp_pkts" "$n"
+	expect_eq "$TUN_DEV egress pod" "$((4 + 2 * same)) $((336 + 168 * same))" \
+		"$(jqf "$TMP/vpn.json" ".namespaces[0].interfaces.\"$TUN_DEV\".egress.pod | \"\(.packets) \(.bytes)\"")"
+	expect_eq "$TUN_DEV egress service" "3 384" \
+		"$(jqf "$TMP/vpn.json" ".namespaces[0].interfaces.\"$TUN_DEV\".egress.service | \"\(.packets) \(.bytes)\"")"
+	expect_eq "$TUN_DEV egress remote (no leak)" "2 168" \
+		"$(jqf "$TMP/vpn.json" ".namespaces[0].interfaces.\"$TUN_DEV\".egress.remote | \"\(.packets) \(.bytes)\"")"
+	expect_eq "events" "$exp_flows" "$(grep -c '"type":"leak"' "$TMP/tl.out")"
+	expect_eq "bypass" 0 "$(jqf "$TMP/vpn.json" .bypass.packets)"
+	echo "# $LAB_FAMILY $m: leaks $(leaks | cut -d' ' -f1) packets, tcpdump on $TUN_DEV $n"
+	case_end "$m/exact-leak-counts"
+
+	# --- check: the finding, and the route with its table ---------------------
+	"$TUNLEAK" check --netns "$POD" "${CIDRS[@]}" >"$TMP/chk.txt" 2>"$TMP/chk.err"
+	expect_eq "check exit code" 1 "$?"
+	"$TUNLEAK" check --netns "$POD" "${CIDRS[@]}" --json >"$TMP/chk.json" 2>/dev/null
+	expect_eq "pod finding: kind class iface" "leak pod $TUN_DEV" \
+		"$(jq -r "select(.cidr == \"$CLUSTER_CIDR\") | \"\(.kind) \(.class) \(.iface)\"" "$TMP/chk.json")"
+	expect_eq "service finding: kind class iface" "leak service $TUN_DEV" \
+		"$(jq -r "select(.cidr == \"$SERVICE_CIDR\") | \"\(.kind) \(.class) \(.iface)\"" "$TMP/chk.json")"
+	case_end "$m/check-finds-it"
+	# The route as "ip route get fibmatch" shows it, "table N" when not main.
+	out=$(jq -r "select(.cidr == \"$CLUSTER_CIDR\") | .route" "$TMP/chk.json")
+	if [ "$LAB_TABLE" = main ]; then
+		expect_match "the route of the pod finding" "^$VPN_ROUTE( |\$)" "$out"
+		expect_true "no table in a main route" test "${out/ table /}" = "$out"
+	else
+		expect_match "the route of the pod finding, with its table" "^$VPN_ROUTE( |\$)" "$out"
+	fi
+	expect_match "the route in the text finding" "\"$VPN_ROUTE( [^\"]*)?\"" "$(grep "^LEAK-ROUTE pod $CLUSTER_CIDR" "$TMP/chk.txt")"
+	case_end "$m/check-route-shows-its-table"
+
+	# --- the printed fix, applied, routes the cluster via eth0 ------------------
+	# a full tunnel swallows the node network too
+	expect_eq "CIDRs found" "$CLUSTER_CIDR $SERVICE_CIDR$([ "$m" = full ] && echo " $NODE_CIDR")" \
+		"$(jq -r .cidr "$TMP/chk.json" | sort -u | sort -t/ -k1,1V | tr '\n' ' ' | sed 's/ $//')"
+	mapfile -t fixes < <(jq -r '.fix' "$TMP/chk.json" | sort -u)
+	for f in "${fixes[@]}"; do
+		# shellcheck disable=SC2086
+		in_pod $f || ERRORS+=("fix failed: $f")
+	done
+	expect_eq "the pod's route to another node's pod" eth0 "$(route_dev "$OTHER_IP")"
+	expect_eq "the pod's route to a service" eth0 "$(route_dev "$SERVICE_IP")"
+	expect_eq "the pod's route to a same-node pod" eth0 "$(route_dev "$SAME_IP")"
+	expect_eq "cross-node connection after the fix" connected "$(other_connect 40010)"
+	"$TUNLEAK" check --netns "$POD" "${CIDRS[@]}" >/dev/null 2>&1
+	expect_eq "check exit code after the fix" 0 "$?"
+	case_end "$m/printed-fix-works"
+	for f in "${fixes[@]}"; do
+		# shellcheck disable=SC2086
+		in_pod ${f/ add / del } 2>/dev/null
+	done
+
+	# --- the tunnel re-created: followed, counted -------------------------------
+	n=$(grep -c "$TUN_DEV attached" "$TMP/tl.err")
+	"$ROOT/scripts/$lab" reconnect "$ID" >/dev/null 2>&1 || ERRORS+=("reconnect: the client did not come back")
+	wait_for "$TMP/tl.err" "$TUN_DEV gone" 3 || ERRORS+=("no \"$TUN_DEV gone\"")
+	for ((f = 0; f < 50; f++)); do
+		[ "$(grep -c "$TUN_DEV attached" "$TMP/tl.err")" -gt "$n" ] && break
+		sleep 0.05
+	done
+	expect_eq "attached again" $((n + 1)) "$(grep -c "$TUN_DEV attached" "$TMP/tl.err")"
+	settle
+	before=$(jqf "$TMP/vpn.json" .leaks.packets)
+	in_pod ping -q -c 2 -i 0.1 -W 1 "$OTHER_IP" >/dev/null
+	settle
+	expect_eq "leaks after the re-creation" $((before + 2)) "$(jqf "$TMP/vpn.json" .leaks.packets)"
+	expect_eq "state" attached "$(jqf "$TMP/vpn.json" ".namespaces[0].interfaces.\"$TUN_DEV\".state")"
+	case_end "$m/tunnel-recreated-followed"
+
+	# --- the shipped hook, installed the way this VPN expects -------------------
+	"$TUNLEAK" check --netns "$POD" "${CIDRS[@]}" >/dev/null 2>&1
+	expect_eq "check before the hook" 1 "$?"
+	"$ROOT/scripts/$lab" reconnect "$ID" fix >/dev/null 2>&1 || ERRORS+=("reconnect with the hook failed")
+	out="ip route add $CLUSTER_CIDR via $POD_GW dev eth0"
+	[ "$LAB_TABLE" = main ] || out="$out table $LAB_TABLE"
+	expect_match "the hook's log" "^tunleak-route-fix: $out \(was: " "$(grep "$CLUSTER_CIDR" "$HOOK_LOG")"
+	expect_eq "the pod's route to another node's pod" eth0 "$(route_dev "$OTHER_IP")"
+	expect_eq "the pod's route to a service" eth0 "$(route_dev "$SERVICE_IP")"
+	expect_eq "cross-node connection with the hook" connected "$(other_connect 40020)"
+	"$TUNLEAK" check --netns "$POD" "${CIDRS[@]}" >/dev/null 2>&1
+	expect_eq "check with the hook" 0 "$?"
+	case_end "$m/hook-fixes-it"
+
+	# --- and keeps it fixed across a reconnect --------------------------------
+	n=$(grep -c "$TUN_DEV attached" "$TMP/tl.err")
+	"$ROOT/scripts/$lab" reconnect "$ID" fix >/dev/null 2>&1 || ERRORS+=("second reconnect with the hook failed")
+	expect_eq "the hook ran again, a line per CIDR" 3 "$(grep -c "^tunleak-route-fix: " "$HOOK_LOG")"
+	expect_eq "the pod's route to another node's pod" eth0 "$(route_dev "$OTHER_IP")"
+	expect_eq "cross-node connection after the reconnect" connected "$(other_connect 40030)"
+	for ((f = 0; f < 50; f++)); do
+		[ "$(grep -c "$TUN_DEV attached" "$TMP/tl.err")" -gt "$n" ] && break
+		sleep 0.05
+	done
+	settle
+	before=$(jqf "$TMP/vpn.json" .leaks.packets)
+	in_pod ping -q -c 3 -i 0.1 -W 1 "$OTHER_IP" >/dev/null || ERRORS+=("ping to another node's pod")
+	in_pod ping -q -c 2 -i 0.1 -W 1 "$SERVICE_IP" >/dev/null || ERRORS+=("ping to a service")
+	settle
+	expect_eq "no new leak" "$before" "$(jqf "$TMP/vpn.json" .leaks.packets)"
+	case_end "$m/hook-survives-reconnect"
+
+	stop_tunleak TERM
+	expect_eq "tunleak exit code" 0 "$TL_RC"
+	expect_clean "$POD" eth0
+	case_end "$m/detached"
+}
