@@ -143,6 +143,7 @@ bench: deps
 
 install: tunleak
 	install -D -m 0755 tunleak $(DESTDIR)$(PREFIX)/sbin/tunleak
+	install -D -m 0755 scripts/tunleak-route-fix $(DESTDIR)$(PREFIX)/share/tunleak/tunleak-route-fix
 	install -D -m 0755 scripts/openvpn-route-up.sh $(DESTDIR)$(PREFIX)/share/tunleak/openvpn-route-up.sh
 
 format:

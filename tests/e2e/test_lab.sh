@@ -160,7 +160,7 @@ done
 "$TUNLEAK" check --netns "$POD" "${CIDRS[@]}" >/dev/null 2>&1
 expect_eq "check before the hook" 1 "$?"
 "$LAB" client-restart "$ID" fix >/dev/null 2>&1 || ERRORS+=("client with the route-up hook did not come up")
-expect_match "hook ran" "openvpn-route-up: $CLUSTER_CIDR via $POD_GW dev eth0" "$(cat "$LAB_STATE/client.log")"
+expect_match "hook ran" "tunleak-route-fix: ip route add $CLUSTER_CIDR via $POD_GW dev eth0 \\(was: " "$(cat "$LAB_STATE/client.log")"
 expect_eq "route after the hook" "$CLUSTER_CIDR via $POD_GW dev eth0" "$(in_pod ip route show "$CLUSTER_CIDR" | sed 's/ *$//')"
 "$TUNLEAK" check --netns "$POD" "${CIDRS[@]}" >/dev/null 2>&1
 expect_eq "check after the hook" 0 "$?"
