@@ -14,7 +14,7 @@ set -eu
 [ $# -ge 2 ] || { echo "lab-private.sh: usage: DIR CMD..." >&2; exit 2; }
 d=$1
 shift
-if [ "$(stat -L -c %i /proc/self/ns/mnt)" = "$(stat -L -c %i /proc/1/ns/mnt)" ]; then
+if [ "$(stat -L -c %i /proc/self/ns/mnt)" = "$(stat -L -c %i /proc/1/ns/mnt 2>/dev/null)" ]; then
 	echo "lab-private.sh: not in a mount namespace of its own (run it under unshare -m)" >&2
 	exit 2
 fi

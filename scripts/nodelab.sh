@@ -15,8 +15,10 @@
 # KIND: leaky (OpenVPN client of the server that pushes 10.0.0.0/8, 172.16.0.0/12
 # and 192.0.2.0/24), clean (OpenVPN client of the server that pushes only
 # 192.0.2.0/24), plain (no VPN), tuntap (tun0 from "ip tuntap", with the broad
-# routes, no OpenVPN). :crio / :containerd also pin the pod's network namespace
-# and write the sandbox's config.json where that runtime does.
+# routes, no OpenVPN), wireguard (wg-quick client, "10.0.0.0/8 dev wg0"),
+# strongswan (charon client, a full tunnel in table 220): scripts/nodelab-vpns.sh.
+# :crio / :containerd also pin the pod's network namespace and write the
+# sandbox's config.json where that runtime does.
 #
 # The node is a sandbox held by an init process (PID 1 of its own PID
 # namespace): its own network namespace (the node's host network), PID
@@ -32,11 +34,13 @@ SELF=$(readlink -f "$0")
 ROOT=$(cd "$(dirname "$SELF")/.." && pwd)
 # shellcheck source=scripts/vpnlib.sh
 . "$ROOT/scripts/vpnlib.sh"
+# shellcheck source=scripts/nodelab-vpns.sh
+. "$ROOT/scripts/nodelab-vpns.sh"
 PROBE=$ROOT/.output/tests/netprobe
 # NODELAB_CNI_DIR: another plugin directory (the tests use a broken plugin
 # to take the failure path).
 CNI_DIR=${NODELAB_CNI_DIR:-/usr/lib/cni}
-KINDS="leaky clean plain tuntap"
+KINDS="leaky clean plain tuntap $VPNS_KINDS"
 # The Kubernetes namespace the pods claim to be in.
 PODNS=default
 
@@ -334,6 +338,15 @@ pod_finish() {
 	plain)
 		nsenter -t "$p" -n -- ip link set lo up
 		;;
+	wireguard | strongswan)
+		nsenter -t "$p" -n -- ip link set lo up
+		for ((i = 0; i < 300; i++)); do
+			[ -e "$STATE/servers.ready" ] && break
+			sleep 0.05
+		done
+		[ -e "$STATE/servers.ready" ] || die "pod $pod: the VPN servers did not come up"
+		vpns_pod_start "$pod" "$kind" "$p"
+		;;
 	tuntap)
 		nsenter -t "$p" -n -- ip -batch - <<EOT || die "pod $pod: tun0 setup failed"
 link set lo up
@@ -481,12 +494,17 @@ host_pids() {
 	done
 }
 
-wait_vpn() { # POD...: until each OpenVPN pod's client has its routes in
-	local pod kind i left
+wait_vpn() { # POD...: until each VPN pod's client has its routes in
+	local pod kind i left hp
 	for ((i = 0; i < 300; i++)); do
 		left=()
 		for pod in "$@"; do
 			rd kind "$STATE/pods/$pod/kind"
+			if [[ " $VPNS_KINDS " == *" $kind "* ]]; then
+				rd hp "$STATE/pods/$pod/hostpid"
+				vpns_pod_ready "$pod" "$kind" "${hp%% *}" || left+=("$pod")
+				continue
+			fi
 			[ "$kind" = leaky ] || [ "$kind" = clean ] || continue
 			grep -q "Initialization Sequence Completed" "$STATE/pods/$pod/openvpn.log" 2>/dev/null ||
 				left+=("$pod")
@@ -494,7 +512,7 @@ wait_vpn() { # POD...: until each OpenVPN pod's client has its routes in
 		[ ${#left[@]} -eq 0 ] && return 0
 		sleep 0.05
 	done
-	die "pod ${left[0]}: the OpenVPN client did not come up in 15 s; its log: $(tail -1 "$STATE/pods/${left[0]}/openvpn.log" 2>/dev/null)"
+	die "pod ${left[0]}: the VPN client did not come up in 15 s; its log: $(tail -qn1 "$STATE/pods/${left[0]}/"{openvpn,charon,wg-quick}.log 2>/dev/null | tail -1)"
 }
 
 add_pods() { # SPEC...: the pods of up and add-pod
@@ -504,6 +522,10 @@ add_pods() { # SPEC...: the pods of up and add-pod
 		parse_spec "$spec"
 		[ ! -e "$STATE/pods/$SPOD" ] || bad "node $ID has a pod \"$SPOD\" already"
 		pods+=("$SPOD")
+	done
+	for spec in "$@"; do
+		parse_spec "$spec"
+		vpns_provision "$SPOD" "$SKIND"
 	done
 	in_node bash "$SELF" _pods-up "$ID" "$@" || exit 1
 	host_pids
@@ -707,6 +729,11 @@ EOT
 	done
 	[ "$i" -lt 200 ] || die "the OpenVPN servers did not start: $(tail -1 "$STATE/server-broad.log")"
 
+	vpns_servers_start
+	for spec in "$@"; do
+		parse_spec "$spec"
+		vpns_provision "$SPOD" "$SKIND"
+	done
 	: >"$STATE/servers.ready"
 	if [ -n "$podsjob" ]; then
 		if ! wait "$podsjob"; then
@@ -757,6 +784,7 @@ cmd_env() {
 		NL_REMOTE_IP 192.0.2.10 NL_SERVER_PORT 8080 \
 		NL_VPN_BROAD_IP 198.19.0.2 NL_VPN_CORRECT_IP 198.19.0.3 \
 		NL_TUN_GW_BROAD 198.19.8.1 NL_TUN_GW_CORRECT 198.19.9.1 NL_TUN_GW_TUNTAP 198.19.10.1 \
+		NL_TUN_GW_WIREGUARD 198.19.11.1 \
 		NL_PODNS "$PODNS" NL_PROCS "$procs" NL_PODS "${pods% }"
 	for pod in $pods; do
 		PD=$(pod_dir "$pod")

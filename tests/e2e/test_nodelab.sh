@@ -294,7 +294,7 @@ check_usage() { # WHAT EXPECTED-LINE ARGS...
 	expect_eq "$what: exit" 2 "$rc"
 	expect_eq "$what: message" "$want" "$out"
 }
-check_usage "unknown kind" 'nodelab: pod spec "x:bogus": unknown kind "bogus" (leaky clean plain tuntap)' \
+check_usage "unknown kind" 'nodelab: pod spec "x:bogus": unknown kind "bogus" (leaky clean plain tuntap wireguard strongswan)' \
 	up 999999 x:bogus
 check_usage "unknown runtime" 'nodelab: pod spec "x:plain:docker": unknown runtime "docker" (crio, containerd)' \
 	up 999999 x:plain:docker
