@@ -99,8 +99,9 @@ show "tunleak check --netns $NS_VPNPOD ${CIDRS[*]}"
 "$TUNLEAK" check --netns "$NS_VPNPOD" "${CIDRS[@]}" 2>&1 | indent
 say "exit code ${PIPESTATUS[0]}: a cluster CIDR routes into the tunnel"
 
-step "5. The fix: OpenVPN's route-up hook puts the cluster CIDRs back on eth0"
-say "scripts/openvpn-route-up.sh, in the client config:"
+step "5. The fix: tunleak's hook, as OpenVPN's route-up, puts the cluster CIDRs back on eth0"
+say "scripts/tunleak-route-fix (one hook for OpenVPN, wg-quick, vpnc-script, strongSwan;"
+say "openvpn-route-up.sh is its OpenVPN name), in the client config:"
 say "  script-security 2"
 say "  setenv TUNLEAK_CLUSTER_CIDRS \"$CLUSTER_CIDR $SERVICE_CIDR $CLUSTER_CIDR6 $SERVICE_CIDR6\""
 say "  route-up /usr/local/share/tunleak/openvpn-route-up.sh"
@@ -138,11 +139,14 @@ jq -r 'def ep(a; p; proto): if (proto == "tcp" or proto == "udp") then "\(a):\(p
 LAB_UP=""
 
 step "8. On a node: which of its pods leaks? (tunleak --all, told nothing)"
-say "A node with four pods, each a process in its own network namespace, given"
-say "eth0 by the real CNI bridge plugin: two run OpenVPN (one server pushes"
-say "10.0.0.0/8, the other only the remote network), one has no VPN, one runs"
-say "under CRI-O (its name and namespace come from the runtime's metadata)."
-"$NODELAB" up "$ID" billing:clean checkout:leaky web:plain reports:leaky:crio >"$TMP/node.out" 2>&1 ||
+say "A node with six pods, each a process in its own network namespace, given"
+say "eth0 by the real CNI bridge plugin: three run OpenVPN (one server pushes"
+say "10.0.0.0/8, the other only the remote network; one pod runs under CRI-O, its"
+say "name and namespace from the runtime's metadata), one WireGuard (wg-quick,"
+say "AllowedIPs 10.0.0.0/8), one strongSwan (a full tunnel in table 220, looked up"
+say "before main), one has no VPN."
+"$NODELAB" up "$ID" billing:clean checkout:leaky web:plain reports:leaky:crio vault:wireguard \
+	payments:strongswan >"$TMP/node.out" 2>&1 ||
 	{ cat "$TMP/node.out"; exit 1; }
 NODE_UP=$ID
 eval "$("$NODELAB" env "$ID")"
@@ -155,7 +159,7 @@ for _ in $(seq 100); do grep -q tracing "$TMP/node.err" && break; sleep 0.05; do
 TL_CHILD=$(pgrep -P "$TL_PID" | head -1)
 grep -E "found|tracing" "$TMP/node.err" | indent
 say "Every pod talks to a pod on the other node:"
-for p in billing checkout web reports; do
+for p in billing checkout web reports vault payments; do
 	out=$("$NODELAB" pod "$ID" "$p" -- "$PROBE" connect "$NL_OTHER_POD_IP" 8080 0 1500 | head -1)
 	result "$p -> pod on another node" "$out" "$([ "$out" = connected ] && echo good || echo bad)"
 done
