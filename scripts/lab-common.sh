@@ -313,7 +313,8 @@ lab_down() {
 	done
 	# and what a daemon forked off in the lab's namespaces (wireguard-go)
 	for n in "${ALL_NS[@]}"; do
-		[ -e "/run/netns/$n" ] && pids+=($(ip netns pids "$n" 2>/dev/null))
+		[ -e "/run/netns/$n" ] || continue
+		mapfile -t -O "${#pids[@]}" pids < <(ip netns pids "$n" 2>/dev/null)
 	done
 	stop_pid "${pids[@]}"
 	for n in "${ALL_NS[@]}"; do

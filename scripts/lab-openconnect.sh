@@ -19,6 +19,7 @@ PREFIX=toc
 MODES="split full"
 TUN_DEV=tun0
 TUN_NET=198.19.12.0/24
+# shellcheck source=scripts/lab-common.sh
 . "$(dirname "$0")/lab-common.sh"
 # shellcheck source=scripts/vpnlib.sh
 . "$ROOT/scripts/vpnlib.sh"

@@ -19,6 +19,7 @@ PREFIX=tsw
 MODES="full"
 TUN_DEV=ipsec0
 TUN_NET=198.19.13.0/24
+# shellcheck source=scripts/lab-common.sh
 . "$(dirname "$0")/lab-common.sh"
 
 family_env() {

@@ -18,6 +18,7 @@ PREFIX=twg
 MODES="split full"
 TUN_DEV=wg0
 TUN_NET=198.19.11.0/24
+# shellcheck source=scripts/lab-common.sh
 . "$(dirname "$0")/lab-common.sh"
 
 family_env() {
@@ -33,7 +34,7 @@ EOT
 }
 
 server_start() {
-	local mode=$1 i
+	local i
 	(
 		umask 077
 		wg genkey >"$STATE/server.key"
