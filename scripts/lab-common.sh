@@ -246,13 +246,13 @@ client_up() {
 	t0=$(date +%s%N)
 	: >"$STATE/hook.log"
 	client_start "${1:-}"
-	if ! wait_until 10 client_ready; then
+	if ! wait_until 20 client_ready; then
 		echo "$(basename "$0"): the $FAMILY client did not come up; its log:" >&2
 		tail -5 "$STATE/client.log" >&2 || true
 		return 1
 	fi
 	# with the hook: until it has done the last CIDR
-	if [ "${1:-}" = fix ] && ! wait_until 10 grep -q "${CLUSTER_CIDRS##* }" "$STATE/hook.log"; then
+	if [ "${1:-}" = fix ] && ! wait_until 20 grep -q "${CLUSTER_CIDRS##* }" "$STATE/hook.log"; then
 		echo "$(basename "$0"): the hook did not run: $(tail -1 "$STATE/hook.log")" >&2
 		return 1
 	fi

@@ -124,7 +124,7 @@ client_stop() {
 	# openconnect logs off, vpnc-script restores the default route, tun0 goes
 	stop_pid "$(cat "$STATE/client.pid")"
 	rm -f "$STATE/client.pid"
-	for ((i = 0; i < 150; i++)); do
+	for ((i = 0; i < 500; i++)); do
 		ip -n "$NS_VPNPOD" link show tun0 >/dev/null 2>&1 || return 0
 		sleep 0.02
 	done

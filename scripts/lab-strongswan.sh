@@ -171,7 +171,7 @@ client_stop() {
 	# charon closes the SA, removes its routes and ipsec0
 	stop_pid "$(cat "$STATE/client.pid")"
 	rm -f "$STATE/client.pid"
-	for ((i = 0; i < 150; i++)); do
+	for ((i = 0; i < 500; i++)); do
 		ip -n "$NS_VPNPOD" link show ipsec0 >/dev/null 2>&1 || return 0
 		sleep 0.02
 	done

@@ -124,7 +124,7 @@ client_stop() {
 	# wireguard-go takes 2 s to notice wg0 is gone: it is told now, and
 	# not waited for (the next one has a mount namespace of its own).
 	kill -TERM "$p" 2>/dev/null || true
-	for ((i = 0; i < 150; i++)); do
+	for ((i = 0; i < 500; i++)); do
 		ip -n "$NS_VPNPOD" link show wg0 >/dev/null 2>&1 || return 0
 		sleep 0.02
 	done

@@ -69,7 +69,7 @@ vpn_lab_down() { # LAB
 # SAME_LEAKS: 1 if the VPN also swallows same-node pods (a table looked up
 # before main), else 0.
 vpn_family_cases() {
-	local lab=$1 m=$2 same=$3 CIDRS f out before tcpd n exp_pkts exp_bytes exp_flows fixes
+	local lab=$1 m=$2 same=$3 CIDRS f out before tcpd n exp_pkts exp_bytes exp_flows fixes tx0
 	CIDRS=(--cluster-cidr "$CLUSTER_CIDR" --service-cidr "$SERVICE_CIDR" --node-cidr "$NODE_CIDR"
 		--remote-cidr "$REMOTE_CIDR")
 
@@ -83,23 +83,35 @@ vpn_family_cases() {
 	case_end "$m/tunnel-found-by-kind"
 
 	# --- exact leak counts, against tcpdump on the tunnel ---------------------
-	in_pod tcpdump -i "$TUN_DEV" -n -U -w "$TMP/tun.pcap" \
+	# --immediate-mode: each packet to the file as it comes (else packets wait
+	# in the capture ring for its 1 s block timeout, and a stop loses them);
+	# -s 256 -B 4096: room for thousands of packets in the ring, not 8 of
+	# 256 KiB, for a tcpdump that a busy machine schedules late. Not through
+	# in_pod: $! must be tcpdump itself, not a subshell.
+	ip netns exec "$NS_VPNPOD" tcpdump -i "$TUN_DEV" -n -U --immediate-mode -s 256 -B 4096 -w "$TMP/tun.pcap" \
 		"dst net $CLUSTER_CIDR or dst net $SERVICE_CIDR" >/dev/null 2>"$TMP/tcpdump.err" &
 	tcpd=$!
 	PIDS+=("$tcpd")
 	wait_for "$TMP/tcpdump.err" "listening on" 5 || ERRORS+=("tcpdump did not start: $(cat "$TMP/tcpdump.err")")
+	tx0=$(ip -n "$NS_VPNPOD" -j -s link show "$TUN_DEV" | jq '.[0].stats64.tx.packets')
 	in_pod ping -q -c 4 -i 0.1 -W 1 "$OTHER_IP" >/dev/null          # 4 x 84, lost
 	in_pod "$HELPERS/netprobe" udp "$SERVICE_IP" 53 3 100 41000       # 3 x (20+8+100)
 	in_pod ping -q -c 2 -i 0.1 -W 1 "$SAME_IP" >/dev/null            # 2 x 84: a leak if same=1
 	in_pod ping -q -c 2 -i 0.1 -W 1 "$REMOTE_IP" >/dev/null ||
 		ERRORS+=("the network behind the VPN does not answer")
 	settle
+	exp_pkts=$((7 + 2 * same)) exp_bytes=$((720 + 168 * same)) exp_flows=$((2 + same))
+	# up to 3 s for tcpdump's file to hold them all (a busy machine), then stop it
+	for ((f = 0; f < 60; f++)); do
+		n=$(tcpdump -n -r "$TMP/tun.pcap" 2>/dev/null | wc -l)
+		[ "$n" -ge "$exp_pkts" ] && break
+		sleep 0.05
+	done
 	kill -TERM "$tcpd"
 	wait "$tcpd" 2>/dev/null
 	n=$(tcpdump -n -r "$TMP/tun.pcap" 2>/dev/null | wc -l)
-	exp_pkts=$((7 + 2 * same)) exp_bytes=$((720 + 168 * same)) exp_flows=$((2 + same))
 	expect_eq "leaks (packets bytes flows)" "$exp_pkts $exp_bytes $exp_flows" "$(leaks)"
-	expect_eq "tcpdump's cluster-bound packets on $TUN_DEV" "$exp_pkts" "$n"
+	expect_eq "tcpdump's cluster-bound packets on $TUN_DEV ($(grep -h 'packets' "$TMP/tcpdump.err" | tr '\n' ' ' | sed 's/ $//'); $TUN_DEV transmitted $(( $(ip -n "$NS_VPNPOD" -j -s link show "$TUN_DEV" | jq '.[0].stats64.tx.packets') - tx0 )) in all; qdisc $(tc -n "$NS_VPNPOD" -s qdisc show dev "$TUN_DEV" | grep -o 'dropped [0-9]*' | head -1))" "$exp_pkts" "$n"
 	expect_eq "$TUN_DEV egress pod" "$((4 + 2 * same)) $((336 + 168 * same))" \
 		"$(jqf "$TMP/vpn.json" ".namespaces[0].interfaces.\"$TUN_DEV\".egress.pod | \"\(.packets) \(.bytes)\"")"
 	expect_eq "$TUN_DEV egress service" "3 384" \
