@@ -86,8 +86,9 @@ show "tunleak check --netns $NS_VPNPOD ${CIDRS[*]}"
 "$TUNLEAK" check --netns "$NS_VPNPOD" "${CIDRS[@]}" 2>&1 | indent
 tell "exit code ${PIPESTATUS[0]}: a cluster CIDR routes into the tunnel"
 
-step "5. The fix: OpenVPN's route-up hook puts the cluster CIDRs back on eth0"
-tell "scripts/openvpn-route-up.sh, in the client config:"
+step "5. The fix: tunleak's hook, as OpenVPN's route-up, puts the cluster CIDRs back on eth0"
+tell "scripts/tunleak-route-fix (one hook for OpenVPN, wg-quick, vpnc-script, strongSwan;"
+tell "openvpn-route-up.sh is its OpenVPN name), in the client config:"
 tell "  script-security 2"
 tell "  setenv TUNLEAK_CLUSTER_CIDRS \"$CLUSTER_CIDR $SERVICE_CIDR $CLUSTER_CIDR6 $SERVICE_CIDR6\""
 tell "  route-up /usr/local/share/tunleak/openvpn-route-up.sh"
@@ -123,12 +124,15 @@ jq -r 'def ep(a; p; proto): if (proto == "tcp" or proto == "udp") then "\(a):\(p
 cleanup_now lab
 
 step "8. On a node: which of its pods leaks? (tunleak --all, told nothing)"
-tell "A node with four pods, each a process in its own network namespace, given"
-tell "eth0 by the real CNI bridge plugin: two run OpenVPN (one server pushes"
-tell "10.0.0.0/8, the other only the remote network), one has no VPN, one runs"
-tell "under CRI-O (its name and namespace come from the runtime's metadata)."
+tell "A node with six pods, each a process in its own network namespace, given"
+tell "eth0 by the real CNI bridge plugin: three run OpenVPN (one server pushes"
+tell "10.0.0.0/8, the other only the remote network; one pod runs under CRI-O, its"
+tell "name and namespace from the runtime's metadata), one WireGuard (wg-quick,"
+tell "AllowedIPs 10.0.0.0/8), one strongSwan (a full tunnel in table 220, looked up"
+tell "before main), one has no VPN."
 cleanup_add node "$NODELAB" down "$ID"
-"$NODELAB" up "$ID" billing:clean checkout:leaky web:plain reports:leaky:crio >"$TMP/node.out" 2>&1 ||
+"$NODELAB" up "$ID" billing:clean checkout:leaky web:plain reports:leaky:crio vault:wireguard \
+	payments:strongswan >"$TMP/node.out" 2>&1 ||
 	{ cat "$TMP/node.out"; exit 1; }
 eval "$("$NODELAB" env "$ID")"
 show "tunleak --all --cluster-cidr $NL_CLUSTER_CIDR --service-cidr $NL_SERVICE_CIDR --remote-cidr $NL_REMOTE_CIDR"
@@ -144,7 +148,7 @@ TL_CHILD=$(pgrep -P "$TL_PID" | head -1)
 track "$TL_CHILD"
 grep -E "found|tracing" "$TMP/node.err" | indent
 tell "Every pod talks to a pod on the other node:"
-for p in billing checkout web reports; do
+for p in billing checkout web reports vault payments; do
 	out=$("$NODELAB" pod "$ID" "$p" -- "$PROBE" connect "$NL_OTHER_POD_IP" 8080 0 1500 | head -1)
 	result "$p -> pod on another node" "$out" "$([ "$out" = connected ] && echo good || echo bad)"
 done
