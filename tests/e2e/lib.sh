@@ -193,6 +193,26 @@ nodelab_start() {
 	eval "$("$ROOT/scripts/nodelab.sh" env "$ID")"
 }
 
+# nodelab_tunleak OUT ERR ARGS...: tunleak ARGS on the node of nodelab_start,
+# its stdout to OUT, stderr to ERR, until it is attached (at most 10 s; else
+# an error of the current case, and false). TL_PID is nsenter's, TL_CHILD
+# tunleak's: nsenter forks into the node's PID namespace and passes no
+# signal on, so signal TL_CHILD.
+nodelab_tunleak() {
+	local out=$1 err=$2
+	shift 2
+	tl_ready_opts "$err"
+	"$ROOT/scripts/nodelab.sh" node "$NL_ID" -- "$TUNLEAK" "${TL_READY[@]}" "$@" >"$out" 2>"$err" &
+	TL_PID=$!
+	track "$TL_PID"
+	if ! tl_wait_ready "$err" 10; then
+		ERRORS+=("tunleak did not start: $(tail -3 "$err" | tr '\n' ' ')")
+		return 1
+	fi
+	TL_CHILD=$(pgrep -P "$TL_PID" | head -1)
+	[ -z "$TL_CHILD" ] || track "$TL_CHILD"
+}
+
 # flow_lines FILE...: the leak and bypass flow events of an event stream,
 # without the route watch's (route_leak, route_ok, ... / ROUTE-LEAK, ...).
 flow_lines() {

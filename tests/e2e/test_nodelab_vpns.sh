@@ -32,16 +32,9 @@ case_end "vpn-pods-lose-other-node"
 
 # --- tunleak --all: every pod with a tunnel traced, the three leaking named -----
 # The route watch names them first, before any packet: each VPN's route.
-tl_ready_opts "$TMP/all.err"
-"$NL" node "$ID" -- "$TUNLEAK" "${TL_READY[@]}" --all --cluster-cidr "$NL_CLUSTER_CIDR" \
+nodelab_tunleak "$TMP/all.out" "$TMP/all.err" --all --cluster-cidr "$NL_CLUSTER_CIDR" \
 	--service-cidr "$NL_SERVICE_CIDR" --remote-cidr "$NL_REMOTE_CIDR" --json --export "$TMP/all.json" \
-	--interval 0.2 >"$TMP/all.out" 2>"$TMP/all.err" &
-TL_PID=$!
-track "$TL_PID"
-tl_wait_ready "$TMP/all.err" 10 || ERRORS+=("tunleak --all did not start: $(tail -1 "$TMP/all.err")")
-# nsenter forks into the node's PID namespace: tunleak is its child
-TL_CHILD=$(pgrep -P "$TL_PID" | head -1)
-[ -n "$TL_CHILD" ] && track "$TL_CHILD"
+	--interval 0.2
 expect_match "found" "found 5 network namespaces besides the host's \([0-9]+ processes\), 4 with a tunnel" "$(cat "$TMP/all.err")"
 for t in "tun0 attached .* in pod ov" "wg0 attached .* in pod wg" "ipsec0 attached .* in pod default/sw" "tun0 attached .* in pod cl"; do
 	expect_match "attached" "$t" "$(cat "$TMP/all.err")"
