@@ -107,7 +107,7 @@ private() {
 server_wait() {
 	local what=$1
 	shift
-	wait_until 5 _server_settled "$@"
+	wait_until 5 _server_settled "$@" || true
 	"$@" && return 0
 	say "$TL_PROG: $what did not start: $(tail -1 "$STATE/server.log")"
 	return 1

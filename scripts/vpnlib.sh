@@ -94,7 +94,11 @@ VPN_WG_SERVER='
 	wg=$!
 	echo $wg >"$2"
 	trap "kill \$wg" TERM INT
-	for i in $(seq 250); do [ -S /run/wireguard/wg0.sock ] && break; sleep 0.02; done
+	for i in $(seq 250); do
+		[ -S /run/wireguard/wg0.sock ] && break
+		kill -0 $wg 2>/dev/null || break
+		sleep 0.02
+	done
 	wg set wg0 listen-port 51820 private-key "$1" &&
 		ip addr add 198.19.11.1/24 dev wg0 && ip link set wg0 up && echo ready
 	wait $wg'
@@ -236,6 +240,10 @@ VPN_CHARON='
 	/usr/lib/ipsec/charon &
 	c=$!
 	trap "kill \$c" TERM INT
-	for i in $(seq 250); do [ -S /run/charon.vici ] && break; sleep 0.02; done
+	for i in $(seq 250); do
+		[ -S /run/charon.vici ] && break
+		kill -0 $c 2>/dev/null || break
+		sleep 0.02
+	done
 	swanctl --load-all --noprompt >"$2.log" 2>&1 && echo loaded
 	wait $c'
