@@ -7,6 +7,19 @@ require_root
 . "$(dirname "$0")/vpn_family.sh"
 require_tools vpn_wireguard wg wg-quick wireguard-go tcpdump
 
+# --- a server that cannot start: one line, exit 1, nothing left -------------
+mkdir -p "$TMP/fake"
+printf '#!/bin/sh\nexit 1\n' >"$TMP/fake/wireguard-go"
+chmod +x "$TMP/fake/wireguard-go"
+cleanup_add lab:fail "$ROOT/scripts/lab-wireguard.sh" down "${ID}f"
+out=$(PATH="$TMP/fake:$PATH" "$ROOT/scripts/lab-wireguard.sh" up "${ID}f" 2>&1)
+expect_eq "exit code" 1 "$?"
+expect_match "saying which" "^lab-wireguard: the WireGuard server did not start: " "$out"
+expect_eq "in one line" 1 "$(wc -l <<<"$out")"
+expect_eq "namespaces left" "" "$(ip netns list | grep "^twg${ID}f")"
+expect_eq "state left" "" "$(ls -d "/tmp/tunleak-lab-wireguard.${ID}f" 2>/dev/null)"
+case_end "lab-up-fails-cleanly"
+
 for mode in split full; do
 	vpn_lab_up lab-wireguard.sh "$mode" || continue
 	vpn_family_cases lab-wireguard.sh "$mode" 0
