@@ -31,13 +31,13 @@ clsacts() { # NS IFACE
 topo_basic || { echo "not ok setup: topology"; exit 0; }
 
 # --- stdout's reader goes away -------------------------------------------------
-# After head -1 has its line, nothing more is written (no other flow):
+# After head -2 has its lines (the route watch's, then the leak's), nothing more is written (no other flow):
 # tunleak must notice that the reader is gone without a write to fail.
 # --interval 3600: the counters file is written at the start and at the end
 # only, so its counts are the final ones. Then a reader that is gone before
 # the first event.
 for mode in tcx tc; do
-	for reader in "head -1" "true"; do
+	for reader in "head -2" "true"; do
 		name="stdout-gone-$mode-${reader%% *}"
 		rm -f "$TMP/out.fifo"
 		mkfifo "$TMP/out.fifo"
@@ -56,11 +56,13 @@ for mode in tcx tc; do
 			leaks=0
 		else
 			tl_wait_ready "$TMP/e.err" 5 || ERRORS+=("did not start: $(cat "$TMP/e.err")")
-			# one leak: its event is head's line (tunsink answers nothing)
+			# head's first line: the route watch's, said at the start; its
+			# second: one leak's event (tunsink answers nothing)
 			ip netns exec "$POD" ping -q -n -c 1 -W 0.1 10.130.0.5 >/dev/null 2>&1
 			wait "$READER"
 			leaks=1
-			expect_match "head got the event" "LEAK tun0 egress icmp 10\.8\.0\.2 -> 10\.130\.0\.5 " "$(cat "$TMP/head.out")"
+			expect_match "head got the route first" "ROUTE-LEAK class=pod 10\.128\.0\.0/14: " "$(head -1 "$TMP/head.out")"
+			expect_match "head got the event" "LEAK tun0 egress icmp 10\.8\.0\.2 -> 10\.130\.0\.5 " "$(tail -1 "$TMP/head.out")"
 		fi
 		# the reader is gone now: tunleak ends within a second
 		if ! exits_within "$P" 1000; then
