@@ -193,29 +193,34 @@ nodelab_start() {
 	eval "$("$ROOT/scripts/nodelab.sh" env "$ID")"
 }
 
-# nodelab_tunleak OUT ERR ARGS...: tunleak ARGS on the node of nodelab_start,
-# its stdout to OUT, stderr to ERR, until it is attached (at most 10 s; else
-# an error of the current case, and false). TL_PID is nsenter's, TL_CHILD
-# tunleak's: nsenter forks into the node's PID namespace and passes no
-# signal on, so signal TL_CHILD.
-nodelab_tunleak() {
-	local out=$1 err=$2
-	shift 2
-	tl_ready_opts "$err"
-	"$ROOT/scripts/nodelab.sh" node "$NL_ID" -- "$TUNLEAK" "${TL_READY[@]}" "$@" >"$out" 2>"$err" &
-	TL_PID=$!
-	track "$TL_PID"
-	if ! tl_wait_ready "$err" 10; then
-		ERRORS+=("tunleak did not start: $(tail -3 "$err" | tr '\n' ' ')")
-		return 1
-	fi
-	TL_CHILD=$(pgrep -P "$TL_PID" | head -1)
-	[ -z "$TL_CHILD" ] || track "$TL_CHILD"
-}
-
 # flow_lines FILE...: the leak and bypass flow events of an event stream,
 # without the route watch's (route_leak, route_ok, ... / ROUTE-LEAK, ...).
 flow_lines() {
 	grep -v -e '"type":"route_' -e '^[0-9TZ:.-]* ROUTE-' "$@"
 	return 0
+}
+
+# --- tunleak on the simulated node (after nodelab_start) -------------------------
+# node_tunleak ARGS...: tunleak on the node in the background (under the
+# command in TL_WRAP, if any), until it is attached. Output in $TMP/n.out,
+# $TMP/n.err; TL_CHILD is tunleak itself (nsenter forks to enter the node's
+# PID namespace and passes no signal on).
+TL_WRAP=()
+node_tunleak() {
+	: >"$TMP/n.out"
+	tl_ready_opts "$TMP/n.err"
+	"$ROOT/scripts/nodelab.sh" node "$NL_ID" -- "${TL_WRAP[@]}" "$TUNLEAK" "${TL_READY[@]}" "$@" \
+		>"$TMP/n.out" 2>"$TMP/n.err" &
+	TL_PID=$!
+	track "$TL_PID"
+	tl_wait_ready "$TMP/n.err" 15 || ERRORS+=("tunleak did not start: $(tail -3 "$TMP/n.err" | tr '\n' ' ')")
+	TL_CHILD=$(pgrep -P "$TL_PID" | head -1)
+	[ -n "$TL_CHILD" ] && track "$TL_CHILD"
+}
+
+# node_stop: SIGTERM to tunleak on the node; its exit code in TL_RC.
+node_stop() {
+	kill -TERM "$TL_CHILD" 2>/dev/null
+	wait "$TL_PID"
+	TL_RC=$?
 }

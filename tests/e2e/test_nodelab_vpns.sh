@@ -32,36 +32,35 @@ case_end "vpn-pods-lose-other-node"
 
 # --- tunleak --all: every pod with a tunnel traced, the three leaking named -----
 # The route watch names them first, before any packet: each VPN's route.
-nodelab_tunleak "$TMP/all.out" "$TMP/all.err" --all --cluster-cidr "$NL_CLUSTER_CIDR" \
+node_tunleak --all --cluster-cidr "$NL_CLUSTER_CIDR" \
 	--service-cidr "$NL_SERVICE_CIDR" --remote-cidr "$NL_REMOTE_CIDR" --json --export "$TMP/all.json" \
 	--interval 0.2
-expect_match "found" "found 5 network namespaces besides the host's \([0-9]+ processes\), 4 with a tunnel" "$(cat "$TMP/all.err")"
+expect_match "found" "found 5 network namespaces besides the host's \([0-9]+ processes\), 4 with a tunnel" "$(cat "$TMP/n.err")"
 for t in "tun0 attached .* in pod ov" "wg0 attached .* in pod wg" "ipsec0 attached .* in pod default/sw" "tun0 attached .* in pod cl"; do
-	expect_match "attached" "$t" "$(cat "$TMP/all.err")"
+	expect_match "attached" "$t" "$(cat "$TMP/n.err")"
 done
 route_leaks() { # the route watch's route_leak events of the pod CIDR: "POD IFACE ROUTE"
 	jq -r "select(.type == \"route_leak\" and .cidr == \"$NL_CLUSTER_CIDR\") |
 		\"\\(if .k8s_namespace then .k8s_namespace + \"/\" else \"\" end)\\(.pod) \\(.iface) \\(.route)\"" \
-		"$TMP/all.out" | sort | paste -sd '|'
+		"$TMP/n.out" | sort | paste -sd '|'
 }
 at_least() { [ "$("$2" | tr '|' '\n' | grep -c .)" -ge "$1" ]; } # N CMD: CMD's lines (or |-parts)
 wait_until 3 at_least 3 route_leaks
 expect_eq "route_leak events: the pods, their tunnels and routes, before any packet" \
 	"default/sw ipsec0 default dev ipsec0 table 220|ov tun0 10.0.0.0/8 via $NL_TUN_GW_BROAD dev tun0|wg wg0 10.0.0.0/8 dev wg0" \
 	"$(route_leaks)"
-expect_eq "no flow event yet" "" "$(flow_lines "$TMP/all.out")"
+expect_eq "no flow event yet" "" "$(flow_lines "$TMP/n.out")"
 case_end "all-route-watch-names-the-leaking-pods"
 for p in ov wg sw cl web; do in_pod $p -- ping -q -n -c 3 -i 0.1 -W 1 "$NL_OTHER_POD_IP" >/dev/null; done
-flows() { flow_lines "$TMP/all.out"; }
+flows() { flow_lines "$TMP/n.out"; }
 wait_until 3 at_least 3 flows
 sleep 0.4
 expect_eq "leaking pods, by flow event" "default/sw ipsec0|ov tun0|wg wg0" \
 	"$(flows | jq -r '"\(if .k8s_namespace then .k8s_namespace + "/" else "" end)\(.pod) \(.iface)"' | sort | paste -sd '|')"
 expect_eq "leak packets per pod" "cl 0|ov 3|sw 3|wg 3" \
 	"$(jq -r '[.namespaces[] | "\(.pod) \(.leaks.packets)"] | sort | join("|")' "$TMP/all.json")"
-kill -TERM "$TL_CHILD"
-wait "$TL_PID"
-expect_eq "tunleak --all exit code" 0 "$?"
+node_stop
+expect_eq "tunleak --all exit code" 0 "$TL_RC"
 case_end "all-names-the-leaking-pods"
 
 # --- check --all: the same three, each route as the kernel has it --------------
