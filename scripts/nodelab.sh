@@ -398,7 +398,6 @@ EOT
 	start_bg server-broad "$NS_VPN" openvpn --config "$STATE/server-broad.conf"
 	start_bg server-correct "$NS_VPN" openvpn --config "$STATE/server-correct.conf"
 	wait_until 4 servers_up || die "the OpenVPN servers did not start: $(tail -1 "$STATE/server-broad.log")"
-	vpns_servers_start
 	for spec in "$@"; do
 		parse_spec "$spec"
 		vpns_provision "$SPOD" "$SKIND"

@@ -46,6 +46,8 @@ for p in LEAKY CLEAN PLAIN TT; do
 	expect_match "$p address in the node's pod subnet" '^10\.128\.[01]\.[0-9]+$' "${!v}"
 done
 expect_eq "node name" "node-$ID" "$NL_NODE_NAME"
+expect_eq "no WireGuard or strongSwan server without their pods" "" \
+	"$(cd "$NL_STATE" && ls -d wg-server* sw-server* 2>/dev/null)"
 case_end "up"
 
 # --- the failure: the leaky pod's cluster traffic goes into the tunnel and dies
