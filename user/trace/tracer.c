@@ -57,6 +57,7 @@ struct tracer {
 	struct nl_monitor *mon;
 	struct route_cache *rc;
 	struct route_watch *rw; /* its routes audited as they change */
+	bool links_seen; /* its interfaces looked at once: a tunnel after that is new */
 	int nr_ifaces;
 	struct tracer_iface ifaces[TRACER_MAX_IFACES];
 	const struct class_cidr *fixed[TRACER_MAX_FIXED]; /* CIDRs whose fix was shown */
@@ -362,8 +363,9 @@ static int attach_one(struct tracer *t, struct tracer_iface *e, const struct lin
 	e->ifindex = l->ifindex;
 	e->l2 = l->l2;
 	e->state = IFACE_ATTACHED;
-	/* a VPN's routes come with its tunnel: the watch says how long after */
-	if (e->role == TL_ROLE_TUNNEL)
+	/* a VPN's routes come with its tunnel: the watch says how long after
+	 * (not known for a tunnel that was there before tunleak looked) */
+	if (e->role == TL_ROLE_TUNNEL && t->links_seen)
 		route_watch__tunnel_up(t->rw, mono_ns());
 	return 0;
 }
@@ -551,6 +553,7 @@ void tracer__rescan(struct tracer *t)
 	}
 	if (t->state == NS_TRACING)
 		follow(t, links, n);
+	t->links_seen = true;
 	free(links);
 }
 
