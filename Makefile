@@ -173,7 +173,7 @@ clean:
 
 # --- helpers, fuzzing, sanitizers, image -----------------------------------------
 # The HTTP server's test helper links the server module.
-$(OUTPUT)/tests/httpd: tests/helpers/httpd.c $(OUTPUT)/lib/http.o | $(OUTPUT)/tests
+$(OUTPUT)/tests/httpd: tests/helpers/httpd.c $(OUTPUT)/lib/http.o $(OUTPUT)/lib/http_parse.o | $(OUTPUT)/tests
 	$(call msg,HELPER,$@)
 	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) $^ -o $@
 
