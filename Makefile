@@ -156,6 +156,7 @@ bench: deps
 # The binary, the OpenVPN hook, `man tunleak`, bash completion, the licences.
 install: tunleak
 	install -D -m 0755 tunleak $(DESTDIR)$(PREFIX)/sbin/tunleak
+	install -D -m 0755 scripts/tunleak-route-fix $(DESTDIR)$(PREFIX)/share/tunleak/tunleak-route-fix
 	install -D -m 0755 scripts/openvpn-route-up.sh $(DESTDIR)$(PREFIX)/share/tunleak/openvpn-route-up.sh
 	install -D -m 0644 docs/tunleak.8 $(DESTDIR)$(PREFIX)/share/man/man8/tunleak.8
 	install -D -m 0644 scripts/tunleak-completion.bash \
@@ -172,7 +173,7 @@ clean:
 
 # --- helpers, fuzzing, sanitizers, image -----------------------------------------
 # The HTTP server's test helper links the server module.
-$(OUTPUT)/tests/httpd: tests/helpers/httpd.c $(OUTPUT)/lib/http.o | $(OUTPUT)/tests
+$(OUTPUT)/tests/httpd: tests/helpers/httpd.c $(OUTPUT)/lib/http.o $(OUTPUT)/lib/http_parse.o | $(OUTPUT)/tests
 	$(call msg,HELPER,$@)
 	$(Q)$(CC) $(TL_CFLAGS) $(CFLAGS) $^ -o $@
 

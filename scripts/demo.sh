@@ -88,8 +88,9 @@ show "tunleak check --netns $NS_VPNPOD ${CIDRS[*]}"
 "$TUNLEAK" check --netns "$NS_VPNPOD" "${CIDRS[@]}" 2>&1 | indent
 tell "exit code ${PIPESTATUS[0]}: a cluster CIDR routes into the tunnel"
 
-step "5. The fix: OpenVPN's route-up hook puts the cluster CIDRs back on eth0"
-tell "scripts/openvpn-route-up.sh, in the client config:"
+step "5. The fix: tunleak's hook, as OpenVPN's route-up, puts the cluster CIDRs back on eth0"
+tell "scripts/tunleak-route-fix (one hook for OpenVPN, wg-quick, vpnc-script, strongSwan;"
+tell "openvpn-route-up.sh is its OpenVPN name), in the client config:"
 tell "  script-security 2"
 tell "  setenv TUNLEAK_CLUSTER_CIDRS \"$CLUSTER_CIDR $SERVICE_CIDR $CLUSTER_CIDR6 $SERVICE_CIDR6\""
 tell "  route-up /usr/local/share/tunleak/openvpn-route-up.sh"
@@ -126,18 +127,21 @@ jq -r 'def ep(a; p; proto): if (proto == "tcp" or proto == "udp") then "\(a):\(p
 cleanup_now lab
 
 step "8. On a node: which of its pods leaks? (tunleak --all, told nothing)"
-tell "A node with four pods, each a process in its own network namespace, given"
-tell "eth0 by the real CNI bridge plugin: two run OpenVPN (one server pushes"
-tell "10.0.0.0/8, the other only the remote network), one has no VPN, one runs"
-tell "under CRI-O (its name and namespace come from the runtime's metadata)."
+tell "A node with six pods, each a process in its own network namespace, given"
+tell "eth0 by the real CNI bridge plugin: three run OpenVPN (one server pushes"
+tell "10.0.0.0/8, the other only the remote network; one pod runs under CRI-O, its"
+tell "name and namespace from the runtime's metadata), one WireGuard (wg-quick,"
+tell "AllowedIPs 10.0.0.0/8), one strongSwan (a full tunnel in table 220, looked up"
+tell "before main), one has no VPN."
 cleanup_add node "$NODELAB" down "$ID"
-"$NODELAB" up "$ID" billing:clean checkout:leaky web:plain reports:leaky:crio >"$TMP/node.out" 2>&1 ||
+"$NODELAB" up "$ID" billing:clean checkout:leaky web:plain reports:leaky:crio vault:wireguard \
+	payments:strongswan >"$TMP/node.out" 2>&1 ||
 	{ cat "$TMP/node.out"; exit 1; }
 eval "$("$NODELAB" env "$ID")"
-show "tunleak --all --cluster-cidr $NL_CLUSTER_CIDR --service-cidr $NL_SERVICE_CIDR --remote-cidr $NL_REMOTE_CIDR"
+NODE_CIDRS=(--cluster-cidr "$NL_CLUSTER_CIDR" --service-cidr "$NL_SERVICE_CIDR" --remote-cidr "$NL_REMOTE_CIDR")
+show "tunleak --all ${NODE_CIDRS[*]}"
 tl_ready_opts "$TMP/node.err"
-"$NODELAB" node "$ID" -- "$TUNLEAK" "${TL_READY[@]}" --all --cluster-cidr "$NL_CLUSTER_CIDR" \
-	--service-cidr "$NL_SERVICE_CIDR" --remote-cidr "$NL_REMOTE_CIDR" --export "$TMP/node.json" \
+"$NODELAB" node "$ID" -- "$TUNLEAK" "${TL_READY[@]}" --all "${NODE_CIDRS[@]}" --export "$TMP/node.json" \
 	--interval 0.3 >"$TMP/node.ev" 2>"$TMP/node.err" &
 TL_PID=$!
 track "$TL_PID"
@@ -146,21 +150,40 @@ tl_wait_ready "$TMP/node.err" 5 || die "tunleak did not start: $(tail -1 "$TMP/n
 TL_CHILD=$(pgrep -P "$TL_PID" | head -1)
 track "$TL_CHILD"
 grep -E "found|tracing" "$TMP/node.err" | indent
+# events: the route watch's (ROUTE-...) or the flows' (LEAK, BYPASS), from line $2 on
+events() { tail -n "+$2" "$TMP/node.ev" | grep "$1" | sed 's/^[0-9T:.-]*Z //; s/; fix: /\n      fix: /' | indent; }
+route_leaks() { [ "$(grep -c ' ROUTE-LEAK ' "$TMP/node.ev")" -ge 8 ]; }
+wait_until 3 route_leaks
+tell "Before any packet, the route watch reads every traced pod's routes as the"
+tell "kernel looks them up: four pods' VPNs take the cluster, each by its own route:"
+events ' ROUTE-' 1
+seen=$(wc -l <"$TMP/node.ev")
 tell "Every pod talks to a pod on the other node:"
-for p in billing checkout web reports; do
+for p in billing checkout web reports vault payments; do
 	out=$("$NODELAB" pod "$ID" "$p" -- "$PROBE" connect "$NL_OTHER_POD_IP" 8080 0 1500 | head -1)
 	result "$p -> pod on another node" "$out" "$([ "$out" = connected ] && echo good || echo bad)"
 done
 sleep 0.5
-tell "tunleak's events (one line per flow, the pod named, the fix once per pod):"
-sed 's/; fix: /\n      fix: /' "$TMP/node.ev" | indent
+tell "The packets that leaked, one line per flow, the pod named:"
+events ' LEAK ' $((seen + 1))
+seen=$(wc -l <"$TMP/node.ev")
+
+step "9. The fix on the node: tunleak check --all --fix"
+tell "Each finding's fix, added where the lookup happens (strongSwan's in table 220);"
+tell "only ever a route added, never one replaced or removed:"
+show "tunleak check --all ${NODE_CIDRS[*]} --fix"
+"$NODELAB" node "$ID" -- "$TUNLEAK" check --all "${NODE_CIDRS[@]}" --fix 2>&1 | grep -E 'ROUTE-FIXED|check --fix' | indent
+sleep 0.5
+tell "The route watch sees each leak route go:"
+events ' ROUTE-OK ' $((seen + 1))
+for p in checkout reports vault payments; do
+	out=$("$NODELAB" pod "$ID" "$p" -- "$PROBE" connect "$NL_OTHER_POD_IP" 8080 0 1500 | head -1)
+	result "$p -> pod on another node" "$out" "$([ "$out" = connected ] && echo good || echo bad)"
+done
 kill -INT "$TL_CHILD"
 wait "$TL_PID" 2>/dev/null
 tell "The counters file, by pod:"
 jq -r '.namespaces[] | "   \(if .k8s_namespace then .k8s_namespace + "/" else "" end)\(.pod): \(.leaks.packets) leak packet\(if .leaks.packets == 1 then "" else "s" end) in \(.leaks.flows) flow\(if .leaks.flows == 1 then "" else "s" end)"' \
 	"$TMP/node.json"
-show "tunleak check --all (the routes of every pod with a tunnel)"
-"$NODELAB" node "$ID" -- "$TUNLEAK" check --all --cluster-cidr "$NL_CLUSTER_CIDR" \
-	--service-cidr "$NL_SERVICE_CIDR" --remote-cidr "$NL_REMOTE_CIDR" 2>&1 | indent
 
 printf '\n%sDone in %d s; labs removed.%s\n' "$B" "$(($(date +%s) - T0))" "$N"

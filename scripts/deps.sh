@@ -14,6 +14,11 @@ PKGS=(
 	libcmocka-dev jq tmux util-linux
 	# lab, e2e tests and benchmarks
 	openvpn openssl iproute2 iputils-ping iperf3 tcpdump procps psmisc ethtool
+	# the labs of the other VPN families (scripts/lab-*.sh): WireGuard in user
+	# space, OpenConnect against ocserv, strongSwan's charon with kernel-libipsec
+	# (libcharon-extra-plugins); their daemons are never started as services
+	wireguard-go wireguard-tools iptables ocserv openconnect vpnc-scripts
+	strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	# the simulated node (scripts/nodelab.sh): the real CNI bridge and host-local plugins
 	containernetworking-plugins
 	# libFuzzer's runtime (make fuzz), the /metrics test's clients

@@ -13,6 +13,7 @@
 #   tmpdir VAR NAME            a new directory /tmp/tunleak-NAME.XXXXXX into VAR
 #   mkns VAR SUFFIX            a new network namespace tl<PID><SUFFIX>, lo up, into VAR
 #   delns NS...                remove namespaces (made by mkns) now
+#   ns_sysctls NS FORWARD      IPv6 off, IPv4 forwarding FORWARD (0 or 1) in NS
 #   bg NS CMD...               CMD in the background in NS ("" for here); its PID in BG_PID
 #   track PID                  stop the process PID at exit (one started otherwise)
 #   stop_pid PID...            SIGTERM, up to 2 s, then SIGKILL
@@ -148,6 +149,15 @@ delns() { # NS...
 		ip netns del "$ns" 2>/dev/null
 	done
 	return 0
+}
+
+# ns_sysctls NS FORWARD: a lab's namespace quiet and explicit. IPv6 off (no
+# router solicitations or MLD: counts stay exactly the traffic sent), IPv4
+# forwarding set to FORWARD: a new namespace copies the root's, which a
+# container runtime may have turned on.
+ns_sysctls() {
+	ip netns exec "$1" sysctl -qw net.ipv4.ip_forward="$2" net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 >/dev/null
 }
 
 # --- processes, by PID and start time ------------------------------------------------

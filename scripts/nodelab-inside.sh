@@ -3,7 +3,8 @@
 # which runs these as "nodelab.sh _init ID", "_pods-up ID SPEC..." and
 # "_pod-down ID POD" on the node): the node's init, the pods' sandbox
 # processes, CNI ADD and DEL as a kubelet calls them, the runtimes' metadata.
-# Uses names, rd, pod_dir, remember, CNI_DIR, PODNS and STATE of nodelab.sh.
+# Uses names, rd, pod_dir, remember, CNI_DIR, PODNS and STATE of nodelab.sh,
+# and vpns_pod_start of nodelab-vpns.sh.
 
 # _init ID: PID 1 of the node. Gives the node its own /run (netns, containers,
 # containerd), /var/lib/cni and /sys, then reaps orphans until killed.
@@ -200,6 +201,11 @@ pod_finish() {
 		;;
 	plain)
 		nsenter -t "$p" -n -- ip link set lo up
+		;;
+	wireguard | strongswan)
+		nsenter -t "$p" -n -- ip link set lo up
+		wait_until 15 test -e "$STATE/servers.ready" || die "pod $pod: the VPN servers did not come up"
+		vpns_pod_start "$pod" "$kind" "$p"
 		;;
 	tuntap | bare)
 		if [ "$kind" = bare ]; then

@@ -18,9 +18,11 @@
 # and 192.0.2.0/24), clean (OpenVPN client of the server that pushes only
 # 192.0.2.0/24), plain (no VPN), tuntap (tun0 from "ip tuntap", with the broad
 # routes, no OpenVPN), bare (as tuntap, but its eth0 is a veth pair inside the
-# pod, without CNI: for hundreds of pods in seconds). :crio / :containerd also
-# pin the pod's network namespace and write the sandbox's config.json where
-# that runtime does.
+# pod, without CNI: for hundreds of pods in seconds), wireguard (wg-quick
+# client, "10.0.0.0/8 dev wg0"), strongswan (charon client, a full tunnel in
+# table 220): scripts/nodelab-vpns.sh. :crio / :containerd also pin the pod's
+# network namespace and write the sandbox's config.json where that runtime
+# does.
 #
 # The node is a sandbox held by an init process (PID 1 of its own PID
 # namespace): its own network namespace (the node's host network), PID
@@ -41,11 +43,13 @@ ROOT=$(cd "$(dirname "$SELF")/.." && pwd)
 . "$ROOT/scripts/vpnlib.sh"
 # shellcheck source=scripts/nodelab-inside.sh
 . "$ROOT/scripts/nodelab-inside.sh"
+# shellcheck source=scripts/nodelab-vpns.sh
+. "$ROOT/scripts/nodelab-vpns.sh"
 PROBE=$ROOT/.output/tests/netprobe
 # NODELAB_CNI_DIR: another plugin directory (the tests use a broken plugin
 # to take the failure path).
 CNI_DIR=${NODELAB_CNI_DIR:-/usr/lib/cni}
-KINDS="leaky clean plain tuntap bare"
+KINDS="leaky clean plain tuntap bare $VPNS_KINDS"
 # The Kubernetes namespace the pods claim to be in.
 PODNS=default
 
@@ -104,17 +108,10 @@ need_pod() { # POD: sets PD, HOSTPID
 
 # --- outside the node -------------------------------------------------------------
 
-ns() { ip netns exec "$@"; }
-
 start_bg() { # NAME NS CMD...: background process in NS, remembered in STATE/NAME.pid
 	local name=$1
 	shift
 	bg_pidfile "$STATE/$name.pid" "$STATE/$name.log" "$@"
-}
-
-sysctls() { # NS FORWARD: set explicitly, as a new namespace copies the root's
-	ns "$1" sysctl -qw net.ipv4.ip_forward="$2" net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1 >/dev/null
 }
 
 parse_spec() { # SPEC: checks it; sets SPOD SKIND SRT
@@ -168,11 +165,16 @@ host_pids() {
 	done
 }
 
-vpn_up() { # POD...: each OpenVPN pod's client has its routes in; the others in LEFT
-	local pod kind
+vpn_up() { # POD...: each VPN pod's client has its routes in; the others in LEFT
+	local pod kind hp
 	LEFT=()
 	for pod in "$@"; do
 		rd kind "$STATE/pods/$pod/kind"
+		if [[ " $VPNS_KINDS " == *" $kind "* ]]; then
+			rd hp "$STATE/pods/$pod/hostpid"
+			vpns_pod_ready "$kind" "${hp%% *}" || LEFT+=("$pod")
+			continue
+		fi
 		[ "$kind" = leaky ] || [ "$kind" = clean ] || continue
 		grep -q "Initialization Sequence Completed" "$STATE/pods/$pod/openvpn.log" 2>/dev/null ||
 			LEFT+=("$pod")
@@ -182,7 +184,7 @@ vpn_up() { # POD...: each OpenVPN pod's client has its routes in; the others in 
 
 wait_vpn() { # POD...: until vpn_up, at most 15 s
 	wait_until 15 vpn_up "$@" ||
-		die "pod ${LEFT[0]}: the OpenVPN client did not come up in 15 s; its log: $(tail -1 "$STATE/pods/${LEFT[0]}/openvpn.log" 2>/dev/null)"
+		die "pod ${LEFT[0]}: the VPN client did not come up in 15 s; its log: $(tail -qn1 "$STATE/pods/${LEFT[0]}/"{openvpn,charon,wg-quick}.log 2>/dev/null | tail -1)"
 }
 
 add_pods() { # SPEC...: the pods of up and add-pod
@@ -192,6 +194,7 @@ add_pods() { # SPEC...: the pods of up and add-pod
 		parse_spec "$spec"
 		[ ! -e "$STATE/pods/$SPOD" ] || bad "node $ID has a pod \"$SPOD\" already"
 		pods+=("$SPOD")
+		vpns_provision "$SPOD" "$SKIND"
 	done
 	in_node bash "$SELF" _pods-up "$ID" "$@" || exit 1
 	host_pids
@@ -349,7 +352,7 @@ EOT
 	fi
 
 	# Another node: the pod 10.128.2.5 (and the service 172.30.0.10), listening.
-	sysctls "$NS_OTHER" 0
+	ns_sysctls "$NS_OTHER" 0
 	ip -n "$NS_OTHER" -batch - <<EOT
 addr add 198.18.0.2/24 dev eth0
 link set eth0 up
@@ -360,7 +363,7 @@ EOT
 	start_bg other-listen "$NS_OTHER" "$PROBE" listen 8080
 
 	# The remote network behind the VPN servers: 192.0.2.10, listening.
-	sysctls "$NS_REMOTE" 0
+	ns_sysctls "$NS_REMOTE" 0
 	ip -n "$NS_REMOTE" -batch - <<EOT
 addr add 192.0.2.10/24 dev eth0
 link set eth0 up
@@ -372,7 +375,7 @@ EOT
 	# so forwarding is on; packets leaked into a tunnel toward the cluster
 	# must vanish there without an answer (a TCP connect times out), so
 	# private space other than the pods they serve is a blackhole.
-	sysctls "$NS_VPN" 1
+	ns_sysctls "$NS_VPN" 1
 	ip -n "$NS_VPN" -batch - <<EOT
 addr add 198.19.0.2/24 dev eth0
 addr add 198.19.0.3/24 dev eth0
@@ -399,6 +402,10 @@ EOT
 	start_bg server-broad "$NS_VPN" openvpn --config "$STATE/server-broad.conf"
 	start_bg server-correct "$NS_VPN" openvpn --config "$STATE/server-correct.conf"
 	wait_until 4 servers_up || die "the OpenVPN servers did not start: $(tail -1 "$STATE/server-broad.log")"
+	for spec in "$@"; do
+		parse_spec "$spec"
+		vpns_provision "$SPOD" "$SKIND"
+	done
 
 	: >"$STATE/servers.ready"
 	if [ -n "$podsjob" ]; then
@@ -445,6 +452,7 @@ cmd_env() {
 		NL_REMOTE_IP 192.0.2.10 NL_SERVER_PORT 8080 \
 		NL_VPN_BROAD_IP 198.19.0.2 NL_VPN_CORRECT_IP 198.19.0.3 \
 		NL_TUN_GW_BROAD 198.19.8.1 NL_TUN_GW_CORRECT 198.19.9.1 NL_TUN_GW_TUNTAP 198.19.10.1 \
+		NL_TUN_GW_WIREGUARD 198.19.11.1 \
 		NL_PODNS "$PODNS" NL_PROCS "$procs" NL_PODS "${pods% }"
 	for pod in $pods; do
 		PD=$(pod_dir "$pod")
@@ -475,7 +483,7 @@ cmd_status() {
 	for n in "${ALL_NS[@]}"; do
 		if [ -e "/run/netns/$n" ]; then echo "  namespace $n"; else echo "  namespace $n (missing)"; fi
 	done
-	for n in server-broad server-correct other-listen remote-listen; do
+	for n in server-broad server-correct wg-server sw-server other-listen remote-listen; do
 		if pid_alive "$STATE/$n.pid"; then echo "  $n: PID $PID"; else echo "  $n: not running"; fi
 	done
 	rd procs "$STATE/procs"

@@ -67,6 +67,16 @@ wait_jq() {
 }
 _jq_is() { [ "$(jqf "$1" "$2")" = "$3" ]; }
 
+# settle FILE: the counters file FILE (--export, short --interval) as of
+# now: until it is written again (at most 4 s), then 0.25 s more.
+settle() {
+	local u0
+	u0=$(jqf "$1" .updated)
+	wait_until 4 _updated_since "$1" "$u0"
+	sleep 0.25
+}
+_updated_since() { [ "$(jqf "$1" .updated)" != "$2" ]; }
+
 # ns_of LABEL: the jq filter of one namespace of a counters file.
 ns_of() { echo ".namespaces[] | select(.label == \"$1\")"; }
 
@@ -146,6 +156,18 @@ require_root() {
 		echo "skip ${1:-all}: needs root"
 		exit 0
 	fi
+}
+
+# require_tools NAME TOOL...: skip the test NAME (the whole script) unless
+# every TOOL (a command, or a file's path) is there.
+require_tools() {
+	local name=$1 t
+	shift
+	for t in "$@"; do
+		if [[ $t == */* ]]; then [ -e "$t" ]; else command -v "$t" >/dev/null; fi && continue
+		echo "skip $name: $t is not installed (scripts/deps.sh installs it)"
+		exit 0
+	done
 }
 
 # lab_start: the OpenVPN lab of scripts/lab.sh for this test (taken down on

@@ -11,12 +11,18 @@ if ! make -C "$ROOT" -s install DESTDIR="$D" PREFIX="$P" >"$TMP/install.log" 2>&
 	echo "not ok install: $(tail -3 "$TMP/install.log" | tr '\n' ' ')"
 	exit 0
 fi
-for f in sbin/tunleak share/tunleak/openvpn-route-up.sh share/man/man8/tunleak.8 \
+for f in sbin/tunleak share/tunleak/tunleak-route-fix share/tunleak/openvpn-route-up.sh share/man/man8/tunleak.8 \
 	share/bash-completion/completions/tunleak share/doc/tunleak/LICENSE \
 	share/doc/tunleak/THIRD_PARTY_NOTICES.md share/doc/tunleak/LICENSES/LGPL-2.1.txt \
 	share/doc/tunleak/LICENSES/BSD-2-Clause.txt; do
 	expect_true "$P/$f installed" test -s "$D$P/$f"
 done
+# the OpenVPN name runs the hook installed beside it (no CIDR given: it
+# stops before looking at any route)
+out=$(env -u TUNLEAK_CLUSTER_CIDRS "$D$P/share/tunleak/openvpn-route-up.sh" 2>&1)
+expect_eq "openvpn-route-up.sh runs tunleak-route-fix: exit" 2 "$?"
+expect_eq "openvpn-route-up.sh runs tunleak-route-fix: message" \
+	"tunleak-route-fix: no cluster CIDRs: give them as arguments or in TUNLEAK_CLUSTER_CIDRS" "$out"
 case_end installed
 
 # man finds it in the staging root, and renders it without a warning

@@ -3,10 +3,7 @@
 # and fixed. Ground truth is traffic this script sent and counted itself.
 . "$(dirname "$0")/lib.sh"
 require_root
-if ! command -v openvpn >/dev/null; then
-	echo "skip lab: openvpn is not installed (scripts/deps.sh installs it)"
-	exit 0
-fi
+require_tools lab openvpn
 
 LAB=$ROOT/scripts/lab.sh
 lab_start || exit 0
@@ -16,16 +13,6 @@ CIDRS=(--cluster-cidr "$CLUSTER_CIDR" --cluster-cidr "$CLUSTER_CIDR6" --service-
 	--remote-cidr "$REMOTE_CIDR6")
 in_pod() { ip netns exec "$NS_VPNPOD" "$@"; }
 
-# Counters as of now: wait for two more refreshes of the export.
-settle() {
-	local u0 i
-	u0=$(jqf "$TMP/lab.json" .updated)
-	for ((i = 0; i < 40; i++)); do
-		sleep 0.1
-		[ "$(jqf "$TMP/lab.json" .updated)" != "$u0" ] && break
-	done
-	sleep 0.25
-}
 pair() { jqf "$TMP/lab.json" "$1 | \"\(.packets) \(.bytes)\""; }
 
 start_tunleak "${CIDRS[@]}" --json --export "$TMP/lab.json" --interval 0.2 || { case_end start; exit 0; }
@@ -42,7 +29,7 @@ in_pod ping -q -c 3 -i 0.1 -W 1 "$SAME_IP" >/dev/null || ERRORS+=("same-node pin
 in_pod "$PROBE" udp "$SAME_IP" 9999 2 64 41003
 in_pod ping -q -c 3 -i 0.1 -W 1 "$REMOTE_IP" >/dev/null || ERRORS+=("remote ping failed")
 in_pod ping -q -6 -c 2 -i 0.1 -W 1 "$REMOTE_IP6" >/dev/null || ERRORS+=("remote IPv6 ping failed")
-settle
+settle "$TMP/lab.json"
 expect_eq "tun0 egress pod" "13 1392" "$(pair .namespaces[0].interfaces.tun0.egress.pod)"
 expect_eq "tun0 egress service" "8 1002" "$(pair .namespaces[0].interfaces.tun0.egress.service)"
 expect_eq "tun0 egress node" "0 0" "$(pair .namespaces[0].interfaces.tun0.egress.node)"
@@ -78,7 +65,7 @@ case_end "syn-ack-leak"
 # --- bypass: part of the remote network routed out of eth0 -------------------
 in_pod ip route add 192.0.2.128/25 via "$POD_GW" dev eth0
 in_pod ping -q -c 2 -i 0.1 -W 1 192.0.2.200 >/dev/null
-settle
+settle "$TMP/lab.json"
 expect_eq "bypass packets" "2 1" "$(jqf "$TMP/lab.json" '.bypass | "\(.packets) \(.flows)"')"
 expect_eq "bypass event" "bypass eth0 egress icmp 192.0.2.200 remote 192.0.2.128/25 via $POD_GW dev eth0" \
 	"$(jq -r 'select(.type=="bypass") | "\(.type) \(.iface) \(.direction) \(.proto) \(.dst) \(.class) \(.route)"' "$TMP/tl.out")"
@@ -116,7 +103,7 @@ for i in 1 2 3 4 5; do
 	expect_eq "restart $i: attached" $((attached0 + i)) "$(grep -c 'tun0 attached' "$TMP/tl.err")"
 	in_pod ping -q -c 2 -i 0.1 -W 1 "$OTHER_IP" >/dev/null
 done
-settle
+settle "$TMP/lab.json"
 expect_eq "leaked pings after 5 restarts" $((before + 10)) "$(icmp_out)"
 expect_eq "gone messages" 5 "$(grep -c 'tun0 gone' "$TMP/tl.err")"
 expect_eq "state after restarts" attached "$(jqf "$TMP/lab.json" .namespaces[0].interfaces.tun0.state)"
@@ -147,7 +134,7 @@ out=$(ip netns exec "$NS_OTHER" "$PROBE" connect "$VPNPOD_IP6" 8080 40011 2000)
 expect_eq "other-node IPv6 connection after the fix" connected "$out"
 in_pod ping -q -c 3 -i 0.1 -W 1 "$OTHER_IP" >/dev/null || ERRORS+=("other-node ping after the fix")
 in_pod ping -q -c 2 -i 0.1 -W 1 "$SERVICE_IP" >/dev/null || ERRORS+=("service ping after the fix")
-settle
+settle "$TMP/lab.json"
 expect_eq "no new leaks after the fix" "$before" "$(jqf "$TMP/lab.json" .leaks.packets)"
 "$TUNLEAK" check --netns "$POD" "${CIDRS[@]}" >"$TMP/chk2.txt" 2>"$TMP/chk2.err"
 expect_eq "check exit code after the fix" 0 "$?"
@@ -169,7 +156,7 @@ done
 "$TUNLEAK" check --netns "$POD" "${CIDRS[@]}" >/dev/null 2>&1
 expect_eq "check before the hook" 1 "$?"
 "$LAB" client-restart "$ID" fix >/dev/null 2>&1 || ERRORS+=("client with the route-up hook did not come up")
-expect_match "hook ran" "openvpn-route-up: $CLUSTER_CIDR via $POD_GW dev eth0" "$(cat "$LAB_STATE/client.log")"
+expect_match "hook ran" "tunleak-route-fix: ip route add $CLUSTER_CIDR via $POD_GW dev eth0 \\(was: " "$(cat "$LAB_STATE/client.log")"
 expect_eq "route after the hook" "$CLUSTER_CIDR via $POD_GW dev eth0" "$(in_pod ip route show "$CLUSTER_CIDR" | sed 's/ *$//')"
 "$TUNLEAK" check --netns "$POD" "${CIDRS[@]}" >/dev/null 2>&1
 expect_eq "check after the hook" 0 "$?"

@@ -5,16 +5,7 @@
 # metadata that points at the pods' namespaces, and nothing left after down.
 . "$(dirname "$0")/lib.sh"
 require_root
-for c in openvpn nsenter unshare jq; do
-	if ! command -v "$c" >/dev/null; then
-		echo "skip nodelab: $c is not installed (scripts/deps.sh installs it)"
-		exit 0
-	fi
-done
-if [ ! -x /usr/lib/cni/bridge ]; then
-	echo "skip nodelab: /usr/lib/cni/bridge is missing (containernetworking-plugins; scripts/deps.sh)"
-	exit 0
-fi
+require_tools nodelab openvpn nsenter unshare jq /usr/lib/cni/bridge
 
 NL=$ROOT/scripts/nodelab.sh
 PROBE=$HELPERS/netprobe
@@ -55,6 +46,8 @@ for p in LEAKY CLEAN PLAIN TT; do
 	expect_match "$p address in the node's pod subnet" '^10\.128\.[01]\.[0-9]+$' "${!v}"
 done
 expect_eq "node name" "node-$ID" "$NL_NODE_NAME"
+expect_eq "no WireGuard or strongSwan server without their pods" "" \
+	"$(cd "$NL_STATE" && ls -d wg-server* sw-server* 2>/dev/null)"
 case_end "up"
 
 # --- the failure: the leaky pod's cluster traffic goes into the tunnel and dies
@@ -295,7 +288,7 @@ check_usage() { # WHAT EXPECTED-LINE ARGS...
 	expect_eq "$what: exit" 2 "$rc"
 	expect_eq "$what: message" "$want" "$out"
 }
-check_usage "unknown kind" 'nodelab: pod spec "x:bogus": unknown kind "bogus" (leaky clean plain tuntap bare)' \
+check_usage "unknown kind" 'nodelab: pod spec "x:bogus": unknown kind "bogus" (leaky clean plain tuntap bare wireguard strongswan)' \
 	up 999999 x:bogus
 check_usage "unknown runtime" 'nodelab: pod spec "x:plain:docker": unknown runtime "docker" (crio, containerd)' \
 	up 999999 x:plain:docker

@@ -48,13 +48,13 @@ TL_PORT=$(free_port)
 	--service-cidr "$NL_SERVICE_CIDR" --remote-cidr "$NL_REMOTE_CIDR" \
 	--metrics-addr "127.0.0.1:$TL_PORT" --export "$J" --interval 0.5 >/dev/null 2>"$TMP/n.err" &
 TL_PID=$!
-PIDS+=("$TL_PID")
+track "$TL_PID"
 if ! wait_for "$TMP/n.err" "serving GET /metrics" 10; then
 	echo "not ok tunleak-start: $(tr '\n' ' ' <"$TMP/n.err")"
 	exit 0
 fi
 TL_CHILD=$(pgrep -P "$TL_PID" | head -1)
-[ -n "$TL_CHILD" ] && PIDS+=("$TL_CHILD")
+[ -n "$TL_CHILD" ] && track "$TL_CHILD"
 
 # The rules of deploy/, as Prometheus reads them (the PrometheusRule's spec),
 # with every `for:` dropped so that the test takes seconds: an alert that
@@ -94,7 +94,7 @@ EOF
 	in_node_net prometheus --config.file="$TMP/$name/prometheus.yml" \
 		--storage.tsdb.path="$TMP/$name/data" --web.listen-address="127.0.0.1:$port" \
 		>"$TMP/$name/log" 2>&1 &
-	PIDS+=("$!")
+	track "$!"
 	printf -v "PORT_$name" '%s' "$port"
 	local i
 	for ((i = 0; i < 100; i++)); do

@@ -26,7 +26,7 @@ start=$(date +%s)
 # one build per core, side by side
 for d in "$A" "$B"; do
 	make -C "$d" -s tunleak-static image >"$d.build.log" 2>&1 &
-	PIDS+=("$!")
+	track "$!"
 	eval "PID_$(basename "$(dirname "$d")")=$!"
 done
 wait "$PID_a"

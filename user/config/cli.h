@@ -141,6 +141,8 @@ struct cli_command {
 	const struct cli_group *const *groups; /* ends with NULL */
 };
 
-extern const struct cli_command cli_commands[]; /* ends with { 0 } */
+extern const struct cli_command cli_commands[]; /* ends with { 0 } (options.c) */
+/* The groups whose options the parser looks at together. */
+extern const struct cli_group cli_group_classes, cli_group_namespace, cli_group_pods;
 
 #endif

@@ -153,20 +153,20 @@ static void flow_lines(struct canvas *c, const struct table_view *v, const struc
 	     r->reply ? r->reply_to : "", r->reply ? ")" : "");
 }
 
-int table_render(char *buf, size_t len, int width, int height, const struct table_view *v)
+/* The head: what is traced, the totals, the message line. */
+static void render_head(struct canvas *c, const struct table_view *v, bool many)
 {
-	struct canvas c = { buf, len, 0, width < 40 ? 40 : width, height, 0 };
 	const struct snapshot *s = v->now;
-	struct totals t;
-	char h1[16], h2[16], h3[16], h4[16], name[160];
-	int i, d, k, j, any = 0, many = s->nr_ns > 1 || v->node_mode;
 	const char *b = v->color ? BOLD : "", *off = v->color ? OFF : "";
+	uint64_t dropped = s->stats[TL_STAT_EVENTS_DROPPED];
+	const char *hl = dropped && v->color ? RED : "";
+	char h1[16], h2[16];
+	struct totals t;
+	int i, k;
 
-	if (len)
-		buf[0] = '\0';
 	snapshot_totals(s, &t);
-	line(&c, "%stunleak%s  %s  %s  up %" PRIu64 ":%02" PRIu64 ":%02" PRIu64
-		 "   q quit  p/b/l sort by packets/bytes/last",
+	line(c, "%stunleak%s  %s  %s  up %" PRIu64 ":%02" PRIu64 ":%02" PRIu64
+		"   q quit  p/b/l sort by packets/bytes/last",
 	     b, off, v->where, v->attach, v->uptime_s / 3600, v->uptime_s / 60 % 60, v->uptime_s % 60);
 	if (!many && s->nr_ns == 1) {
 		char ifs[512], nm[40];
@@ -178,7 +178,7 @@ int table_render(char *buf, size_t len, int width, int height, const struct tabl
 				      escape_ctl(n->ifaces[i].name, nm, sizeof(nm)),
 				      role_name(n->ifaces[i].role),
 				      iface_state_name(n->ifaces[i].state));
-		line(&c, "%s", ifs);
+		line(c, "%s", ifs);
 	} else {
 		int tracing = 0, gone = 0;
 
@@ -186,26 +186,32 @@ int table_render(char *buf, size_t len, int width, int height, const struct tabl
 			tracing += s->ns[k].state == NS_TRACING;
 			gone += s->ns[k].state == NS_GONE;
 		}
-		line(&c, "namespaces: %d traced, %d gone, %" PRIu64 " found on the node", tracing, gone,
+		line(c, "namespaces: %d traced, %d gone, %" PRIu64 " found on the node", tracing, gone,
 		     s->ns_seen);
 	}
-	{
-		uint64_t dropped = s->stats[TL_STAT_EVENTS_DROPPED];
-		const char *hl = dropped && v->color ? RED : "";
+	line(c, "%sLEAKS%s %s packets in %" PRIu64 " flows   BYPASS %s packets in %" PRIu64
+		" flows   %sevents dropped %" PRIu64 "%s%s",
+	     t.leak_packets ? (v->color ? RED : "") : b, off,
+	     human((double)t.leak_packets, h1, sizeof(h1)), t.leak_flows,
+	     human((double)t.bypass_packets, h2, sizeof(h2)), t.bypass_flows, hl, dropped,
+	     dropped && !v->color ? " (!)" : "", dropped ? off : "");
+	line(c, "%s", v->message ? v->message : "");
+}
 
-		line(&c, "%sLEAKS%s %s packets in %" PRIu64 " flows   BYPASS %s packets in %" PRIu64
-			 " flows   %sevents dropped %" PRIu64 "%s%s",
-		     t.leak_packets ? (v->color ? RED : "") : b, off,
-		     human((double)t.leak_packets, h1, sizeof(h1)), t.leak_flows,
-		     human((double)t.bypass_packets, h2, sizeof(h2)), t.bypass_flows, hl, dropped,
-		     dropped && !v->color ? " (!)" : "", dropped ? off : "");
-	}
-	line(&c, "%s", v->message ? v->message : "");
+/* One line per interface, direction and class that saw packets, with rates
+ * since the last snapshot. */
+static void render_counters(struct canvas *c, const struct table_view *v, bool many)
+{
+	const struct snapshot *s = v->now;
+	const char *b = v->color ? BOLD : "", *off = v->color ? OFF : "";
+	char h1[16], h2[16], h3[16], h4[16], name[160];
+	int i, d, k, j, any = 0;
+
 	if (many)
-		line(&c, "%s%-20s %-10s %-8s %-8s %9s %9s %9s %9s%s", b, "POD", "IFACE", "DIR",
+		line(c, "%s%-20s %-10s %-8s %-8s %9s %9s %9s %9s%s", b, "POD", "IFACE", "DIR",
 		     "CLASS", "PACKETS", "BYTES", "PPS", "BIT/S", off);
 	else
-		line(&c, "%s%-10s %-8s %-8s %9s %9s %9s %9s%s", b, "IFACE", "DIR", "CLASS",
+		line(c, "%s%-10s %-8s %-8s %9s %9s %9s %9s%s", b, "IFACE", "DIR", "CLASS",
 		     "PACKETS", "BYTES", "PPS", "BIT/S", off);
 	for (j = 0; j < s->nr_ns; j++) {
 		const struct ns_snap *n = &s->ns[j];
@@ -231,69 +237,85 @@ int table_render(char *buf, size_t len, int width, int height, const struct tabl
 					human(pps, h3, sizeof(h3));
 					human(bps, h4, sizeof(h4));
 					if (many)
-						line(&c, "%-20.20s %-10s %-8s %-8s %9s %9s %9s %9s", name,
+						line(c, "%-20.20s %-10s %-8s %-8s %9s %9s %9s %9s", name,
 						     ifn, dir_name(d), class_name(k), h1, h2, h3, h4);
 					else
-						line(&c, "%-10s %-8s %-8s %9s %9s %9s %9s", ifn,
+						line(c, "%-10s %-8s %-8s %9s %9s %9s %9s", ifn,
 						     dir_name(d), class_name(k), h1, h2, h3, h4);
 					any = 1;
 				}
 	}
 	if (!any)
-		line(&c, "(no packets yet)");
-	line(&c, "%s", "");
-	line(&c, "%sLEAK AND BYPASS FLOWS%s, by %s%s%s", b, off,
+		line(c, "(no packets yet)");
+	line(c, "%s", "");
+}
+
+/* The leak and bypass flows, grouped by namespace (the group of the best
+ * flow first); the endpoints column as wide as its widest entry; below 120
+ * columns, interface, rate and times give way to the route. */
+static void render_flows(struct canvas *c, const struct table_view *v, bool many)
+{
+	const struct snapshot *s = v->now;
+	const char *b = v->color ? BOLD : "", *off = v->color ? OFF : "";
+	int i, j, pw = 21, wide = c->width >= 120, nf = v->nflows;
+	char(*pairs)[136], name[160];
+	bool *done;
+
+	line(c, "%sLEAK AND BYPASS FLOWS%s, by %s%s%s", b, off,
 	     v->sort == FLOW_SORT_BYTES ? "bytes" : v->sort == FLOW_SORT_LAST ? "last seen" : "packets",
-	     many ? ", by pod" : "", v->nflows ? "" : ": none");
-	{
-		/* the endpoints column as wide as its widest entry; below 120
-		 * columns, interface, rate and times give way to the route */
-		char(*pairs)[136];
-		int pw = 21, wide = c.width >= 120, nf = v->nflows;
-		bool *done;
-
-		pairs = calloc(nf ? nf : 1, sizeof(*pairs));
-		done = calloc(nf ? nf : 1, sizeof(*done));
-		if (!pairs || !done) {
-			free(pairs);
-			free(done);
-			return c.lines;
-		}
-		for (i = 0; i < nf; i++) {
-			char src[64], dst[64];
-
-			endpoint(v->flows[i], 1, src, sizeof(src));
-			endpoint(v->flows[i], 0, dst, sizeof(dst));
-			snprintf(pairs[i], sizeof(pairs[i]), "%s -> %s", src, dst);
-			if ((int)strlen(pairs[i]) > pw)
-				pw = strlen(pairs[i]);
-		}
-		if (nf && wide)
-			line(&c, "%s%-6s %-6s %-6s %-*s %-7s %6s %6s %5s %5s %5s  %s%s", b, "TYPE",
-			     "IFACE", "PROTO", pw, "SOURCE -> DESTINATION", "CLASS", "PKTS", "BYTES",
-			     "PPS", "FIRST", "LAST", "ROUTE", off);
-		else if (nf)
-			line(&c, "%s%-6s %-6s %-*s %-7s %6s %6s%s", b, "TYPE", "PROTO", pw,
-			     "SOURCE -> DESTINATION", "CLASS", "PKTS", "BYTES", off);
-		/* grouped by namespace, the group of the best flow first */
-		for (i = 0; i < nf; i++) {
-			uint32_t id = v->flows[i]->ns_id;
-			const struct ns_snap *n;
-
-			if (done[i])
-				continue;
-			n = snapshot_ns(s, id);
-			if (many)
-				line(&c, "%s%s%s", b, n ? who(n, name, sizeof(name)) : "?", off);
-			for (j = i; j < nf; j++) {
-				if (done[j] || v->flows[j]->ns_id != id)
-					continue;
-				done[j] = true;
-				flow_lines(&c, v, v->flows[j], pairs[j], pw, wide);
-			}
-		}
+	     many ? ", by pod" : "", nf ? "" : ": none");
+	pairs = calloc(nf ? nf : 1, sizeof(*pairs));
+	done = calloc(nf ? nf : 1, sizeof(*done));
+	if (!pairs || !done) {
 		free(pairs);
 		free(done);
+		return;
 	}
+	for (i = 0; i < nf; i++) {
+		char src[64], dst[64];
+
+		endpoint(v->flows[i], 1, src, sizeof(src));
+		endpoint(v->flows[i], 0, dst, sizeof(dst));
+		snprintf(pairs[i], sizeof(pairs[i]), "%s -> %s", src, dst);
+		if ((int)strlen(pairs[i]) > pw)
+			pw = strlen(pairs[i]);
+	}
+	if (nf && wide)
+		line(c, "%s%-6s %-6s %-6s %-*s %-7s %6s %6s %5s %5s %5s  %s%s", b, "TYPE", "IFACE",
+		     "PROTO", pw, "SOURCE -> DESTINATION", "CLASS", "PKTS", "BYTES", "PPS", "FIRST",
+		     "LAST", "ROUTE", off);
+	else if (nf)
+		line(c, "%s%-6s %-6s %-*s %-7s %6s %6s%s", b, "TYPE", "PROTO", pw,
+		     "SOURCE -> DESTINATION", "CLASS", "PKTS", "BYTES", off);
+	for (i = 0; i < nf; i++) {
+		uint32_t id = v->flows[i]->ns_id;
+		const struct ns_snap *n;
+
+		if (done[i])
+			continue;
+		n = snapshot_ns(s, id);
+		if (many)
+			line(c, "%s%s%s", b, n ? who(n, name, sizeof(name)) : "?", off);
+		for (j = i; j < nf; j++) {
+			if (done[j] || v->flows[j]->ns_id != id)
+				continue;
+			done[j] = true;
+			flow_lines(c, v, v->flows[j], pairs[j], pw, wide);
+		}
+	}
+	free(pairs);
+	free(done);
+}
+
+int table_render(char *buf, size_t len, int width, int height, const struct table_view *v)
+{
+	struct canvas c = { buf, len, 0, width < 40 ? 40 : width, height, 0 };
+	bool many = v->now->nr_ns > 1 || v->node_mode;
+
+	if (len)
+		buf[0] = '\0';
+	render_head(&c, v, many);
+	render_counters(&c, v, many);
+	render_flows(&c, v, many);
 	return c.lines;
 }

@@ -61,6 +61,7 @@ struct tracer {
 	struct nl_monitor *mon;
 	struct route_cache *rc;
 	struct route_watch *rw; /* its routes audited as they change */
+	bool links_seen; /* its interfaces looked at once: a tunnel after that is new */
 	int nr_ifaces;
 	struct tracer_iface ifaces[TRACER_MAX_IFACES];
 	const struct class_cidr *fixed[TRACER_MAX_FIXED]; /* CIDRs whose fix was shown */
@@ -411,6 +412,7 @@ struct attach_job {
 	int ret;
 	char err[256];
 	struct stale_report r; /* a sweep's */
+	bool came; /* the interface came while tunleak looked (links seen before) */
 };
 
 struct attach_batch {
@@ -474,8 +476,9 @@ static int attach_end(struct attach_job *j)
 	e->ifindex = j->l.ifindex;
 	e->l2 = j->l.l2;
 	e->state = IFACE_ATTACHED;
-	/* a VPN's routes come with its tunnel: the watch says how long after */
-	if (e->role == TL_ROLE_TUNNEL)
+	/* a VPN's routes come with its tunnel: the watch says how long after
+	 * (not known for a tunnel that was there before tunleak looked) */
+	if (e->role == TL_ROLE_TUNNEL && j->came)
 		route_watch__tunnel_up(j->t->rw, mono_ns());
 	return 0;
 }
@@ -483,7 +486,7 @@ static int attach_end(struct attach_job *j)
 static int attach_one(struct tracer *t, struct tracer_iface *e, const struct link_info *l,
 		      char *err, size_t errlen)
 {
-	struct attach_job j = { .t = t, .iface = (int)(e - t->ifaces), .l = *l };
+	struct attach_job j = { .t = t, .iface = (int)(e - t->ifaces), .l = *l, .came = t->links_seen };
 	int ret = attach_begin(t, e, l, err, errlen);
 
 	if (ret)
@@ -638,7 +641,10 @@ static void attach_or_queue(struct tracer *t, struct tracer_iface *e, const stru
 		attach_said(t, e, ret, err);
 		return;
 	}
-	b->jobs[b->n++] = (struct attach_job){ .t = t, .iface = (int)(e - t->ifaces), .l = *l };
+	b->jobs[b->n++] = (struct attach_job){ .t = t,
+					    .iface = (int)(e - t->ifaces),
+					    .l = *l,
+					    .came = t->links_seen };
 	e->pending = true;
 }
 
@@ -873,6 +879,7 @@ void tracer__rescan(struct tracer *t)
 		follow(t, links, n);
 	if (!t->single && !t->swept)
 		sweep(t, links, n);
+	t->links_seen = true;
 	free(links);
 	nl__release(t->nl); /* an fd only while it is used */
 }
