@@ -164,8 +164,10 @@ install: tunleak
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/tunleak LICENSE THIRD_PARTY_NOTICES.md
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/tunleak/LICENSES LICENSES/*
 
+# The C sources as .clang-format writes them (make test checks it:
+# scripts/check-format.sh, the same files).
 format:
-	clang-format -i bpf/*.c bpf/*.h user/*/*.c user/*/*.h tests/*/*.c
+	clang-format -i $$(git ls-files 'bpf/*.[ch]' 'user/*.[ch]' 'tests/*.[ch]' 'bench/*.[ch]')
 
 clean:
 	$(call msg,CLEAN)

@@ -23,7 +23,7 @@
 #include "tunleak.skel.h"
 #include "frames.h"
 
-#define LO 1
+#define LO	 1
 #define MAX_RUNS 15
 
 static int empty_fd;
@@ -106,10 +106,10 @@ static unsigned int rnd(void)
 static struct class_cidr *prefixes(int n, int v6, const char *avoid)
 {
 	struct class_cidr *t = calloc(n, sizeof(*t));
-	const char *base4[4] = { "10.128.0.0/14", "172.30.0.0/16", "198.18.0.0/24", "192.0.2.0/24" };
-	const char *base6[4] = { "fd00:10:128::/48", "fd00:172:30::/112", "2001:db8:100::/48",
-				 "2001:db8:50::/48" };
-	int cls[4] = { TL_CLASS_POD, TL_CLASS_SERVICE, TL_CLASS_NODE, TL_CLASS_REMOTE };
+	const char *base4[4] = {"10.128.0.0/14", "172.30.0.0/16", "198.18.0.0/24", "192.0.2.0/24"};
+	const char *base6[4] = {"fd00:10:128::/48", "fd00:172:30::/112", "2001:db8:100::/48",
+				"2001:db8:50::/48"};
+	int cls[4] = {TL_CLASS_POD, TL_CLASS_SERVICE, TL_CLASS_NODE, TL_CLASS_REMOTE};
 	unsigned char a[16];
 	int i, k = 0;
 
@@ -119,7 +119,7 @@ static struct class_cidr *prefixes(int n, int v6, const char *avoid)
 		t[k++].cls = cls[i];
 	}
 	while (k < n) {
-		struct cidr c = { .family = v6 ? 6 : 4 };
+		struct cidr c = {.family = v6 ? 6 : 4};
 		int j, dup = 0;
 
 		if (!v6) {
@@ -178,7 +178,7 @@ static void *consumer(void *arg)
 
 static int classifier(int repeat, int runs)
 {
-	static const int sizes[] = { 4, 16, 64, 4096 };
+	static const int sizes[] = {4, 16, 64, 4096};
 	char path[PATH_MAX], extra[128];
 	struct bpf_object *eobj;
 	cpu_set_t set;
@@ -207,7 +207,7 @@ static int classifier(int repeat, int runs)
 		for (s = 0; s < 4; s++) {
 			const char *pod = v6 ? "fd00:10:128:2::5" : "10.130.0.5";
 			struct class_cidr *t = prefixes(sizes[s], v6, pod);
-			struct loader_opts o = { .cidrs = t, .nr_cidrs = sizes[s] };
+			struct loader_opts o = {.cidrs = t, .nr_cidrs = sizes[s]};
 			struct datapath *dp = datapath__new(&o);
 			struct probe *skel = dp ? probe__new(dp, 0) : NULL;
 			int eg;
@@ -227,7 +227,8 @@ static int classifier(int repeat, int runs)
 				snprintf(name, sizeof(name), "nonleak ipv%d %s %d prefixes",
 					 v6 ? 6 : 4, l2 ? "l2" : "l3", sizes[s]);
 				snprintf(extra, sizeof(extra),
-					 ",\"path\":\"nonleak\",\"family\":\"ipv%d\",\"link\":\"%s\",\"prefixes\":%d",
+					 ",\"path\":\"nonleak\",\"family\":\"ipv%d\",\"link\":\"%"
+					 "s\",\"prefixes\":%d",
 					 v6 ? 6 : 4, l2 ? "l2" : "l3", sizes[s]);
 				figure(name, eg, &f, repeat, runs, extra);
 				/* leak, existing flow: the same through the tunnel */
@@ -236,7 +237,8 @@ static int classifier(int repeat, int runs)
 				snprintf(name, sizeof(name), "leak-flow ipv%d %s %d prefixes",
 					 v6 ? 6 : 4, l2 ? "l2" : "l3", sizes[s]);
 				snprintf(extra, sizeof(extra),
-					 ",\"path\":\"leak-flow\",\"family\":\"ipv%d\",\"link\":\"%s\",\"prefixes\":%d",
+					 ",\"path\":\"leak-flow\",\"family\":\"ipv%d\",\"link\":\"%"
+					 "s\",\"prefixes\":%d",
 					 v6 ? 6 : 4, l2 ? "l2" : "l3", sizes[s]);
 				figure(name, eg, &f, repeat, runs, extra);
 			}
@@ -260,9 +262,11 @@ static int classifier(int repeat, int runs)
 				snprintf(name, sizeof(name), "ingress tcp-ack ipv%d l2 4 prefixes",
 					 v6 ? 6 : 4);
 				snprintf(extra, sizeof(extra),
-					 ",\"path\":\"ingress-ack\",\"family\":\"ipv%d\",\"link\":\"l2\",\"prefixes\":4",
+					 ",\"path\":\"ingress-ack\",\"family\":\"ipv%d\",\"link\":"
+					 "\"l2\",\"prefixes\":4",
 					 v6 ? 6 : 4);
-				figure(name, probe__prog_fd(skel, TL_DIR_INGRESS), &f, repeat, runs, extra);
+				figure(name, probe__prog_fd(skel, TL_DIR_INGRESS), &f, repeat, runs,
+				       extra);
 			}
 			probe__free(skel);
 			datapath__free(dp);
@@ -283,7 +287,7 @@ static int events(int n, int runs)
 	for (v6 = 0; v6 <= 1; v6++) {
 		const char *pod = v6 ? "fd00:10:128:2::5" : "10.130.0.5";
 		struct class_cidr *t = prefixes(4, v6, pod);
-		struct loader_opts o = { .cidrs = t, .nr_cidrs = 4, .max_flows = 0 };
+		struct loader_opts o = {.cidrs = t, .nr_cidrs = 4, .max_flows = 0};
 
 		if (getenv("TL_WAKEUP_EVENTS"))
 			o.wakeup_events = atoi(getenv("TL_WAKEUP_EVENTS"));
@@ -328,11 +332,12 @@ static int events(int n, int runs)
 		qsort(d, runs, sizeof(double), cmp_d);
 		qsort(lk, runs, sizeof(double), cmp_d);
 		qsort(nl, runs, sizeof(double), cmp_d);
-		printf("{\"figure\":\"event ipv%d\",\"ns_per_event_over_nonleak\":%.1f,\"min\":%.1f,"
-		       "\"max\":%.1f,\"leak_new_flow_ns\":%.1f,\"nonleak_ns\":%.1f,\"flows\":%d,"
-		       "\"runs\":%d,\"path\":\"event\",\"family\":\"ipv%d\"}\n",
-		       v6 ? 6 : 4, d[runs / 2], d[0], d[runs - 1], lk[runs / 2], nl[runs / 2], n,
-		       runs, v6 ? 6 : 4);
+		printf(
+		    "{\"figure\":\"event ipv%d\",\"ns_per_event_over_nonleak\":%.1f,\"min\":%.1f,"
+		    "\"max\":%.1f,\"leak_new_flow_ns\":%.1f,\"nonleak_ns\":%.1f,\"flows\":%d,"
+		    "\"runs\":%d,\"path\":\"event\",\"family\":\"ipv%d\"}\n",
+		    v6 ? 6 : 4, d[runs / 2], d[0], d[runs - 1], lk[runs / 2], nl[runs / 2], n, runs,
+		    v6 ? 6 : 4);
 		fflush(stdout);
 		free(t);
 	}
@@ -344,7 +349,8 @@ int main(int argc, char **argv)
 	int repeat = 1000000, runs = 5;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: tlbench classifier [REPEAT [RUNS]] | events [FLOWS [RUNS]]\n");
+		fprintf(stderr,
+			"usage: tlbench classifier [REPEAT [RUNS]] | events [FLOWS [RUNS]]\n");
 		return 2;
 	}
 	if (unshare(CLONE_NEWNET)) { /* test runs touch no interface, but stay apart */

@@ -146,11 +146,11 @@ struct sk_buff___tl {
 
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
 
-#define ETH_P_8021Q_ 0x8100
+#define ETH_P_8021Q_  0x8100
 #define ETH_P_8021AD_ 0x88A8
-#define IP_MF_ 0x2000
-#define IP_OFFSET_ 0x1FFF
-#define MAX_V6_EXT 6
+#define IP_MF_	      0x2000
+#define IP_OFFSET_    0x1FFF
+#define MAX_V6_EXT    6
 
 struct vlan_hdr_ {
 	__be16 tci;
@@ -168,11 +168,11 @@ struct pkt {
 	__u8 dst[16];
 	__be16 sport;
 	__be16 dport;
-	__u32 l3_off; /* offset of the IP header from skb->data */
-	__u32 l4_off; /* offset of the transport header; 0: none (fragment) */
+	__u32 l3_off;  /* offset of the IP header from skb->data */
+	__u32 l4_off;  /* offset of the transport header; 0: none (fragment) */
 	__u32 hdr_len; /* IP + transport header bytes, for GSO accounting */
 	__u64 packets; /* wire packets: GSO segments */
-	__u64 bytes; /* L3 bytes on the wire */
+	__u64 bytes;   /* L3 bytes on the wire */
 	__u8 family;
 	__u8 proto;
 	__u8 ports_done;
@@ -195,8 +195,8 @@ static __always_inline struct tl_slot_counters *slot_counters(__u32 cpu, __u32 s
 	return bpf_map_lookup_elem(&counters, &idx);
 }
 
-static __always_inline void count(struct tl_slot_counters *sc, __u8 dir, __u32 kind,
-				  __u64 packets, __u64 bytes)
+static __always_inline void count(struct tl_slot_counters *sc, __u8 dir, __u32 kind, __u64 packets,
+				  __u64 bytes)
 {
 	struct tl_counter *c;
 
@@ -512,8 +512,8 @@ static __always_inline void parse_transport(struct __sk_buff *skb, struct pkt *p
 }
 
 /* A 64-bit tag of a 5-tuple (never 0). */
-static __always_inline __u64 tuple_tag(const __u8 *src, const __u8 *dst, __be16 sport,
-				       __be16 dport, __u8 proto)
+static __always_inline __u64 tuple_tag(const __u8 *src, const __u8 *dst, __be16 sport, __be16 dport,
+				       __u8 proto)
 {
 	__u64 h = *(const __u64 *)src * 0x9E3779B97F4A7C15ULL;
 
@@ -655,7 +655,7 @@ static __always_inline void emit_event(struct __sk_buff *skb, const struct tl_fl
 	__u64 *emitted, flags = BPF_RB_NO_WAKEUP;
 
 	if (!e) {
-		struct tl_lost_key lk = { .seq = val->first_ns };
+		struct tl_lost_key lk = {.seq = val->first_ns};
 		struct tl_event le;
 
 		__builtin_memcpy(&lk.key, key, sizeof(*key));
@@ -808,8 +808,9 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 dir)
 			count(sc, dir, TL_CNT_MALFORMED, 1, skb->len);
 			return TC_ACT_UNSPEC;
 		}
-		proto = (*v >> 4) == 4 ? bpf_htons(ETH_P_IP) :
-			(*v >> 4) == 6 ? bpf_htons(ETH_P_IPV6) : 0;
+		proto = (*v >> 4) == 4	 ? bpf_htons(ETH_P_IP)
+			: (*v >> 4) == 6 ? bpf_htons(ETH_P_IPV6)
+					 : 0;
 	}
 
 	bytes = skb->len > l2len ? skb->len - l2len : 0;

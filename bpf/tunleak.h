@@ -53,13 +53,13 @@ enum tl_type {
 /* Global per-CPU statistics (stats map index). */
 enum tl_stat {
 	TL_STAT_EVENTS_EMITTED = 0,
-	TL_STAT_EVENTS_DROPPED = 1, /* ring buffer reserve failed */
+	TL_STAT_EVENTS_DROPPED = 1,   /* ring buffer reserve failed */
 	TL_STAT_FLOW_INSERT_FAIL = 2, /* flow table update failed */
-	TL_STAT_LEAK_FLOWS = 3, /* new leak flows inserted */
-	TL_STAT_BYPASS_FLOWS = 4, /* new bypass flows inserted */
-	TL_STAT_UNKNOWN_IFACE = 5, /* program ran on an ifindex not in ifaces */
-	TL_STAT_PCAP_DROPPED = 6, /* packet copies lost to a full pcap ring */
-	TL_STAT_UNREPORTED = 7, /* event dropped and the lost table full: never reported */
+	TL_STAT_LEAK_FLOWS = 3,	      /* new leak flows inserted */
+	TL_STAT_BYPASS_FLOWS = 4,     /* new bypass flows inserted */
+	TL_STAT_UNKNOWN_IFACE = 5,    /* program ran on an ifindex not in ifaces */
+	TL_STAT_PCAP_DROPPED = 6,     /* packet copies lost to a full pcap ring */
+	TL_STAT_UNREPORTED = 7,	      /* event dropped and the lost table full: never reported */
 	TL_NR_STATS = 8,
 };
 
@@ -76,7 +76,7 @@ struct tl_iface_key {
 struct tl_iface {
 	__u16 slot;
 	__u8 role; /* enum tl_role */
-	__u8 l2; /* 1: frames start with an Ethernet header */
+	__u8 l2;   /* 1: frames start with an Ethernet header */
 };
 
 /*
@@ -126,7 +126,7 @@ struct tl_hot {
 	__u32 gen; /* of the ifaces table: bumped by user space on every change */
 	__u32 pad0[7];
 	__u16 nr_ranges4; /* > TL_HOT_RANGES4: search ranges4[] */
-	__u16 top_step4; /* highest power of two <= nr_ranges4 */
+	__u16 top_step4;  /* highest power of two <= nr_ranges4 */
 	__u16 nr_ranges6; /* > TL_HOT_BOUNDS6 + 1: search ranges6[] */
 	__u16 top_step6;
 	__u8 cls4[TL_HOT_RANGES4];

@@ -10,8 +10,8 @@ PKGS=(
 	libnl-3-dev
 	# reading JSON (--cidrs-from, the runtimes' config.json); a static archive too
 	libjson-c-dev
-	# tests
-	libcmocka-dev jq tmux util-linux
+	# tests; clang-format checks the C sources' style (make test, kind style)
+	libcmocka-dev jq tmux util-linux clang-format
 	# lab, e2e tests and benchmarks
 	openvpn openssl iproute2 iputils-ping iperf3 tcpdump procps psmisc ethtool
 	# the labs of the other VPN families (scripts/lab-*.sh): WireGuard in user

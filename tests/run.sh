@@ -103,7 +103,8 @@ for t in tests/e2e/test_*.sh; do
 	fi
 done
 
-# --- style: the layering of user/ (scripts/check-layers.sh) ----------------------
+# --- style: the layering of user/ (scripts/check-layers.sh), the C sources as
+# .clang-format writes them (scripts/check-format.sh) ----------------------
 if selected layers style; then
 	while IFS= read -r line; do
 		case "$line" in
@@ -111,7 +112,7 @@ if selected layers style; then
 		"not ok "*) rest=${line#not ok }; record fail "style/${rest%%: *}" "${rest#*: }" ;;
 		*) printf '      %s\n' "$line" ;;
 		esac
-	done < <(scripts/check-layers.sh)
+	done < <(scripts/check-layers.sh; scripts/check-format.sh)
 fi
 
 # --- asan, fuzz, deploy -----------------------------------------------------------

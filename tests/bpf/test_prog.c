@@ -28,9 +28,9 @@
 #include "model/names.h"
 #include "frames.h"
 
-#define LO_IFINDEX 1 /* BPF_PROG_TEST_RUN runs on the namespace's loopback */
+#define LO_IFINDEX   1 /* BPF_PROG_TEST_RUN runs on the namespace's loopback */
 #define SLOT_CLUSTER 0
-#define SLOT_TUNNEL 1
+#define SLOT_TUNNEL  1
 
 static struct datapath *dp;
 static struct probe *pr; /* the test namespace's programs */
@@ -40,20 +40,20 @@ static int nr_events;
 static uint16_t next_port = 1000;
 
 static const char *const cidr_spec[][2] = {
-	{ "10.128.0.0/14", "pod" },	    { "172.30.0.0/16", "service" },
-	{ "198.51.100.0/24", "node" },	    { "203.0.113.0/24", "remote" },
-	{ "10.0.0.0/8", "remote" }, /* overlaps pod: longest prefix wins */
-	{ "fd00:10:128::/48", "pod" },	    { "fd00:172:30::/112", "service" },
-	{ "2001:db8:100::/48", "node" },    { "2001:db8:113::/48", "remote" },
+    {"10.128.0.0/14", "pod"},	   {"172.30.0.0/16", "service"},
+    {"198.51.100.0/24", "node"},   {"203.0.113.0/24", "remote"},
+    {"10.0.0.0/8", "remote"}, /* overlaps pod: longest prefix wins */
+    {"fd00:10:128::/48", "pod"},   {"fd00:172:30::/112", "service"},
+    {"2001:db8:100::/48", "node"}, {"2001:db8:113::/48", "remote"},
 };
 
 /* One address per class and family: [class][family 4/6] */
 static const char *const addr_of[TL_NR_CLASSES][2] = {
-	[TL_CLASS_POD] = { "10.130.2.5", "fd00:10:128::5" },
-	[TL_CLASS_SERVICE] = { "172.30.0.10", "fd00:172:30::a" },
-	[TL_CLASS_NODE] = { "198.51.100.7", "2001:db8:100::7" },
-	[TL_CLASS_REMOTE] = { "203.0.113.9", "2001:db8:113::9" },
-	[TL_CLASS_OTHER] = { "192.0.2.1", "2001:db8:ffff::1" },
+    [TL_CLASS_POD] = {"10.130.2.5", "fd00:10:128::5"},
+    [TL_CLASS_SERVICE] = {"172.30.0.10", "fd00:172:30::a"},
+    [TL_CLASS_NODE] = {"198.51.100.7", "2001:db8:100::7"},
+    [TL_CLASS_REMOTE] = {"203.0.113.9", "2001:db8:113::9"},
+    [TL_CLASS_OTHER] = {"192.0.2.1", "2001:db8:ffff::1"},
 };
 
 static int on_event(void *ctx, void *data, size_t len)
@@ -67,15 +67,15 @@ static struct datapath *load(unsigned int ringbuf)
 {
 	static struct class_cidr cidrs[16];
 	/* node mode's datapath: interfaces told apart by their namespace */
-	struct loader_opts o = { .cidrs = cidrs, .ringbuf_bytes = ringbuf, .by_netns = true };
+	struct loader_opts o = {.cidrs = cidrs, .ringbuf_bytes = ringbuf, .by_netns = true};
 	size_t i;
 
 	for (i = 0; i < sizeof(cidr_spec) / sizeof(cidr_spec[0]); i++) {
 		assert_int_equal(cidr_parse(cidr_spec[i][0], &cidrs[i].cidr), 0);
-		cidrs[i].cls = !strcmp(cidr_spec[i][1], "pod")	   ? TL_CLASS_POD :
-			       !strcmp(cidr_spec[i][1], "service") ? TL_CLASS_SERVICE :
-			       !strcmp(cidr_spec[i][1], "node")	   ? TL_CLASS_NODE :
-								     TL_CLASS_REMOTE;
+		cidrs[i].cls = !strcmp(cidr_spec[i][1], "pod")	     ? TL_CLASS_POD
+			       : !strcmp(cidr_spec[i][1], "service") ? TL_CLASS_SERVICE
+			       : !strcmp(cidr_spec[i][1], "node")    ? TL_CLASS_NODE
+								     : TL_CLASS_REMOTE;
 	}
 	o.nr_cidrs = i;
 	return datapath__new(&o);
@@ -122,9 +122,9 @@ static void run(struct probe *p, int dir, const struct frame *f, uint32_t gso_se
 {
 	uint8_t out[512];
 	/* an aggregate, as the stack makes them: segments of gso_size bytes */
-	struct __sk_buff ctx = { .gso_segs = gso_segs, .gso_size = gso_segs ? 1000 : 0 };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = f->len,
-		    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
+	struct __sk_buff ctx = {.gso_segs = gso_segs, .gso_size = gso_segs ? 1000 : 0};
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = f->len, .data_out = out,
+		    .data_size_out = sizeof(out), .repeat = 1);
 
 	if (gso_segs) {
 		o.ctx_in = &ctx;
@@ -156,11 +156,13 @@ static void expect_delta(int slot, int dir, int kind, uint64_t packets, uint64_t
 				int want = s == slot && d == dir && k == kind;
 
 				if (want && (dp != packets || db != bytes))
-					fail_msg("%s: counter %s/%s: expected %lu packets %lu bytes, got %lu packets %lu bytes",
+					fail_msg("%s: counter %s/%s: expected %lu packets %lu "
+						 "bytes, got %lu packets %lu bytes",
 						 what, d ? "egress" : "ingress", class_name(k),
 						 packets, bytes, dp, db);
 				if (!want && (dp || db))
-					fail_msg("%s: counter slot %d %s/%s moved by %lu packets, expected 0",
+					fail_msg("%s: counter slot %d %s/%s moved by %lu packets, "
+						 "expected 0",
 						 what, s, d ? "egress" : "ingress", class_name(k),
 						 dp);
 			}
@@ -207,7 +209,7 @@ static void build(struct frame *f, int l2, int v6, int dir, int cls, int proto, 
 		frame_eth(f, v6 ? ETH_P_IPV6 : ETH_P_IP, FRAME_UNTAGGED);
 	if (v6)
 		frame_ipv6(f, src, dst, NULL, proto == IPPROTO_ICMP ? IPPROTO_ICMPV6 : proto, sport,
-			 dport, payload);
+			   dport, payload);
 	else
 		frame_ipv4(f, src, dst, proto, 0, sport, dport, payload);
 }
@@ -222,65 +224,86 @@ static void test_matrix(void **state)
 			for (role = TL_ROLE_CLUSTER; role <= TL_ROLE_TUNNEL; role++)
 				for (dir = 0; dir <= 1; dir++)
 					for (cls = 0; cls < TL_NR_CLASSES; cls++) {
-		struct frame f;
-		char what[128];
-		int slot = role == TL_ROLE_TUNNEL ? SLOT_TUNNEL : SLOT_CLUSTER;
-		int leak = dir == TL_DIR_EGRESS && role == TL_ROLE_TUNNEL && cls <= TL_CLASS_NODE;
-		int bypass = dir == TL_DIR_EGRESS && role == TL_ROLE_CLUSTER && cls == TL_CLASS_REMOTE;
-		uint16_t sport = next_port++;
-		struct tl_flow_key fk = {};
-		size_t l3;
+						struct frame f;
+						char what[128];
+						int slot = role == TL_ROLE_TUNNEL ? SLOT_TUNNEL
+										  : SLOT_CLUSTER;
+						int leak = dir == TL_DIR_EGRESS &&
+							   role == TL_ROLE_TUNNEL &&
+							   cls <= TL_CLASS_NODE;
+						int bypass = dir == TL_DIR_EGRESS &&
+							     role == TL_ROLE_CLUSTER &&
+							     cls == TL_CLASS_REMOTE;
+						uint16_t sport = next_port++;
+						struct tl_flow_key fk = {};
+						size_t l3;
 
-		snprintf(what, sizeof(what), "%s %s %s %s %s", l2 ? "L2" : "L3",
-			 v6 ? "IPv6" : "IPv4", role == TL_ROLE_TUNNEL ? "tunnel" : "cluster",
-			 dir ? "egress" : "ingress", class_name(cls));
-		set_iface(role, l2);
-		build(&f, l2, v6, dir, cls, IPPROTO_UDP, sport, 53, 100);
-		l3 = f.len - f.l2len;
-		snap();
-		run(pr, dir, &f, 0);
-		expect_delta(slot, dir, cls, 1, l3, what);
-		if (take_events() != (leak || bypass))
-			fail_msg("%s: expected %d event, got %d", what, leak || bypass, nr_events);
-		if (leak || bypass) {
-			struct tl_event *e = &events[0];
+						snprintf(
+						    what, sizeof(what), "%s %s %s %s %s",
+						    l2 ? "L2" : "L3", v6 ? "IPv6" : "IPv4",
+						    role == TL_ROLE_TUNNEL ? "tunnel" : "cluster",
+						    dir ? "egress" : "ingress", class_name(cls));
+						set_iface(role, l2);
+						build(&f, l2, v6, dir, cls, IPPROTO_UDP, sport, 53,
+						      100);
+						l3 = f.len - f.l2len;
+						snap();
+						run(pr, dir, &f, 0);
+						expect_delta(slot, dir, cls, 1, l3, what);
+						if (take_events() != (leak || bypass))
+							fail_msg("%s: expected %d event, got %d",
+								 what, leak || bypass, nr_events);
+						if (leak || bypass) {
+							struct tl_event *e = &events[0];
 
-			fk = e->key;
-			assert_int_equal(e->type, leak ? TL_TYPE_LEAK : TL_TYPE_BYPASS);
-			assert_int_equal(e->cls, cls);
-			assert_int_equal(e->key.family, v6 ? 6 : 4);
-			assert_int_equal(e->key.proto, IPPROTO_UDP);
-			assert_int_equal(ntohs(e->key.sport), sport);
-			assert_int_equal(ntohs(e->key.dport), 53);
-			assert_int_equal(e->key.slot, slot);
-			assert_int_equal(e->key.dir, TL_DIR_EGRESS);
-			assert_int_equal(e->packets, 1);
-			assert_int_equal(e->bytes, l3);
-			assert_int_equal(e->ifindex, LO_IFINDEX);
-		}
-		/* The same flow again: counted, no second event. */
-		snap();
-		run(pr, dir, &f, 0);
-		expect_delta(slot, dir, cls, 1, l3, what);
-		if (take_events() != 0)
-			fail_msg("%s: second packet of a flow gave an event", what);
-		if (leak || bypass) {
-			struct tl_flow_val v;
+							fk = e->key;
+							assert_int_equal(e->type,
+									 leak ? TL_TYPE_LEAK
+									      : TL_TYPE_BYPASS);
+							assert_int_equal(e->cls, cls);
+							assert_int_equal(e->key.family, v6 ? 6 : 4);
+							assert_int_equal(e->key.proto, IPPROTO_UDP);
+							assert_int_equal(ntohs(e->key.sport),
+									 sport);
+							assert_int_equal(ntohs(e->key.dport), 53);
+							assert_int_equal(e->key.slot, slot);
+							assert_int_equal(e->key.dir, TL_DIR_EGRESS);
+							assert_int_equal(e->packets, 1);
+							assert_int_equal(e->bytes, l3);
+							assert_int_equal(e->ifindex, LO_IFINDEX);
+						}
+						/* The same flow again: counted, no second event. */
+						snap();
+						run(pr, dir, &f, 0);
+						expect_delta(slot, dir, cls, 1, l3, what);
+						if (take_events() != 0)
+							fail_msg("%s: second packet of a flow gave "
+								 "an event",
+								 what);
+						if (leak || bypass) {
+							struct tl_flow_val v;
 
-			assert_int_equal(bpf_map_lookup_elem(datapath__flows_fd(dp), &fk, &v), 0);
-			assert_int_equal(v.packets, 2);
-			assert_int_equal(v.bytes, 2 * l3);
-		} else {
-			struct tl_flow_key k = {};
-			struct tl_flow_val v;
+							assert_int_equal(
+							    bpf_map_lookup_elem(
+								datapath__flows_fd(dp), &fk, &v),
+							    0);
+							assert_int_equal(v.packets, 2);
+							assert_int_equal(v.bytes, 2 * l3);
+						} else {
+							struct tl_flow_key k = {};
+							struct tl_flow_val v;
 
-			/* nothing of a non-leak packet enters the flow table */
-			memcpy(&k, &fk, sizeof(k));
-			k.sport = htons(sport);
-			assert_int_not_equal(bpf_map_lookup_elem(datapath__flows_fd(dp), &k, &v), 0);
-		}
-		cases++;
-	}
+							/* nothing of a non-leak packet enters the
+							 * flow table */
+							memcpy(&k, &fk, sizeof(k));
+							k.sport = htons(sport);
+							assert_int_not_equal(
+							    bpf_map_lookup_elem(
+								datapath__flows_fd(dp), &k, &v),
+							    0);
+						}
+						cases++;
+					}
 	assert_int_equal(cases, 80);
 }
 
@@ -345,7 +368,7 @@ static void test_vlan(void **state)
 		set_iface(TL_ROLE_CLUSTER, 1);
 		frame_eth(&f, ETH_P_IP, tag);
 		frame_ipv4(&f, "10.128.0.2", addr_of[TL_CLASS_REMOTE][0], IPPROTO_UDP, 0,
-			 next_port++, 443, 30);
+			   next_port++, 443, 30);
 		snap();
 		run(pr, TL_DIR_EGRESS, &f, 0);
 		expect_delta(SLOT_CLUSTER, TL_DIR_EGRESS, TL_CLASS_REMOTE, 1, f.len - 18,
@@ -365,7 +388,7 @@ static void test_qinq(void **state)
 	set_iface(TL_ROLE_CLUSTER, 1);
 	frame_eth(&f, ETH_P_IP, FRAME_QINQ);
 	frame_ipv4(&f, "10.128.0.2", addr_of[TL_CLASS_REMOTE][0], IPPROTO_UDP, 0, next_port++, 443,
-		 30);
+		   30);
 	snap();
 	run(pr, TL_DIR_EGRESS, &f, 0);
 	expect_delta(SLOT_CLUSTER, TL_DIR_EGRESS, TL_CLASS_REMOTE, 1, f.len - 22, "QinQ");
@@ -376,8 +399,8 @@ static void test_qinq(void **state)
 	/* the same with IPv6 behind the two tags */
 	memset(&f, 0, sizeof(f));
 	frame_eth(&f, ETH_P_IPV6, FRAME_QINQ);
-	frame_ipv6(&f, "fd00:10:128::2", addr_of[TL_CLASS_REMOTE][1], NULL, IPPROTO_UDP, next_port++,
-		 443, 30);
+	frame_ipv6(&f, "fd00:10:128::2", addr_of[TL_CLASS_REMOTE][1], NULL, IPPROTO_UDP,
+		   next_port++, 443, 30);
 	snap();
 	run(pr, TL_DIR_EGRESS, &f, 0);
 	expect_delta(SLOT_CLUSTER, TL_DIR_EGRESS, TL_CLASS_REMOTE, 1, f.len - 22, "QinQ IPv6");
@@ -411,21 +434,21 @@ static void test_ipv4_lengths(void **state)
 {
 	static const struct {
 		const char *what;
-		int ihl; /* 0: keep 5 */
+		int ihl;       /* 0: keep 5 */
 		int tot_delta; /* added to the real total length */
 		int tot_zero;
 		uint32_t gso_segs;
 		int malformed;
 	} cases[] = {
-		{ "IHL 15 beyond a 48-byte packet", 15, 0, 0, 0, 1 },
-		{ "IHL 4", 4, 0, 0, 0, 1 },
-		{ "total length 1 beyond the packet", 0, 1, 0, 0, 1 },
-		{ "total length 300 beyond the packet", 0, 300, 0, 0, 1 },
-		{ "total length below the header", 0, -(48 - 10), 0, 0, 1 },
-		{ "total length 0, not GSO", 0, 0, 1, 0, 1 },
-		{ "total length shorter than the packet (padding)", 0, -6, 0, 0, 0 },
-		{ "total length 0 on a GSO aggregate (BIG TCP)", 0, 0, 1, 4, 0 },
-		{ "GSO aggregate, total length exact", 0, 0, 0, 4, 0 },
+	    {"IHL 15 beyond a 48-byte packet", 15, 0, 0, 0, 1},
+	    {"IHL 4", 4, 0, 0, 0, 1},
+	    {"total length 1 beyond the packet", 0, 1, 0, 0, 1},
+	    {"total length 300 beyond the packet", 0, 300, 0, 0, 1},
+	    {"total length below the header", 0, -(48 - 10), 0, 0, 1},
+	    {"total length 0, not GSO", 0, 0, 1, 0, 1},
+	    {"total length shorter than the packet (padding)", 0, -6, 0, 0, 0},
+	    {"total length 0 on a GSO aggregate (BIG TCP)", 0, 0, 1, 4, 0},
+	    {"GSO aggregate, total length exact", 0, 0, 0, 4, 0},
 	};
 	size_t i;
 
@@ -438,7 +461,7 @@ static void test_ipv4_lengths(void **state)
 		frame_eth(&f, ETH_P_IP, FRAME_UNTAGGED);
 		/* 20 IP + 20 TCP + 8 payload: 48 bytes of L3 */
 		frame_ipv4(&f, "10.128.0.2", addr_of[TL_CLASS_POD][0], IPPROTO_TCP, 0, next_port++,
-			 80, 8);
+			   80, 8);
 		l3 = f.len - 14;
 		if (cases[i].ihl)
 			ip[0] = 0x40 | cases[i].ihl;
@@ -466,10 +489,10 @@ static void test_ipv6_lengths(void **state)
 		int plen_zero;
 		int malformed;
 	} cases[] = {
-		{ "IPv6 ethertype, version 4", 4, 0, 0, 1 },
-		{ "payload length 1 beyond the packet", 6, 1, 0, 1 },
-		{ "payload length 0", 6, 0, 1, 0 },
-		{ "payload length shorter (padding)", 6, -4, 0, 0 },
+	    {"IPv6 ethertype, version 4", 4, 0, 0, 1},
+	    {"payload length 1 beyond the packet", 6, 1, 0, 1},
+	    {"payload length 0", 6, 0, 1, 0},
+	    {"payload length shorter (padding)", 6, -4, 0, 0},
 	};
 	size_t i;
 
@@ -481,7 +504,7 @@ static void test_ipv6_lengths(void **state)
 
 		frame_eth(&f, ETH_P_IPV6, FRAME_UNTAGGED);
 		frame_ipv6(&f, "fd00:8::2", addr_of[TL_CLASS_SERVICE][1], NULL, IPPROTO_UDP,
-			 next_port++, 53, 12);
+			   next_port++, 53, 12);
 		l3 = f.len - 14;
 		ip[0] = cases[i].version << 4;
 		*(uint16_t *)&ip[4] = htons(cases[i].plen_zero ? 0 : l3 - 40 + cases[i].plen_delta);
@@ -495,13 +518,13 @@ static void test_ipv6_lengths(void **state)
 
 static void test_ipv6_ext_headers(void **state)
 {
-	static const int chain[] = { 0xff /* hop-by-hop */, IPPROTO_ROUTING, IPPROTO_DSTOPTS, 0 };
+	static const int chain[] = {0xff /* hop-by-hop */, IPPROTO_ROUTING, IPPROTO_DSTOPTS, 0};
 	struct frame f = {};
 
 	set_iface(TL_ROLE_TUNNEL, 1);
 	frame_eth(&f, ETH_P_IPV6, FRAME_UNTAGGED);
 	frame_ipv6(&f, "fd00:8::2", addr_of[TL_CLASS_SERVICE][1], chain, IPPROTO_TCP, 33000, 443,
-		 10);
+		   10);
 	snap();
 	run(pr, TL_DIR_EGRESS, &f, 0);
 	expect_delta(SLOT_TUNNEL, TL_DIR_EGRESS, TL_CLASS_SERVICE, 1, f.len - 14, "ext headers");
@@ -530,7 +553,7 @@ static void test_fragments(void **state)
 
 	/* IPv6 fragment header with offset 1480: ports 0, proto from it. */
 	{
-		static const int chain[] = { IPPROTO_FRAGMENT, 0 };
+		static const int chain[] = {IPPROTO_FRAGMENT, 0};
 
 		memset(&f, 0, sizeof(f));
 		frame_ipv6(&f, "fd00:8::2", "fd00:10:128::77", chain, IPPROTO_UDP, 5555, 6666, 40);
@@ -545,7 +568,7 @@ static void test_fragments(void **state)
 	}
 	/* IPv6 first fragment (offset 0): ports are read. */
 	{
-		static const int chain[] = { IPPROTO_FRAGMENT, 0 };
+		static const int chain[] = {IPPROTO_FRAGMENT, 0};
 
 		memset(&f, 0, sizeof(f));
 		frame_ipv6(&f, "fd00:8::2", "fd00:10:128::78", chain, IPPROTO_UDP, 5555, 6666, 40);
@@ -644,8 +667,8 @@ static void test_gso(void **state)
 	frame_ipv4(&f, "10.8.0.2", "10.128.3.3", IPPROTO_TCP, 0, 40001, 80, 100);
 	snap();
 	run(pr, TL_DIR_EGRESS, &f, segs);
-	expect_delta(SLOT_TUNNEL, TL_DIR_EGRESS, TL_CLASS_POD, segs,
-		     (f.len - 14) + (segs - 1) * 40, "GSO x4");
+	expect_delta(SLOT_TUNNEL, TL_DIR_EGRESS, TL_CLASS_POD, segs, (f.len - 14) + (segs - 1) * 40,
+		     "GSO x4");
 	assert_int_equal(take_events(), 1);
 	assert_int_equal(events[0].packets, segs);
 }
@@ -801,7 +824,7 @@ static void test_iface_table(void **state)
 static void test_single_namespace(void **state)
 {
 	static struct class_cidr c[1];
-	struct loader_opts o = { .cidrs = c, .nr_cidrs = 1, .nr_slots = 7 };
+	struct loader_opts o = {.cidrs = c, .nr_cidrs = 1, .nr_slots = 7};
 	struct tl_counter(*cnt)[2][TL_NR_COUNTERS] = calloc(TL_MAX_SLOTS, sizeof(*cnt));
 	struct datapath *one;
 	struct probe *p;
@@ -813,7 +836,7 @@ static void test_single_namespace(void **state)
 	one = datapath__new(&o);
 	assert_non_null(one);
 	assert_int_equal(datapath__nr_slots(one), 8); /* rounded up to even */
-	p = probe__new(one, 12345); /* the cookie is not used */
+	p = probe__new(one, 12345);		      /* the cookie is not used */
 	assert_non_null(p);
 	assert_int_equal(probe__set_iface(p, LO_IFINDEX, 8, TL_ROLE_TUNNEL, 0), -EINVAL);
 	assert_int_equal(probe__set_iface(p, LO_IFINDEX, 7, TL_ROLE_TUNNEL, 0), 0);
@@ -833,9 +856,9 @@ static void test_single_namespace(void **state)
 static void test_many_prefixes(void **state)
 {
 	static struct class_cidr t[24];
-	struct loader_opts o = { .cidrs = t };
+	struct loader_opts o = {.cidrs = t};
 	static struct tl_counter c0[TL_MAX_SLOTS][2][TL_NR_COUNTERS],
-		c1[TL_MAX_SLOTS][2][TL_NR_COUNTERS];
+	    c1[TL_MAX_SLOTS][2][TL_NR_COUNTERS];
 	static struct tl_range4 r4[TL_MAX_RANGES];
 	struct datapath *many;
 	struct probe *mp;
@@ -884,9 +907,9 @@ static void test_many_prefixes(void **state)
 static void test_many_prefixes6(void **state)
 {
 	static struct class_cidr t[12];
-	struct loader_opts o = { .cidrs = t };
+	struct loader_opts o = {.cidrs = t};
 	static struct tl_counter c0[TL_MAX_SLOTS][2][TL_NR_COUNTERS],
-		c1[TL_MAX_SLOTS][2][TL_NR_COUNTERS];
+	    c1[TL_MAX_SLOTS][2][TL_NR_COUNTERS];
 	static struct tl_range6 r6[TL_MAX_RANGES];
 	struct datapath *many;
 	struct probe *mp;
@@ -948,17 +971,27 @@ static void test_ingress_never_leaks(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_matrix),		 cmocka_unit_test(test_flow_table),
-		cmocka_unit_test(test_longest_prefix),	 cmocka_unit_test(test_vlan),
-		cmocka_unit_test(test_qinq),		 cmocka_unit_test(test_ipv4_version),
-		cmocka_unit_test(test_ipv4_lengths),	 cmocka_unit_test(test_ipv6_lengths),
-		cmocka_unit_test(test_ipv6_ext_headers), cmocka_unit_test(test_fragments),
-		cmocka_unit_test(test_truncated),	 cmocka_unit_test(test_non_ip),
-		cmocka_unit_test(test_gso),		 cmocka_unit_test(test_unknown_iface),
-		cmocka_unit_test(test_ring_full),	 cmocka_unit_test(test_ingress_never_leaks),
-		cmocka_unit_test(test_two_namespaces),	 cmocka_unit_test(test_many_prefixes),
-		cmocka_unit_test(test_many_prefixes6),	 cmocka_unit_test(test_iface_table),
-		cmocka_unit_test(test_single_namespace),
+	    cmocka_unit_test(test_matrix),
+	    cmocka_unit_test(test_flow_table),
+	    cmocka_unit_test(test_longest_prefix),
+	    cmocka_unit_test(test_vlan),
+	    cmocka_unit_test(test_qinq),
+	    cmocka_unit_test(test_ipv4_version),
+	    cmocka_unit_test(test_ipv4_lengths),
+	    cmocka_unit_test(test_ipv6_lengths),
+	    cmocka_unit_test(test_ipv6_ext_headers),
+	    cmocka_unit_test(test_fragments),
+	    cmocka_unit_test(test_truncated),
+	    cmocka_unit_test(test_non_ip),
+	    cmocka_unit_test(test_gso),
+	    cmocka_unit_test(test_unknown_iface),
+	    cmocka_unit_test(test_ring_full),
+	    cmocka_unit_test(test_ingress_never_leaks),
+	    cmocka_unit_test(test_two_namespaces),
+	    cmocka_unit_test(test_many_prefixes),
+	    cmocka_unit_test(test_many_prefixes6),
+	    cmocka_unit_test(test_iface_table),
+	    cmocka_unit_test(test_single_namespace),
 	};
 
 	return cmocka_run_group_tests_name("bpf", tests, setup, teardown);

@@ -22,9 +22,9 @@
 
 #include "netns/nlparse.h"
 
-#define MAX_MSGS 64
+#define MAX_MSGS   64
 #define GUARD_ROOM (256 * 1024) /* the longest message copied before the guard */
-#define FILL 0xa5 /* *out before a call: an error must leave it so */
+#define FILL	   0xa5		/* *out before a call: an error must leave it so */
 
 static uint8_t *guard; /* the inaccessible page, after GUARD_ROOM bytes */
 
@@ -35,8 +35,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	m = mmap(NULL, GUARD_ROOM + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		 -1, 0);
+	m = mmap(NULL, GUARD_ROOM + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		 0);
 	if (m == MAP_FAILED || mprotect(m + GUARD_ROOM, page, PROT_NONE))
 		abort();
 	guard = m + GUARD_ROOM;

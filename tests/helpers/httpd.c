@@ -75,7 +75,7 @@ static int set_body(struct http_server *s, const char *path)
 
 int main(int argc, char **argv)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct epoll_event ev = {.events = EPOLLIN};
 	uint64_t max_run = 0, runs = 0, slow_runs = 0;
 	struct http_server *s;
 	struct http_stats st;

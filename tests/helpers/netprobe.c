@@ -74,7 +74,7 @@ static int bind_sport(int fd, int family, long sport)
 
 static int do_listen(long port)
 {
-	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
 	int fd = socket(AF_INET6, SOCK_STREAM, 0), one = 1, zero = 0;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -169,8 +169,7 @@ int main(int argc, char **argv)
 	if (argc >= 3 && !strcmp(argv[1], "listen") && !num(argv[2], 1, 65535, &port))
 		return do_listen(port);
 	if (argc >= 4 && !strcmp(argv[1], "connect") && !num(argv[3], 1, 65535, &port) &&
-	    (argc < 5 || !num(argv[4], 0, 65535, &a)) &&
-	    (argc < 6 || !num(argv[5], 1, 600000, &b)))
+	    (argc < 5 || !num(argv[4], 0, 65535, &a)) && (argc < 6 || !num(argv[5], 1, 600000, &b)))
 		return do_connect(argv[2], port, a, argc >= 6 ? b : 2000);
 	if (argc >= 6 && !strcmp(argv[1], "udp") && !num(argv[3], 1, 65535, &port) &&
 	    !num(argv[4], 1, 100000000, &a) && !num(argv[5], 0, 65000, &b) &&

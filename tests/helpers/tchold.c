@@ -28,8 +28,8 @@ static void on_signal(int sig)
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
-	int d, fd, tcx, links[2] = { -1, -1 }, dirs[2];
+	struct sigaction sa = {.sa_handler = on_signal};
+	int d, fd, tcx, links[2] = {-1, -1}, dirs[2];
 	struct bpf_object *obj;
 	struct bpf_map *m;
 	unsigned int ifindex;
@@ -40,7 +40,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	ifindex = if_nametoindex(argv[1]);
-	dirs[0] = strcmp(argv[2], "egress") != 0; /* ingress */
+	dirs[0] = strcmp(argv[2], "egress") != 0;  /* ingress */
 	dirs[1] = strcmp(argv[2], "ingress") != 0; /* egress */
 	tcx = !strcmp(argv[3], "tcx");
 	obj = bpf_object__open_file(argv[4], NULL);
@@ -48,9 +48,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tchold: %s: %s\n", ifindex ? argv[4] : argv[1], strerror(errno));
 		return 1;
 	}
-	bpf_object__for_each_map(m, obj)
-		if (argc == 6 && strstr(bpf_map__name(m), ".rodata"))
-			bpf_map__set_initial_value(m, &daddr, sizeof(daddr));
+	bpf_object__for_each_map(m, obj) if (argc == 6 && strstr(bpf_map__name(m), ".rodata"))
+	    bpf_map__set_initial_value(m, &daddr, sizeof(daddr));
 	if (bpf_object__load(obj)) {
 		fprintf(stderr, "tchold: load: %s\n", strerror(errno));
 		return 1;

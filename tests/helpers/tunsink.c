@@ -27,7 +27,7 @@ static void on_signal(int sig)
 int main(int argc, char **argv)
 {
 	unsigned long long packets = 0, bytes = 0;
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 	struct ifreq ifr = {};
 	char buf[65536];
 	int fd;
@@ -52,7 +52,7 @@ int main(int argc, char **argv)
 	printf("ready\n");
 	fflush(stdout);
 	while (!stop) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct pollfd p = {.fd = fd, .events = POLLIN};
 		ssize_t n;
 
 		if (poll(&p, 1, 200) <= 0)

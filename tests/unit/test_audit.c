@@ -17,7 +17,7 @@
 
 static struct route_info rt(const char *prefix, const char *gw, const char *dev)
 {
-	struct route_info r = { .type = RTN_UNICAST, .table = RT_TABLE_MAIN };
+	struct route_info r = {.type = RTN_UNICAST, .table = RT_TABLE_MAIN};
 	struct cidr c;
 
 	assert_int_equal(cidr_parse(prefix, &c), 0);
@@ -54,9 +54,9 @@ static void test_candidates_broad_route(void **state)
 	/* The pod's own /23 on eth0 hides the first part of the /14: the /8
 	 * into the tunnel takes the rest, from 10.128.2.0 on. */
 	struct route_info r[] = {
-		rt("0.0.0.0/0", "10.128.0.1", "eth0"),	  rt("10.128.0.0/23", NULL, "eth0"),
-		rt("10.0.0.0/8", "198.19.8.1", "tun0"),	  rt("198.19.8.0/24", NULL, "tun0"),
-		rt("192.0.2.0/24", "198.19.8.1", "tun0"),
+	    rt("0.0.0.0/0", "10.128.0.1", "eth0"),    rt("10.128.0.0/23", NULL, "eth0"),
+	    rt("10.0.0.0/8", "198.19.8.1", "tun0"),   rt("198.19.8.0/24", NULL, "tun0"),
+	    rt("192.0.2.0/24", "198.19.8.1", "tun0"),
 	};
 	uint8_t cand[16][16];
 	struct cidr c;
@@ -72,10 +72,9 @@ static void test_candidates_broad_route(void **state)
 static void test_candidates_inner_routes(void **state)
 {
 	struct route_info r[] = {
-		rt("10.130.0.0/16", NULL, "tun0"),
-		rt("10.131.255.0/24", NULL, "eth0"),
-		rt("172.30.0.0/16", NULL, "tun0"), /* outside: ignored */
-		rt("fd00::/8", NULL, "tun0"),	   /* other family: ignored */
+	    rt("10.130.0.0/16", NULL, "tun0"), rt("10.131.255.0/24", NULL, "eth0"),
+	    rt("172.30.0.0/16", NULL, "tun0"), /* outside: ignored */
+	    rt("fd00::/8", NULL, "tun0"),      /* other family: ignored */
 	};
 	uint8_t cand[16][16];
 	struct cidr c;
@@ -95,9 +94,9 @@ static void test_candidates_inner_routes(void **state)
 static void test_candidates_ipv6_and_cap(void **state)
 {
 	struct route_info r[] = {
-		rt("fd00::/8", "2001:db8:8::1", "tun0"),
-		rt("fd00:10:128::/64", NULL, "eth0"),
-		rt("::/0", "fd00:10:128::1", "eth0"),
+	    rt("fd00::/8", "2001:db8:8::1", "tun0"),
+	    rt("fd00:10:128::/64", NULL, "eth0"),
+	    rt("::/0", "fd00:10:128::1", "eth0"),
 	};
 	uint8_t cand[16][16];
 	struct cidr c;
@@ -114,7 +113,7 @@ static void test_candidates_ipv6_and_cap(void **state)
 static void test_candidates_top_of_space(void **state)
 {
 	/* a route ending at the last address: no wrap-around candidate */
-	struct route_info r[] = { rt("255.255.255.0/24", NULL, "eth0") };
+	struct route_info r[] = {rt("255.255.255.0/24", NULL, "eth0")};
 	uint8_t cand[4][16];
 	struct cidr c;
 

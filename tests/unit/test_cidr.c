@@ -61,17 +61,38 @@ static void test_host_bits(void **state)
 static void test_garbage(void **state)
 {
 	static const char *const bad_syntax[] = {
-		"", "/", "/8", "10.0.0/8", "10.0.0.0.0/8", "256.0.0.0/8", "ten/8", "10.0.0.0 /8",
-		" 10.0.0.0/8", "fd00:::1/64", "fd00::g/64",
-		"1111:2222:3333:4444:5555:6666:7777:8888:9999/64",
-		/* after the slash, anything but a decimal number is no CIDR */
-		"10.0.0.0/8 ", "10.0.0.0/8\n", "10.0.0.0/-1", "10.0.0.0/8a", "10.0.0.0/ 8",
-		"10.0.0.0/+8", "10.0.0.0/0x8", "10.0.0.0//8", "10.0.0.0/8/8", NULL,
+	    "",
+	    "/",
+	    "/8",
+	    "10.0.0/8",
+	    "10.0.0.0.0/8",
+	    "256.0.0.0/8",
+	    "ten/8",
+	    "10.0.0.0 /8",
+	    " 10.0.0.0/8",
+	    "fd00:::1/64",
+	    "fd00::g/64",
+	    "1111:2222:3333:4444:5555:6666:7777:8888:9999/64",
+	    /* after the slash, anything but a decimal number is no CIDR */
+	    "10.0.0.0/8 ",
+	    "10.0.0.0/8\n",
+	    "10.0.0.0/-1",
+	    "10.0.0.0/8a",
+	    "10.0.0.0/ 8",
+	    "10.0.0.0/+8",
+	    "10.0.0.0/0x8",
+	    "10.0.0.0//8",
+	    "10.0.0.0/8/8",
+	    NULL,
 	};
 	/* a number, but no prefix length of the family, or none at all */
 	static const char *const bad_prefix[] = {
-		"10.0.0.0/", "10.0.0.0/33", "fd00::/129", "fd00::/1000",
-		"10.0.0.0/99999999999999999999", NULL,
+	    "10.0.0.0/",
+	    "10.0.0.0/33",
+	    "fd00::/129",
+	    "fd00::/1000",
+	    "10.0.0.0/99999999999999999999",
+	    NULL,
 	};
 	struct cidr c;
 	int i;
@@ -118,10 +139,10 @@ static int cls_of(const struct class_cidr *tab, int n, const char *addr)
 static void test_longest_prefix(void **state)
 {
 	struct class_cidr tab[6];
-	const char *spec[6] = { "10.0.0.0/8",	 "10.128.0.0/14",     "10.128.4.0/24",
-				"172.30.0.0/16", "fd00:10:128::/48", "fd00::/8" };
-	int cls[6] = { TL_CLASS_REMOTE, TL_CLASS_POD, TL_CLASS_NODE,
-		       TL_CLASS_SERVICE, TL_CLASS_POD, TL_CLASS_REMOTE };
+	const char *spec[6] = {"10.0.0.0/8",	"10.128.0.0/14",    "10.128.4.0/24",
+			       "172.30.0.0/16", "fd00:10:128::/48", "fd00::/8"};
+	int cls[6] = {TL_CLASS_REMOTE,	TL_CLASS_POD, TL_CLASS_NODE,
+		      TL_CLASS_SERVICE, TL_CLASS_POD, TL_CLASS_REMOTE};
 	int i;
 
 	for (i = 0; i < 6; i++) {
@@ -168,10 +189,10 @@ static void test_overlaps(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ipv4),	    cmocka_unit_test(test_ipv6),
-		cmocka_unit_test(test_host_bits),   cmocka_unit_test(test_garbage),
-		cmocka_unit_test(test_overlong),    cmocka_unit_test(test_strerror),
-		cmocka_unit_test(test_longest_prefix), cmocka_unit_test(test_overlaps),
+	    cmocka_unit_test(test_ipv4),	   cmocka_unit_test(test_ipv6),
+	    cmocka_unit_test(test_host_bits),	   cmocka_unit_test(test_garbage),
+	    cmocka_unit_test(test_overlong),	   cmocka_unit_test(test_strerror),
+	    cmocka_unit_test(test_longest_prefix), cmocka_unit_test(test_overlaps),
 	};
 
 	return cmocka_run_group_tests_name("cidr", tests, NULL, NULL);

@@ -17,7 +17,7 @@ static char err[512];
 
 static int parse(const char *first, ...)
 {
-	char *argv[64] = { "tunleak" };
+	char *argv[64] = {"tunleak"};
 	int argc = 1;
 	va_list ap;
 	const char *a;
@@ -30,11 +30,11 @@ static int parse(const char *first, ...)
 	return cli_parse(argc, argv, &cfg, err, sizeof(err));
 }
 
-#define assert_error(expect, ...)                                                  \
-	do {                                                                       \
-		assert_int_equal(parse(__VA_ARGS__, NULL), CLI_ERROR);             \
-		if (strcmp(err, expect))                                           \
-			fail_msg("error: expected \"%s\", got \"%s\"", expect, err); \
+#define assert_error(expect, ...)                                                                  \
+	do {                                                                                       \
+		assert_int_equal(parse(__VA_ARGS__, NULL), CLI_ERROR);                             \
+		if (strcmp(err, expect))                                                           \
+			fail_msg("error: expected \"%s\", got \"%s\"", expect, err);               \
 	} while (0)
 
 static void test_defaults(void **state)
@@ -56,12 +56,13 @@ static void test_defaults(void **state)
 
 static void test_node_mode(void **state)
 {
-	assert_int_equal(parse("--all", "--cluster-cidr", "10.128.0.0/14", "--metrics-addr", ":9464",
-			       NULL),
-			 CLI_RUN);
+	assert_int_equal(
+	    parse("--all", "--cluster-cidr", "10.128.0.0/14", "--metrics-addr", ":9464", NULL),
+	    CLI_RUN);
 	assert_true(cfg.all);
 	assert_string_equal(cfg.metrics_addr, ":9464");
-	assert_int_equal(parse("check", "--pod", "team-a/vpn-1", "--cidrs-from", "-", NULL), CLI_RUN);
+	assert_int_equal(parse("check", "--pod", "team-a/vpn-1", "--cidrs-from", "-", NULL),
+			 CLI_RUN);
 	assert_string_equal(cfg.pod, "team-a/vpn-1");
 	assert_string_equal(cfg.cidrs_from, "-");
 	assert_int_equal(cfg.nr_cidrs, 0);
@@ -90,10 +91,10 @@ static void test_fix(void **state)
 	assert_false(cfg.fix);
 	assert_int_equal(parse("--cluster-cidr", "10.128.0.0/14", "--fix", NULL), CLI_RUN);
 	assert_true(cfg.fix);
-	assert_error("cleanup takes no --fix: it removes stale filters and traces nothing", "cleanup",
-		     "--fix");
-	assert_error("--fix \"yes\": expected no value (--fix is a switch)", "check", "--cluster-cidr",
-		     "10.128.0.0/14", "--fix=yes");
+	assert_error("cleanup takes no --fix: it removes stale filters and traces nothing",
+		     "cleanup", "--fix");
+	assert_error("--fix \"yes\": expected no value (--fix is a switch)", "check",
+		     "--cluster-cidr", "10.128.0.0/14", "--fix=yes");
 }
 
 /* --cidrs-from merges with the options: the same CIDR twice is one, a CIDR
@@ -117,13 +118,13 @@ static void test_add_cidrs(void **state)
 
 static void test_full(void **state)
 {
-	assert_int_equal(parse("trace", "--cluster-cidr", "10.128.0.0/14", "--service-cidr=172.30.0.0/16",
-			       "--node-cidr", "192.0.2.0/24", "--remote-cidr", "10.0.0.0/8",
-			       "--cluster-cidr", "fd00:10:128::/48", "--iface", "eth0", "--iface",
-			       "eth1", "--tunnel", "tun0", "--tunnel=wg0", "--netns", "pod1",
-			       "--json", "--export", "/tmp/x.prom", "--interval", "0.5",
-			       "--duration", "10", "--attach", "tc", "-v", "--max-flows", "1024",
-			       NULL),
+	assert_int_equal(parse("trace", "--cluster-cidr", "10.128.0.0/14",
+			       "--service-cidr=172.30.0.0/16", "--node-cidr", "192.0.2.0/24",
+			       "--remote-cidr", "10.0.0.0/8", "--cluster-cidr", "fd00:10:128::/48",
+			       "--iface", "eth0", "--iface", "eth1", "--tunnel", "tun0",
+			       "--tunnel=wg0", "--netns", "pod1", "--json", "--export",
+			       "/tmp/x.prom", "--interval", "0.5", "--duration", "10", "--attach",
+			       "tc", "-v", "--max-flows", "1024", NULL),
 			 CLI_RUN);
 	assert_int_equal(cfg.nr_cidrs, 5);
 	assert_int_equal(cfg.cidrs[1].cls, TL_CLASS_SERVICE);
@@ -159,30 +160,30 @@ static void test_full(void **state)
  * (strtod would take the first ones). */
 static void test_seconds(void **state)
 {
-	static const char *const bad[] = { "0x10", "0X10", "0x1p3", "inf", "INF", "infinity", "nan",
-					   "1e3x", "1e3", "1E1", " 1", "1 ", "+1", "-1", ".", "",
-					   "1.2.3", "1,5", "１", NULL };
+	static const char *const bad[] = {"0x10", "0X10", "0x1p3", "inf", "INF", "infinity", "nan",
+					  "1e3x", "1e3",  "1E1",   " 1",  "1 ",	 "+1",	     "-1",
+					  ".",	  "",	  "1.2.3", "1,5", "１",	 NULL};
 	static const struct {
 		const char *s;
 		double v;
-	} good[] = { { "1", 1 }, { "0.5", 0.5 }, { ".5", 0.5 }, { "5.", 5 }, { "3600", 3600 },
-		     { "0.10", 0.1 }, { "007", 7 } };
+	} good[] = {{"1", 1},	    {"0.5", 0.5},  {".5", 0.5}, {"5.", 5},
+		    {"3600", 3600}, {"0.10", 0.1}, {"007", 7}};
 	char msg[128];
 	size_t i;
 
 	for (i = 0; bad[i]; i++) {
 		assert_int_equal(parse("--cluster-cidr", "10.0.0.0/8", "--interval", bad[i], NULL),
 				 CLI_ERROR);
-		snprintf(msg, sizeof(msg), "--interval \"%s\": expected seconds between 0.1 and 3600",
-			 bad[i]);
+		snprintf(msg, sizeof(msg),
+			 "--interval \"%s\": expected seconds between 0.1 and 3600", bad[i]);
 		if (strcmp(err, msg))
 			fail_msg("\"%s\": got \"%s\"", bad[i], err);
 		assert_int_equal(parse("--cluster-cidr", "10.0.0.0/8", "--duration", bad[i], NULL),
 				 CLI_ERROR);
 	}
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		assert_int_equal(parse("--cluster-cidr", "10.0.0.0/8", "--interval", good[i].s, NULL),
-				 CLI_RUN);
+		assert_int_equal(
+		    parse("--cluster-cidr", "10.0.0.0/8", "--interval", good[i].s, NULL), CLI_RUN);
 		assert_true(cfg.interval == good[i].v);
 	}
 }
@@ -202,7 +203,7 @@ static void test_commands(void **state)
 /* The help cli_help() prints for argv (which must ask for it); NULL-ended. */
 static char *help_of(const char *first, ...)
 {
-	char *argv[16] = { "tunleak" }, *text = NULL;
+	char *argv[16] = {"tunleak"}, *text = NULL;
 	int argc = 1;
 	size_t len;
 	va_list ap;
@@ -317,7 +318,7 @@ static void test_help_version(void **state)
  * are its table, in lines of at most 80 columns. */
 static void test_help_per_command(void **state)
 {
-	static const char *const argv1[] = { "trace", "check", "cleanup", "version" };
+	static const char *const argv1[] = {"trace", "check", "cleanup", "version"};
 	const struct cli_command *c, *other;
 	const struct cli_opt *o;
 	size_t i;
@@ -334,17 +335,19 @@ static void test_help_per_command(void **state)
 		for (g = 0; c->groups[g]; g++)
 			for (o = c->groups[g]->opts; o->name; o++, n++)
 				if (!lists(h, o->name))
-					fail_msg("tunleak %s --help: no line for --%s", c->name, o->name);
+					fail_msg("tunleak %s --help: no line for --%s", c->name,
+						 o->name);
 		for (other = cli_commands; other->name; other++)
 			for (g = 0; other->groups[g]; g++)
 				for (o = other->groups[g]->opts; o->name; o++)
 					if (!option_of(c, o->name) && lists(h, o->name))
-						fail_msg("tunleak %s --help lists --%s of %s", c->name,
-							 o->name, other->name);
+						fail_msg("tunleak %s --help lists --%s of %s",
+							 c->name, o->name, other->name);
 		assert_int_equal(count_option_lines(h), n);
 		for (l = h; l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
 			if (strcspn(l, "\n") > 80)
-				fail_msg("tunleak %s --help: line over 80 columns: %.100s", c->name, l);
+				fail_msg("tunleak %s --help: line over 80 columns: %.100s", c->name,
+					 l);
 		free(h);
 	}
 }
@@ -378,17 +381,20 @@ static void test_help_content(void **state)
 	free(h);
 	h = help_of("trace", "--help", NULL);
 	assert_non_null(strstr(h, "Usage: tunleak [trace] [OPTIONS]\n"));
-	assert_non_null(strstr(h, "\n  --ready-file FILE       create FILE once attached (for scripts that wait for\n"
-				  "                          tunleak)\n"));
+	assert_non_null(strstr(
+	    h, "\n  --ready-file FILE       create FILE once attached (for scripts that wait for\n"
+	       "                          tunleak)\n"));
 	/* a default is said where the table sets it */
-	assert_non_null(strstr(h, "\n  --max-flows N           size of the kernel's flow table (default 16384)\n"));
-	assert_non_null(strstr(h, "\n  --export-format json|prom  default: prom if FILE ends in .prom, else json\n"));
+	assert_non_null(strstr(
+	    h, "\n  --max-flows N           size of the kernel's flow table (default 16384)\n"));
+	assert_non_null(strstr(
+	    h, "\n  --export-format json|prom  default: prom if FILE ends in .prom, else json\n"));
 	free(h);
 }
 
 static int parse_args(int argc, const char **args)
 {
-	char *argv[16] = { "tunleak" };
+	char *argv[16] = {"tunleak"};
 	int i;
 
 	cli_free(&cfg);
@@ -427,8 +433,8 @@ static void expect_sets(const struct cli_command *c, const struct cli_opt *o, co
 				args[n++] = val;
 		}
 		if (parse_args(n, args) != ret)
-			fail_msg("tunleak %s %s%s%s: expected %d, got %s", c->name, eq, val ? " " : "",
-				 val && form != 1 ? val : "", ret, err);
+			fail_msg("tunleak %s %s%s%s: expected %d, got %s", c->name, eq,
+				 val ? " " : "", val && form != 1 ? val : "", ret, err);
 		if (ret != CLI_RUN)
 			continue;
 		assert_int_equal(cfg.cmd, c->cmd);
@@ -529,7 +535,7 @@ static void test_defaults_from_table(void **state)
 
 	for (g = 0; c->groups[g]; g++) {
 		for (o = c->groups[g]->opts; o->name; o++) {
-			const char *args[] = { "--node-cidr", "203.0.113.0/24", "--", o->def };
+			const char *args[] = {"--node-cidr", "203.0.113.0/24", "--", o->def};
 			char opt[40];
 
 			if (!o->def)
@@ -546,7 +552,8 @@ static void test_defaults_from_table(void **state)
 			n++;
 		}
 	}
-	assert_int_equal(n, 6); /* attach, max-flows, interval, pcap-packets, snaplen, pcap-max-mb */
+	assert_int_equal(n,
+			 6); /* attach, max-flows, interval, pcap-packets, snaplen, pcap-max-mb */
 }
 
 /* getopt_long() takes a unique prefix (--clus for --cluster-cidr): tunleak
@@ -577,14 +584,14 @@ static void test_abbreviations(void **state)
 		for (g = 0; c->groups[g]; g++) {
 			for (o = c->groups[g]->opts; o->name; o++) {
 				for (len = 1; len < strlen(o->name); len++) {
-					const char *args[] = { c->name, arg, "10.0.0.0/8" };
+					const char *args[] = {c->name, arg, "10.0.0.0/8"};
 
 					snprintf(arg, sizeof(arg), "--%.*s", (int)len, o->name);
 					if (option_of(command(CMD_TRACE), arg + 2))
 						continue; /* --pcap, of --pcap-packets */
 					snprintf(want, sizeof(want),
-						 "unknown option \"%s\" (see tunleak %s --help)", arg,
-						 c->name);
+						 "unknown option \"%s\" (see tunleak %s --help)",
+						 arg, c->name);
 					assert_int_equal(parse_args(2, args), CLI_ERROR);
 					assert_string_equal(err, want);
 					assert_int_equal(parse_args(3, args), CLI_ERROR);
@@ -605,10 +612,10 @@ static void test_other_commands(void **state)
 	char arg[64], want[200];
 	int g, refused = 0;
 
-	assert_error("cleanup takes no --top: it removes stale filters and traces nothing", "cleanup",
-		     "--top");
-	assert_error("cleanup takes no --json: it removes stale filters and traces nothing", "cleanup",
-		     "--json");
+	assert_error("cleanup takes no --top: it removes stale filters and traces nothing",
+		     "cleanup", "--top");
+	assert_error("cleanup takes no --json: it removes stale filters and traces nothing",
+		     "cleanup", "--json");
 	assert_error("cleanup takes no --cluster-cidr: it removes stale filters and traces nothing",
 		     "cleanup", "--cluster-cidr=10.0.0.0/8");
 	assert_error("check takes no --ready-file: it audits routes and traces nothing", "check",
@@ -619,18 +626,20 @@ static void test_other_commands(void **state)
 		for (other = cli_commands; other->name; other++) {
 			for (g = 0; other->groups[g]; g++) {
 				for (o = other->groups[g]->opts; o->name; o++) {
-					const char *args[] = { c->name, arg, "1" };
+					const char *args[] = {c->name, arg, "1"};
 
 					if (option_of(c, o->name))
 						continue;
 					assert_non_null(option_of(command(CMD_TRACE), o->name));
 					snprintf(arg, sizeof(arg), "--%s", o->name);
 					if (o->scope)
-						snprintf(want, sizeof(want), "--%s %s", o->name, o->scope);
+						snprintf(want, sizeof(want), "--%s %s", o->name,
+							 o->scope);
 					else
 						snprintf(want, sizeof(want), "%s takes no --%s: %s",
 							 c->name, o->name, c->refuses);
-					assert_int_equal(parse_args(o->arg ? 3 : 2, args), CLI_ERROR);
+					assert_int_equal(parse_args(o->arg ? 3 : 2, args),
+							 CLI_ERROR);
 					assert_string_equal(err, want);
 					refused++;
 				}
@@ -667,9 +676,9 @@ static void test_ready_file(void **state)
 {
 	assert_int_equal(parse("--cluster-cidr", "10.0.0.0/8", NULL), CLI_RUN);
 	assert_null(cfg.ready_file);
-	assert_int_equal(parse("trace", "--cluster-cidr", "10.0.0.0/8", "--ready-file",
-			       "/run/tl.ready", NULL),
-			 CLI_RUN);
+	assert_int_equal(
+	    parse("trace", "--cluster-cidr", "10.0.0.0/8", "--ready-file", "/run/tl.ready", NULL),
+	    CLI_RUN);
 	assert_string_equal(cfg.ready_file, "/run/tl.ready");
 	assert_error("--ready-file \"\": expected a file name", "--cluster-cidr", "10.0.0.0/8",
 		     "--ready-file=");
@@ -677,7 +686,8 @@ static void test_ready_file(void **state)
 
 static void test_export_format(void **state)
 {
-	assert_int_equal(parse("--cluster-cidr", "10.0.0.0/8", "--export", "c.json", NULL), CLI_RUN);
+	assert_int_equal(parse("--cluster-cidr", "10.0.0.0/8", "--export", "c.json", NULL),
+			 CLI_RUN);
 	assert_int_equal(cfg.export_fmt, EXPORT_JSON);
 	assert_int_equal(parse("--cluster-cidr", "10.0.0.0/8", "--export", "c.txt", NULL), CLI_RUN);
 	assert_int_equal(cfg.export_fmt, EXPORT_JSON);
@@ -691,16 +701,21 @@ static void test_export_format(void **state)
 
 static void test_errors(void **state)
 {
-	assert_error("no CIDR given: expected at least one of --cluster-cidr, --service-cidr, --node-cidr, --remote-cidr, --cidrs-from",
+	assert_error("no CIDR given: expected at least one of --cluster-cidr, --service-cidr, "
+		     "--node-cidr, --remote-cidr, --cidrs-from",
 		     "--iface", "eth0");
-	assert_error("--cluster-cidr \"10.128.0.1/14\": host bits are set (did you mean 10.128.0.0/14?)",
-		     "--cluster-cidr", "10.128.0.1/14");
-	assert_error("--service-cidr \"172.30.0.0/33\": prefix length must be 0-32 for IPv4, 0-128 for IPv6",
-		     "--service-cidr", "172.30.0.0/33");
-	assert_error("--node-cidr \"node\": not a CIDR (expected an IPv4 or IPv6 prefix such as 10.128.0.0/14 or fd00:10:128::/48)",
+	assert_error(
+	    "--cluster-cidr \"10.128.0.1/14\": host bits are set (did you mean 10.128.0.0/14?)",
+	    "--cluster-cidr", "10.128.0.1/14");
+	assert_error(
+	    "--service-cidr \"172.30.0.0/33\": prefix length must be 0-32 for IPv4, 0-128 for IPv6",
+	    "--service-cidr", "172.30.0.0/33");
+	assert_error("--node-cidr \"node\": not a CIDR (expected an IPv4 or IPv6 prefix such as "
+		     "10.128.0.0/14 or fd00:10:128::/48)",
 		     "--node-cidr", "node");
 	/* a trailing space is no prefix length out of range: it is no CIDR */
-	assert_error("--cluster-cidr \"10.0.0.0/8 \": not a CIDR (expected an IPv4 or IPv6 prefix such as 10.128.0.0/14 or fd00:10:128::/48)",
+	assert_error("--cluster-cidr \"10.0.0.0/8 \": not a CIDR (expected an IPv4 or IPv6 prefix "
+		     "such as 10.128.0.0/14 or fd00:10:128::/48)",
 		     "--cluster-cidr", "10.0.0.0/8 ");
 	assert_error("unknown option \"--bogus\" (see tunleak --help)", "--bogus");
 	assert_error("unknown option \"-x\" (see tunleak --help)", "-x");
@@ -728,25 +743,30 @@ static void test_errors(void **state)
 		     "10.0.0.0/8", "--pid", "12x");
 	assert_error("--attach \"xdp\": expected auto, tcx or tc", "--cluster-cidr", "10.0.0.0/8",
 		     "--attach", "xdp");
-	assert_error("--iface \"averyveryverylongname\": expected an interface name (1-15 characters, no '/', ':' or space)",
+	assert_error("--iface \"averyveryverylongname\": expected an interface name (1-15 "
+		     "characters, no '/', ':' or space)",
 		     "--cluster-cidr", "10.0.0.0/8", "--iface", "averyveryverylongname");
-	assert_error("--tunnel \"\": expected an interface name (1-15 characters, no '/', ':' or space)",
-		     "--cluster-cidr", "10.0.0.0/8", "--tunnel", "");
+	assert_error(
+	    "--tunnel \"\": expected an interface name (1-15 characters, no '/', ':' or space)",
+	    "--cluster-cidr", "10.0.0.0/8", "--tunnel", "");
 	/* an alias the kernel would resolve to tun0 is not an interface name */
-	assert_error("--tunnel \"tun0:x\": expected an interface name (1-15 characters, no '/', ':' or space)",
+	assert_error("--tunnel \"tun0:x\": expected an interface name (1-15 characters, no '/', "
+		     "':' or space)",
 		     "--cluster-cidr", "10.0.0.0/8", "--tunnel", "tun0:x");
-	assert_error("--tunnel \"tun\\x0a0\": expected an interface name (1-15 characters, no '/', ':' or space)",
+	assert_error("--tunnel \"tun\\x0a0\": expected an interface name (1-15 characters, no '/', "
+		     "':' or space)",
 		     "--cluster-cidr", "10.0.0.0/8", "--tunnel", "tun\n0");
-	assert_error("--iface \"a b\": expected an interface name (1-15 characters, no '/', ':' or space)",
-		     "--cluster-cidr", "10.0.0.0/8", "--iface", "a b");
+	assert_error(
+	    "--iface \"a b\": expected an interface name (1-15 characters, no '/', ':' or space)",
+	    "--cluster-cidr", "10.0.0.0/8", "--iface", "a b");
 	assert_error("--netns and --pid both given: choose one namespace", "--cluster-cidr",
 		     "10.0.0.0/8", "--netns", "a", "--pid", "5");
 	assert_error("--remote-cidr \"10.0.0.0/8\": already given as class pod", "--cluster-cidr",
 		     "10.0.0.0/8", "--remote-cidr", "10.0.0.0/8");
 	assert_error("--tunnel \"eth0\": also given as --iface; an interface has one role",
 		     "--cluster-cidr", "10.0.0.0/8", "--tunnel", "eth0");
-	assert_error("--max-flows \"10\": expected a number of flows (64-4194304)", "--cluster-cidr",
-		     "10.0.0.0/8", "--max-flows", "10");
+	assert_error("--max-flows \"10\": expected a number of flows (64-4194304)",
+		     "--cluster-cidr", "10.0.0.0/8", "--max-flows", "10");
 	assert_error("--top and --json both given: choose one output", "--cluster-cidr",
 		     "10.0.0.0/8", "--top", "--json");
 	assert_error("--pcap-packets \"0\": expected packets per flow (1-1000)", "--cluster-cidr",
@@ -775,16 +795,25 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),      cmocka_unit_test(test_full),
-		cmocka_unit_test(test_commands),      cmocka_unit_test(test_help_version),
-		cmocka_unit_test(test_export_format), cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_duplicates),    cmocka_unit_test(test_node_mode),
-		cmocka_unit_test(test_add_cidrs),     cmocka_unit_test(test_seconds),
-		cmocka_unit_test(test_help_per_command), cmocka_unit_test(test_help_content),
-		cmocka_unit_test(test_every_option),  cmocka_unit_test(test_defaults_from_table),
-		cmocka_unit_test(test_abbreviations), cmocka_unit_test(test_other_commands),
-		cmocka_unit_test(test_parse_again),   cmocka_unit_test(test_ready_file),
-		cmocka_unit_test(test_fix),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_full),
+	    cmocka_unit_test(test_commands),
+	    cmocka_unit_test(test_help_version),
+	    cmocka_unit_test(test_export_format),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_duplicates),
+	    cmocka_unit_test(test_node_mode),
+	    cmocka_unit_test(test_add_cidrs),
+	    cmocka_unit_test(test_seconds),
+	    cmocka_unit_test(test_help_per_command),
+	    cmocka_unit_test(test_help_content),
+	    cmocka_unit_test(test_every_option),
+	    cmocka_unit_test(test_defaults_from_table),
+	    cmocka_unit_test(test_abbreviations),
+	    cmocka_unit_test(test_other_commands),
+	    cmocka_unit_test(test_parse_again),
+	    cmocka_unit_test(test_ready_file),
+	    cmocka_unit_test(test_fix),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, teardown);

@@ -136,10 +136,10 @@ static void test_dir_symlink(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_record_and_forget),
-		cmocka_unit_test(test_name_escaped),
-		cmocka_unit_test(test_other_boot),
-		cmocka_unit_test(test_dir_symlink),
+	    cmocka_unit_test(test_record_and_forget),
+	    cmocka_unit_test(test_name_escaped),
+	    cmocka_unit_test(test_other_boot),
+	    cmocka_unit_test(test_dir_symlink),
 	};
 
 	return cmocka_run_group_tests_name("clsact", tests, setup, teardown);

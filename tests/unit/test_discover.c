@@ -73,7 +73,7 @@ static bool has(const struct ns_scan *s, uint64_t ino)
 
 static void test_scan_reads_what_changed(void **state)
 {
-	struct ns_scan s = { 0 }, once = { 0 };
+	struct ns_scan s = {0}, once = {0};
 	uint64_t a = spawn(100), b = spawn(200), c, d;
 	int pass;
 
@@ -128,7 +128,7 @@ static void test_scan_reads_what_changed(void **state)
  * its processes (the first in directory order). */
 static void test_scan_many(void **state)
 {
-	struct ns_scan s = { 0 };
+	struct ns_scan s = {0};
 	char path[160];
 	int pid, i;
 
@@ -162,8 +162,8 @@ static void test_scan_many(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_scan_reads_what_changed),
-		cmocka_unit_test(test_scan_many),
+	    cmocka_unit_test(test_scan_reads_what_changed),
+	    cmocka_unit_test(test_scan_many),
 	};
 
 	return cmocka_run_group_tests_name("discover", tests, setup, teardown);

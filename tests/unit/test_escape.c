@@ -36,14 +36,18 @@ static void test_utf8(void **state)
 	assert_string_equal(esc("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
 			    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
 	assert_string_equal(esc("\xc2\xa0nbsp"), "\xc2\xa0nbsp"); /* U+00A0: not C1 */
-	assert_string_equal(esc("t\xc2\x9b" "31m"), "t\\xc2\\x9b31m"); /* U+009B CSI */
+	assert_string_equal(esc("t\xc2\x9b"
+				"31m"),
+			    "t\\xc2\\x9b31m");		    /* U+009B CSI */
 	assert_string_equal(esc("\xc2\x85"), "\\xc2\\x85"); /* U+0085 NEL */
-	assert_string_equal(esc("t\x9b" "31m"), "t\\x9b31m"); /* 8-bit CSI */
+	assert_string_equal(esc("t\x9b"
+				"31m"),
+			    "t\\x9b31m"); /* 8-bit CSI */
 	assert_string_equal(esc("\xff\xfe"), "\\xff\\xfe");
-	assert_string_equal(esc("\xe2\x82"), "\\xe2\\x82"); /* cut short */
-	assert_string_equal(esc("\xc0\xaf"), "\\xc0\\xaf"); /* overlong '/' */
-	assert_string_equal(esc("\xe0\x80\xaf"), "\\xe0\\x80\\xaf"); /* overlong */
-	assert_string_equal(esc("\xed\xa0\x80"), "\\xed\\xa0\\x80"); /* surrogate */
+	assert_string_equal(esc("\xe2\x82"), "\\xe2\\x82");		      /* cut short */
+	assert_string_equal(esc("\xc0\xaf"), "\\xc0\\xaf");		      /* overlong '/' */
+	assert_string_equal(esc("\xe0\x80\xaf"), "\\xe0\\x80\\xaf");	      /* overlong */
+	assert_string_equal(esc("\xed\xa0\x80"), "\\xed\\xa0\\x80");	      /* surrogate */
 	assert_string_equal(esc("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80"); /* > U+10FFFF */
 }
 
@@ -64,9 +68,12 @@ static void test_cut(void **state)
  * U+202E can show as another pod's. Escaped like controls; other marks pass. */
 static void test_bidi(void **state)
 {
-	assert_string_equal(esc("ab\xe2\x80\xae" "cd"), "ab\\xe2\\x80\\xaecd"); /* U+202E RLO */
+	assert_string_equal(esc("ab\xe2\x80\xae"
+				"cd"),
+			    "ab\\xe2\\x80\\xaecd");		     /* U+202E RLO */
 	assert_string_equal(esc("\xe2\x80\xaa"), "\\xe2\\x80\\xaa"); /* U+202A LRE */
-	assert_string_equal(esc("\xe2\x81\xa6x\xe2\x81\xa9"), "\\xe2\\x81\\xa6x\\xe2\\x81\\xa9"); /* LRI, PDI */
+	assert_string_equal(esc("\xe2\x81\xa6x\xe2\x81\xa9"),
+			    "\\xe2\\x81\\xa6x\\xe2\\x81\\xa9");	  /* LRI, PDI */
 	assert_string_equal(esc("\xe2\x80\xa9"), "\xe2\x80\xa9"); /* U+2029: not bidi */
 	assert_string_equal(esc("\xe2\x80\xaf"), "\xe2\x80\xaf"); /* U+202F */
 	assert_string_equal(esc("\xe2\x81\xaa"), "\xe2\x81\xaa"); /* U+206A */
@@ -88,22 +95,27 @@ static void test_json(void **state)
 {
 	assert_string_equal(json("t\033[31m"), "\"t\\u001b[31m\"");
 	assert_string_equal(json("a\"b\\c\nd\x7f"), "\"a\\\"b\\\\c\\nd\\u007f\"");
-	assert_string_equal(json("caf\xc3\xa9 \xf0\x9f\x98\x80"), "\"caf\xc3\xa9 \xf0\x9f\x98\x80\"");
-	assert_string_equal(json("t\xc2\x9b" "31m"), "\"t\\u009b31m\"");
-	assert_string_equal(json("t\x9b" "31m"), "\"t\\ufffd31m\"");
+	assert_string_equal(json("caf\xc3\xa9 \xf0\x9f\x98\x80"),
+			    "\"caf\xc3\xa9 \xf0\x9f\x98\x80\"");
+	assert_string_equal(json("t\xc2\x9b"
+				 "31m"),
+			    "\"t\\u009b31m\"");
+	assert_string_equal(json("t\x9b"
+				 "31m"),
+			    "\"t\\ufffd31m\"");
 	assert_string_equal(json("\xff\xe2\x82"), "\"\\ufffd\\ufffd\\ufffd\"");
-	assert_string_equal(json("a\xe2\x80\xae" "b\xe2\x81\xa7"), "\"a\\u202eb\\u2067\"");
+	assert_string_equal(json("a\xe2\x80\xae"
+				 "b\xe2\x81\xa7"),
+			    "\"a\\u202eb\\u2067\"");
 	assert_string_equal(json("\xe2\x80\xa9"), "\"\xe2\x80\xa9\"");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ascii_and_c0),
-		cmocka_unit_test(test_utf8),
-		cmocka_unit_test(test_cut),
-		cmocka_unit_test(test_bidi),
-		cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_ascii_and_c0), cmocka_unit_test(test_utf8),
+	    cmocka_unit_test(test_cut),		 cmocka_unit_test(test_bidi),
+	    cmocka_unit_test(test_json),
 	};
 
 	return cmocka_run_group_tests_name("escape", tests, NULL, NULL);

@@ -52,17 +52,17 @@ static char *jq(const char *path, const char *filter)
 	return out;
 }
 
-#define assert_jq(path, filter, expect)                                                  \
-	do {                                                                             \
-		const char *got_ = jq(path, filter);                                     \
-		if (strcmp(got_, expect))                                                \
-			fail_msg("%s: expected %s, got %s", filter, expect, got_);       \
+#define assert_jq(path, filter, expect)                                                            \
+	do {                                                                                       \
+		const char *got_ = jq(path, filter);                                               \
+		if (strcmp(got_, expect))                                                          \
+			fail_msg("%s: expected %s, got %s", filter, expect, got_);                 \
 	} while (0)
 
 static struct flows *sample_flows(void)
 {
 	struct flows *f = flows__new(16);
-	struct tl_flow_key k = { .family = 4, .proto = 6, .slot = 1, .dir = TL_DIR_EGRESS };
+	struct tl_flow_key k = {.family = 4, .proto = 6, .slot = 1, .dir = TL_DIR_EGRESS};
 	struct flow_rec *r;
 	int is_new;
 
@@ -102,15 +102,15 @@ static void sample(struct snapshot *s)
 	n->ifaces[0].role = TL_ROLE_CLUSTER;
 	n->ifaces[0].state = IFACE_ATTACHED;
 	n->ifaces[0].l2 = 1;
-	n->ifaces[0].c[TL_DIR_INGRESS][TL_CLASS_POD] = (struct tl_counter){ 3, 252 };
-	n->ifaces[0].c[TL_DIR_EGRESS][TL_CLASS_REMOTE] = (struct tl_counter){ 2, 200 };
-	n->ifaces[0].c[TL_DIR_EGRESS][TL_CNT_NONIP] = (struct tl_counter){ 1, 28 };
+	n->ifaces[0].c[TL_DIR_INGRESS][TL_CLASS_POD] = (struct tl_counter){3, 252};
+	n->ifaces[0].c[TL_DIR_EGRESS][TL_CLASS_REMOTE] = (struct tl_counter){2, 200};
+	n->ifaces[0].c[TL_DIR_EGRESS][TL_CNT_NONIP] = (struct tl_counter){1, 28};
 	strcpy(n->ifaces[1].name, "tun0");
 	n->ifaces[1].role = TL_ROLE_TUNNEL;
 	n->ifaces[1].state = IFACE_WAITING;
-	n->ifaces[1].c[TL_DIR_EGRESS][TL_CLASS_POD] = (struct tl_counter){ 7, 588 };
-	n->ifaces[1].c[TL_DIR_EGRESS][TL_CLASS_SERVICE] = (struct tl_counter){ 2, 120 };
-	n->ifaces[1].c[TL_DIR_EGRESS][TL_CLASS_OTHER] = (struct tl_counter){ 9, 900 };
+	n->ifaces[1].c[TL_DIR_EGRESS][TL_CLASS_POD] = (struct tl_counter){7, 588};
+	n->ifaces[1].c[TL_DIR_EGRESS][TL_CLASS_SERVICE] = (struct tl_counter){2, 120};
+	n->ifaces[1].c[TL_DIR_EGRESS][TL_CLASS_OTHER] = (struct tl_counter){9, 900};
 	s->stats[TL_STAT_LEAK_FLOWS] = 2;
 	s->stats[TL_STAT_BYPASS_FLOWS] = 1;
 	s->stats[TL_STAT_EVENTS_EMITTED] = 3;
@@ -128,7 +128,7 @@ static void sample(struct snapshot *s)
 	strcpy(n->ifaces[0].name, "tun0");
 	n->ifaces[0].role = TL_ROLE_TUNNEL;
 	n->ifaces[0].state = IFACE_GONE;
-	n->ifaces[0].c[TL_DIR_EGRESS][TL_CLASS_NODE] = (struct tl_counter){ 5, 500 };
+	n->ifaces[0].c[TL_DIR_EGRESS][TL_CLASS_NODE] = (struct tl_counter){5, 500};
 }
 
 static void test_json(void **state)
@@ -156,7 +156,8 @@ static void test_json(void **state)
 		  "node,other,pod,remote,service");
 	assert_jq(path, ".namespaces[0].interfaces.eth0.non_ip.egress.bytes", "28");
 	assert_jq(path, ".namespaces[0].interfaces.tun0.egress.pod.packets", "7");
-	assert_jq(path, ".namespaces[0].leaks | [.packets,.bytes,.flows] | map(tostring) | join(\" \")",
+	assert_jq(path,
+		  ".namespaces[0].leaks | [.packets,.bytes,.flows] | map(tostring) | join(\" \")",
 		  "9 708 2");
 	assert_jq(path, ".namespaces[1] | [.label,.pod,.k8s_namespace,.state] | join(\" \")",
 		  "vpn-b vpn-b team-a gone");
@@ -175,8 +176,11 @@ static void test_json(void **state)
 	assert_jq(path, ".namespaces[0].flows | length", "1");
 	assert_jq(path, ".namespaces[1].flows | length", "0");
 	assert_jq(path,
-		  ".namespaces[0].flows[0] | [.type,.iface,.src,.dst,.proto,.sport,.dport,.class,.packets,.bytes,.first,.route] | map(tostring) | join(\" \")",
-		  "leak tun0 10.8.0.2 10.130.0.5 tcp 40000 8080 pod 7 588 2026-11-26T12:00:01.123Z 10.0.0.0/8 via 10.8.0.1 dev tun0");
+		  ".namespaces[0].flows[0] | "
+		  "[.type,.iface,.src,.dst,.proto,.sport,.dport,.class,.packets,.bytes,.first,."
+		  "route] | map(tostring) | join(\" \")",
+		  "leak tun0 10.8.0.2 10.130.0.5 tcp 40000 8080 pod 7 588 2026-11-26T12:00:01.123Z "
+		  "10.0.0.0/8 via 10.8.0.1 dev tun0");
 	flows__free(s.flows);
 	snapshot_free(&s);
 }
@@ -193,7 +197,7 @@ static void test_json_bounded(void **state)
 	sample(&s);
 	flows__free(s.flows);
 	for (i = 0; i < 70000; i++) {
-		struct tl_flow_key k = { .family = 4, .proto = 17, .slot = 1, .dir = TL_DIR_EGRESS };
+		struct tl_flow_key k = {.family = 4, .proto = 17, .slot = 1, .dir = TL_DIR_EGRESS};
 		struct flow_rec *r;
 		int is_new;
 
@@ -207,13 +211,16 @@ static void test_json_bounded(void **state)
 	s.flows = f;
 	snprintf(path, sizeof(path), "%s/big.json", dir);
 	assert_int_equal(export_write(path, EXPORT_JSON, &s), 0);
-	assert_jq(path, ".flow_list | [.listed,.omitted] | map(tostring) | join(\" \")", "1000 69000");
+	assert_jq(path, ".flow_list | [.listed,.omitted] | map(tostring) | join(\" \")",
+		  "1000 69000");
 	assert_jq(path, ".namespaces[0].flows | length", "1000");
 	assert_jq(path, ".namespaces[0].flows | map(.packets) | max", "69999");
 	/* the 500 largest are there, and the 500 most recent */
 	assert_jq(path, "[.namespaces[0].flows[] | select(.packets >= 69500)] | length", "500");
-	assert_jq(path, "[.namespaces[0].flows[] | select(.packets >= 34500 and .packets < 35000)] | length",
-		  "500");
+	assert_jq(
+	    path,
+	    "[.namespaces[0].flows[] | select(.packets >= 34500 and .packets < 35000)] | length",
+	    "500");
 	assert_jq(path, ".leaks.packets", "14");
 	flows__free(f);
 	snapshot_free(&s);
@@ -221,14 +228,17 @@ static void test_json_bounded(void **state)
 
 static void test_json_long_string(void **state)
 {
-	struct snapshot s = { .attach_mode = "tc" };
+	struct snapshot s = {.attach_mode = "tc"};
 	struct ns_snap *n = snapshot_add_ns(&s);
 	char path[128], want[64];
 	int i;
 
 	/* characters to escape, and control characters a pod could put in a name */
 	for (i = 0; i < 60; i++)
-		n->label[i] = i % 17 == 0 ? '"' : i % 13 == 0 ? '\\' : i % 11 == 0 ? '\033' : 'a' + i % 26;
+		n->label[i] = i % 17 == 0   ? '"'
+			      : i % 13 == 0 ? '\\'
+			      : i % 11 == 0 ? '\033'
+					    : 'a' + i % 26;
 	n->label[60] = '\0';
 	snprintf(path, sizeof(path), "%s/long.json", dir);
 	assert_int_equal(export_write(path, EXPORT_JSON, &s), 0);
@@ -240,7 +250,7 @@ static void test_json_long_string(void **state)
 
 static void test_json_empty(void **state)
 {
-	struct snapshot s = { .attach_mode = "tc" };
+	struct snapshot s = {.attach_mode = "tc"};
 	char path[128];
 
 	snprintf(path, sizeof(path), "%s/empty.json", dir);
@@ -265,8 +275,8 @@ static char *prom(struct snapshot *s)
  * the Prometheus Operator, OpenShift's user-workload monitoring): a series
  * of ours with one of them would see it renamed exported_NAME when the
  * scrape does not honour our labels. */
-static const char *const target_labels[] = { "pod", "namespace", "node", "instance", "job",
-					     "container", "service", "endpoint" };
+static const char *const target_labels[] = {"pod", "namespace", "node",	   "instance",
+					    "job", "container", "service", "endpoint"};
 
 /* No label of the sample line is one of them. */
 static void assert_no_target_label(const char *line)
@@ -299,17 +309,27 @@ static void test_prom(void **state)
 	buf = prom(&s);
 	assert_non_null(strstr(buf, "# HELP tunleak_packets_total "));
 	assert_non_null(strstr(buf, "# TYPE tunleak_packets_total counter\n"));
-	assert_non_null(strstr(buf,
-			       "\ntunleak_packets_total{netns=\"pod\\\"1\",k8s_pod=\"\",k8s_namespace=\"\",iface=\"tun0\",direction=\"egress\",class=\"pod\"} 7\n"));
-	assert_non_null(strstr(buf,
-			       "\ntunleak_bytes_total{netns=\"pod\\\"1\",k8s_pod=\"\",k8s_namespace=\"\",iface=\"eth0\",direction=\"ingress\",class=\"pod\"} 252\n"));
-	assert_non_null(strstr(buf, "# TYPE tunleak_leak_packets_total counter\ntunleak_leak_packets_total{netns=\"pod\\\"1\",k8s_pod=\"\",k8s_namespace=\"\"} 9\n"));
-	assert_non_null(strstr(buf, "\ntunleak_leak_packets_total{netns=\"vpn-b\",k8s_pod=\"vpn-b\",k8s_namespace=\"team-a\"} 5\n"));
-	assert_non_null(strstr(buf, "\ntunleak_leak_flows{netns=\"pod\\\"1\",k8s_pod=\"\",k8s_namespace=\"\"} 2\n"));
-	assert_non_null(strstr(buf, "\ntunleak_bypass_packets_total{netns=\"pod\\\"1\",k8s_pod=\"\",k8s_namespace=\"\"} 2\n"));
-	assert_non_null(strstr(buf, "# TYPE tunleak_events_dropped_total counter\ntunleak_events_dropped_total 4\n"));
-	assert_non_null(strstr(buf, "tunleak_interface_up{netns=\"pod\\\"1\",k8s_pod=\"\",k8s_namespace=\"\",iface=\"tun0\",role=\"tunnel\"} 0\n"));
-	assert_non_null(strstr(buf, "tunleak_namespace_traced{netns=\"vpn-b\",k8s_pod=\"vpn-b\",k8s_namespace=\"team-a\"} 0\n"));
+	assert_non_null(
+	    strstr(buf, "\ntunleak_packets_total{netns=\"pod\\\"1\",k8s_pod=\"\",k8s_namespace="
+			"\"\",iface=\"tun0\",direction=\"egress\",class=\"pod\"} 7\n"));
+	assert_non_null(
+	    strstr(buf, "\ntunleak_bytes_total{netns=\"pod\\\"1\",k8s_pod=\"\",k8s_namespace=\"\","
+			"iface=\"eth0\",direction=\"ingress\",class=\"pod\"} 252\n"));
+	assert_non_null(strstr(buf, "# TYPE tunleak_leak_packets_total "
+				    "counter\ntunleak_leak_packets_total{netns=\"pod\\\"1\",k8s_"
+				    "pod=\"\",k8s_namespace=\"\"} 9\n"));
+	assert_non_null(strstr(buf, "\ntunleak_leak_packets_total{netns=\"vpn-b\",k8s_pod=\"vpn-"
+				    "b\",k8s_namespace=\"team-a\"} 5\n"));
+	assert_non_null(strstr(
+	    buf, "\ntunleak_leak_flows{netns=\"pod\\\"1\",k8s_pod=\"\",k8s_namespace=\"\"} 2\n"));
+	assert_non_null(strstr(buf, "\ntunleak_bypass_packets_total{netns=\"pod\\\"1\",k8s_pod="
+				    "\"\",k8s_namespace=\"\"} 2\n"));
+	assert_non_null(strstr(
+	    buf, "# TYPE tunleak_events_dropped_total counter\ntunleak_events_dropped_total 4\n"));
+	assert_non_null(strstr(buf, "tunleak_interface_up{netns=\"pod\\\"1\",k8s_pod=\"\",k8s_"
+				    "namespace=\"\",iface=\"tun0\",role=\"tunnel\"} 0\n"));
+	assert_non_null(strstr(buf, "tunleak_namespace_traced{netns=\"vpn-b\",k8s_pod=\"vpn-b\","
+				    "k8s_namespace=\"team-a\"} 0\n"));
 	/* every sample line is NAME{...} VALUE or NAME VALUE */
 	{
 		char *line, *save = NULL;
@@ -333,8 +353,7 @@ static void test_prom(void **state)
  * file (only when known) and as a gauge; an interface's state "not counted". */
 static void test_slots_export(void **state)
 {
-	struct snapshot s = { .attach_mode = "tc", .slots = 2048, .slots_used = 3,
-			      .not_counted = 2 };
+	struct snapshot s = {.attach_mode = "tc", .slots = 2048, .slots_used = 3, .not_counted = 2};
 	struct ns_snap *n = snapshot_add_ns(&s);
 	char path[128], *buf;
 
@@ -348,7 +367,9 @@ static void test_slots_export(void **state)
 	assert_jq(path, ".interface_slots | \"\\(.limit) \\(.used) \\(.not_counted)\"", "2048 3 2");
 	assert_jq(path, ".namespaces[0].interfaces.tun9.state", "not counted");
 	buf = prom(&s);
-	assert_non_null(strstr(buf, "# TYPE tunleak_interfaces_not_counted gauge\ntunleak_interfaces_not_counted 2\n"));
+	assert_non_null(strstr(
+	    buf,
+	    "# TYPE tunleak_interfaces_not_counted gauge\ntunleak_interfaces_not_counted 2\n"));
 	assert_non_null(strstr(buf, "iface=\"tun9\",role=\"tunnel\"} 0\n"));
 	free(buf);
 	s.slots = 0;
@@ -359,7 +380,7 @@ static void test_slots_export(void **state)
 
 static void test_prom_hostile_names(void **state)
 {
-	struct snapshot s = { .attach_mode = "tc" };
+	struct snapshot s = {.attach_mode = "tc"};
 	struct ns_snap *n = snapshot_add_ns(&s);
 	char *buf, *line, *save = NULL;
 	int samples = 0;
@@ -370,7 +391,9 @@ static void test_prom_hostile_names(void **state)
 	strcpy(n->ifaces[0].name, "tun\"0\\");
 	n->ifaces[0].role = TL_ROLE_TUNNEL;
 	buf = prom(&s);
-	assert_non_null(strstr(buf, "tunleak_interface_up{netns=\"evil\\\\x0a# TYPE x counter\",k8s_pod=\"p\\\\x1b[31m\",k8s_namespace=\"\",iface=\"tun\\\"0\\\\\",role=\"tunnel\"} 0\n"));
+	assert_non_null(strstr(buf, "tunleak_interface_up{netns=\"evil\\\\x0a# TYPE x "
+				    "counter\",k8s_pod=\"p\\\\x1b[31m\",k8s_namespace=\"\",iface="
+				    "\"tun\\\"0\\\\\",role=\"tunnel\"} 0\n"));
 	assert_null(strchr(buf, '\033'));
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (line[0] == '#') {
@@ -402,8 +425,11 @@ static void test_totals_keep_folded(void **state)
 	char path[256];
 
 	sample(&s);
-	s.folded = (struct totals){ .leak_packets = 40000, .leak_bytes = 3360000,
-				    .leak_flows = 64, .bypass_packets = 3, .bypass_flows = 1 };
+	s.folded = (struct totals){.leak_packets = 40000,
+				   .leak_bytes = 3360000,
+				   .leak_flows = 64,
+				   .bypass_packets = 3,
+				   .bypass_flows = 1};
 	s.folded_ns = 65;
 	s.gone_kept = 64;
 	s.states[NS_TRACING] = 1;
@@ -413,8 +439,12 @@ static void test_totals_keep_folded(void **state)
 	assert_int_equal(t.leak_flows, 64 + 2 + 1);
 	snprintf(path, sizeof(path), "%s/folded.json", dir);
 	assert_int_equal(export_write(path, EXPORT_JSON, &s), 0);
-	assert_jq(path, "[.leaks.packets, .leaks.flows, .bypass.packets] | map(tostring) | join(\" \")", "40014 67 5");
-	assert_jq(path, ".namespace_states | [.traced, .gone, .gone_folded, .gone_kept_limit] | map(tostring) | join(\" \")",
+	assert_jq(path,
+		  "[.leaks.packets, .leaks.flows, .bypass.packets] | map(tostring) | join(\" \")",
+		  "40014 67 5");
+	assert_jq(path,
+		  ".namespace_states | [.traced, .gone, .gone_folded, .gone_kept_limit] | "
+		  "map(tostring) | join(\" \")",
 		  "1 1 65 64");
 	assert_jq(path, "[.namespaces[].label] | length", "2");
 	snprintf(path, sizeof(path), "%s/folded.prom", dir);
@@ -424,7 +454,8 @@ static void test_totals_keep_folded(void **state)
 		FILE *p;
 
 		snprintf(cmd, sizeof(cmd),
-			 "grep -E '^tunleak_namespaces(_folded_total)?[{ ]' %s | paste -sd '|'", path);
+			 "grep -E '^tunleak_namespaces(_folded_total)?[{ ]' %s | paste -sd '|'",
+			 path);
 		p = popen(cmd, "r");
 		assert_non_null(p);
 		assert_non_null(fgets(got, sizeof(got), p));
@@ -462,14 +493,22 @@ static void test_untraced_and_name_source(void **state)
 	s.states[NS_UNTRACED] = 1;
 	snprintf(path, sizeof(path), "%s/untraced.json", dir);
 	assert_int_equal(export_write(path, EXPORT_JSON, &s), 0);
-	assert_jq(path, "[.namespaces[] | [.label, .state, .name_source, .untraced] | map(tostring) | join(\"=\")] | join(\" \")",
+	assert_jq(path,
+		  "[.namespaces[] | [.label, .state, .name_source, .untraced] | map(tostring) | "
+		  "join(\"=\")] | join(\" \")",
 		  "pod\"1=tracing=netns=null vpn-b=gone=runtime=null "
-		  "default\\x2fvictim=untraced=hostname=cannot open its network namespace: Too many open files");
+		  "default\\x2fvictim=untraced=hostname=cannot open its network namespace: Too "
+		  "many open files");
 	assert_jq(path, ".namespace_states.untraced", "1");
 	buf = prom(&s);
-	assert_non_null(strstr(buf, "tunleak_namespace_untraced{netns=\"default\\\\x2fvictim\",k8s_pod=\"default\\\\x2fvictim\",k8s_namespace=\"\",reason=\"file_descriptors\"} 1\n"));
-	assert_non_null(strstr(buf, "tunleak_namespace_name_source{netns=\"vpn-b\",k8s_pod=\"vpn-b\",k8s_namespace=\"team-a\",source=\"runtime\"} 1\n"));
-	assert_non_null(strstr(buf, "tunleak_namespace_name_source{netns=\"default\\\\x2fvictim\",k8s_pod=\"default\\\\x2fvictim\",k8s_namespace=\"\",source=\"hostname\"} 1\n"));
+	assert_non_null(strstr(
+	    buf, "tunleak_namespace_untraced{netns=\"default\\\\x2fvictim\",k8s_pod="
+		 "\"default\\\\x2fvictim\",k8s_namespace=\"\",reason=\"file_descriptors\"} 1\n"));
+	assert_non_null(strstr(buf, "tunleak_namespace_name_source{netns=\"vpn-b\",k8s_pod=\"vpn-"
+				    "b\",k8s_namespace=\"team-a\",source=\"runtime\"} 1\n"));
+	assert_non_null(
+	    strstr(buf, "tunleak_namespace_name_source{netns=\"default\\\\x2fvictim\",k8s_pod="
+			"\"default\\\\x2fvictim\",k8s_namespace=\"\",source=\"hostname\"} 1\n"));
 	assert_non_null(strstr(buf, "tunleak_namespaces{state=\"untraced\"} 1\n"));
 	/* no counts for it: none would be true */
 	assert_null(strstr(buf, "tunleak_leak_packets_total{netns=\"default"));
@@ -483,9 +522,9 @@ static void test_untraced_and_name_source(void **state)
  * no two series with the same labels (a scraper would reject the text). */
 static void test_prom_unique_series(void **state)
 {
-	struct snapshot s = { .attach_mode = "tc" };
-	const char *states[] = { "gone", "gone", "tracing", "tracing", "tracing" };
-	uint64_t inodes[] = { 11, 12, 13, 14, 15 };
+	struct snapshot s = {.attach_mode = "tc"};
+	const char *states[] = {"gone", "gone", "tracing", "tracing", "tracing"};
+	uint64_t inodes[] = {11, 12, 13, 14, 15};
 	char *buf, *line, *save = NULL, seen[64][256];
 	int i, nseen = 0, j;
 
@@ -519,16 +558,24 @@ static void test_prom_unique_series(void **state)
 	assert_int_equal(nseen, 3);
 	free(buf);
 	buf = prom(&s);
-	assert_non_null(strstr(buf, "tunleak_packets_total{netns=\"web-0\",k8s_pod=\"web-0\",k8s_namespace=\"\",iface=\"tun0\",direction=\"egress\",class=\"pod\"} 102\n"));
+	assert_non_null(
+	    strstr(buf, "tunleak_packets_total{netns=\"web-0\",k8s_pod=\"web-0\",k8s_namespace="
+			"\"\",iface=\"tun0\",direction=\"egress\",class=\"pod\"} 102\n"));
 	assert_null(strstr(buf, "} 100\n"));
 	assert_null(strstr(buf, "} 101\n"));
-	assert_non_null(strstr(buf, "tunleak_namespace_traced{netns=\"api@14\",k8s_pod=\"api\",k8s_namespace=\"\"} 1\n"));
-	assert_non_null(strstr(buf, "tunleak_namespace_traced{netns=\"api@15\",k8s_pod=\"api\",k8s_namespace=\"\"} 1\n"));
+	assert_non_null(strstr(
+	    buf,
+	    "tunleak_namespace_traced{netns=\"api@14\",k8s_pod=\"api\",k8s_namespace=\"\"} 1\n"));
+	assert_non_null(strstr(
+	    buf,
+	    "tunleak_namespace_traced{netns=\"api@15\",k8s_pod=\"api\",k8s_namespace=\"\"} 1\n"));
 	free(buf);
 	/* with no live web-0, the latest of the gone ones */
 	s.ns[2].state = NS_GONE;
 	buf = prom(&s);
-	assert_non_null(strstr(buf, "tunleak_namespace_traced{netns=\"web-0\",k8s_pod=\"web-0\",k8s_namespace=\"\"} 0\n"));
+	assert_non_null(strstr(
+	    buf,
+	    "tunleak_namespace_traced{netns=\"web-0\",k8s_pod=\"web-0\",k8s_namespace=\"\"} 0\n"));
 	assert_non_null(strstr(buf, "class=\"pod\"} 102\n"));
 	assert_null(strstr(buf, "} 101\n"));
 	free(buf);
@@ -537,7 +584,7 @@ static void test_prom_unique_series(void **state)
 
 static void test_atomic_write(void **state)
 {
-	struct snapshot s = { .attach_mode = "tc" };
+	struct snapshot s = {.attach_mode = "tc"};
 	char path[128], cmd[256];
 
 	snprintf(path, sizeof(path), "%s/a.prom", dir);
@@ -554,7 +601,7 @@ static void test_atomic_write(void **state)
  * a device or a directory stays what it is. */
 static void test_export_refuses_non_regular(void **state)
 {
-	struct snapshot s = { .attach_mode = "tc" };
+	struct snapshot s = {.attach_mode = "tc"};
 	char path[128], link[128], cmd[300];
 
 	snprintf(path, sizeof(path), "%s/fifo", dir);
@@ -581,7 +628,7 @@ static char *event_line_from(int json, struct flow_rec *r, const struct flow_ori
 	static char out[1024];
 	char *buf = NULL;
 	size_t len = 0;
-	struct out o = { .json = json };
+	struct out o = {.json = json};
 
 	o.f = open_memstream(&buf, &len);
 	event_print(&o, r, from);
@@ -601,8 +648,8 @@ static char *event_line(int json, struct flow_rec *r)
 
 static struct finding sample_finding(enum finding_kind kind, const char *cidr, const char *route)
 {
-	struct finding f = { .kind = kind, .cls = kind == FINDING_LEAK ? TL_CLASS_POD :
-									 TL_CLASS_REMOTE };
+	struct finding f = {.kind = kind,
+			    .cls = kind == FINDING_LEAK ? TL_CLASS_POD : TL_CLASS_REMOTE};
 
 	assert_int_equal(cidr_parse(cidr, &f.cidr), 0);
 	memcpy(f.example, f.cidr.addr, 16);
@@ -615,9 +662,12 @@ static struct finding sample_finding(enum finding_kind kind, const char *cidr, c
 
 static void test_route_findings(void **state)
 {
-	struct finding a = sample_finding(FINDING_LEAK, "10.128.0.0/14", "10.0.0.0/8 via 10.8.0.1 dev tun0"),
-		       b = sample_finding(FINDING_LEAK, "10.128.0.0/14", "default dev tun0 table 51820"),
-		       c = sample_finding(FINDING_BYPASS, "203.0.113.0/24", "default via 10.128.0.1 dev eth0");
+	struct finding a = sample_finding(FINDING_LEAK, "10.128.0.0/14",
+					  "10.0.0.0/8 via 10.8.0.1 dev tun0"),
+		       b = sample_finding(FINDING_LEAK, "10.128.0.0/14",
+					  "default dev tun0 table 51820"),
+		       c = sample_finding(FINDING_BYPASS, "203.0.113.0/24",
+					  "default via 10.128.0.1 dev eth0");
 	char path[256], *buf;
 	struct snapshot s;
 	struct ns_snap *n;
@@ -631,19 +681,27 @@ static void test_route_findings(void **state)
 	buf = prom(&s);
 	/* one series per kind and CIDR, its value the routes that make it */
 	assert_non_null(strstr(buf, "# TYPE tunleak_route_findings gauge\n"));
-	assert_non_null(strstr(buf, "\ntunleak_route_findings{netns=\"vpn-b\",k8s_pod=\"vpn-b\",k8s_namespace=\"team-a\",kind=\"leak\",class=\"pod\",cidr=\"10.128.0.0/14\"} 2\n"));
-	assert_non_null(strstr(buf, "\ntunleak_route_findings{netns=\"vpn-b\",k8s_pod=\"vpn-b\",k8s_namespace=\"team-a\",kind=\"bypass\",class=\"remote\",cidr=\"203.0.113.0/24\"} 1\n"));
+	assert_non_null(
+	    strstr(buf, "\ntunleak_route_findings{netns=\"vpn-b\",k8s_pod=\"vpn-b\",k8s_namespace="
+			"\"team-a\",kind=\"leak\",class=\"pod\",cidr=\"10.128.0.0/14\"} 2\n"));
+	assert_non_null(strstr(
+	    buf, "\ntunleak_route_findings{netns=\"vpn-b\",k8s_pod=\"vpn-b\",k8s_namespace=\"team-"
+		 "a\",kind=\"bypass\",class=\"remote\",cidr=\"203.0.113.0/24\"} 1\n"));
 	assert_null(strstr(buf, "tunleak_route_findings{netns=\"pod"));
-	assert_non_null(strstr(buf, "\ntunleak_route_fixes_total{netns=\"vpn-b\",k8s_pod=\"vpn-b\",k8s_namespace=\"team-a\"} 2\n"));
+	assert_non_null(strstr(buf, "\ntunleak_route_fixes_total{netns=\"vpn-b\",k8s_pod=\"vpn-b\","
+				    "k8s_namespace=\"team-a\"} 2\n"));
 	free(buf);
 	snprintf(path, sizeof(path), "%s/routes.json", dir);
 	assert_int_equal(export_write(path, EXPORT_JSON, &s), 0);
 	assert_jq(path, ".route_findings", "3");
 	assert_jq(path, ".namespaces[0].findings | length", "0");
-	assert_jq(path, ".namespaces[1].findings | map(.kind + \" \" + .cidr + \" \" + .iface) | join(\",\")",
-		  "leak 10.128.0.0/14 tun0,leak 10.128.0.0/14 tun0,bypass 203.0.113.0/24 eth0");
+	assert_jq(
+	    path,
+	    ".namespaces[1].findings | map(.kind + \" \" + .cidr + \" \" + .iface) | join(\",\")",
+	    "leak 10.128.0.0/14 tun0,leak 10.128.0.0/14 tun0,bypass 203.0.113.0/24 eth0");
 	assert_jq(path, ".namespaces[1].findings[1] | \"\\(.route)|\\(.since)|\\(.fix)\"",
-		  "default dev tun0 table 51820|2026-11-26T12:00:01.123Z|ip route add 10.128.0.0/14 via 10.128.0.1 dev eth0");
+		  "default dev tun0 table 51820|2026-11-26T12:00:01.123Z|ip route add "
+		  "10.128.0.0/14 via 10.128.0.1 dev eth0");
 	assert_jq(path, ".namespaces[1].route_fixes | \"\\(.added) \\(.refused)\"", "2 0");
 	flows__free(s.flows);
 	snapshot_free(&s);
@@ -654,7 +712,7 @@ static char *route_line(int json, const struct route_event *e, const struct flow
 	static char out[2048];
 	char *buf = NULL;
 	size_t len = 0;
-	struct out o = { .json = json };
+	struct out o = {.json = json};
 
 	o.f = open_memstream(&buf, &len);
 	route_event_print(&o, e, from);
@@ -667,27 +725,44 @@ static char *route_line(int json, const struct route_event *e, const struct flow
 
 static void test_route_events(void **state)
 {
-	struct finding f = sample_finding(FINDING_LEAK, "10.128.0.0/14", "10.0.0.0/8 via 10.8.0.1 dev tun0");
-	struct flow_origin from = { .netns = "vpn-1", .pod = "vpn-1", .k8s_ns = "team-a" };
-	struct route_event e = { .type = "route_leak", .f = &f, .time_ns = f.since,
-				 .after_tunnel_ms = 850 };
+	struct finding f =
+	    sample_finding(FINDING_LEAK, "10.128.0.0/14", "10.0.0.0/8 via 10.8.0.1 dev tun0");
+	struct flow_origin from = {.netns = "vpn-1", .pod = "vpn-1", .k8s_ns = "team-a"};
+	struct route_event e = {
+	    .type = "route_leak", .f = &f, .time_ns = f.since, .after_tunnel_ms = 850};
 
-	assert_string_equal(route_line(0, &e, &from),
-			    "2026-11-26T12:00:01.123Z ROUTE-LEAK pod=team-a/vpn-1 class=pod 10.128.0.0/14: 10.128.0.0 goes into tun0 by \"10.0.0.0/8 via 10.8.0.1 dev tun0\" (850 ms after the tunnel came up); fix: ip route add 10.128.0.0/14 via 10.128.0.1 dev eth0\n");
+	assert_string_equal(
+	    route_line(0, &e, &from),
+	    "2026-11-26T12:00:01.123Z ROUTE-LEAK pod=team-a/vpn-1 class=pod 10.128.0.0/14: "
+	    "10.128.0.0 goes into tun0 by \"10.0.0.0/8 via 10.8.0.1 dev tun0\" (850 ms after the "
+	    "tunnel came up); fix: ip route add 10.128.0.0/14 via 10.128.0.1 dev eth0\n");
 	assert_string_equal(route_line(1, &e, &from),
-			    "{\"time\":\"2026-11-26T12:00:01.123Z\",\"type\":\"route_leak\",\"kind\":\"leak\",\"class\":\"pod\",\"cidr\":\"10.128.0.0/14\",\"example\":\"10.128.0.0\",\"from\":null,\"iface\":\"tun0\",\"route\":\"10.0.0.0/8 via 10.8.0.1 dev tun0\",\"after_tunnel_ms\":850,\"since\":\"2026-11-26T12:00:01.123Z\",\"fix\":\"ip route add 10.128.0.0/14 via 10.128.0.1 dev eth0\",\"netns\":\"vpn-1\",\"pod\":\"vpn-1\",\"k8s_namespace\":\"team-a\",\"name_source\":null}\n");
+			    "{\"time\":\"2026-11-26T12:00:01.123Z\",\"type\":\"route_leak\","
+			    "\"kind\":\"leak\",\"class\":\"pod\",\"cidr\":\"10.128.0.0/"
+			    "14\",\"example\":\"10.128.0.0\",\"from\":null,\"iface\":\"tun0\","
+			    "\"route\":\"10.0.0.0/8 via 10.8.0.1 dev "
+			    "tun0\",\"after_tunnel_ms\":850,\"since\":\"2026-11-26T12:00:01.123Z\","
+			    "\"fix\":\"ip route add 10.128.0.0/14 via 10.128.0.1 dev "
+			    "eth0\",\"netns\":\"vpn-1\",\"pod\":\"vpn-1\",\"k8s_namespace\":\"team-"
+			    "a\",\"name_source\":null}\n");
 	e.type = "route_ok";
 	e.time_ns += 60000000000ULL;
-	assert_string_equal(route_line(0, &e, NULL),
-			    "2026-11-26T12:01:01.123Z ROUTE-OK class=pod 10.128.0.0/14: 10.128.0.0 no longer goes into tun0 by \"10.0.0.0/8 via 10.8.0.1 dev tun0\" (since 2026-11-26T12:00:01.123Z)\n");
+	assert_string_equal(
+	    route_line(0, &e, NULL),
+	    "2026-11-26T12:01:01.123Z ROUTE-OK class=pod 10.128.0.0/14: 10.128.0.0 no longer goes "
+	    "into tun0 by \"10.0.0.0/8 via 10.8.0.1 dev tun0\" (since 2026-11-26T12:00:01.123Z)\n");
 	e.type = "route_fixed";
 	e.added = "ip route add 10.128.0.0/14 via 10.128.0.1 dev eth0";
-	assert_string_equal(route_line(0, &e, &(struct flow_origin){ .netns = "pid:42", .name_it = true }),
-			    "2026-11-26T12:01:01.123Z ROUTE-FIXED netns=pid:42 class=pod 10.128.0.0/14: ip route add 10.128.0.0/14 via 10.128.0.1 dev eth0\n");
+	assert_string_equal(
+	    route_line(0, &e, &(struct flow_origin){.netns = "pid:42", .name_it = true}),
+	    "2026-11-26T12:01:01.123Z ROUTE-FIXED netns=pid:42 class=pod 10.128.0.0/14: ip route "
+	    "add 10.128.0.0/14 via 10.128.0.1 dev eth0\n");
 	e.type = "route_fix_refused";
 	e.reason = "no gateway known on eth0";
-	assert_string_equal(route_line(0, &e, NULL),
-			    "2026-11-26T12:01:01.123Z ROUTE-NOT-FIXED class=pod 10.128.0.0/14: no gateway known on eth0; by hand: ip route add 10.128.0.0/14 via 10.128.0.1 dev eth0\n");
+	assert_string_equal(
+	    route_line(0, &e, NULL),
+	    "2026-11-26T12:01:01.123Z ROUTE-NOT-FIXED class=pod 10.128.0.0/14: no gateway known on "
+	    "eth0; by hand: ip route add 10.128.0.0/14 via 10.128.0.1 dev eth0\n");
 }
 
 static void test_event_text(void **state)
@@ -696,16 +771,20 @@ static void test_event_text(void **state)
 	struct flow_rec *r = (struct flow_rec *)flows__next(f, NULL);
 
 	assert_string_equal(event_line(0, r),
-			    "2026-11-26T12:00:01.123Z LEAK tun0 egress tcp 10.8.0.2:40000 -> 10.130.0.5:8080 class=pod via \"10.0.0.0/8 via 10.8.0.1 dev tun0\"\n");
+			    "2026-11-26T12:00:01.123Z LEAK tun0 egress tcp 10.8.0.2:40000 -> "
+			    "10.130.0.5:8080 class=pod via \"10.0.0.0/8 via 10.8.0.1 dev tun0\"\n");
 	r->reply = 1;
 	r->reply_to = "eth0";
 	assert_string_equal(event_line(0, r),
-			    "2026-11-26T12:00:01.123Z LEAK tun0 egress tcp 10.8.0.2:40000 -> 10.130.0.5:8080 class=pod via \"10.0.0.0/8 via 10.8.0.1 dev tun0\" (reply to a connection that came in on eth0)\n");
+			    "2026-11-26T12:00:01.123Z LEAK tun0 egress tcp 10.8.0.2:40000 -> "
+			    "10.130.0.5:8080 class=pod via \"10.0.0.0/8 via 10.8.0.1 dev tun0\" "
+			    "(reply to a connection that came in on eth0)\n");
 	r->reply = 0;
 	r->has_route = 0;
 	r->key.proto = 1;
-	assert_string_equal(event_line(0, r),
-			    "2026-11-26T12:00:01.123Z LEAK tun0 egress icmp 10.8.0.2 -> 10.130.0.5 class=pod\n");
+	assert_string_equal(
+	    event_line(0, r),
+	    "2026-11-26T12:00:01.123Z LEAK tun0 egress icmp 10.8.0.2 -> 10.130.0.5 class=pod\n");
 	r->key.family = 6;
 	r->key.proto = 17;
 	memset(r->key.src, 0, 16);
@@ -716,7 +795,8 @@ static void test_event_text(void **state)
 	r->cls = TL_CLASS_REMOTE;
 	r->iface = "eth0";
 	assert_string_equal(event_line(0, r),
-			    "2026-11-26T12:00:01.123Z BYPASS eth0 egress udp [fd00:8::2]:40000 -> [fd00:10:128::5]:8080 class=remote\n");
+			    "2026-11-26T12:00:01.123Z BYPASS eth0 egress udp [fd00:8::2]:40000 -> "
+			    "[fd00:10:128::5]:8080 class=remote\n");
 	flows__free(f);
 }
 
@@ -726,30 +806,40 @@ static void test_event_origin(void **state)
 {
 	struct flows *f = sample_flows();
 	struct flow_rec *r = (struct flow_rec *)flows__next(f, NULL);
-	struct flow_origin pod = { .netns = "vpn-a", .pod = "vpn-a", .k8s_ns = "team-a", .name_it = true };
-	struct flow_origin anon = { .netns = "pid:42", .name_it = true };
-	struct flow_origin single = { .netns = "pod1" };
+	struct flow_origin pod = {
+	    .netns = "vpn-a", .pod = "vpn-a", .k8s_ns = "team-a", .name_it = true};
+	struct flow_origin anon = {.netns = "pid:42", .name_it = true};
+	struct flow_origin single = {.netns = "pod1"};
 	char path[128];
 	FILE *fp;
 
-	assert_string_equal(event_line_from(0, r, &pod),
-			    "2026-11-26T12:00:01.123Z LEAK pod=team-a/vpn-a tun0 egress tcp 10.8.0.2:40000 -> 10.130.0.5:8080 class=pod via \"10.0.0.0/8 via 10.8.0.1 dev tun0\"\n");
-	assert_string_equal(event_line_from(0, r, &anon),
-			    "2026-11-26T12:00:01.123Z LEAK netns=pid:42 tun0 egress tcp 10.8.0.2:40000 -> 10.130.0.5:8080 class=pod via \"10.0.0.0/8 via 10.8.0.1 dev tun0\"\n");
+	assert_string_equal(
+	    event_line_from(0, r, &pod),
+	    "2026-11-26T12:00:01.123Z LEAK pod=team-a/vpn-a tun0 egress tcp 10.8.0.2:40000 -> "
+	    "10.130.0.5:8080 class=pod via \"10.0.0.0/8 via 10.8.0.1 dev tun0\"\n");
+	assert_string_equal(
+	    event_line_from(0, r, &anon),
+	    "2026-11-26T12:00:01.123Z LEAK netns=pid:42 tun0 egress tcp 10.8.0.2:40000 -> "
+	    "10.130.0.5:8080 class=pod via \"10.0.0.0/8 via 10.8.0.1 dev tun0\"\n");
 	assert_string_equal(event_line_from(0, r, &single),
-			    "2026-11-26T12:00:01.123Z LEAK tun0 egress tcp 10.8.0.2:40000 -> 10.130.0.5:8080 class=pod via \"10.0.0.0/8 via 10.8.0.1 dev tun0\"\n");
+			    "2026-11-26T12:00:01.123Z LEAK tun0 egress tcp 10.8.0.2:40000 -> "
+			    "10.130.0.5:8080 class=pod via \"10.0.0.0/8 via 10.8.0.1 dev tun0\"\n");
 	r->iface = "t\n\033[2J";
-	assert_string_equal(event_line_from(0, r, &single),
-			    "2026-11-26T12:00:01.123Z LEAK t\\x0a\\x1b[2J egress tcp 10.8.0.2:40000 -> 10.130.0.5:8080 class=pod via \"10.0.0.0/8 via 10.8.0.1 dev tun0\"\n");
+	assert_string_equal(
+	    event_line_from(0, r, &single),
+	    "2026-11-26T12:00:01.123Z LEAK t\\x0a\\x1b[2J egress tcp 10.8.0.2:40000 -> "
+	    "10.130.0.5:8080 class=pod via \"10.0.0.0/8 via 10.8.0.1 dev tun0\"\n");
 	snprintf(path, sizeof(path), "%s/origin.json", dir);
 	fp = fopen(path, "w");
 	fputs(event_line_from(1, r, &pod), fp);
 	fclose(fp);
-	assert_jq(path, "[.netns,.pod,.k8s_namespace,.iface] | join(\"|\")", "vpn-a|vpn-a|team-a|t\n\033[2J");
+	assert_jq(path, "[.netns,.pod,.k8s_namespace,.iface] | join(\"|\")",
+		  "vpn-a|vpn-a|team-a|t\n\033[2J");
 	fp = fopen(path, "w");
 	fputs(event_line_from(1, r, &anon), fp);
 	fclose(fp);
-	assert_jq(path, "[.netns,.pod,.k8s_namespace] | map(tostring) | join(\"|\")", "pid:42|null|null");
+	assert_jq(path, "[.netns,.pod,.k8s_namespace] | map(tostring) | join(\"|\")",
+		  "pid:42|null|null");
 	flows__free(f);
 }
 
@@ -768,14 +858,19 @@ static void test_event_json(void **state)
 	r->key.family = 6;
 	fputs(event_line(1, r), fp);
 	fclose(fp);
-	assert_jq(path, "select(.route != null) | [.time,.type,.iface,.direction,.family,.proto,.src,.dst,.sport,.dport,.class,.packets,.bytes,.route] | map(tostring) | join(\" \")",
-		  "2026-11-26T12:00:01.123Z leak tun0 egress ipv4 tcp 10.8.0.2 10.130.0.5 40000 8080 pod 7 588 10.0.0.0/8 via 10.8.0.1 dev tun0");
+	assert_jq(path,
+		  "select(.route != null) | "
+		  "[.time,.type,.iface,.direction,.family,.proto,.src,.dst,.sport,.dport,.class,."
+		  "packets,.bytes,.route] | map(tostring) | join(\" \")",
+		  "2026-11-26T12:00:01.123Z leak tun0 egress ipv4 tcp 10.8.0.2 10.130.0.5 40000 "
+		  "8080 pod 7 588 10.0.0.0/8 via 10.8.0.1 dev tun0");
 	/* JSON Lines: the second line on its own; route null, sport still present */
 	{
 		char cmd[300];
 
 		snprintf(cmd, sizeof(cmd),
-			 "test \"$(sed -n 2p %s | jq -c '[.proto,.family,.route,.sport]')\" = '[\"icmpv6\",\"ipv6\",null,40000]'",
+			 "test \"$(sed -n 2p %s | jq -c '[.proto,.family,.route,.sport]')\" = "
+			 "'[\"icmpv6\",\"ipv6\",null,40000]'",
 			 path);
 		assert_int_equal(system(cmd), 0);
 		snprintf(cmd, sizeof(cmd), "test $(wc -l < %s) -eq 2", path);
@@ -801,24 +896,24 @@ static void test_helpers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_json),
-		cmocka_unit_test(test_json_bounded),
-		cmocka_unit_test(test_json_empty),
-		cmocka_unit_test(test_json_long_string),
-		cmocka_unit_test(test_prom),
-		cmocka_unit_test(test_prom_hostile_names),
-		cmocka_unit_test(test_slots_export),
-		cmocka_unit_test(test_prom_unique_series),
-		cmocka_unit_test(test_totals_keep_folded),
-		cmocka_unit_test(test_untraced_and_name_source),
-		cmocka_unit_test(test_atomic_write),
-		cmocka_unit_test(test_export_refuses_non_regular),
-		cmocka_unit_test(test_route_findings),
-		cmocka_unit_test(test_route_events),
-		cmocka_unit_test(test_event_text),
-		cmocka_unit_test(test_event_origin),
-		cmocka_unit_test(test_event_json),
-		cmocka_unit_test(test_helpers),
+	    cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_json_bounded),
+	    cmocka_unit_test(test_json_empty),
+	    cmocka_unit_test(test_json_long_string),
+	    cmocka_unit_test(test_prom),
+	    cmocka_unit_test(test_prom_hostile_names),
+	    cmocka_unit_test(test_slots_export),
+	    cmocka_unit_test(test_prom_unique_series),
+	    cmocka_unit_test(test_totals_keep_folded),
+	    cmocka_unit_test(test_untraced_and_name_source),
+	    cmocka_unit_test(test_atomic_write),
+	    cmocka_unit_test(test_export_refuses_non_regular),
+	    cmocka_unit_test(test_route_findings),
+	    cmocka_unit_test(test_route_events),
+	    cmocka_unit_test(test_event_text),
+	    cmocka_unit_test(test_event_origin),
+	    cmocka_unit_test(test_event_json),
+	    cmocka_unit_test(test_helpers),
 	};
 
 	return cmocka_run_group_tests_name("export", tests, setup, teardown);

@@ -11,7 +11,7 @@
 
 static struct tl_flow_key key(int n)
 {
-	struct tl_flow_key k = { .family = 4, .proto = 17, .dir = TL_DIR_EGRESS, .slot = 1 };
+	struct tl_flow_key k = {.family = 4, .proto = 17, .dir = TL_DIR_EGRESS, .slot = 1};
 
 	k.src[0] = 10;
 	k.dst[0] = 10;
@@ -22,8 +22,7 @@ static struct tl_flow_key key(int n)
 	return k;
 }
 
-static struct flow_rec *add(struct flows *f, int n, uint64_t packets, uint64_t bytes,
-			    uint64_t last)
+static struct flow_rec *add(struct flows *f, int n, uint64_t packets, uint64_t bytes, uint64_t last)
 {
 	struct tl_flow_key k = key(n);
 	struct flow_rec *r;
@@ -196,7 +195,7 @@ static void test_intern(void **state)
 static void test_purge_slot(void **state)
 {
 	struct flows *f = flows__new(16);
-	struct tl_flow_key k = { .family = 4, .proto = 17 };
+	struct tl_flow_key k = {.family = 4, .proto = 17};
 	int i, is_new;
 
 	for (i = 0; i < 6; i++) {
@@ -218,11 +217,11 @@ static void test_purge_slot(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_insert_update), cmocka_unit_test(test_kernel_reinsert),
-		cmocka_unit_test(test_top),	      cmocka_unit_test(test_ageing),
-		cmocka_unit_test(test_bounded),	      cmocka_unit_test(test_recent_survives),
-		cmocka_unit_test(test_iterate),	      cmocka_unit_test(test_intern),
-		cmocka_unit_test(test_purge_slot),
+	    cmocka_unit_test(test_insert_update), cmocka_unit_test(test_kernel_reinsert),
+	    cmocka_unit_test(test_top),		  cmocka_unit_test(test_ageing),
+	    cmocka_unit_test(test_bounded),	  cmocka_unit_test(test_recent_survives),
+	    cmocka_unit_test(test_iterate),	  cmocka_unit_test(test_intern),
+	    cmocka_unit_test(test_purge_slot),
 	};
 
 	return cmocka_run_group_tests_name("flows", tests, NULL, NULL);

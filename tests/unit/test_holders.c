@@ -103,7 +103,7 @@ static int teardown(void **state)
 
 static void test_program_fd(void **state)
 {
-	uint32_t ids[] = { 1, 77 };
+	uint32_t ids[] = {1, 77};
 	struct holder h;
 
 	(void)state;
@@ -115,7 +115,7 @@ static void test_program_fd(void **state)
 
 static void test_link_fd(void **state)
 {
-	uint32_t ids[] = { 88 };
+	uint32_t ids[] = {88};
 	struct holder h;
 
 	(void)state;
@@ -127,7 +127,7 @@ static void test_link_fd(void **state)
 /* Only a program or link fd counts; a malformed prog_id is not 99. */
 static void test_nobody(void **state)
 {
-	uint32_t ids[] = { 99 };
+	uint32_t ids[] = {99};
 	struct holder h;
 
 	(void)state;
@@ -142,7 +142,7 @@ static void test_nobody(void **state)
  * cannot be read is no tunleak. */
 static void test_unreadable_tunleak(void **state)
 {
-	uint32_t ids[] = { 99 };
+	uint32_t ids[] = {99};
 	struct holder h;
 
 	(void)state;
@@ -161,7 +161,7 @@ static void test_unreadable_tunleak(void **state)
 /* A proc root that cannot be read is an error, not "nobody". */
 static void test_missing_root(void **state)
 {
-	uint32_t ids[] = { 77 };
+	uint32_t ids[] = {77};
 	struct holder h;
 	char path[512];
 
@@ -180,9 +180,9 @@ static void test_see_all(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_program_fd),	   cmocka_unit_test(test_link_fd),
-		cmocka_unit_test(test_nobody),		   cmocka_unit_test(test_unreadable_tunleak),
-		cmocka_unit_test(test_missing_root),	   cmocka_unit_test(test_see_all),
+	    cmocka_unit_test(test_program_fd),	 cmocka_unit_test(test_link_fd),
+	    cmocka_unit_test(test_nobody),	 cmocka_unit_test(test_unreadable_tunleak),
+	    cmocka_unit_test(test_missing_root), cmocka_unit_test(test_see_all),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -105,41 +105,42 @@ static void test_method_not_allowed(void **state)
 static void test_bad_request(void **state)
 {
 	static const char *const bad[] = {
-		"GET /metrics\r\n\r\n", /* HTTP/0.9 */
-		"GET /metrics HTTP/1.1\r\n\r\n", /* no Host */
-		"GET /metrics HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
-		"GET /metrics HTTP/1.0\r\nHost: a\r\nhost: b\r\n\r\n",
-		"GET  /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
-		"GET /metrics  HTTP/1.1\r\nHost: x\r\n\r\n",
-		"GET\t/metrics HTTP/1.1\r\nHost: x\r\n\r\n",
-		" GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
-		"GET /metrics HTTP/1.1 \r\nHost: x\r\n\r\n",
-		"GET /metrics http/1.1\r\nHost: x\r\n\r\n",
-		"GET /metrics HTTP/1\r\nHost: x\r\n\r\n",
-		"GET /metrics HTTP/1.10\r\nHost: x\r\n\r\n",
-		"GET /metrics HTTP/11\r\nHost: x\r\n\r\n",
-		"GET /metrics HTTP/a.1\r\nHost: x\r\n\r\n",
-		"GET metrics HTTP/1.1\r\nHost: x\r\n\r\n",
-		"GET * HTTP/1.1\r\nHost: x\r\n\r\n",
-		"GET ftp://x/metrics HTTP/1.1\r\nHost: x\r\n\r\n",
-		"GET http:// HTTP/1.1\r\nHost: x\r\n\r\n",
-		"GET /met\x7frics HTTP/1.1\r\nHost: x\r\n\r\n",
-		"GET /m\xc3\xa9trics HTTP/1.1\r\nHost: x\r\n\r\n",
-		"GET /metrics\rX HTTP/1.1\r\nHost: x\r\n\r\n",
-		"G(T /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
-		" /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
-		"GET /metrics HTTP/1.1\r\nHost : x\r\n\r\n", /* space before colon */
-		"GET /metrics HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", /* obs-fold */
-		"GET /metrics HTTP/1.1\r\nHost: x\r\n\tfolded\r\n\r\n",
-		"GET /metrics HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n",
-		"GET /metrics HTTP/1.1\r\nHost: x\r\n: empty name\r\n\r\n",
-		"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Ctl: a\x01" "b\r\n\r\n",
-		"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Del: a\x7f\r\n\r\n",
-		"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Cr: a\rb\r\n\r\n",
-		"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\r\n\r\n",
-		"\r\n\r\nGET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", /* two empty lines */
-		"\n\n",
-		NULL,
+	    "GET /metrics\r\n\r\n",	     /* HTTP/0.9 */
+	    "GET /metrics HTTP/1.1\r\n\r\n", /* no Host */
+	    "GET /metrics HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+	    "GET /metrics HTTP/1.0\r\nHost: a\r\nhost: b\r\n\r\n",
+	    "GET  /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+	    "GET /metrics  HTTP/1.1\r\nHost: x\r\n\r\n",
+	    "GET\t/metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+	    " GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+	    "GET /metrics HTTP/1.1 \r\nHost: x\r\n\r\n",
+	    "GET /metrics http/1.1\r\nHost: x\r\n\r\n",
+	    "GET /metrics HTTP/1\r\nHost: x\r\n\r\n",
+	    "GET /metrics HTTP/1.10\r\nHost: x\r\n\r\n",
+	    "GET /metrics HTTP/11\r\nHost: x\r\n\r\n",
+	    "GET /metrics HTTP/a.1\r\nHost: x\r\n\r\n",
+	    "GET metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+	    "GET * HTTP/1.1\r\nHost: x\r\n\r\n",
+	    "GET ftp://x/metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+	    "GET http:// HTTP/1.1\r\nHost: x\r\n\r\n",
+	    "GET /met\x7frics HTTP/1.1\r\nHost: x\r\n\r\n",
+	    "GET /m\xc3\xa9trics HTTP/1.1\r\nHost: x\r\n\r\n",
+	    "GET /metrics\rX HTTP/1.1\r\nHost: x\r\n\r\n",
+	    "G(T /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+	    " /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+	    "GET /metrics HTTP/1.1\r\nHost : x\r\n\r\n",	   /* space before colon */
+	    "GET /metrics HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", /* obs-fold */
+	    "GET /metrics HTTP/1.1\r\nHost: x\r\n\tfolded\r\n\r\n",
+	    "GET /metrics HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n",
+	    "GET /metrics HTTP/1.1\r\nHost: x\r\n: empty name\r\n\r\n",
+	    "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Ctl: a\x01"
+	    "b\r\n\r\n",
+	    "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Del: a\x7f\r\n\r\n",
+	    "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Cr: a\rb\r\n\r\n",
+	    "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\r\n\r\n",
+	    "\r\n\r\nGET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", /* two empty lines */
+	    "\n\n",
+	    NULL,
 	};
 	static const char nul[] = "GET /metrics HTTP/1.1\r\nHost: a\0b\r\n\r\n";
 	struct http_request req;
@@ -187,8 +188,8 @@ static void test_incomplete(void **state)
 	assert_int_equal(http_parse_request("GET /metrics HTTP/1.0\r\n", 23, &req), 0);
 	/* bytes after the head (a body, or a pipelined request) are not counted */
 	assert_int_equal(
-		http_parse_request("GET /metrics HTTP/1.0\r\n\r\nGET / HTTP/1.0\r\n\r\n", 44, &req),
-		25);
+	    http_parse_request("GET /metrics HTTP/1.0\r\n\r\nGET / HTTP/1.0\r\n\r\n", 44, &req),
+	    25);
 	assert_int_equal(req.status, 200);
 }
 
@@ -328,11 +329,15 @@ static void test_new_bad_addr(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_get_metrics),	   cmocka_unit_test(test_not_found),
-		cmocka_unit_test(test_method_not_allowed), cmocka_unit_test(test_bad_request),
-		cmocka_unit_test(test_version),		   cmocka_unit_test(test_incomplete),
-		cmocka_unit_test(test_sizes),		   cmocka_unit_test(test_addr),
-		cmocka_unit_test(test_new_bad_addr),
+	    cmocka_unit_test(test_get_metrics),
+	    cmocka_unit_test(test_not_found),
+	    cmocka_unit_test(test_method_not_allowed),
+	    cmocka_unit_test(test_bad_request),
+	    cmocka_unit_test(test_version),
+	    cmocka_unit_test(test_incomplete),
+	    cmocka_unit_test(test_sizes),
+	    cmocka_unit_test(test_addr),
+	    cmocka_unit_test(test_new_bad_addr),
 	};
 
 	return cmocka_run_group_tests_name("http", tests, NULL, NULL);

@@ -121,7 +121,7 @@ static void test_errors(void **state)
 	assert_bad_len("[\0]", 3, -EINVAL, "unexpected character \\x00 at byte 1");
 	assert_bad_len("\"a\0b\"", 5, -EINVAL, "unexpected character \\x00 at byte 2");
 	/* no room for the text: the error still comes */
-	assert_int_equal(jsonc_parse("[", 1, &(struct json_object *){ NULL }, NULL, 0), -EINVAL);
+	assert_int_equal(jsonc_parse("[", 1, &(struct json_object *){NULL}, NULL, 0), -EINVAL);
 }
 
 /* One value and nothing after it but whitespace. */
@@ -362,13 +362,16 @@ static void test_json_c_behaviour(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_values),	    cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_trailing),    cmocka_unit_test(test_depth),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_trailing),
+		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_containers),
 #if !defined(__SANITIZE_ADDRESS__)
 		cmocka_unit_test(test_memory),
 #endif
-		cmocka_unit_test(test_strings),	    cmocka_unit_test(test_members),
+		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_members),
 		cmocka_unit_test(test_json_c_behaviour),
 	};
 

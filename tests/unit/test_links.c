@@ -12,7 +12,7 @@
 
 static struct link_info link(const char *name, const char *kind)
 {
-	struct link_info l = { .ifindex = 3 };
+	struct link_info l = {.ifindex = 3};
 
 	strcpy(l.name, name);
 	strcpy(l.kind, kind);
@@ -21,9 +21,9 @@ static struct link_info link(const char *name, const char *kind)
 
 static void test_vpn_kinds(void **state)
 {
-	const char *vpn[] = { "tun", "tap", "wireguard", "ovpn", "ovpn-dco", "ipip", "gre",
-			      "gretap", "ip6gre", "sit", "ip6tnl", "vti", "vti6", "xfrm" };
-	const char *not_vpn[] = { "veth", "vxlan", "geneve", "bridge", "", "dummy", "macvlan" };
+	const char *vpn[] = {"tun",    "tap",	 "wireguard", "ovpn",	"ovpn-dco", "ipip", "gre",
+			     "gretap", "ip6gre", "sit",	      "ip6tnl", "vti",	    "vti6", "xfrm"};
+	const char *not_vpn[] = {"veth", "vxlan", "geneve", "bridge", "", "dummy", "macvlan"};
 	size_t i;
 
 	for (i = 0; i < sizeof(vpn) / sizeof(vpn[0]); i++) {
@@ -45,7 +45,7 @@ static void test_fallback_devices(void **state)
 {
 	struct link_info tunl0 = link("tunl0", "ipip"), gre0 = link("gre0", "gre");
 	struct link_info sit0 = link("sit0", "sit"), mine = link("tunl1", "ipip");
-	const char named[][LINK_NAMSIZ] = { "gre0" };
+	const char named[][LINK_NAMSIZ] = {"gre0"};
 
 	assert_false(link_is_vpn(&tunl0));
 	assert_false(link_is_vpn(&gre0));
@@ -60,7 +60,7 @@ static void test_named_tunnels(void **state)
 {
 	struct link_info tun0 = link("tun0", "tun"), wg0 = link("wg0", "wireguard");
 	struct link_info eth1 = link("eth1", "veth");
-	const char named[][LINK_NAMSIZ] = { "wg0", "eth1" };
+	const char named[][LINK_NAMSIZ] = {"wg0", "eth1"};
 
 	assert_true(link_is_tunnel(&tun0, NULL, 0));
 	assert_false(link_is_tunnel(&tun0, named, 2));
@@ -81,7 +81,7 @@ static void test_l2(void **state)
 static void test_names(void **state)
 {
 	assert_true(link_name_valid("eth0"));
-	assert_true(link_name_valid("abcdefghijklmno")); /* 15 */
+	assert_true(link_name_valid("abcdefghijklmno"));   /* 15 */
 	assert_false(link_name_valid("abcdefghijklmnop")); /* 16 */
 	assert_false(link_name_valid(""));
 	assert_false(link_name_valid("."));
@@ -96,9 +96,9 @@ static void test_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vpn_kinds),     cmocka_unit_test(test_fallback_devices),
-		cmocka_unit_test(test_named_tunnels), cmocka_unit_test(test_l2),
-		cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_vpn_kinds),	  cmocka_unit_test(test_fallback_devices),
+	    cmocka_unit_test(test_named_tunnels), cmocka_unit_test(test_l2),
+	    cmocka_unit_test(test_names),
 	};
 
 	return cmocka_run_group_tests_name("links", tests, NULL, NULL);

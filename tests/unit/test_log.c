@@ -76,7 +76,7 @@ static void test_stderr(void **state)
 
 static void test_sink_holds_errors(void **state)
 {
-	struct status st = { 0 };
+	struct status st = {0};
 	char *out;
 
 	capture_stderr();
@@ -111,7 +111,7 @@ static void test_sink_holds_errors(void **state)
 /* At most LOG_HELD_BYTES of error lines are held; the rest are counted */
 static void test_sink_limit(void **state)
 {
-	struct status st = { 0 };
+	struct status st = {0};
 	char line[101], *out, *last;
 	int i, n = LOG_HELD_BYTES / 110 + 5, kept;
 

@@ -45,9 +45,9 @@ static const char *list(const struct class_cidr *v, int n, char *buf, size_t len
 		char c[64];
 
 		o += snprintf(buf + o, len - o, "%s%s %s", i ? ", " : "",
-			      v[i].cls == TL_CLASS_POD	       ? "pod"
+			      v[i].cls == TL_CLASS_POD	     ? "pod"
 			      : v[i].cls == TL_CLASS_SERVICE ? "service"
-							       : "?",
+							     : "?",
 			      cidr_format(&v[i].cidr, c, sizeof(c)));
 	}
 	return buf;
@@ -217,14 +217,15 @@ static void test_bad_cidr(void **state)
 	assert_fails("{\"spec\": {\"clusterNetwork\": [{\"cidr\": \"fd01::1/48\"}]}}", -EINVAL,
 		     "spec.clusterNetwork[0].cidr \"fd01::1/48\": host bits are set "
 		     "(did you mean fd01::/48?)");
-	assert_fails("{\"spec\": {\"clusterNetwork\": [{\"cidr\": \"\"}]}}", -EINVAL,
-		     "spec.clusterNetwork[0].cidr \"\": not a CIDR (expected an IPv4 or IPv6 prefix "
-		     "such as 10.128.0.0/14 or fd00:10:128::/48)");
+	assert_fails(
+	    "{\"spec\": {\"clusterNetwork\": [{\"cidr\": \"\"}]}}", -EINVAL,
+	    "spec.clusterNetwork[0].cidr \"\": not a CIDR (expected an IPv4 or IPv6 prefix "
+	    "such as 10.128.0.0/14 or fd00:10:128::/48)");
 	/* what the file holds, made printable, on one line */
-	assert_fails("{\"spec\": {\"clusterNetwork\": [{\"cidr\": \"10.128.0.0\\n\\\"x\"}]}}",
-		     -EINVAL,
-		     "spec.clusterNetwork[0].cidr \"10.128.0.0\\x0a\\x22x\": not a CIDR (expected an "
-		     "IPv4 or IPv6 prefix such as 10.128.0.0/14 or fd00:10:128::/48)");
+	assert_fails(
+	    "{\"spec\": {\"clusterNetwork\": [{\"cidr\": \"10.128.0.0\\n\\\"x\"}]}}", -EINVAL,
+	    "spec.clusterNetwork[0].cidr \"10.128.0.0\\x0a\\x22x\": not a CIDR (expected an "
+	    "IPv4 or IPv6 prefix such as 10.128.0.0/14 or fd00:10:128::/48)");
 	/* null, and what json-c takes for numbers, are no CIDR strings */
 	assert_fails("{\"spec\": {\"clusterNetwork\": [{\"cidr\": null}]}}", -EINVAL,
 		     "spec.clusterNetwork[0].cidr: expected a CIDR string, got null");
@@ -234,10 +235,10 @@ static void test_bad_cidr(void **state)
 		     "\"serviceNetwork\": [true]}}",
 		     -EINVAL, "spec.serviceNetwork[0]: expected a CIDR string, got a boolean");
 	/* a NUL inside must not make the rest invisible */
-	assert_fails("{\"spec\": {\"clusterNetwork\": [{\"cidr\": \"10.128.0.0/14\\u0000junk\"}]}}",
-		     -EINVAL,
-		     "spec.clusterNetwork[0].cidr \"10.128.0.0/14\\x00junk\": not a CIDR (expected an "
-		     "IPv4 or IPv6 prefix such as 10.128.0.0/14 or fd00:10:128::/48)");
+	assert_fails(
+	    "{\"spec\": {\"clusterNetwork\": [{\"cidr\": \"10.128.0.0/14\\u0000junk\"}]}}", -EINVAL,
+	    "spec.clusterNetwork[0].cidr \"10.128.0.0/14\\x00junk\": not a CIDR (expected an "
+	    "IPv4 or IPv6 prefix such as 10.128.0.0/14 or fd00:10:128::/48)");
 }
 
 /* As assert_fails(), over len bytes (a NUL among them). */
@@ -256,8 +257,8 @@ static void assert_fails_len(const char *doc, size_t len, int want_ret, const ch
 	assert_int_equal(n, 0);
 }
 
-#define GOOD \
-	"{\"spec\": {\"clusterNetwork\": [{\"cidr\": \"10.128.0.0/14\"}], " \
+#define GOOD                                                                                       \
+	"{\"spec\": {\"clusterNetwork\": [{\"cidr\": \"10.128.0.0/14\"}], "                        \
 	"\"serviceNetwork\": [\"172.30.0.0/16\"]}}"
 
 static void test_not_json(void **state)
@@ -465,12 +466,12 @@ static void test_files(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sample),	      cmocka_unit_test(test_dual_stack),
-		cmocka_unit_test(test_spec_only),     cmocka_unit_test(test_status_fallback),
-		cmocka_unit_test(test_duplicates),    cmocka_unit_test(test_missing),
-		cmocka_unit_test(test_bad_cidr),      cmocka_unit_test(test_not_json),
-		cmocka_unit_test(test_wrong_types),   cmocka_unit_test(test_too_many),
-		cmocka_unit_test(test_stdin),	      cmocka_unit_test(test_files),
+	    cmocka_unit_test(test_sample),	cmocka_unit_test(test_dual_stack),
+	    cmocka_unit_test(test_spec_only),	cmocka_unit_test(test_status_fallback),
+	    cmocka_unit_test(test_duplicates),	cmocka_unit_test(test_missing),
+	    cmocka_unit_test(test_bad_cidr),	cmocka_unit_test(test_not_json),
+	    cmocka_unit_test(test_wrong_types), cmocka_unit_test(test_too_many),
+	    cmocka_unit_test(test_stdin),	cmocka_unit_test(test_files),
 	};
 
 	return cmocka_run_group_tests_name("netconf", tests, NULL, NULL);

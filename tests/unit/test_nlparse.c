@@ -47,7 +47,7 @@ static struct capture load(const char *name)
 {
 	char exe[PATH_MAX / 2], path[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	struct capture c = { 0 };
+	struct capture c = {0};
 	char *slash;
 	FILE *f;
 	long size;
@@ -418,10 +418,10 @@ static void test_claims_more(void **state)
 	struct capture l = load("link-get-tun0"), r = load("route4-get");
 	struct nlmsghdr *lh = (struct nlmsghdr *)l.buf, *rh = (struct nlmsghdr *)r.buf;
 	const uint32_t llen = lh->nlmsg_len, rlen = rh->nlmsg_len;
-	const uint32_t lclaim[] = { llen + 1, llen + 4, llen + 4096,
-				    INT_MAX, 0x80000000u, UINT32_MAX };
-	const uint32_t rclaim[] = { rlen + 1, rlen + 4, rlen + 4096,
-				    INT_MAX, 0x80000000u, UINT32_MAX };
+	const uint32_t lclaim[] = {llen + 1, llen + 4,	  llen + 4096,
+				   INT_MAX,  0x80000000u, UINT32_MAX};
+	const uint32_t rclaim[] = {rlen + 1, rlen + 4,	  rlen + 4096,
+				   INT_MAX,  0x80000000u, UINT32_MAX};
 	struct link_info li;
 	struct route_info ri;
 	size_t i;
@@ -467,9 +467,7 @@ static struct nlattr *attr(struct nlmsghdr *nlh, int hdrlen, int t)
 	struct nlattr *a;
 	int rem;
 
-	nlmsg_for_each_attr(a, nlh, hdrlen, rem)
-		if (nla_type(a) == t)
-			return a;
+	nlmsg_for_each_attr(a, nlh, hdrlen, rem) if (nla_type(a) == t) return a;
 	fail_msg("no attribute %d", t);
 	return NULL;
 }
@@ -572,7 +570,7 @@ static struct nlattr *route6_mp(struct capture *c, struct rtnexthop **first)
 static struct nlmsghdr *route6_oif(void)
 {
 	struct capture c = load("route6-get");
-	struct nlattr oif = { .nla_len = NLA_HDRLEN + 4, .nla_type = RTA_OIF };
+	struct nlattr oif = {.nla_len = NLA_HDRLEN + 4, .nla_type = RTA_OIF};
 	uint8_t *buf = malloc(c.len + NLA_HDRLEN + 4);
 	uint32_t v = 7;
 
@@ -588,7 +586,7 @@ static struct nlmsghdr *route6_oif(void)
 
 static void test_multipath(void **state)
 {
-	static const uint16_t bad_len[] = { 0, 1, 7, 0xffff };
+	static const uint16_t bad_len[] = {0, 1, 7, 0xffff};
 	struct rtnexthop *nh;
 	struct nlmsghdr *h;
 	struct route_info r;
@@ -1086,7 +1084,7 @@ static void test_many_next_hops(void **state)
  * it, no NUL added) and kind (NULL: no IFLA_LINKINFO). */
 static struct nl_msg *link_msg(int ifindex, const char *name, int namelen, const char *kind)
 {
-	struct ifinfomsg ifi = { .ifi_index = ifindex, .ifi_type = ARPHRD_NONE, .ifi_flags = 1 };
+	struct ifinfomsg ifi = {.ifi_index = ifindex, .ifi_type = ARPHRD_NONE, .ifi_flags = 1};
 	struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWLINK, 0);
 	struct nlattr *info;
 

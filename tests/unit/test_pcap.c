@@ -115,7 +115,7 @@ static void test_size_limit(void **state)
  * written, and tcpdump reads the file to its end. */
 static void test_write_error(void **state)
 {
-	struct rlimit old, small = { 24 + 3 * (16 + 84) + 50, RLIM_INFINITY };
+	struct rlimit old, small = {24 + 3 * (16 + 84) + 50, RLIM_INFINITY};
 	struct pcap_writer *w;
 	struct stat st;
 	uint64_t unwritten = 0;
@@ -234,12 +234,12 @@ static void test_replaces_regular(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_records),
-		cmocka_unit_test(test_tcpdump_reads_it),
-		cmocka_unit_test(test_size_limit),
-		cmocka_unit_test(test_write_error),
-		cmocka_unit_test_teardown(test_not_regular, remove_dir),
-		cmocka_unit_test(test_replaces_regular),
+	    cmocka_unit_test(test_records),
+	    cmocka_unit_test(test_tcpdump_reads_it),
+	    cmocka_unit_test(test_size_limit),
+	    cmocka_unit_test(test_write_error),
+	    cmocka_unit_test_teardown(test_not_regular, remove_dir),
+	    cmocka_unit_test(test_replaces_regular),
 	};
 
 	return cmocka_run_group_tests_name("pcap", tests, NULL, NULL);

@@ -71,7 +71,8 @@ static void sandbox(const char *id, const char *pod, const char *pinname)
 	f = fopen(p, "w");
 	assert_non_null(f);
 	fprintf(f,
-		"{\"annotations\":{\"io.kubernetes.pod.name\":\"%s\",\"io.kubernetes.pod.namespace\":\"default\"},"
+		"{\"annotations\":{\"io.kubernetes.pod.name\":\"%s\",\"io.kubernetes.pod."
+		"namespace\":\"default\"},"
 		"\"linux\":{\"namespaces\":[{\"type\":\"network\",\"path\":\"%s/pins/%s\"}]}}",
 		pod, dir, pinname);
 	fclose(f);
@@ -165,9 +166,9 @@ static void test_many_files(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_stale_pin_names_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pin_after_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_many_files, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stale_pin_names_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pin_after_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_many_files, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -73,8 +73,8 @@ static void test_runtimes(void **state)
 		   "apps", "web-0", "/var/run/netns/5c3e");
 	/* containerd: its own keys */
 	assert_pod("{\"annotations\": {\"io.kubernetes.cri.sandbox-name\": \"db-1\", "
-		   "\"io.kubernetes.cri.sandbox-namespace\": \"data\"}, "
-		   NET("/var/run/netns/cni-4b1c") "}",
+		   "\"io.kubernetes.cri.sandbox-namespace\": \"data\"}, " NET(
+		       "/var/run/netns/cni-4b1c") "}",
 		   "data", "db-1", "/var/run/netns/cni-4b1c");
 	/* CRI-O's own keys alone; no namespace at all */
 	assert_pod("{\"annotations\": {\"io.kubernetes.cri-o.KubeName\": \"api\", "
@@ -123,7 +123,7 @@ static void test_not_a_pod(void **state)
 static void test_not_json(void **state)
 {
 	static const char good[] =
-		"{\"annotations\": {\"io.kubernetes.pod.name\": \"a\"}, " NET("/n") "}";
+	    "{\"annotations\": {\"io.kubernetes.pod.name\": \"a\"}, " NET("/n") "}";
 	char *doc;
 	size_t o;
 	int i;
@@ -131,8 +131,9 @@ static void test_not_json(void **state)
 	assert_ret("", -EINVAL);
 	assert_ret("{\"annotations\": ", -EINVAL);
 	/* nothing after the document: another one, or a NUL */
-	assert_ret("{\"annotations\": {\"io.kubernetes.pod.name\": \"a\"}, " NET("/n") "} "
-		   "{\"annotations\": {\"io.kubernetes.pod.name\": \"b\"}}",
+	assert_ret("{\"annotations\": {\"io.kubernetes.pod.name\": \"a\"}, " NET(
+		       "/n") "} "
+			     "{\"annotations\": {\"io.kubernetes.pod.name\": \"b\"}}",
 		   -EINVAL);
 	assert_int_equal(parse_len(good, sizeof(good)).ret, -EINVAL);
 	assert_int_equal(parse_len(good, sizeof(good) - 1).ret, 0);
@@ -376,7 +377,7 @@ static void test_index_hostile(void **state)
 	    "{\"annotations\": {\"io.kubernetes.pod.name\": \"good-crio\\u0000x\"}, \"linux\": "
 	    "{\"namespaces\": [{\"type\": \"network\", \"path\": \"/proc/self/ns/net\"}]}}");
 	{
-		struct timeval tv[2] = { { 1, 0 }, { 1, 0 } };
+		struct timeval tv[2] = {{1, 0}, {1, 0}};
 
 		assert_int_equal(utimes(path, tv), 0);
 	}
@@ -390,12 +391,12 @@ static void test_index_hostile(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_runtimes),
-		cmocka_unit_test(test_not_a_pod),
-		cmocka_unit_test(test_not_json),
-		cmocka_unit_test(test_nul),
-		cmocka_unit_test(test_long_name),
-		cmocka_unit_test_setup_teardown(test_index_hostile, lab_setup, lab_teardown),
+	    cmocka_unit_test(test_runtimes),
+	    cmocka_unit_test(test_not_a_pod),
+	    cmocka_unit_test(test_not_json),
+	    cmocka_unit_test(test_nul),
+	    cmocka_unit_test(test_long_name),
+	    cmocka_unit_test_setup_teardown(test_index_hostile, lab_setup, lab_teardown),
 	};
 
 	return cmocka_run_group_tests_name("podmeta", tests, NULL, NULL);

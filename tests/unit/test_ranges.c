@@ -33,8 +33,8 @@ static void agree(const struct class_cidr *tab, int n, int fam)
 	static struct tl_range4 r4[TL_MAX_RANGES];
 	static struct tl_range6 r6[TL_MAX_RANGES];
 	void *r = fam == 4 ? (void *)r4 : (void *)r6;
-	int nr = fam == 4 ? ranges_build4(tab, n, r4, TL_MAX_RANGES) :
-			    ranges_build6(tab, n, r6, TL_MAX_RANGES);
+	int nr = fam == 4 ? ranges_build4(tab, n, r4, TL_MAX_RANGES)
+			  : ranges_build6(tab, n, r6, TL_MAX_RANGES);
 	int i, k, alen = fam == 4 ? 4 : 16, checked = 0;
 
 	assert_true(nr >= 1);
@@ -74,7 +74,8 @@ static void agree(const struct class_cidr *tab, int n, int fam)
 			want = cidr_classify(tab, n, fam, a, TL_CLASS_OTHER);
 			got = lookup(fam, r, nr, a);
 			if (want != got)
-				fail_msg("prefix %d case %d: expected class %d, got %d", i, k, want, got);
+				fail_msg("prefix %d case %d: expected class %d, got %d", i, k, want,
+					 got);
 			checked++;
 		}
 	}
@@ -84,7 +85,7 @@ static void agree(const struct class_cidr *tab, int n, int fam)
 			assert_int_equal(ranges_lookup4_padded(r4, nr, tab[i].cidr.addr),
 					 ranges_lookup4(r4, nr, tab[i].cidr.addr));
 		{
-			uint8_t top[4] = { 255, 255, 255, 255 };
+			uint8_t top[4] = {255, 255, 255, 255};
 
 			assert_int_equal(ranges_lookup4_padded(r4, nr, top),
 					 cidr_classify(tab, n, 4, top, TL_CLASS_OTHER));
@@ -92,7 +93,7 @@ static void agree(const struct class_cidr *tab, int n, int fam)
 	}
 	if (fam == 4 && nr <= TL_HOT_RANGES4) { /* the small table of the hot line */
 		uint32_t st[TL_HOT_RANGES4];
-		uint8_t cl[TL_HOT_RANGES4], top[4] = { 255, 255, 255, 255 };
+		uint8_t cl[TL_HOT_RANGES4], top[4] = {255, 255, 255, 255};
 
 		ranges_small4(r4, nr, st, cl, TL_HOT_RANGES4);
 		for (i = 0; i < 20000; i++) {
@@ -137,7 +138,8 @@ static void agree(const struct class_cidr *tab, int n, int fam)
 		for (j = alen / 2; j < alen; j++)
 			if (rnd() % 2)
 				a[j] = rnd();
-		assert_int_equal(lookup(fam, r, nr, a), cidr_classify(tab, n, fam, a, TL_CLASS_OTHER));
+		assert_int_equal(lookup(fam, r, nr, a),
+				 cidr_classify(tab, n, fam, a, TL_CLASS_OTHER));
 		checked++;
 	}
 	assert_true(checked > 20000);
@@ -177,10 +179,11 @@ static struct class_cidr *random_table(int n, int fam)
 
 static void test_cluster_example(void **state)
 {
-	const char *spec[] = { "10.0.0.0/8", "10.128.0.0/14", "10.128.4.0/24", "172.30.0.0/16",
-			       "0.0.0.0/0", "255.255.255.255/32", "10.131.255.255/32" };
-	int cls[] = { TL_CLASS_REMOTE, TL_CLASS_POD, TL_CLASS_NODE, TL_CLASS_SERVICE,
-		      TL_CLASS_REMOTE, TL_CLASS_NODE, TL_CLASS_SERVICE };
+	const char *spec[] = {"10.0.0.0/8",	  "10.128.0.0/14", "10.128.4.0/24",
+			      "172.30.0.0/16",	  "0.0.0.0/0",	   "255.255.255.255/32",
+			      "10.131.255.255/32"};
+	int cls[] = {TL_CLASS_REMOTE, TL_CLASS_POD,  TL_CLASS_NODE,   TL_CLASS_SERVICE,
+		     TL_CLASS_REMOTE, TL_CLASS_NODE, TL_CLASS_SERVICE};
 	struct class_cidr t[7];
 	int i;
 
@@ -194,7 +197,7 @@ static void test_cluster_example(void **state)
 
 static void test_random_ipv4(void **state)
 {
-	int sizes[] = { 1, 2, 5, 16, 64, 700 }, i;
+	int sizes[] = {1, 2, 5, 16, 64, 700}, i;
 
 	for (i = 0; i < 6; i++) {
 		struct class_cidr *t = random_table(sizes[i], 4);
@@ -206,7 +209,7 @@ static void test_random_ipv4(void **state)
 
 static void test_random_ipv6(void **state)
 {
-	int sizes[] = { 1, 3, 16, 64, 500 }, i;
+	int sizes[] = {1, 3, 16, 64, 500}, i;
 
 	for (i = 0; i < 5; i++) {
 		struct class_cidr *t = random_table(sizes[i], 6);
@@ -262,9 +265,9 @@ static void test_top_step(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cluster_example), cmocka_unit_test(test_random_ipv4),
-		cmocka_unit_test(test_random_ipv6),	cmocka_unit_test(test_duplicates_and_families),
-		cmocka_unit_test(test_too_many),	cmocka_unit_test(test_top_step),
+	    cmocka_unit_test(test_cluster_example), cmocka_unit_test(test_random_ipv4),
+	    cmocka_unit_test(test_random_ipv6),	    cmocka_unit_test(test_duplicates_and_families),
+	    cmocka_unit_test(test_too_many),	    cmocka_unit_test(test_top_step),
 	};
 
 	return cmocka_run_group_tests_name("ranges", tests, NULL, NULL);

@@ -26,8 +26,8 @@ static void on_stop(int sig)
 
 enum after {
 	WAIT_FOR_STOP, /* exit with the signal number seen */
-	FAULT, /* dereference NULL */
-	ABORT, /* abort() */
+	FAULT,	       /* dereference NULL */
+	ABORT,	       /* abort() */
 };
 
 /* A child that installs the handlers, says so on the pipe, then does what;
@@ -35,7 +35,7 @@ enum after {
  * wait status. */
 static int child(enum after what, int sig, int sig2)
 {
-	struct rlimit no_core = { 0, 0 };
+	struct rlimit no_core = {0, 0};
 	int p[2], status;
 	pid_t pid;
 	char c;
@@ -79,17 +79,17 @@ static int child(enum after what, int sig, int sig2)
  * goes on to end by itself. */
 static void test_stop_signals(void **state)
 {
-	const int sigs[] = { SIGHUP,	SIGINT,	   SIGTERM, SIGQUIT, SIGUSR1, SIGUSR2,
-			     SIGALRM,	SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGPWR,
-			     SIGIO,	SIGSTKFLT, SIGSEGV, SIGBUS,  SIGILL,  SIGFPE,
-			     SIGTRAP,	SIGSYS,	   SIGABRT };
+	const int sigs[] = {SIGHUP,    SIGINT,	SIGTERM, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM,
+			    SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGPWR,  SIGIO,   SIGSTKFLT,
+			    SIGSEGV,   SIGBUS,	SIGILL,	 SIGFPE,  SIGTRAP, SIGSYS,  SIGABRT};
 	size_t i;
 	int status;
 
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		status = child(WAIT_FOR_STOP, sigs[i], 0);
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != sigs[i])
-			fail_msg("signal %d (%s): status 0x%x", sigs[i], strsignal(sigs[i]), status);
+			fail_msg("signal %d (%s): status 0x%x", sigs[i], strsignal(sigs[i]),
+				 status);
 	}
 }
 
@@ -140,10 +140,10 @@ static void test_real_fault(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_stop_signals),
-		cmocka_unit_test(test_realtime_signals),
-		cmocka_unit_test(test_sigpipe_ignored),
-		cmocka_unit_test(test_real_fault),
+	    cmocka_unit_test(test_stop_signals),
+	    cmocka_unit_test(test_realtime_signals),
+	    cmocka_unit_test(test_sigpipe_ignored),
+	    cmocka_unit_test(test_real_fault),
 	};
 
 	return cmocka_run_group_tests_name("signals", tests, NULL, NULL);

@@ -17,7 +17,7 @@ static const struct flow_rec *list[8];
 
 static int setup(void **state)
 {
-	struct tl_flow_key k = { .family = 4, .proto = 6, .slot = 1, .dir = TL_DIR_EGRESS };
+	struct tl_flow_key k = {.family = 4, .proto = 6, .slot = 1, .dir = TL_DIR_EGRESS};
 	struct flow_rec *r;
 	int is_new;
 
@@ -35,17 +35,17 @@ static int setup(void **state)
 	strcpy(n->ifaces[0].name, "eth0");
 	n->ifaces[0].role = TL_ROLE_CLUSTER;
 	n->ifaces[0].state = IFACE_ATTACHED;
-	n->ifaces[0].c[TL_DIR_INGRESS][TL_CLASS_POD] = (struct tl_counter){ 12, 1008 };
+	n->ifaces[0].c[TL_DIR_INGRESS][TL_CLASS_POD] = (struct tl_counter){12, 1008};
 	strcpy(n->ifaces[1].name, "tun0");
 	n->ifaces[1].role = TL_ROLE_TUNNEL;
 	n->ifaces[1].state = IFACE_ATTACHED;
-	n->ifaces[1].c[TL_DIR_EGRESS][TL_CLASS_POD] = (struct tl_counter){ 4, 240 };
+	n->ifaces[1].c[TL_DIR_EGRESS][TL_CLASS_POD] = (struct tl_counter){4, 240};
 	now.updated_ns = 1795694410000000000ULL;
 	now.started_ns = 1795694400000000000ULL;
 	memset(&prev, 0, sizeof(prev));
 	p = snapshot_add_ns(&prev);
 	*p = *n;
-	p->ifaces[1].c[TL_DIR_EGRESS][TL_CLASS_POD] = (struct tl_counter){ 2, 120 };
+	p->ifaces[1].c[TL_DIR_EGRESS][TL_CLASS_POD] = (struct tl_counter){2, 120};
 	prev.updated_ns = now.updated_ns - 1000000000ULL;
 
 	fl = flows__new(16);
@@ -81,9 +81,17 @@ static char out[64 * 1024];
 
 static int render_mode(int width, int height, bool color, uint64_t dropped, bool node_mode)
 {
-	struct table_view v = { .now = &now, .prev = &prev, .dt = 1.0, .where = "network namespace pod1",
-				.attach = "tcx", .uptime_s = 3723, .flows = list, .nflows = 1,
-				.now_ns = now.updated_ns, .color = color, .node_mode = node_mode };
+	struct table_view v = {.now = &now,
+			       .prev = &prev,
+			       .dt = 1.0,
+			       .where = "network namespace pod1",
+			       .attach = "tcx",
+			       .uptime_s = 3723,
+			       .flows = list,
+			       .nflows = 1,
+			       .now_ns = now.updated_ns,
+			       .color = color,
+			       .node_mode = node_mode};
 
 	now.stats[TL_STAT_EVENTS_DROPPED] = dropped;
 	return table_render(out, sizeof(out), width, height, &v);
@@ -114,8 +122,8 @@ static void assert_widths(int width)
 
 	while ((nl = strchr(p, '\n'))) {
 		if (nl - p > width)
-			fail_msg("line of %d columns in a %d-column view: %.*s", (int)(nl - p), width,
-				 (int)(nl - p), p);
+			fail_msg("line of %d columns in a %d-column view: %.*s", (int)(nl - p),
+				 width, (int)(nl - p), p);
 		p = nl + 1;
 	}
 }
@@ -129,15 +137,18 @@ static void test_80_columns(void **state)
 	assert_widths(80);
 	assert_non_null(strstr(out, "tunleak  network namespace pod1  tcx  up 1:02:03"));
 	assert_non_null(find_line("eth0 cluster attached   tun0 tunnel attached"));
-	assert_non_null(find_line("LEAKS 4 packets in 1 flows   BYPASS 0 packets in 0 flows   events dropped 0"));
+	assert_non_null(find_line(
+	    "LEAKS 4 packets in 1 flows   BYPASS 0 packets in 0 flows   events dropped 0"));
 	l = find_line("tun0       egress   pod");
 	assert_non_null(l);
 	/* 4 packets, 240 bytes, 2 pps, 960 bit/s since the last refresh */
-	assert_string_equal(l, "tun0       egress   pod              4       240         2       960");
+	assert_string_equal(l,
+			    "tun0       egress   pod              4       240         2       960");
 	/* narrow: the route gets the room that interface, rate and times had */
 	l = find_line("LEAK   tcp");
 	assert_non_null(l);
-	assert_string_equal(l, "LEAK   tcp    10.128.0.10:8080 -> 10.130.0.5:40000 pod          4    240");
+	assert_string_equal(
+	    l, "LEAK   tcp    10.128.0.10:8080 -> 10.130.0.5:40000 pod          4    240");
 	l = find_line("       via ");
 	assert_non_null(l);
 	assert_string_equal(l, "       via 10.0.0.0/8 via 198.19.8.1 dev tun0 (reply to eth0)");
@@ -151,8 +162,9 @@ static void test_wide(void **state)
 	assert_widths(200);
 	l = find_line("LEAK   tun0");
 	assert_non_null(l);
-	assert_string_equal(l, "LEAK   tun0   tcp    10.128.0.10:8080 -> 10.130.0.5:40000 pod          "
-			       "4    240     2    7s    2s  REPLY to eth0: 10.0.0.0/8 via 198.19.8.1 dev tun0");
+	assert_string_equal(
+	    l, "LEAK   tun0   tcp    10.128.0.10:8080 -> 10.130.0.5:40000 pod          "
+	       "4    240     2    7s    2s  REPLY to eth0: 10.0.0.0/8 via 198.19.8.1 dev tun0");
 }
 
 static void test_dropped_highlight(void **state)
@@ -184,7 +196,8 @@ static void test_by_pod(void **state)
 	assert_non_null(find_line("namespaces: 1 traced, 0 gone, 12 found on the node"));
 	l = find_line("team-a/vpn-a         tun0       egress   pod");
 	assert_non_null(l);
-	assert_string_equal(l, "team-a/vpn-a         tun0       egress   pod              4       240         2       960");
+	assert_string_equal(l, "team-a/vpn-a         tun0       egress   pod              4       "
+			       "240         2       960");
 	assert_non_null(find_line("LEAK AND BYPASS FLOWS, by packets, by pod"));
 	l = find_line("LEAK   tun0");
 	assert_non_null(l);
@@ -208,9 +221,12 @@ static void test_human(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_80_columns),     cmocka_unit_test(test_wide),
-		cmocka_unit_test(test_dropped_highlight), cmocka_unit_test(test_short_terminal),
-		cmocka_unit_test(test_by_pod),	       cmocka_unit_test(test_human),
+	    cmocka_unit_test(test_80_columns),
+	    cmocka_unit_test(test_wide),
+	    cmocka_unit_test(test_dropped_highlight),
+	    cmocka_unit_test(test_short_terminal),
+	    cmocka_unit_test(test_by_pod),
+	    cmocka_unit_test(test_human),
 	};
 
 	return cmocka_run_group_tests_name("table", tests, setup, teardown);

@@ -92,7 +92,7 @@ static void test_slots_sized_for_nodes(void **state)
 
 static struct node_ns ns_found(uint64_t ino, const char *pod, const char *k8s_ns)
 {
-	struct node_ns x = { .f = { .dev = 4, .ino = ino } };
+	struct node_ns x = {.f = {.dev = 4, .ino = ino}};
 
 	snprintf(x.pod, sizeof(x.pod), "%s", pod);
 	snprintf(x.label, sizeof(x.label), "%s", pod);
@@ -103,15 +103,15 @@ static struct node_ns ns_found(uint64_t ino, const char *pod, const char *k8s_ns
 static struct fleet_known ns_known(uint64_t ino, enum ns_state state, const char *pod,
 				   const char *k8s_ns)
 {
-	return (struct fleet_known){ .dev = 4, .ino = ino, .state = state, .pod = pod,
-				     .k8s_ns = k8s_ns };
+	return (struct fleet_known){
+	    .dev = 4, .ino = ino, .state = state, .pod = pod, .k8s_ns = k8s_ns};
 }
 
 /* "NEW:f1 RENAME:k0/f0 ..." */
 static const char *plan_text(const struct fleet_known *known, int nk, const struct node_ns *found,
 			     int nf, int kept)
 {
-	static const char *const names[] = { "NEW", "RENAME", "RESCAN", "END", "DROP", "RETRY" };
+	static const char *const names[] = {"NEW", "RENAME", "RESCAN", "END", "DROP", "RETRY"};
 	static char buf[1024];
 	struct fleet_step steps[64];
 	int i, n = fleet_plan(known, nk, found, nf, kept, steps);
@@ -132,10 +132,10 @@ static const char *plan_text(const struct fleet_known *known, int nk, const stru
 
 static void test_plan_new_and_known(void **state)
 {
-	struct fleet_known known[] = { ns_known(10, NS_TRACING, "a", "default"),
-				       ns_known(11, NS_WATCHING, "b", "") };
-	struct node_ns found[] = { ns_found(10, "a", "default"), ns_found(11, "b", ""),
-				   ns_found(12, "c", "") };
+	struct fleet_known known[] = {ns_known(10, NS_TRACING, "a", "default"),
+				      ns_known(11, NS_WATCHING, "b", "")};
+	struct node_ns found[] = {ns_found(10, "a", "default"), ns_found(11, "b", ""),
+				  ns_found(12, "c", "")};
 
 	/* the traced one stays as it is, the watched one is looked at again */
 	assert_string_equal(plan_text(known, 2, found, 3, 64), "RESCAN:k1/f1 NEW:f2");
@@ -145,9 +145,9 @@ static void test_plan_new_and_known(void **state)
 
 static void test_plan_names_never_get_less(void **state)
 {
-	struct fleet_known known[] = { ns_known(10, NS_TRACING, "", ""),
-				       ns_known(11, NS_TRACING, "web", "shop") };
-	struct node_ns found[] = { ns_found(10, "web-1", "shop"), ns_found(11, "", "") };
+	struct fleet_known known[] = {ns_known(10, NS_TRACING, "", ""),
+				      ns_known(11, NS_TRACING, "web", "shop")};
+	struct node_ns found[] = {ns_found(10, "web-1", "shop"), ns_found(11, "", "")};
 
 	/* a name that comes later is taken; one that goes is not forgotten */
 	assert_string_equal(plan_text(known, 2, found, 2, 64), "RENAME:k0/f0");
@@ -157,11 +157,10 @@ static void test_plan_names_never_get_less(void **state)
 
 static void test_plan_ended(void **state)
 {
-	struct fleet_known known[] = { ns_known(10, NS_TRACING, "a", ""),
-				       ns_known(11, NS_WATCHING, "b", ""),
-				       ns_known(12, NS_GONE, "c", ""),
-				       ns_known(13, NS_TRACING, "d", "") };
-	struct node_ns found[] = { ns_found(13, "d", "") };
+	struct fleet_known known[] = {
+	    ns_known(10, NS_TRACING, "a", ""), ns_known(11, NS_WATCHING, "b", ""),
+	    ns_known(12, NS_GONE, "c", ""), ns_known(13, NS_TRACING, "d", "")};
+	struct node_ns found[] = {ns_found(13, "d", "")};
 
 	/* traced and gone: detached, kept; watched and gone: forgotten; a
 	 * gone one is never matched again, even if its inode comes back */
@@ -175,13 +174,14 @@ static void test_plan_ended(void **state)
  * found now, even a lesser one. */
 static void test_plan_untraced(void **state)
 {
-	struct fleet_known known[] = { ns_known(10, NS_UNTRACED, "a", "default"),
-				       ns_known(11, NS_UNTRACED, "b", "") };
-	struct node_ns found[] = { ns_found(10, "a", ""), ns_found(12, "c", "") };
+	struct fleet_known known[] = {ns_known(10, NS_UNTRACED, "a", "default"),
+				      ns_known(11, NS_UNTRACED, "b", "")};
+	struct node_ns found[] = {ns_found(10, "a", ""), ns_found(12, "c", "")};
 
 	known[0].source = NAME_RUNTIME;
 	found[0].source = NAME_HOSTNAME;
-	assert_string_equal(plan_text(known, 2, found, 2, 64), "RENAME:k0/f0 RETRY:k0/f0 NEW:f1 DROP:k1");
+	assert_string_equal(plan_text(known, 2, found, 2, 64),
+			    "RENAME:k0/f0 RETRY:k0/f0 NEW:f1 DROP:k1");
 	found[0] = ns_found(10, "a", "default");
 	found[0].source = NAME_RUNTIME;
 	assert_string_equal(plan_text(known, 2, found, 1, 64), "RETRY:k0/f0 DROP:k1");
@@ -191,9 +191,9 @@ static void test_plan_untraced(void **state)
  * namespace's name never falls back to a lesser source. */
 static void test_plan_name_sources(void **state)
 {
-	struct fleet_known known[] = { ns_known(10, NS_TRACING, "web", ""),
-				       ns_known(11, NS_TRACING, "db", "shop") };
-	struct node_ns found[] = { ns_found(10, "web", ""), ns_found(11, "db", "") };
+	struct fleet_known known[] = {ns_known(10, NS_TRACING, "web", ""),
+				      ns_known(11, NS_TRACING, "db", "shop")};
+	struct node_ns found[] = {ns_found(10, "web", ""), ns_found(11, "db", "")};
 
 	known[0].source = NAME_HOSTNAME;
 	known[1].source = NAME_RUNTIME;
@@ -204,9 +204,9 @@ static void test_plan_name_sources(void **state)
 
 static void test_plan_gone_kept(void **state)
 {
-	struct fleet_known known[] = { ns_known(10, NS_GONE, "a", ""), ns_known(11, NS_GONE, "b", ""),
-				       ns_known(12, NS_TRACING, "c", ""),
-				       ns_known(13, NS_GONE, "d", "") };
+	struct fleet_known known[] = {
+	    ns_known(10, NS_GONE, "a", ""), ns_known(11, NS_GONE, "b", ""),
+	    ns_known(12, NS_TRACING, "c", ""), ns_known(13, NS_GONE, "d", "")};
 
 	/* 4 ended with 2 kept: the two oldest go, highest index first */
 	assert_string_equal(plan_text(known, 4, NULL, 0, 2), "END:k2 DROP:k1 DROP:k0");
@@ -229,7 +229,7 @@ static void sink_open(struct sink *s)
 	memset(s, 0, sizeof(*s));
 	s->f = open_memstream(&s->buf, &s->len);
 	assert_non_null(s->f);
-	s->out = (struct out){ .f = s->f, .json = true };
+	s->out = (struct out){.f = s->f, .json = true};
 	jw_init(&s->out.jw, false);
 }
 
@@ -253,8 +253,11 @@ static void sink_close(struct sink *s)
 
 static struct tl_event leak_event(uint8_t last_octet, uint64_t packets, uint64_t bytes)
 {
-	struct tl_event e = { .type = TL_TYPE_LEAK, .cls = TL_CLASS_POD, .packets = packets,
-			      .bytes = bytes, .ts_ns = 1000 };
+	struct tl_event e = {.type = TL_TYPE_LEAK,
+			     .cls = TL_CLASS_POD,
+			     .packets = packets,
+			     .bytes = bytes,
+			     .ts_ns = 1000};
 
 	e.key.family = 4;
 	e.key.proto = 17;
@@ -266,20 +269,20 @@ static struct tl_event leak_event(uint8_t last_octet, uint64_t packets, uint64_t
 
 static void test_collector_reports_each_flow_once(void **state)
 {
-	struct tracer_env env = { .flows = flows__new(1024) };
+	struct tracer_env env = {.flows = flows__new(1024)};
 	struct sink s;
 	struct collector *c;
 	struct tl_event e1 = leak_event(7, 1, 128), e2 = leak_event(8, 2, 256);
-	struct tl_flow_val v = { .packets = 9, .bytes = 1152, .last_ns = 2000 };
+	struct tl_flow_val v = {.packets = 9, .bytes = 1152, .last_ns = 2000};
 	struct flow_rec *r;
 
 	sink_open(&s);
-	c = collector__new(&(struct collector_opts){ .env = &env, .events = &s.out });
+	c = collector__new(&(struct collector_opts){.env = &env, .events = &s.out});
 	assert_non_null(c);
 	assert_int_equal(collector__fd(c), -1); /* no datapath, no ring */
 	collector__event(c, &e1);
 	collector__event(c, &e1); /* the same flow again: no second line */
-	collector__lost(c, &e2); /* one whose event did not fit */
+	collector__lost(c, &e2);  /* one whose event did not fit */
 	collector__lost(c, &e2);
 	assert_int_equal(sink_lines(&s), 2);
 	assert_int_equal(collector__received(c), 2);
@@ -305,8 +308,8 @@ static void test_collector_reports_each_flow_once(void **state)
 
 static void test_collector_quiet_under_top(void **state)
 {
-	struct tracer_env env = { .flows = flows__new(1024) };
-	struct collector *c = collector__new(&(struct collector_opts){ .env = &env });
+	struct tracer_env env = {.flows = flows__new(1024)};
+	struct collector *c = collector__new(&(struct collector_opts){.env = &env});
 	struct tl_event e = leak_event(7, 1, 128);
 
 	assert_non_null(c);
@@ -323,9 +326,9 @@ static void test_collector_quiet_under_top(void **state)
 static void test_publisher_writes_the_file(void **state)
 {
 	char dir[] = "/tmp/tunleak-unit-XXXXXX", path[128], cmd[256], got[256];
-	struct tracer_env env = { .flows = flows__new(1024), .kind = KIND_TCX };
+	struct tracer_env env = {.flows = flows__new(1024), .kind = KIND_TCX};
 	struct tl_event e = leak_event(7, 3, 384);
-	struct collector *c = collector__new(&(struct collector_opts){ .env = &env });
+	struct collector *c = collector__new(&(struct collector_opts){.env = &env});
 	const struct snapshot *s;
 	struct publisher *p;
 	FILE *f;
@@ -334,10 +337,11 @@ static void test_publisher_writes_the_file(void **state)
 	snprintf(path, sizeof(path), "%s/c.json", dir);
 	collector__event(c, &e);
 	collector__lost(c, &e);
-	p = publisher__new(&(struct publisher_opts){ .env = &env, .collector = c,
-						      .export_path = path,
-						      .export_fmt = EXPORT_JSON,
-						      .started_ns = 1 });
+	p = publisher__new(&(struct publisher_opts){.env = &env,
+						    .collector = c,
+						    .export_path = path,
+						    .export_fmt = EXPORT_JSON,
+						    .started_ns = 1});
 	assert_non_null(p);
 	s = publisher__build(p);
 	assert_int_equal(s->received, 1);
@@ -345,8 +349,8 @@ static void test_publisher_writes_the_file(void **state)
 	assert_string_equal(s->attach_mode, "tcx");
 	assert_int_equal(s->nr_ns, 0);
 	assert_int_equal(publisher__publish(p), 0);
-	snprintf(cmd, sizeof(cmd), "jq -r '\"\\(.version) \\(.events.received) \\(.events.recovered)\"' %s",
-		 path);
+	snprintf(cmd, sizeof(cmd),
+		 "jq -r '\"\\(.version) \\(.events.received) \\(.events.recovered)\"' %s", path);
 	f = popen(cmd, "r");
 	assert_non_null(f);
 	assert_non_null(fgets(got, sizeof(got), f));
@@ -355,8 +359,8 @@ static void test_publisher_writes_the_file(void **state)
 	/* a file that cannot be written is said, and returned */
 	publisher__free(p);
 	snprintf(path, sizeof(path), "%s/no/such/dir/c.json", dir);
-	p = publisher__new(&(struct publisher_opts){ .env = &env, .export_path = path,
-						      .export_fmt = EXPORT_JSON });
+	p = publisher__new(
+	    &(struct publisher_opts){.env = &env, .export_path = path, .export_fmt = EXPORT_JSON});
 	assert_int_equal(publisher__publish(p), -ENOENT);
 	publisher__free(p);
 	collector__free(c);
@@ -368,18 +372,18 @@ static void test_publisher_writes_the_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_slots_base_and_reuse),
-		cmocka_unit_test(test_slots_extra_keeps_room),
-		cmocka_unit_test(test_slots_sized_for_nodes),
-		cmocka_unit_test(test_plan_new_and_known),
-		cmocka_unit_test(test_plan_names_never_get_less),
-		cmocka_unit_test(test_plan_ended),
-		cmocka_unit_test(test_plan_gone_kept),
-		cmocka_unit_test(test_plan_untraced),
-		cmocka_unit_test(test_plan_name_sources),
-		cmocka_unit_test(test_collector_reports_each_flow_once),
-		cmocka_unit_test(test_collector_quiet_under_top),
-		cmocka_unit_test(test_publisher_writes_the_file),
+	    cmocka_unit_test(test_slots_base_and_reuse),
+	    cmocka_unit_test(test_slots_extra_keeps_room),
+	    cmocka_unit_test(test_slots_sized_for_nodes),
+	    cmocka_unit_test(test_plan_new_and_known),
+	    cmocka_unit_test(test_plan_names_never_get_less),
+	    cmocka_unit_test(test_plan_ended),
+	    cmocka_unit_test(test_plan_gone_kept),
+	    cmocka_unit_test(test_plan_untraced),
+	    cmocka_unit_test(test_plan_name_sources),
+	    cmocka_unit_test(test_collector_reports_each_flow_once),
+	    cmocka_unit_test(test_collector_quiet_under_top),
+	    cmocka_unit_test(test_publisher_writes_the_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -420,11 +420,11 @@ int ns_fix_apply(struct nl *nl, const struct finding *f, char *done, size_t done
 struct ns_audit_cfg ns_audit_cfg_of(const struct config *cfg)
 {
 	return (struct ns_audit_cfg){
-		.cidrs = cfg->cidrs,
-		.nr_cidrs = cfg->nr_cidrs,
-		.ifaces = (const char(*)[16])cfg->ifaces,
-		.nr_ifaces = cfg->nr_ifaces,
-		.tunnels = (const char(*)[16])cfg->tunnels,
-		.nr_tunnels = cfg->nr_tunnels,
+	    .cidrs = cfg->cidrs,
+	    .nr_cidrs = cfg->nr_cidrs,
+	    .ifaces = (const char(*)[16])cfg->ifaces,
+	    .nr_ifaces = cfg->nr_ifaces,
+	    .tunnels = (const char(*)[16])cfg->tunnels,
+	    .nr_tunnels = cfg->nr_tunnels,
 	};
 }

@@ -28,8 +28,8 @@ struct check {
 	struct out o;
 	const struct node_ns *who;	/* node modes: the pod, for each line */
 	struct findings *found, *after; /* this namespace's, before and after --fix */
-	int findings; /* all namespaces */
-	int remaining; /* after --fix, all namespaces */
+	int findings;			/* all namespaces */
+	int remaining;			/* after --fix, all namespaces */
 	int regions;
 };
 
@@ -148,19 +148,17 @@ static void print_remains(struct check *c, const struct finding *f, const char *
 static void say_limits(const struct ns_audit_stats *st, const char *where)
 {
 	if (st->routes_cut)
-		warn(
-			"check: %s: %d route%s with more than %d next hops: only the "
-			"first %d of each are judged\n",
-			where, st->routes_cut, st->routes_cut == 1 ? "" : "s", ROUTE_MAX_NH,
-			ROUTE_MAX_NH);
+		warn("check: %s: %d route%s with more than %d next hops: only the "
+		     "first %d of each are judged\n",
+		     where, st->routes_cut, st->routes_cut == 1 ? "" : "s", ROUTE_MAX_NH,
+		     ROUTE_MAX_NH);
 	if (st->sources_cut)
-		warn(
-			"check: %s: more than %d addresses of a family: %d not looked up "
-			"from\n",
-			where, NS_AUDIT_MAX_SOURCES, st->sources_cut);
+		warn("check: %s: more than %d addresses of a family: %d not looked up "
+		     "from\n",
+		     where, NS_AUDIT_MAX_SOURCES, st->sources_cut);
 	if (st->dropped)
-		warn("check: %s: more than %d findings: %d not listed", where,
-			FINDINGS_MAX, st->dropped);
+		warn("check: %s: more than %d findings: %d not listed", where, FINDINGS_MAX,
+		     st->dropped);
 }
 
 static int run_audit(struct check *c, struct nl *nl, struct findings *into,
@@ -237,8 +235,9 @@ static int fix_ns(struct check *c, struct nl *nl, const char *where)
 		if (failed)
 			o += snprintf(line + o, sizeof(line) - o, ", %d failed", failed);
 		if (left)
-			snprintf(line + o, sizeof(line) - o, "; audited again: %d finding%s remain%s",
-				 left, left == 1 ? "" : "s", left == 1 ? "s" : "");
+			snprintf(line + o, sizeof(line) - o,
+				 "; audited again: %d finding%s remain%s", left,
+				 left == 1 ? "" : "s", left == 1 ? "s" : "");
 		else
 			snprintf(line + o, sizeof(line) - o, "; audited again: clean");
 		warn("%s", line);
@@ -252,16 +251,14 @@ static void summary(const struct check *c, const char *where)
 	const struct config *cfg = c->cfg;
 
 	if (c->findings)
-		warn(
-			"check: %d finding%s in %s (%d CIDR%s, %d region%s looked up)",
-			c->findings, c->findings == 1 ? "" : "s", where, cfg->nr_cidrs,
-			cfg->nr_cidrs == 1 ? "" : "s", c->regions, c->regions == 1 ? "" : "s");
+		warn("check: %d finding%s in %s (%d CIDR%s, %d region%s looked up)", c->findings,
+		     c->findings == 1 ? "" : "s", where, cfg->nr_cidrs,
+		     cfg->nr_cidrs == 1 ? "" : "s", c->regions, c->regions == 1 ? "" : "s");
 	else
-		warn(
-			"check: clean: no cluster CIDR routes into a tunnel, every remote "
-			"CIDR does, in %s (%d CIDR%s, %d region%s looked up)\n",
-			where, cfg->nr_cidrs, cfg->nr_cidrs == 1 ? "" : "s", c->regions,
-			c->regions == 1 ? "" : "s");
+		warn("check: clean: no cluster CIDR routes into a tunnel, every remote "
+		     "CIDR does, in %s (%d CIDR%s, %d region%s looked up)\n",
+		     where, cfg->nr_cidrs, cfg->nr_cidrs == 1 ? "" : "s", c->regions,
+		     c->regions == 1 ? "" : "s");
 }
 
 /* One namespace. 0, 1 when it has no tunnel (node modes skip it), or -1
@@ -344,9 +341,10 @@ static int check_all(struct check *c, struct node *nd)
 		with += c->findings > before;
 	}
 	out_flush(&c->o);
-	warn("check: %d namespace%s with a tunnel audited (of %d on this node), %d with findings; %d finding%s",
-		audited, audited == 1 ? "" : "s", node__count(nd), with, c->findings,
-		c->findings == 1 ? "" : "s");
+	warn("check: %d namespace%s with a tunnel audited (of %d on this node), %d with findings; "
+	     "%d finding%s",
+	     audited, audited == 1 ? "" : "s", node__count(nd), with, c->findings,
+	     c->findings == 1 ? "" : "s");
 	if (c->cfg->fix)
 		return c->remaining || errors ? EXIT_FINDINGS : 0;
 	return c->findings ? EXIT_FINDINGS : 0;
@@ -354,7 +352,7 @@ static int check_all(struct check *c, struct node *nd)
 
 int cmd_check(struct config *cfg)
 {
-	struct check c = { .cfg = cfg, .o = { .f = stdout, .json = cfg->json } };
+	struct check c = {.cfg = cfg, .o = {.f = stdout, .json = cfg->json}};
 	char errbuf[512];
 	struct target tg;
 	int ret = EXIT_USAGE;

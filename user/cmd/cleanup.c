@@ -40,8 +40,8 @@ static int links_of(const struct config *cfg, struct nl *nl, const char *where,
 		return -ENOMEM;
 	*n = 0;
 	for (i = 0; i < cfg->nr_ifaces + cfg->nr_tunnels; i++) {
-		const char *name = i < cfg->nr_ifaces ? cfg->ifaces[i] :
-							cfg->tunnels[i - cfg->nr_ifaces];
+		const char *name =
+		    i < cfg->nr_ifaces ? cfg->ifaces[i] : cfg->tunnels[i - cfg->nr_ifaces];
 
 		if (nl__link_get(nl, name, &links[*n])) {
 			log_error("%s \"%s\": no such interface in %s",
@@ -66,8 +66,8 @@ static void sweep_iface(const struct netns *nsh, const struct link_info *l, cons
 	if (rc == -ENODEV || rc == -ENOENT)
 		return; /* gone meanwhile */
 	if (rc) {
-		warn("%s%s: cannot look at tc handle 0x%x prio %d: %s\n", l->name, in,
-		     TL_TC_HANDLE, TL_TC_PRIO, strerror(-rc));
+		warn("%s%s: cannot look at tc handle 0x%x prio %d: %s\n", l->name, in, TL_TC_HANDLE,
+		     TL_TC_PRIO, strerror(-rc));
 		return;
 	}
 	if (r.removed)
@@ -129,7 +129,7 @@ static int sweep_node(const struct config *cfg, struct node *nd, struct swept *s
 
 int cmd_cleanup(struct config *cfg)
 {
-	struct swept sw = { 0 };
+	struct swept sw = {0};
 	struct target tg;
 	char err[512];
 	int ret = EXIT_USAGE, n = 1;
@@ -149,7 +149,8 @@ int cmd_cleanup(struct config *cfg)
 		snprintf(tg.who.where, sizeof(tg.who.where), "%d pod namespace%s", n,
 			 n == 1 ? "" : "s");
 	if (sw.qdiscs)
-		warn("cleanup: %d stale filter%s removed in %s, and %d clsact qdisc%s tunleak created",
+		warn("cleanup: %d stale filter%s removed in %s, and %d clsact qdisc%s tunleak "
+		     "created",
 		     sw.filters, sw.filters == 1 ? "" : "s", tg.who.where, sw.qdiscs,
 		     sw.qdiscs == 1 ? "" : "s");
 	else

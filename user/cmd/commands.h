@@ -7,7 +7,7 @@
 
 /* Exit codes: 0 success; 1 check found a problem; 2 usage or environment. */
 #define EXIT_FINDINGS 1
-#define EXIT_USAGE 2
+#define EXIT_USAGE    2
 
 /* Attach, stream leak and bypass events, keep counters (trace.c). */
 int cmd_trace(struct config *cfg);

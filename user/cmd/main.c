@@ -21,9 +21,9 @@ static const struct cmd {
 	enum cli_cmd cmd;
 	int (*run)(struct config *cfg);
 } cmds[] = {
-	{ CMD_TRACE, cmd_trace },
-	{ CMD_CHECK, cmd_check },
-	{ CMD_CLEANUP, cmd_cleanup },
+    {CMD_TRACE, cmd_trace},
+    {CMD_CHECK, cmd_check},
+    {CMD_CLEANUP, cmd_cleanup},
 };
 
 int main(int argc, char **argv)

@@ -17,7 +17,8 @@ static int resolve_pod(const struct config *cfg, struct target *t, char *err, si
 	/* not found where it cannot look: the capability is the problem */
 	if (!x && node__unreadable(t->node) && caps_check(NEED_PTRACE, caps, sizeof(caps))) {
 		snprintf(err, errlen,
-			 "--pod \"%s\": not among the pods that can be seen: %s: %d of %d processes cannot be looked at",
+			 "--pod \"%s\": not among the pods that can be seen: %s: %d of %d "
+			 "processes cannot be looked at",
 			 cfg->pod, caps, node__unreadable(t->node), node__processes(t->node));
 		return -EPERM;
 	}
@@ -52,8 +53,8 @@ static int resolve_arg(const struct config *cfg, struct target *t, char *err, si
 	/* a pod's name, when its processes tell it */
 	if (cfg->pid && !netns__is_home(t->ns)) {
 		struct node *nd = node__new(NULL, NULL);
-		struct ns_found f = { .dev = netns__dev(t->ns), .ino = netns__ino(t->ns),
-				      .pid = cfg->pid };
+		struct ns_found f = {
+		    .dev = netns__dev(t->ns), .ino = netns__ino(t->ns), .pid = cfg->pid};
 		struct node_ns x;
 
 		if (nd) {
@@ -92,7 +93,8 @@ int target__resolve(const struct config *cfg, int need, struct target *t, char *
 		size_t n = strlen(err);
 
 		snprintf(err + n, errlen - n,
-			 ": %d of %d processes cannot be looked at, and pods of theirs would not be seen",
+			 ": %d of %d processes cannot be looked at, and pods of theirs would not "
+			 "be seen",
 			 node__unreadable(t->node), node__processes(t->node));
 		target__free(t);
 		return -EPERM;

@@ -16,12 +16,12 @@ struct config;
 struct netns;
 
 struct target {
-	bool all; /* --all: every pod namespace of the node (node) */
-	struct node *node; /* --pod, --all: the node's namespaces, looked at once; owned */
-	struct netns *ns; /* one namespace: its handle; owned (target__take_ns) */
-	char path[512]; /* its nsfs path; "" for the current namespace */
+	bool all;	    /* --all: every pod namespace of the node (node) */
+	struct node *node;  /* --pod, --all: the node's namespaces, looked at once; owned */
+	struct netns *ns;   /* one namespace: its handle; owned (target__take_ns) */
+	char path[512];	    /* its nsfs path; "" for the current namespace */
 	struct node_ns who; /* its label, pod, Kubernetes namespace and how messages name it */
-	bool pod; /* chosen by --pod (who comes from the node) */
+	bool pod;	    /* chosen by --pod (who comes from the node) */
 };
 
 /* need: the command's own capabilities (enum caps_need); entering another

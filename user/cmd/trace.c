@@ -36,8 +36,8 @@
 #include "cmd/commands.h"
 #include "cmd/target.h"
 
-#define DRAIN_MS 20
-#define RESCAN_MS 1000
+#define DRAIN_MS    20
+#define RESCAN_MS   1000
 #define DISCOVER_MS 1000 /* namespaces that appear or end are seen within 2 s */
 /* User-space flow records: twice the kernel's table (at least 65,536), so a
  * flow the kernel still has is one we still know, and is never reported twice. */
@@ -59,9 +59,9 @@ struct trace {
 	struct http_server *http; /* --metrics-addr */
 	int ep;
 	bool node_mode;
-	bool opened; /* every output opened: the end publishes the last counts */
+	bool opened;  /* every output opened: the end publishes the last counts */
 	bool started; /* attaching began: the end says what was counted */
-	int nready; /* interfaces attached at the start */
+	int nready;   /* interfaces attached at the start */
 	char where[192];
 };
 
@@ -99,7 +99,7 @@ static const char *kind_name(enum attach_kind kind)
 
 static void poll_add(struct trace *tr, int fd, enum source src, uint32_t events)
 {
-	struct epoll_event ev = { .events = events, .data.u32 = src };
+	struct epoll_event ev = {.events = events, .data.u32 = src};
 
 	if (fd >= 0)
 		epoll_ctl(tr->ep, EPOLL_CTL_ADD, fd, &ev);
@@ -107,23 +107,24 @@ static void poll_add(struct trace *tr, int fd, enum source src, uint32_t events)
 
 /* tcx or tc: asked of a namespace's loopback (every namespace has one). */
 static enum attach_kind choose_kind(const struct config *cfg, const struct netns *ns, char *err,
-				     size_t errlen)
+				    size_t errlen)
 {
 	int has_tcx = tcx_supported(ns, 1);
 
 	if (cfg->attach == ATTACH_TCX && !has_tcx) {
 		snprintf(err, errlen,
-			 "--attach \"tcx\": this kernel has no tcx links (Linux >= 6.6); use --attach tc");
+			 "--attach \"tcx\": this kernel has no tcx links (Linux >= 6.6); use "
+			 "--attach tc");
 		return 0;
 	}
 	/* auto: tcx for one namespace; with --all, clsact + cls_bpf, whose
 	 * filters attach without the RCU grace period the kernel waits for
 	 * on every tcx link, one after the other under the RTNL lock (250
 	 * pods: under a second against 10-15 s here), and hold no fd */
-	return cfg->attach == ATTACH_TC	 ? KIND_TC :
-	       cfg->attach == ATTACH_TCX ? KIND_TCX :
-	       has_tcx && !cfg->all	 ? KIND_TCX :
-					   KIND_TC;
+	return cfg->attach == ATTACH_TC	   ? KIND_TC
+	       : cfg->attach == ATTACH_TCX ? KIND_TCX
+	       : has_tcx && !cfg->all	   ? KIND_TCX
+					   : KIND_TC;
 }
 
 /* The flow records and the shared maps, with the address classes. */
@@ -131,13 +132,14 @@ static int open_datapath(struct trace *tr)
 {
 	const struct config *cfg = tr->cfg;
 	/* node mode: TL_MAX_SLOTS interface slots; one namespace: its own */
-	struct loader_opts lo = { .cidrs = cfg->cidrs, .nr_cidrs = cfg->nr_cidrs,
-				  .max_flows = cfg->max_flows,
-				  .nr_slots = cfg->all ? TL_MAX_SLOTS : SINGLE_SLOTS,
-				  .by_netns = cfg->all };
+	struct loader_opts lo = {.cidrs = cfg->cidrs,
+				 .nr_cidrs = cfg->nr_cidrs,
+				 .max_flows = cfg->max_flows,
+				 .nr_slots = cfg->all ? TL_MAX_SLOTS : SINGLE_SLOTS,
+				 .by_netns = cfg->all};
 
-	tr->env.flows = flows__new(2UL * cfg->max_flows > USER_FLOWS_MIN ? 2UL * cfg->max_flows :
-									    USER_FLOWS_MIN);
+	tr->env.flows = flows__new(2UL * cfg->max_flows > USER_FLOWS_MIN ? 2UL * cfg->max_flows
+									 : USER_FLOWS_MIN);
 	if (!tr->env.flows)
 		return -ENOMEM;
 	if (cfg->pcap_path) {
@@ -147,7 +149,7 @@ static int open_datapath(struct trace *tr)
 	tr->env.dp = datapath__new(&lo);
 	if (!tr->env.dp) {
 		log_error("cannot load the BPF maps: %s%s", strerror(errno),
-			cfg->verbose ? "" : " (run with -v for libbpf's log)");
+			  cfg->verbose ? "" : " (run with -v for libbpf's log)");
 		return -errno;
 	}
 	tr->env.slots.nr = datapath__nr_slots(tr->env.dp);
@@ -159,13 +161,18 @@ static int open_datapath(struct trace *tr)
 static int open_outputs(struct trace *tr, uint64_t started_ns, int64_t mono_to_real)
 {
 	const struct config *cfg = tr->cfg;
-	struct collector_opts co = { .env = &tr->env, .fleet = tr->fleet,
-				     .events = cfg->top ? NULL : &tr->out,
-				     .name_ns = tr->node_mode, .mono_to_real = mono_to_real };
-	struct publisher_opts po = { .env = &tr->env, .fleet = tr->fleet,
-				     .pcap_path = cfg->pcap_path, .export_path = cfg->export_path,
-				     .export_fmt = cfg->export_fmt, .started_ns = started_ns,
-				     .node_mode = tr->node_mode };
+	struct collector_opts co = {.env = &tr->env,
+				    .fleet = tr->fleet,
+				    .events = cfg->top ? NULL : &tr->out,
+				    .name_ns = tr->node_mode,
+				    .mono_to_real = mono_to_real};
+	struct publisher_opts po = {.env = &tr->env,
+				    .fleet = tr->fleet,
+				    .pcap_path = cfg->pcap_path,
+				    .export_path = cfg->export_path,
+				    .export_fmt = cfg->export_fmt,
+				    .started_ns = started_ns,
+				    .node_mode = tr->node_mode};
 	char err[256];
 	int ret;
 
@@ -173,9 +180,8 @@ static int open_outputs(struct trace *tr, uint64_t started_ns, int64_t mono_to_r
 		tr->pcap = pcap__open(cfg->pcap_path, cfg->snaplen,
 				      (uint64_t)cfg->pcap_max_mb * 1024 * 1024);
 		if (!tr->pcap) {
-			log_error("--pcap \"%s\": cannot create: %s\n",
-				cfg->pcap_path,
-				errno == EINVAL ? "not a regular file" : strerror(errno));
+			log_error("--pcap \"%s\": cannot create: %s\n", cfg->pcap_path,
+				  errno == EINVAL ? "not a regular file" : strerror(errno));
 			return -1;
 		}
 	}
@@ -193,8 +199,8 @@ static int open_outputs(struct trace *tr, uint64_t started_ns, int64_t mono_to_r
 		ret = export_write(cfg->export_path, cfg->export_fmt, publisher__build(tr->pub));
 		if (ret) {
 			log_error("--export \"%s\": cannot write the counters file: %s\n",
-				cfg->export_path,
-				ret == -EINVAL ? "not a regular file" : strerror(-ret));
+				  cfg->export_path,
+				  ret == -EINVAL ? "not a regular file" : strerror(-ret));
 			return -1;
 		}
 	}
@@ -249,11 +255,11 @@ static int start(struct trace *tr, struct target *tg, char *err, size_t errlen)
 			return -EINVAL;
 		snprintf(tr->where, sizeof(tr->where), "%s", tg->who.where);
 		return fleet__start_single(tr->fleet, target__take_ns(tg), tg->path,
-					   &(struct tracer_name){ .label = tg->who.label,
-								  .pod = tg->who.pod,
-								  .k8s_ns = tg->who.k8s_ns,
-								  .where = tg->who.where,
-								  .source = tg->who.source },
+					   &(struct tracer_name){.label = tg->who.label,
+								 .pod = tg->who.pod,
+								 .k8s_ns = tg->who.k8s_ns,
+								 .where = tg->who.where,
+								 .source = tg->who.source},
 					   err, errlen);
 	}
 	home = netns__open_home();
@@ -346,7 +352,8 @@ static void announce(struct trace *tr)
 	tr->nready = ifaces;
 	if (tr->node_mode) {
 		snprintf(line, sizeof(line),
-			 "tracing %d interface%s in %d namespace%s (%s); watching for more; Ctrl-C to stop",
+			 "tracing %d interface%s in %d namespace%s (%s); watching for more; Ctrl-C "
+			 "to stop",
 			 ifaces, ifaces == 1 ? "" : "s", traced, traced == 1 ? "" : "s",
 			 kind_name(tr->env.kind));
 	} else {
@@ -367,7 +374,7 @@ static void start_outputs(struct trace *tr)
 		warn("serving GET /metrics on %s\n", http_server__addr(tr->http));
 	}
 	if (tr->cfg->top) {
-		struct sigaction wa = { .sa_handler = on_winch };
+		struct sigaction wa = {.sa_handler = on_winch};
 
 		sigaction(SIGWINCH, &wa, NULL);
 		tr->top = top__new(tr->where, kind_name(tr->env.kind), tr->node_mode);
@@ -538,11 +545,11 @@ static void raise_nofile(void)
 
 int cmd_trace(struct config *cfg)
 {
-	struct trace tr = { .cfg = cfg, .ep = -1, .node_mode = cfg->all,
-			    .env = { .cfg = cfg, .stop = &stop_signal } };
+	struct trace tr = {
+	    .cfg = cfg, .ep = -1, .node_mode = cfg->all, .env = {.cfg = cfg, .stop = &stop_signal}};
 	uint64_t started_ns = now_ns(CLOCK_REALTIME);
 	int64_t mono_to_real = (int64_t)started_ns - (int64_t)now_ns(CLOCK_MONOTONIC);
-	struct target tg = { 0 };
+	struct target tg = {0};
 	char err[512];
 	int ret = EXIT_USAGE;
 
@@ -557,14 +564,15 @@ int cmd_trace(struct config *cfg)
 	/* libbpf's own messages (verifier log, netlink errors) only with -v */
 	libbpf_set_print(cfg->verbose ? libbpf_print : NULL);
 	raise_nofile();
-	tr.out = (struct out){ .f = stdout, .json = cfg->json, .batch = true };
+	tr.out = (struct out){.f = stdout, .json = cfg->json, .batch = true};
 	tr.env.events = cfg->top ? NULL : &tr.out;
 	tr.env.name_ns = cfg->all;
 	tr.env.mono_to_real = mono_to_real;
 	jw_init(&tr.out.jw, false);
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	tr.fleet = fleet__new(&tr.env, target__take_node(&tg));
-	if (!tr.fleet || check_ready(cfg) || open_datapath(&tr) || open_outputs(&tr, started_ns, mono_to_real))
+	if (!tr.fleet || check_ready(cfg) || open_datapath(&tr) ||
+	    open_outputs(&tr, started_ns, mono_to_real))
 		goto out;
 	/* Signal handlers before the first attach: a Ctrl-C from here on still
 	 * goes through the detach below. */

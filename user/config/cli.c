@@ -92,11 +92,10 @@ static int add_cidr(struct config *cfg, const char *opt, const char *val, enum t
 		}
 	}
 	if (cfg->nr_cidrs >= CLI_MAX_CIDRS)
-		return fail(err, errlen, "%s \"%s\": more than %d CIDRs", opt, val,
-			    CLI_MAX_CIDRS);
+		return fail(err, errlen, "%s \"%s\": more than %d CIDRs", opt, val, CLI_MAX_CIDRS);
 	if (cfg->nr_cidrs % 64 == 0) {
 		struct class_cidr *n =
-			realloc(cfg->cidrs, (cfg->nr_cidrs + 64) * sizeof(*cfg->cidrs));
+		    realloc(cfg->cidrs, (cfg->nr_cidrs + 64) * sizeof(*cfg->cidrs));
 
 		if (!n)
 			return fail(err, errlen, "out of memory");
@@ -115,9 +114,10 @@ static int add_iface(char list[][CLI_IFNAMSIZ], int *nr, const char *opt, const 
 
 	/* As the kernel names interfaces: "tun0:x" is an alias, not one */
 	if (!link_name_valid(val))
-		return fail(err, errlen,
-			    "%s \"%s\": expected an interface name (1-15 characters, no '/', ':' or space)",
-			    opt, val);
+		return fail(
+		    err, errlen,
+		    "%s \"%s\": expected an interface name (1-15 characters, no '/', ':' or space)",
+		    opt, val);
 	for (i = 0; i < *nr; i++)
 		if (!strcmp(list[i], val))
 			return 0;
@@ -144,7 +144,10 @@ static int set_choice(struct config *cfg, const char *name, const struct cli_opt
 	/* "auto, tcx or tc" */
 	for (i = 0; o->choices[i].name && n < sizeof(names); i++)
 		n += snprintf(names + n, sizeof(names) - n, "%s%s",
-			      !i ? "" : o->choices[i + 1].name ? ", " : " or ", o->choices[i].name);
+			      !i		       ? ""
+			      : o->choices[i + 1].name ? ", "
+						       : " or ",
+			      o->choices[i].name);
 	return fail(err, errlen, "%s \"%s\": expected %s", name, val, names);
 }
 
@@ -179,8 +182,9 @@ static int apply(struct config *cfg, const struct cli_opt *o, const char *val, c
 		return 0;
 	case CLI_SET_SECONDS:
 		if (parse_seconds(val, o->min, o->max, at))
-			return fail(err, errlen, "%s \"%s\": expected seconds between %.15g and %.15g",
-				    name, val, o->min, o->max);
+			return fail(err, errlen,
+				    "%s \"%s\": expected seconds between %.15g and %.15g", name,
+				    val, o->min, o->max);
 		return 0;
 	case CLI_SET_CHOICE:
 		return set_choice(cfg, name, o, val, err, errlen);
@@ -255,8 +259,7 @@ static void set_defaults(struct config *cfg)
 
 /* --- parsing ---------------------------------------------------------------- */
 
-static const char *see(const struct cli_command *c, const struct config *cfg, char *buf,
-		       size_t len)
+static const char *see(const struct cli_command *c, const struct config *cfg, char *buf, size_t len)
 {
 	snprintf(buf, len, "see tunleak %s%s--help", cfg->no_command ? "" : c->name,
 		 cfg->no_command ? "" : " ");
@@ -318,15 +321,14 @@ static int getopt_table(const struct cli_command *c, const struct cli_opt **opts
 			if (n == CLI_MAX_OPTS)
 				return -1;
 			opts[n] = o;
-			longs[n] = (struct option){ o->name,
-						    o->arg ? required_argument : no_argument,
-						    NULL, 256 + n };
+			longs[n] = (struct option){
+			    o->name, o->arg ? required_argument : no_argument, NULL, 256 + n};
 			if (o->short_name)
 				shorts[s++] = o->short_name;
 			n++;
 		}
 	}
-	longs[n] = (struct option){ 0 };
+	longs[n] = (struct option){0};
 	shorts[s] = '\0';
 	return n;
 }
@@ -387,7 +389,7 @@ static bool given(const struct config *cfg, const struct cli_opt *o)
 /* What the options say together. */
 static int check_config(struct config *cfg, char *err, size_t errlen)
 {
-	static const struct cli_group *const targets[] = { &cli_group_namespace, &cli_group_pods };
+	static const struct cli_group *const targets[] = {&cli_group_namespace, &cli_group_pods};
 	const struct cli_opt *o, *first = NULL;
 	char names[128];
 	size_t n = 0;
@@ -419,14 +421,15 @@ static int check_config(struct config *cfg, char *err, size_t errlen)
 		for (j = 0; j < cfg->nr_ifaces; j++)
 			if (!strcmp(cfg->tunnels[i], cfg->ifaces[j]))
 				return fail(err, errlen,
-					    "--tunnel \"%s\": also given as --iface; an interface has one role",
+					    "--tunnel \"%s\": also given as --iface; an interface "
+					    "has one role",
 					    cfg->tunnels[i]);
 	if (cfg->export_path && cfg->export_fmt == EXPORT_AUTO) {
 		size_t len = strlen(cfg->export_path);
 
-		cfg->export_fmt = len > 5 && !strcmp(cfg->export_path + len - 5, ".prom") ?
-					  EXPORT_PROM :
-					  EXPORT_JSON;
+		cfg->export_fmt = len > 5 && !strcmp(cfg->export_path + len - 5, ".prom")
+				      ? EXPORT_PROM
+				      : EXPORT_JSON;
 	}
 	return CLI_RUN;
 }
@@ -497,7 +500,7 @@ static void help_group(FILE *f, const struct cli_group *g)
 }
 
 static const char exit_codes[] =
-	"\nExit codes: 0 success, 1 check found a problem, 2 usage or environment error.\n";
+    "\nExit codes: 0 success, 1 check found a problem, 2 usage or environment error.\n";
 
 /* tunleak --help: the commands, and the options more than one takes */
 static void help_overview(FILE *f)

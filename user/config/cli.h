@@ -15,10 +15,10 @@
 
 #include "model/cidr.h"
 
-#define CLI_MAX_IFACES 16 /* per role; both roles together fit TL_MAX_SLOTS */
-#define CLI_MAX_CIDRS 8191 /* 2n+1 address ranges must fit TL_MAX_RANGES */
-#define CLI_IFNAMSIZ 16
-#define CLI_MAX_OPTS 64 /* options of one command (its groups together) */
+#define CLI_MAX_IFACES 16   /* per role; both roles together fit TL_MAX_SLOTS */
+#define CLI_MAX_CIDRS  8191 /* 2n+1 address ranges must fit TL_MAX_RANGES */
+#define CLI_IFNAMSIZ   16
+#define CLI_MAX_OPTS   64 /* options of one command (its groups together) */
 
 enum cli_cmd {
 	CMD_TRACE = 0,
@@ -41,7 +41,7 @@ enum export_fmt {
 
 struct config {
 	enum cli_cmd cmd;
-	bool no_command; /* none given: trace, and --help is the overview */
+	bool no_command;	  /* none given: trace, and --help is the overview */
 	struct class_cidr *cidrs; /* owned; cli_free() */
 	int nr_cidrs;
 	char ifaces[CLI_MAX_IFACES][CLI_IFNAMSIZ];
@@ -49,11 +49,11 @@ struct config {
 	char tunnels[CLI_MAX_IFACES][CLI_IFNAMSIZ];
 	int nr_tunnels; /* 0: the default, tun0 */
 	const char *netns;
-	long pid; /* 0: not given */
+	long pid;	 /* 0: not given */
 	const char *pod; /* --pod NAME or NAMESPACE/NAME */
-	bool all; /* --all: every pod namespace with a tunnel */
+	bool all;	 /* --all: every pod namespace with a tunnel */
 	bool fix; /* --fix: check adds each finding's fix and audits again; trace adds new leaks' */
-	const char *cidrs_from; /* --cidrs-from FILE or "-" (read by the caller) */
+	const char *cidrs_from;	  /* --cidrs-from FILE or "-" (read by the caller) */
 	const char *metrics_addr; /* --metrics-addr HOST:PORT */
 	bool json;
 	bool top;
@@ -63,8 +63,8 @@ struct config {
 	double interval; /* seconds */
 	double duration; /* seconds; 0: until a signal */
 	enum attach_mode attach;
-	unsigned int max_flows; /* kernel flow table entries */
-	const char *pcap_path; /* --pcap */
+	unsigned int max_flows;	   /* kernel flow table entries */
+	const char *pcap_path;	   /* --pcap */
 	unsigned int pcap_packets; /* first packets per flow */
 	unsigned int snaplen;
 	unsigned int pcap_max_mb;
@@ -72,10 +72,10 @@ struct config {
 };
 
 enum cli_result {
-	CLI_RUN = 0, /* cfg is ready */
-	CLI_HELP = 1, /* print cli_help(cfg) to stdout, exit 0 */
+	CLI_RUN = 0,	 /* cfg is ready */
+	CLI_HELP = 1,	 /* print cli_help(cfg) to stdout, exit 0 */
 	CLI_VERSION = 2, /* print the version, exit 0 */
-	CLI_ERROR = -1, /* err holds one line (no newline); exit 2 */
+	CLI_ERROR = -1,	 /* err holds one line (no newline); exit 2 */
 };
 
 /* Parse argv (argv[0] is the program): [COMMAND] [OPTIONS]; no COMMAND is
@@ -93,17 +93,17 @@ int cli_add_cidrs(struct config *cfg, const struct class_cidr *list, int n, cons
 void cli_help(FILE *f, const struct config *cfg);
 
 /* The tables (cli.c), for cli_help() and for tests. */
-enum cli_set { /* what an option sets, at field of struct config */
-	CLI_SET_FLAG = 1, /* bool: true */
-	CLI_SET_TEXT, /* const char *: the value, 1 to max characters (max 0: any) */
-	CLI_SET_UINT, /* unsigned int: a decimal number from min to max */
-	CLI_SET_LONG, /* long: likewise */
-	CLI_SET_SECONDS, /* double: decimal seconds from min to max */
-	CLI_SET_CHOICE, /* an enum: the value of the choice named */
-	CLI_SET_CIDR, /* adds a CIDR of class cls to cidrs */
-	CLI_SET_IFACE, /* adds an interface name to the array at field, counted at count */
-	CLI_SET_HELP, /* cli_parse() says CLI_HELP */
-	CLI_SET_VERSION, /* cli_parse() says CLI_VERSION */
+enum cli_set {			 /* what an option sets, at field of struct config */
+	       CLI_SET_FLAG = 1, /* bool: true */
+	       CLI_SET_TEXT,	 /* const char *: the value, 1 to max characters (max 0: any) */
+	       CLI_SET_UINT,	 /* unsigned int: a decimal number from min to max */
+	       CLI_SET_LONG,	 /* long: likewise */
+	       CLI_SET_SECONDS,	 /* double: decimal seconds from min to max */
+	       CLI_SET_CHOICE,	 /* an enum: the value of the choice named */
+	       CLI_SET_CIDR,	 /* adds a CIDR of class cls to cidrs */
+	       CLI_SET_IFACE,	/* adds an interface name to the array at field, counted at count */
+	       CLI_SET_HELP,	/* cli_parse() says CLI_HELP */
+	       CLI_SET_VERSION, /* cli_parse() says CLI_VERSION */
 };
 
 struct cli_choice {
@@ -113,14 +113,14 @@ struct cli_choice {
 
 struct cli_opt {
 	const char *name; /* --NAME; the only place the name is written */
-	char short_name; /* -C as well, or 0 */
-	const char *arg; /* the value's name in the help (CIDR, FILE); NULL: a switch */
+	char short_name;  /* -C as well, or 0 */
+	const char *arg;  /* the value's name in the help (CIDR, FILE); NULL: a switch */
 	const char *help; /* '\n' starts another line */
-	const char *def; /* the default: set as if given, shown in the help; or NULL */
+	const char *def;  /* the default: set as if given, shown in the help; or NULL */
 	enum cli_set set;
 	size_t field, count; /* offsetof(struct config, ...) */
 	double min, max;
-	const char *expect; /* a bad value: --NAME "VALUE": expected EXPECT */
+	const char *expect;		  /* a bad value: --NAME "VALUE": expected EXPECT */
 	const struct cli_choice *choices; /* ends with { 0 } */
 	enum tl_class cls;
 	const char *scope; /* given to a command without it: "--NAME SCOPE"; NULL:
@@ -135,9 +135,9 @@ struct cli_group {
 struct cli_command {
 	const char *name;
 	enum cli_cmd cmd;
-	const char *summary; /* its line in the overview */
-	const char *about; /* the first lines of its --help */
-	const char *refuses; /* why it takes no option of another command */
+	const char *summary;		       /* its line in the overview */
+	const char *about;		       /* the first lines of its --help */
+	const char *refuses;		       /* why it takes no option of another command */
 	const struct cli_group *const *groups; /* ends with NULL */
 };
 

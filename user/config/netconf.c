@@ -108,10 +108,10 @@ static int add(struct sink *s, struct json_object *val, enum tl_class cls, const
  * from spec, or from status when the spec has none. Returns the number of
  * CIDRs taken (> 0) or a negative error.
  */
-static int take_list(struct sink *s, const struct json_object *root, const char *name,
-		     bool objects, enum tl_class cls)
+static int take_list(struct sink *s, const struct json_object *root, const char *name, bool objects,
+		     enum tl_class cls)
 {
-	static const char *const parts[] = { "spec", "status" };
+	static const char *const parts[] = {"spec", "status"};
 	char where[96];
 	size_t p, i;
 	int ret;
@@ -149,8 +149,8 @@ static int take_list(struct sink *s, const struct json_object *root, const char 
 				snprintf(where, sizeof(where), "%s.%s[%zu]", parts[p], name, i);
 			}
 			if (!json_object_is_type(v, json_type_string))
-				return fail(s, -EINVAL, "%s: expected a CIDR string, got %s",
-					    where, jsonc_a_type(v));
+				return fail(s, -EINVAL, "%s: expected a CIDR string, got %s", where,
+					    jsonc_a_type(v));
 			ret = add(s, v, cls, where);
 			if (ret)
 				return ret;
@@ -211,7 +211,7 @@ static struct json_object *network_of(struct sink *s, struct json_object *root)
 int netconf_parse(const char *buf, size_t len, struct class_cidr **out, int *n, char *err,
 		  size_t errlen)
 {
-	struct sink s = { .err = err, .errlen = errlen };
+	struct sink s = {.err = err, .errlen = errlen};
 	struct json_object *root, *net;
 	char jerr[200];
 	int ret;
@@ -295,7 +295,7 @@ static int read_all(int fd, char **buf, size_t *len, const char *name, char *err
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN) {
-			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+			struct pollfd pfd = {.fd = fd, .events = POLLIN};
 
 			poll(&pfd, 1, -1);
 			continue;
@@ -315,8 +315,7 @@ static int read_all(int fd, char **buf, size_t *len, const char *name, char *err
 	return 0;
 }
 
-int netconf_read_file(const char *path, struct class_cidr **out, int *n, char *err,
-		      size_t errlen)
+int netconf_read_file(const char *path, struct class_cidr **out, int *n, char *err, size_t errlen)
 {
 	const char *name = strcmp(path, "-") ? path : "stdin";
 	char perr[256];

@@ -40,7 +40,6 @@ int netconf_parse(const char *buf, size_t len, struct class_cidr **out, int *n, 
  * regular file (a FIFO or device could block or never end); stdin may be a
  * pipe. At most NETCONF_MAX_SIZE bytes. Returns 0 or a negative errno, with
  * one line in err that starts with the path ("stdin" for "-"). */
-int netconf_read_file(const char *path, struct class_cidr **out, int *n, char *err,
-		      size_t errlen);
+int netconf_read_file(const char *path, struct class_cidr **out, int *n, char *err, size_t errlen);
 
 #endif

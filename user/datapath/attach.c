@@ -24,7 +24,7 @@
 
 /* Not in the installed (6.1) headers; the running kernel has them. */
 #define TL_BPF_TCX_INGRESS 46
-#define TL_BPF_TCX_EGRESS 47
+#define TL_BPF_TCX_EGRESS  47
 #ifndef BPF_F_BEFORE
 #define BPF_F_BEFORE (1U << 3)
 #endif
@@ -52,10 +52,10 @@ static void *tcx_create(void *arg)
 static int attach_tcx(struct attachment *a, const int prog_fd[2], char *err, size_t errlen,
 		      const char *name)
 {
-	static const char *const dirs[2] = { "ingress", "egress" };
+	static const char *const dirs[2] = {"ingress", "egress"};
 	struct tcx_job j[2] = {
-		{ prog_fd[0], a->ifindex, TL_BPF_TCX_INGRESS, -1 },
-		{ prog_fd[1], a->ifindex, TL_BPF_TCX_EGRESS, -1 },
+	    {prog_fd[0], a->ifindex, TL_BPF_TCX_INGRESS, -1},
+	    {prog_fd[1], a->ifindex, TL_BPF_TCX_EGRESS, -1},
 	};
 	pthread_t th;
 	int d, threaded;
@@ -101,7 +101,7 @@ static void *close_fds(void *arg)
 
 void detach_many(struct attachment *const *list, int n, bool dev_gone)
 {
-	struct closer c = { .fds = calloc(2 * (n ? n : 1), sizeof(int)) };
+	struct closer c = {.fds = calloc(2 * (n ? n : 1), sizeof(int))};
 	pthread_t th[DETACH_THREADS];
 	int i, d, nth = 0;
 
@@ -164,9 +164,9 @@ static int tc_dump(int type, const struct tcmsg *t, int (*cb)(const struct nlmsg
 static int count_filters(uint32_t ifindex, int ingress)
 {
 	struct tcmsg t = {
-		.tcm_family = AF_UNSPEC,
-		.tcm_ifindex = ifindex,
-		.tcm_parent = TC_H_MAKE(TC_H_CLSACT, ingress ? TC_H_MIN_INGRESS : TC_H_MIN_EGRESS),
+	    .tcm_family = AF_UNSPEC,
+	    .tcm_ifindex = ifindex,
+	    .tcm_parent = TC_H_MAKE(TC_H_CLSACT, ingress ? TC_H_MIN_INGRESS : TC_H_MIN_EGRESS),
 	};
 	int count = 0, ret = tc_dump(RTM_GETTFILTER, &t, count_cb, &count);
 
@@ -188,8 +188,8 @@ static int qdisc_cb(const struct nlmsghdr *m, void *data)
 /* Whether ifindex of the current namespace has a clsact qdisc: 1, 0, -errno. */
 static int clsact_present(uint32_t ifindex)
 {
-	struct tcmsg t = { .tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex };
-	uint32_t want[2] = { ifindex, 0 };
+	struct tcmsg t = {.tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex};
+	uint32_t want[2] = {ifindex, 0};
 	int ret = tc_dump(RTM_GETQDISC, &t, qdisc_cb, want);
 
 	return ret ? ret : (int)want[1];
@@ -223,7 +223,8 @@ static void tc_detach_one(struct attachment *a, int d)
 	if (bpf_tc_query(&hook, &opts))
 		return; /* gone already */
 	if (opts.prog_id != a->prog_id[d]) {
-		warn("%s: the filter at tunleak's handle 0x%x prio %d is no longer this run's; left alone\n",
+		warn("%s: the filter at tunleak's handle 0x%x prio %d is no longer this run's; "
+		     "left alone\n",
 		     a->name, TL_TC_HANDLE, TL_TC_PRIO);
 		return;
 	}
@@ -246,7 +247,7 @@ static void tc_maybe_drop_qdisc(struct attachment *a)
 static int attach_tc(struct attachment *a, const int prog_fd[2], char *err, size_t errlen,
 		     const char *name)
 {
-	static const char *const dirs[2] = { "ingress", "egress" };
+	static const char *const dirs[2] = {"ingress", "egress"};
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
 			    .attach_point = BPF_TC_INGRESS);
 	int d, ret;
@@ -261,7 +262,8 @@ static int attach_tc(struct attachment *a, const int prog_fd[2], char *err, size
 	if (!present) {
 		ret = clsact_record(CLSACT_RUN_DIR, a->ifindex, name);
 		if (ret)
-			warn("%s: cannot record the clsact qdisc it creates (%s: %s); a killed run would leave it\n",
+			warn("%s: cannot record the clsact qdisc it creates (%s: %s); a killed run "
+			     "would leave it\n",
 			     name, CLSACT_RUN_DIR, strerror(-ret));
 	}
 	ret = bpf_tc_hook_create(&hook);
@@ -286,8 +288,9 @@ static int attach_tc(struct attachment *a, const int prog_fd[2], char *err, size
 		if (ret) {
 			snprintf(err, errlen, "attach %s %s (tc, handle 0x%x prio %d): %s%s", name,
 				 dirs[d], TL_TC_HANDLE, TL_TC_PRIO, strerror(-ret),
-				 ret == -EINVAL ? " (another kind of filter holds prio 1? try --attach tcx)" :
-						  "");
+				 ret == -EINVAL
+				     ? " (another kind of filter holds prio 1? try --attach tcx)"
+				     : "");
 			detach_iface(a, false);
 			return ret;
 		}
@@ -315,11 +318,10 @@ static int do_attach(void *arg)
 	return attach_tc(x->a, x->prog_fd, x->err, x->errlen, x->name);
 }
 
-int attach_iface(struct attachment *a, const struct netns *ns, uint32_t ifindex,
-		 const char *name, enum attach_kind kind, const int prog_fd[2], char *err,
-		 size_t errlen)
+int attach_iface(struct attachment *a, const struct netns *ns, uint32_t ifindex, const char *name,
+		 enum attach_kind kind, const int prog_fd[2], char *err, size_t errlen)
 {
-	struct attach_args x = { a, name, kind, prog_fd, err, errlen };
+	struct attach_args x = {a, name, kind, prog_fd, err, errlen};
 	int ret;
 
 	err[0] = '\0';
@@ -472,7 +474,7 @@ static int do_stale_clsact(void *arg)
 
 static int stale_filters(const struct netns *ns, uint32_t ifindex, struct stale_report *r)
 {
-	struct stale_query q = { .ifindex = ifindex };
+	struct stale_query q = {.ifindex = ifindex};
 	uint32_t ids[2];
 	int d, n = 0, ret;
 
@@ -523,22 +525,25 @@ int cleanup_stale(const struct netns *ns, uint32_t ifindex, struct stale_report 
 	return 0;
 }
 
-const char *stale_report_line(const struct stale_report *r, const char *name, char *buf,
-			      size_t len)
+const char *stale_report_line(const struct stale_report *r, const char *name, char *buf, size_t len)
 {
 	buf[0] = '\0';
 	if (r->live)
-		snprintf(buf, len, "%s: tunleak filters held by a live process (PID %ld, %s%s); left alone",
+		snprintf(buf, len,
+			 "%s: tunleak filters held by a live process (PID %ld, %s%s); left alone",
 			 name, r->holder.pid, r->holder.comm[0] ? r->holder.comm : "?",
 			 r->holder.unreadable ? ", whose fds cannot be read" : "");
 	else if (r->unprovable)
-		snprintf(buf, len,
-			 "%s: tunleak filters left alone: this /proc cannot show who holds them (a PID namespace of its own?); run tunleak cleanup from the host's PID namespace",
-			 name);
+		snprintf(
+		    buf, len,
+		    "%s: tunleak filters left alone: this /proc cannot show who holds them (a PID "
+		    "namespace of its own?); run tunleak cleanup from the host's PID namespace",
+		    name);
 	else if (r->foreign)
-		snprintf(buf, len,
-			 "%s: a filter that is not tunleak's sits at handle 0x%x prio %d; left alone",
-			 name, TL_TC_HANDLE, TL_TC_PRIO);
+		snprintf(
+		    buf, len,
+		    "%s: a filter that is not tunleak's sits at handle 0x%x prio %d; left alone",
+		    name, TL_TC_HANDLE, TL_TC_PRIO);
 	return buf;
 }
 
@@ -563,20 +568,24 @@ int attach_prepare(const struct netns *ns, uint32_t ifindex, const char *name, b
 	/* With tc, the handle is what both runs would need: one of them. */
 	if (tc && r.live && !strncmp(r.holder.comm, "tunleak", 7)) {
 		snprintf(err, errlen,
-			 "%s: another tunleak (PID %ld) holds tc handle 0x%x prio %d here; stop it, or use --attach tcx",
+			 "%s: another tunleak (PID %ld) holds tc handle 0x%x prio %d here; stop "
+			 "it, or use --attach tcx",
 			 name, r.holder.pid, TL_TC_HANDLE, TL_TC_PRIO);
 		return -EBUSY;
 	}
 	if (tc && r.live) {
 		snprintf(err, errlen,
-			 "%s: a live process (PID %ld, %s) holds tunleak's program at tc handle 0x%x prio %d here; stop it, or use --attach tcx",
+			 "%s: a live process (PID %ld, %s) holds tunleak's program at tc handle "
+			 "0x%x prio %d here; stop it, or use --attach tcx",
 			 name, r.holder.pid, escape_ctl(r.holder.comm, comm, sizeof(comm)),
 			 TL_TC_HANDLE, TL_TC_PRIO);
 		return -EBUSY;
 	}
 	if (tc && r.unprovable) {
 		snprintf(err, errlen,
-			 "%s: tunleak filters at tc handle 0x%x prio %d, and this /proc cannot show who holds them (a PID namespace of its own?); run tunleak cleanup from the host's PID namespace, or use --attach tcx",
+			 "%s: tunleak filters at tc handle 0x%x prio %d, and this /proc cannot "
+			 "show who holds them (a PID namespace of its own?); run tunleak cleanup "
+			 "from the host's PID namespace, or use --attach tcx",
 			 name, TL_TC_HANDLE, TL_TC_PRIO);
 		return -EBUSY;
 	}

@@ -18,7 +18,7 @@ struct netns;
 /* tunleak's legacy filters: this handle at this priority, running a program
  * whose name begins with "tunleak_". */
 #define TL_TC_HANDLE 0x7e1e
-#define TL_TC_PRIO 1
+#define TL_TC_PRIO   1
 
 enum attach_kind {
 	KIND_TCX = 1,
@@ -29,19 +29,18 @@ struct attachment {
 	const struct netns *ns; /* where (not owned; outlives the attachment) */
 	uint32_t ifindex;
 	enum attach_kind kind; /* 0: nothing attached */
-	int link_fd[2]; /* tcx: [ingress, egress] */
-	bool filter[2]; /* tc: our filter is on [ingress, egress] */
-	uint32_t prog_id[2]; /* tc: ... running this program */
-	char name[16]; /* the interface's, for messages */
-	bool created_qdisc; /* tc: the clsact qdisc is ours */
+	int link_fd[2];	       /* tcx: [ingress, egress] */
+	bool filter[2];	       /* tc: our filter is on [ingress, egress] */
+	uint32_t prog_id[2];   /* tc: ... running this program */
+	char name[16];	       /* the interface's, for messages */
+	bool created_qdisc;    /* tc: the clsact qdisc is ours */
 };
 
 /* Attach prog_fd[0] (ingress) and prog_fd[1] (egress) to ifindex of ns. On
  * error nothing of this call stays attached; returns -errno with one line in
  * err. */
-int attach_iface(struct attachment *a, const struct netns *ns, uint32_t ifindex,
-		 const char *name, enum attach_kind kind, const int prog_fd[2], char *err,
-		 size_t errlen);
+int attach_iface(struct attachment *a, const struct netns *ns, uint32_t ifindex, const char *name,
+		 enum attach_kind kind, const int prog_fd[2], char *err, size_t errlen);
 /* Undo attach_iface(); dev_gone when the interface no longer exists. */
 void detach_iface(struct attachment *a, bool dev_gone);
 /* detach_iface() for n attachments, tcx links closed concurrently (from up
@@ -51,13 +50,13 @@ void detach_many(struct attachment *const *list, int n, bool dev_gone);
 
 /* What a look at tunleak's handle on one interface found, and did. */
 struct stale_report {
-	int removed; /* stale filters removed: no live process held their program */
-	int foreign; /* filters at our handle that are not tunleak's: left */
-	int live; /* tunleak filters a live process holds (holder): left */
+	int removed;	/* stale filters removed: no live process held their program */
+	int foreign;	/* filters at our handle that are not tunleak's: left */
+	int live;	/* tunleak filters a live process holds (holder): left */
 	int unprovable; /* tunleak filters whose holder /proc cannot show: left */
 	struct holder holder;
 	bool qdisc_removed; /* the clsact a killed run created, empty: removed */
-	bool qdisc_kept; /* ... holding somebody else's filters: left */
+	bool qdisc_kept;    /* ... holding somebody else's filters: left */
 };
 
 /* Remove tunleak filters of a run that has ended from ifindex: those whose

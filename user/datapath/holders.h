@@ -14,8 +14,8 @@
 #include <stdint.h>
 
 struct holder {
-	long pid; /* as the proc root numbers it */
-	char comm[16]; /* its command name ("" if unreadable) */
+	long pid;	 /* as the proc root numbers it */
+	char comm[16];	 /* its command name ("" if unreadable) */
 	bool unreadable; /* named tunleak*, but its fds could not be read */
 };
 

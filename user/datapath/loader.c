@@ -16,7 +16,6 @@
 
 #define SWEEP_BATCH 1024
 
-
 struct datapath {
 	/* The loaded object: the two programs and every map */
 	struct tunleak_bpf *skel;
@@ -80,7 +79,7 @@ struct datapath *datapath__new(const struct loader_opts *o)
 	skel->rodata->by_netns = o->by_netns;
 	dp->by_netns = o->by_netns;
 	skel->rodata->wakeup_events =
-		o->wakeup_events ? o->wakeup_events : ring / (sizeof(struct tl_event) + 8) / 4;
+	    o->wakeup_events ? o->wakeup_events : ring / (sizeof(struct tl_event) + 8) / 4;
 	if (o->pcap_packets) {
 		skel->rodata->pcap_packets = o->pcap_packets;
 		skel->rodata->pcap_snaplen = o->pcap_snaplen ? o->pcap_snaplen : 256;
@@ -154,8 +153,8 @@ int datapath__flows_fd(const struct datapath *dp)
 
 int datapath__prog_fd(const struct datapath *dp, int dir)
 {
-	return bpf_program__fd(dir == TL_DIR_EGRESS ? dp->skel->progs.tunleak_egress :
-						      dp->skel->progs.tunleak_ingress);
+	return bpf_program__fd(dir == TL_DIR_EGRESS ? dp->skel->progs.tunleak_egress
+						    : dp->skel->progs.tunleak_ingress);
 }
 
 int datapath__nr_slots(const struct datapath *dp)
@@ -198,8 +197,8 @@ static void next_gen(struct datapath *dp)
 
 int probe__set_iface(struct probe *p, uint32_t ifindex, int slot, enum tl_role role, bool l2)
 {
-	struct tl_iface_key k = { .netns = p->netns, .ifindex = ifindex };
-	struct tl_iface v = { .slot = slot, .role = role, .l2 = l2 };
+	struct tl_iface_key k = {.netns = p->netns, .ifindex = ifindex};
+	struct tl_iface v = {.slot = slot, .role = role, .l2 = l2};
 
 	if (!ifindex || slot < 0 || slot >= (int)p->dp->nr_slots)
 		return -EINVAL;
@@ -211,7 +210,7 @@ int probe__set_iface(struct probe *p, uint32_t ifindex, int slot, enum tl_role r
 
 int probe__del_iface(struct probe *p, uint32_t ifindex)
 {
-	struct tl_iface_key k = { .netns = p->netns, .ifindex = ifindex };
+	struct tl_iface_key k = {.netns = p->netns, .ifindex = ifindex};
 
 	if (bpf_map_delete_elem(bpf_map__fd(p->dp->skel->maps.ifaces), &k) && errno != ENOENT)
 		return -errno;
@@ -268,7 +267,8 @@ int datapath__read_stats(struct datapath *dp, uint64_t out[TL_NR_STATS])
 }
 
 int datapath__sweep_flows(struct datapath *dp,
-			  void (*fn)(const struct tl_flow_key *, const struct tl_flow_val *, void *),
+			  void (*fn)(const struct tl_flow_key *, const struct tl_flow_val *,
+				     void *),
 			  void *ctx)
 {
 	int fd = bpf_map__fd(dp->skel->maps.flows), n = 0;
@@ -345,8 +345,8 @@ static uint64_t read_stat(struct datapath *dp, __u32 idx)
 	return sum;
 }
 
-int datapath__drain_lost(struct datapath *dp, bool all,
-			 void (*fn)(const struct tl_event *, void *), void *ctx)
+int datapath__drain_lost(struct datapath *dp, bool all, void (*fn)(const struct tl_event *, void *),
+			 void *ctx)
 {
 	int fd = bpf_map__fd(dp->skel->maps.lost), n = 0;
 	uint64_t dropped = read_stat(dp, TL_STAT_EVENTS_DROPPED);

@@ -19,11 +19,11 @@
 struct loader_opts {
 	const struct class_cidr *cidrs;
 	int nr_cidrs;
-	unsigned int max_flows; /* 0: the object's default */
+	unsigned int max_flows;	    /* 0: the object's default */
 	unsigned int ringbuf_bytes; /* 0: default; a power of two >= page size */
 	unsigned int wakeup_events; /* wake the consumer every Nth event per CPU;
 				     * 0: a quarter of what the ring holds */
-	unsigned int pcap_packets; /* 0: no packet copies */
+	unsigned int pcap_packets;  /* 0: no packet copies */
 	unsigned int pcap_snaplen;
 	unsigned int nr_slots; /* interface slots; 0: TL_MAX_SLOTS; rounded up to even */
 	/* interfaces of many namespaces, told apart by namespace (node mode:
@@ -53,13 +53,14 @@ int datapath__read_counters(struct datapath *dp,
 int datapath__read_stats(struct datapath *dp, uint64_t out[TL_NR_STATS]);
 /* Call fn for every entry of the kernel flow table. Returns entries seen. */
 int datapath__sweep_flows(struct datapath *dp,
-			  void (*fn)(const struct tl_flow_key *, const struct tl_flow_val *, void *),
+			  void (*fn)(const struct tl_flow_key *, const struct tl_flow_val *,
+				     void *),
 			  void *ctx);
 /* Take every entry of the lost table (flows whose event did not fit the
  * ring), each exactly once: when events were dropped since the last time,
  * or always with all. Returns how many, or -errno. */
-int datapath__drain_lost(struct datapath *dp, bool all,
-			 void (*fn)(const struct tl_event *, void *), void *ctx);
+int datapath__drain_lost(struct datapath *dp, bool all, void (*fn)(const struct tl_event *, void *),
+			 void *ctx);
 /* Make slot as new: zero its counters, drop its flows (before reusing it). */
 int datapath__reset_slot(struct datapath *dp, int slot);
 

@@ -26,8 +26,8 @@ struct body {
 
 enum conn_state {
 	CONN_FREE = 0,
-	CONN_READ, /* reading the request head */
-	CONN_WRITE, /* sending the answer */
+	CONN_READ,   /* reading the request head */
+	CONN_WRITE,  /* sending the answer */
 	CONN_LINGER, /* answered, write side shut: reading until EOF */
 };
 
@@ -35,18 +35,18 @@ struct conn {
 	int fd;
 	enum conn_state state;
 	uint32_t events; /* watched for in the epoll set */
-	uint32_t gen; /* tells a stale epoll event from one for the slot's new use */
-	uint64_t seq; /* order of acceptance: the oldest is evicted first */
+	uint32_t gen;	 /* tells a stale epoll event from one for the slot's new use */
+	uint64_t seq;	 /* order of acceptance: the oldest is evicted first */
 	uint64_t head_deadline;
 	uint64_t deadline;
-	uint64_t progress; /* when a byte last came in or went out */
+	uint64_t progress;    /* when a byte last came in or went out */
 	struct in6_addr peer; /* IPv4 as ::ffff:a.b.c.d */
 	size_t in_len;
 	size_t scanned; /* head end searched up to here */
 	char hdr[320];
 	size_t hdr_len, hdr_off;
 	struct body *body; /* the metrics being sent (a reference), or NULL */
-	const char *text; /* or a short static body */
+	const char *text;  /* or a short static body */
 	size_t text_len, body_off;
 	char in[HTTP_MAX_HEAD];
 };
@@ -57,17 +57,17 @@ struct http_server {
 	int reserve_fd; /* given up to accept-and-close when out of file descriptors */
 	uint64_t now;
 	uint64_t accept_resume; /* accepting paused until then (0: not paused) */
-	uint64_t seq; /* connections accepted so far */
+	uint64_t seq;		/* connections accepted so far */
 	struct body *metrics;
 	struct http_stats stats;
 	char addr[INET6_ADDRSTRLEN + 8];
 	struct conn conns[HTTP_MAX_CONNS];
 };
 
-#define LISTEN_TAG UINT64_MAX
-#define ACCEPT_BATCH 64 /* per call: others wait for the next */
-#define LINGER_READS 16 /* per call and connection, 4 KiB each */
-#define WRITE_BUDGET (256u << 10) /* bytes per call and connection */
+#define LISTEN_TAG	UINT64_MAX
+#define ACCEPT_BATCH	64	     /* per call: others wait for the next */
+#define LINGER_READS	16	     /* per call and connection, 4 KiB each */
+#define WRITE_BUDGET	(256u << 10) /* bytes per call and connection */
 #define ACCEPT_PAUSE_MS 100
 
 static void body_put(struct body *b)
@@ -94,7 +94,7 @@ static void conn_close(struct conn *c)
 
 static int conn_watch(struct http_server *s, struct conn *c, uint32_t events)
 {
-	struct epoll_event ev = { .events = events, .data.u64 = tag(s, c) };
+	struct epoll_event ev = {.events = events, .data.u64 = tag(s, c)};
 
 	if (c->events == events)
 		return 0;
@@ -217,7 +217,7 @@ static void conn_write(struct http_server *s, struct conn *c)
 
 	for (;;) {
 		struct iovec iov[2];
-		struct msghdr msg = { .msg_iov = iov };
+		struct msghdr msg = {.msg_iov = iov};
 		const char *b = c->body ? c->body->data : c->text;
 		size_t blen = c->body ? c->body->len : (c->text ? c->text_len : 0);
 		ssize_t n;
@@ -408,7 +408,7 @@ static struct conn *free_slot(struct http_server *s)
 
 static void pause_accept(struct http_server *s)
 {
-	struct epoll_event ev = { .events = 0, .data.u64 = LISTEN_TAG };
+	struct epoll_event ev = {.events = 0, .data.u64 = LISTEN_TAG};
 
 	epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->lfd, &ev);
 	s->accept_resume = s->now + ACCEPT_PAUSE_MS;
@@ -433,7 +433,7 @@ static void peer_of(int fd, struct in6_addr *a)
 
 static void take_conn(struct http_server *s, int fd)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct epoll_event ev = {.events = EPOLLIN};
 	struct in6_addr peer;
 	struct conn *c;
 	int i, mine = 0;
@@ -558,7 +558,7 @@ void http_server__run(struct http_server *s, uint64_t now_ms)
 
 	s->now = now_ms;
 	if (s->accept_resume && now_ms >= s->accept_resume) {
-		struct epoll_event lev = { .events = EPOLLIN, .data.u64 = LISTEN_TAG };
+		struct epoll_event lev = {.events = EPOLLIN, .data.u64 = LISTEN_TAG};
 
 		s->accept_resume = 0;
 		if (s->reserve_fd < 0)
@@ -595,7 +595,7 @@ void http_server__run(struct http_server *s, uint64_t now_ms)
 
 struct http_server *http_server__new(const char *addr, char *err, size_t errlen)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = LISTEN_TAG };
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = LISTEN_TAG};
 	struct sockaddr_storage ss;
 	struct http_server *s;
 	char host[INET6_ADDRSTRLEN];

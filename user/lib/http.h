@@ -21,14 +21,14 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#define HTTP_MAX_CONNS 64
-#define HTTP_MAX_HEAD  8192 /* request line and header fields */
-#define HTTP_HEAD_MS   5000 /* from accept to a complete request head */
-#define HTTP_TOTAL_MS  10000 /* from accept to the last byte sent */
-#define HTTP_LINGER_MS 1000 /* reading what the client still sends, after the answer */
-#define HTTP_STALL_MS  3000 /* an answer the client reads nothing of for this long */
-#define HTTP_MAX_PER_PEER 16 /* slots one client address may hold */
-#define HTTP_MAX_BODY  (64u << 20)
+#define HTTP_MAX_CONNS	  64
+#define HTTP_MAX_HEAD	  8192	/* request line and header fields */
+#define HTTP_HEAD_MS	  5000	/* from accept to a complete request head */
+#define HTTP_TOTAL_MS	  10000 /* from accept to the last byte sent */
+#define HTTP_LINGER_MS	  1000	/* reading what the client still sends, after the answer */
+#define HTTP_STALL_MS	  3000	/* an answer the client reads nothing of for this long */
+#define HTTP_MAX_PER_PEER 16	/* slots one client address may hold */
+#define HTTP_MAX_BODY	  (64u << 20)
 
 /* --- the request parser (pure; fuzzed) ---------------------------------- */
 
@@ -42,7 +42,7 @@ enum http_method {
 struct http_request {
 	int status; /* what to answer: 200, 400, 404, 405, 414, 431, 505 */
 	enum http_method method;
-	int minor; /* HTTP/1.minor */
+	int minor;	  /* HTTP/1.minor */
 	const char *path; /* into buf: the target's path, without query */
 	size_t path_len;
 };
@@ -74,11 +74,11 @@ int http_parse_addr(const char *addr, struct sockaddr_storage *ss, socklen_t *ss
 struct http_server;
 
 struct http_stats {
-	uint64_t accepted; /* connections taken into a slot */
-	uint64_t refused; /* closed at once: every slot busy answering, or no fd left */
-	uint64_t evicted; /* clients closed to make room for a new one */
-	uint64_t timeouts; /* closed (or answered 408) for HTTP_HEAD_MS / HTTP_TOTAL_MS /
-			    * HTTP_STALL_MS */
+	uint64_t accepted;     /* connections taken into a slot */
+	uint64_t refused;      /* closed at once: every slot busy answering, or no fd left */
+	uint64_t evicted;      /* clients closed to make room for a new one */
+	uint64_t timeouts;     /* closed (or answered 408) for HTTP_HEAD_MS / HTTP_TOTAL_MS /
+				* HTTP_STALL_MS */
 	uint64_t responses[6]; /* by status class: [2] 2xx, [4] 4xx, [5] 5xx */
 };
 

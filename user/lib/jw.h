@@ -18,10 +18,10 @@ struct jw {
 	char *buf;
 	size_t len, cap;
 	bool pretty; /* a member per line, indented (the counters file) */
-	bool oom; /* an allocation failed: the output is incomplete */
+	bool oom;    /* an allocation failed: the output is incomplete */
 	int depth;
 	bool any[JW_MAX_DEPTH]; /* the container at this depth has a member */
-	int flat; /* depth from which members stay on one line (0: none) */
+	int flat;		/* depth from which members stay on one line (0: none) */
 };
 
 void jw_init(struct jw *w, bool pretty);

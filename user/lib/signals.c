@@ -9,11 +9,11 @@
 /* Signals whose default action ends the process, besides the real-time
  * ones (signal(7)): terminate, or terminate with a core dump. */
 static const int stop_sigs[] = {
-	SIGHUP,	 SIGINT,  SIGTERM,   SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM,   SIGVTALRM,
-	SIGPROF, SIGXCPU, SIGXFSZ,   SIGPWR,  SIGIO,   SIGSTKFLT,
+    SIGHUP,    SIGINT,	SIGTERM, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM,
+    SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGPWR,  SIGIO,   SIGSTKFLT,
 };
 /* ... and those the kernel sends for a fault of the process itself. */
-static const int fault_sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS, SIGABRT };
+static const int fault_sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS, SIGABRT};
 
 /* Set once before the handlers are installed; read only by them. */
 static void (*stop_cb)(int sig);
@@ -25,7 +25,7 @@ static void on_stop_signal(int sig)
 
 static void on_fault_signal(int sig, siginfo_t *si, void *uc)
 {
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
 	int saved = errno;
 
 	(void)uc;
@@ -46,9 +46,9 @@ static void on_fault_signal(int sig, siginfo_t *si, void *uc)
 
 int stop_signals_install(void (*on_stop)(int sig))
 {
-	struct sigaction sa = { .sa_handler = on_stop_signal };
-	struct sigaction fa = { .sa_sigaction = on_fault_signal, .sa_flags = SA_SIGINFO };
-	struct sigaction ign = { .sa_handler = SIG_IGN };
+	struct sigaction sa = {.sa_handler = on_stop_signal};
+	struct sigaction fa = {.sa_sigaction = on_fault_signal, .sa_flags = SA_SIGINFO};
+	struct sigaction ign = {.sa_handler = SIG_IGN};
 	size_t i;
 	int sig;
 

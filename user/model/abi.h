@@ -15,8 +15,10 @@ _Static_assert(sizeof(struct tl_ifcache_bucket) == 64, "tl_ifcache_bucket: one c
 _Static_assert(sizeof(struct tl_counter) == 16, "tl_counter layout");
 _Static_assert(sizeof(struct tl_slot_counters) * 2 % 64 == 0, "two slots' counters: whole lines");
 _Static_assert(sizeof(struct tl_hot) == 256, "tl_hot layout: four cache lines");
-_Static_assert(__builtin_offsetof(struct tl_hot, start4) == 64, "tl_hot: start4 on the second line");
-_Static_assert(__builtin_offsetof(struct tl_hot, bound6_hi) == 128, "tl_hot: bound6_hi on the third");
+_Static_assert(__builtin_offsetof(struct tl_hot, start4) == 64,
+	       "tl_hot: start4 on the second line");
+_Static_assert(__builtin_offsetof(struct tl_hot, bound6_hi) == 128,
+	       "tl_hot: bound6_hi on the third");
 _Static_assert(sizeof(struct tl_range4) == 8, "tl_range4 layout");
 _Static_assert(sizeof(struct tl_range6) == 24, "tl_range6 layout");
 _Static_assert(sizeof(struct tl_flow_key) == 44, "tl_flow_key layout");

@@ -75,7 +75,8 @@ const char *cidr_strerror(int err)
 {
 	switch (-err) {
 	case CIDR_ESYNTAX:
-		return "not a CIDR (expected an IPv4 or IPv6 prefix such as 10.128.0.0/14 or fd00:10:128::/48)";
+		return "not a CIDR (expected an IPv4 or IPv6 prefix such as 10.128.0.0/14 or "
+		       "fd00:10:128::/48)";
 	case CIDR_EPREFIX:
 		return "prefix length must be 0-32 for IPv4, 0-128 for IPv6";
 	case CIDR_EHOSTBITS:

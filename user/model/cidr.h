@@ -22,8 +22,8 @@ struct class_cidr {
 
 enum cidr_err {
 	CIDR_OK = 0,
-	CIDR_ESYNTAX = 1, /* not an address, or garbage (also after the slash) */
-	CIDR_EPREFIX = 2, /* prefix length missing, or a number out of range */
+	CIDR_ESYNTAX = 1,   /* not an address, or garbage (also after the slash) */
+	CIDR_EPREFIX = 2,   /* prefix length missing, or a number out of range */
 	CIDR_EHOSTBITS = 3, /* bits set after the prefix */
 };
 

@@ -31,7 +31,7 @@ struct flows {
 
 static uint64_t key_hash(const struct tl_flow_key *k)
 {
-	uint64_t w[6] = { 0 }, h = 0x9e3779b97f4a7c15ULL;
+	uint64_t w[6] = {0}, h = 0x9e3779b97f4a7c15ULL;
 	int i;
 
 	_Static_assert(sizeof(*k) <= sizeof(w), "the key fits six words");
@@ -162,8 +162,8 @@ struct flow_rec *flows__upsert(struct flows *f, const struct tl_flow_key *key, i
 	return r;
 }
 
-void flows__set_kernel_counts(struct flows *f, struct flow_rec *r, uint64_t packets,
-			      uint64_t bytes, uint64_t last_ns)
+void flows__set_kernel_counts(struct flows *f, struct flow_rec *r, uint64_t packets, uint64_t bytes,
+			      uint64_t last_ns)
 {
 	/* Counts that went down mean the kernel evicted the entry and began
 	 * it again: carry what it had counted before. */

@@ -19,21 +19,21 @@
 struct flow_rec {
 	struct tl_flow_key key;
 	uint32_t ns_id; /* the namespace's tracer */
-	uint8_t type; /* enum tl_type */
+	uint8_t type;	/* enum tl_type */
 	uint8_t cls;
 	uint8_t reported; /* its event was printed */
 	uint8_t has_route;
 	uint8_t show_fix; /* text: the first event of its CIDR shows the fix */
-	uint8_t reply; /* it answers a connection that came in on reply_to */
+	uint8_t reply;	  /* it answers a connection that came in on reply_to */
 	const char *iface;
 	const char *route; /* the routing entry that sent it out */
-	const char *fix; /* the command that fixes it, or "" */
+	const char *fix;   /* the command that fixes it, or "" */
 	const char *reply_to;
 	uint64_t packets;
 	uint64_t bytes;
 	uint64_t first_ns; /* realtime */
 	uint64_t last_ns;
-	double pps; /* over the last refresh of the live table */
+	double pps;	       /* over the last refresh of the live table */
 	uint64_t view_packets; /* packets at that refresh */
 	/* private: kernel counts at the last sweep, and counts carried over
 	 * from before the kernel evicted and re-created the entry */
@@ -55,8 +55,8 @@ struct flow_rec *flows__lookup(struct flows *f, const struct tl_flow_key *key);
 /* Find or insert; *is_new tells which. NULL only when out of memory. */
 struct flow_rec *flows__upsert(struct flows *f, const struct tl_flow_key *key, int *is_new);
 /* Set the kernel's cumulative counts for a flow (from a sweep or an event). */
-void flows__set_kernel_counts(struct flows *f, struct flow_rec *r, uint64_t packets,
-			      uint64_t bytes, uint64_t last_ns);
+void flows__set_kernel_counts(struct flows *f, struct flow_rec *r, uint64_t packets, uint64_t bytes,
+			      uint64_t last_ns);
 /* A copy of s (at most FLOW_ROUTE_LEN - 1 bytes) that lives as long as the
  * table: one per distinct string. "" when out of memory. */
 const char *flows__intern(struct flows *f, const char *s);

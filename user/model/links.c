@@ -16,21 +16,13 @@ static const struct {
 	const char *kind;
 	const char *fallback;
 } vpn_kinds[] = {
-	{ "tun", NULL }, /* OpenVPN, and tap devices (also kind "tun") */
-	{ "tap", NULL },
-	{ "wireguard", NULL },
-	{ "ovpn", NULL }, /* OpenVPN data channel offload, in-tree */
-	{ "ovpn-dco", NULL }, /* ... and its out-of-tree module */
-	{ "ipip", "tunl0" },
-	{ "gre", "gre0" },
-	{ "gretap", "gretap0" },
-	{ "ip6gre", "ip6gre0" },
-	{ "ip6gretap", NULL },
-	{ "sit", "sit0" },
-	{ "ip6tnl", "ip6tnl0" },
-	{ "vti", "ip_vti0" },
-	{ "vti6", "ip6_vti0" },
-	{ "xfrm", NULL },
+    {"tun", NULL}, /* OpenVPN, and tap devices (also kind "tun") */
+    {"tap", NULL},	  {"wireguard", NULL}, {"ovpn", NULL}, /* OpenVPN data channel offload,
+								  in-tree */
+    {"ovpn-dco", NULL},					       /* ... and its out-of-tree module */
+    {"ipip", "tunl0"},	  {"gre", "gre0"},     {"gretap", "gretap0"}, {"ip6gre", "ip6gre0"},
+    {"ip6gretap", NULL},  {"sit", "sit0"},     {"ip6tnl", "ip6tnl0"}, {"vti", "ip_vti0"},
+    {"vti6", "ip6_vti0"}, {"xfrm", NULL},
 };
 
 bool link_is_vpn(const struct link_info *l)

@@ -6,15 +6,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define LINK_NAMSIZ 16
+#define LINK_NAMSIZ  16
 #define LINK_KINDSIZ 24
 
 struct link_info {
 	uint32_t ifindex;
 	char name[LINK_NAMSIZ];
 	char kind[LINK_KINDSIZ]; /* IFLA_INFO_KIND: "veth", "tun", "wireguard"; "" for none */
-	uint16_t arphrd; /* ARPHRD_* */
-	bool l2; /* frames carry an Ethernet header at tc */
+	uint16_t arphrd;	 /* ARPHRD_* */
+	bool l2;		 /* frames carry an Ethernet header at tc */
 	bool up;
 };
 

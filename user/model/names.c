@@ -4,10 +4,10 @@
 const char *class_name(enum tl_class cls)
 {
 	static const char *const names[TL_NR_COUNTERS] = {
-		[TL_CLASS_POD] = "pod",	      [TL_CLASS_SERVICE] = "service",
-		[TL_CLASS_NODE] = "node",     [TL_CLASS_REMOTE] = "remote",
-		[TL_CLASS_OTHER] = "other",   [TL_CNT_NONIP] = "non_ip",
-		[TL_CNT_MALFORMED] = "malformed",
+	    [TL_CLASS_POD] = "pod",	      [TL_CLASS_SERVICE] = "service",
+	    [TL_CLASS_NODE] = "node",	      [TL_CLASS_REMOTE] = "remote",
+	    [TL_CLASS_OTHER] = "other",	      [TL_CNT_NONIP] = "non_ip",
+	    [TL_CNT_MALFORMED] = "malformed",
 	};
 
 	return (unsigned int)cls < TL_NR_COUNTERS ? names[cls] : "?";

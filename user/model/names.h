@@ -12,8 +12,8 @@
 enum iface_state {
 	IFACE_WAITING = 0, /* named, not (yet) there */
 	IFACE_ATTACHED,
-	IFACE_GONE, /* was attached, went away; counts kept */
-	IFACE_FAILED, /* there, but the attach failed (said once per reason) */
+	IFACE_GONE,	   /* was attached, went away; counts kept */
+	IFACE_FAILED,	   /* there, but the attach failed (said once per reason) */
 	IFACE_NOT_COUNTED, /* there, but over a limit: no slot, not attached */
 };
 
@@ -21,7 +21,7 @@ enum iface_state {
 enum ns_state {
 	NS_WATCHING = 0, /* no tunnel interface: nothing attached */
 	NS_TRACING,
-	NS_GONE, /* the namespace ended: detached, counts kept */
+	NS_GONE,     /* the namespace ended: detached, counts kept */
 	NS_UNTRACED, /* found, but it cannot be looked into or traced (the reason is kept) */
 };
 #define NS_NR_STATES 4
@@ -38,12 +38,12 @@ enum name_source {
 
 /* "pod", "service", "node", "remote", "other", "non_ip", "malformed"; "?" */
 const char *class_name(enum tl_class cls);
-const char *dir_name(enum tl_dir dir); /* "ingress", "egress" */
+const char *dir_name(enum tl_dir dir);	  /* "ingress", "egress" */
 const char *role_name(enum tl_role role); /* "cluster", "tunnel" */
 const char *type_name(enum tl_type type); /* "leak", "bypass" */
 /* "waiting", "attached", "gone", "failed", "not counted" */
 const char *iface_state_name(enum iface_state s);
-const char *ns_state_name(enum ns_state s); /* "watching", "tracing", "gone", "untraced" */
+const char *ns_state_name(enum ns_state s);	  /* "watching", "tracing", "gone", "untraced" */
 const char *name_source_name(enum name_source s); /* "pid", "netns", "hostname", "runtime" */
 
 #endif

@@ -12,7 +12,7 @@ struct u128 {
 
 static struct u128 load(int family, const uint8_t *a)
 {
-	struct u128 v = { 0, 0 };
+	struct u128 v = {0, 0};
 	int i;
 
 	if (family == 4) {
@@ -113,7 +113,7 @@ static void emit(struct out *o, struct u128 start, enum tl_class cls)
 static int build(int family, const struct class_cidr *tab, int n, struct out *o)
 {
 	struct pfx *p = calloc(n ? n : 1, sizeof(*p)), **stack = calloc(n ? n : 1, sizeof(*stack));
-	struct u128 zero = { 0, 0 };
+	struct u128 zero = {0, 0};
 	int i, k = 0, top = 0, wrap;
 
 	if (!p || !stack) {
@@ -142,7 +142,8 @@ static int build(int family, const struct class_cidr *tab, int n, struct out *o)
 				emit(o, after, top ? stack[top - 1]->cls : TL_CLASS_OTHER);
 		}
 		/* the same prefix twice: the later one replaces it */
-		if (top && !cmp(stack[top - 1]->start, p[i].start) && stack[top - 1]->plen == p[i].plen)
+		if (top && !cmp(stack[top - 1]->start, p[i].start) &&
+		    stack[top - 1]->plen == p[i].plen)
 			top--;
 		emit(o, p[i].start, p[i].cls);
 		stack[top++] = &p[i];
@@ -272,8 +273,7 @@ void ranges_small4(const struct tl_range4 *r, int n, uint32_t *start, uint8_t *c
 	}
 }
 
-int ranges_lookup4_small(const uint32_t *start, const uint8_t *cls, int size,
-			 const uint8_t *addr)
+int ranges_lookup4_small(const uint32_t *start, const uint8_t *cls, int size, const uint8_t *addr)
 {
 	uint32_t a = (uint32_t)addr[0] << 24 | addr[1] << 16 | addr[2] << 8 | addr[3];
 	int pos = 0, step;
@@ -284,8 +284,7 @@ int ranges_lookup4_small(const uint32_t *start, const uint8_t *cls, int size,
 	return cls[pos];
 }
 
-void ranges_small6(const struct tl_range6 *r, int n, __u64 *hi, __u64 *lo, __u64 *cls,
-		   int size)
+void ranges_small6(const struct tl_range6 *r, int n, __u64 *hi, __u64 *lo, __u64 *cls, int size)
 {
 	int i;
 
@@ -305,8 +304,7 @@ static int le128(uint64_t bh, uint64_t bl, uint64_t ah, uint64_t al)
 	return bh < ah || (bh == ah && bl <= al);
 }
 
-int ranges_lookup6_small(const __u64 *hi, const __u64 *lo, __u64 cls,
-			 const uint8_t *addr)
+int ranges_lookup6_small(const __u64 *hi, const __u64 *lo, __u64 cls, const uint8_t *addr)
 {
 	uint64_t ah = 0, al = 0;
 	int i, pos = 0, step;

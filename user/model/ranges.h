@@ -33,17 +33,14 @@ int ranges_lookup4_padded(const struct tl_range4 *r, int n, const uint8_t *addr)
 void ranges_small4(const struct tl_range4 *r, int n, uint32_t *start, uint8_t *cls, int size);
 /* The class of addr by the BPF program's search over a small table of size
  * entries (a power of two), for tests. */
-int ranges_lookup4_small(const uint32_t *start, const uint8_t *cls, int size,
-			 const uint8_t *addr);
+int ranges_lookup4_small(const uint32_t *start, const uint8_t *cls, int size, const uint8_t *addr);
 /* The n IPv6 ranges r (n <= size + 1) as the BPF program's small table: the
  * size boundaries between them, high and low halves apart, padded with
  * all-ones, and the class of range i in bits 4i..4i+3 of *cls. Larger n:
  * nothing done. */
-void ranges_small6(const struct tl_range6 *r, int n, __u64 *hi, __u64 *lo, __u64 *cls,
-		   int size);
+void ranges_small6(const struct tl_range6 *r, int n, __u64 *hi, __u64 *lo, __u64 *cls, int size);
 /* The class of addr by the BPF program's search over that table (size 8). */
-int ranges_lookup6_small(const __u64 *hi, const __u64 *lo, __u64 cls,
-			 const uint8_t *addr);
+int ranges_lookup6_small(const __u64 *hi, const __u64 *lo, __u64 cls, const uint8_t *addr);
 /* The highest power of two <= n (0 for 0): the search's first step. */
 unsigned int ranges_top_step(unsigned int n);
 

@@ -31,7 +31,7 @@ struct route_info {
 	uint8_t dst[16];
 	uint8_t src_len; /* an IPv6 route of a source prefix ("from" src/src_len); 0 for all */
 	uint8_t src[16];
-	uint8_t type; /* RTN_UNICAST, RTN_LOCAL, RTN_UNREACHABLE, ... */
+	uint8_t type;	      /* RTN_UNICAST, RTN_LOCAL, RTN_UNREACHABLE, ... */
 	uint8_t multipath;    /* next hops printed as "nexthop ..." (RTA_MULTIPATH, a group) */
 	uint8_t nh_blackhole; /* its nexthop object is a blackhole */
 	uint8_t nr_nh;	      /* next hops in nh[]: 0 (none: blackhole, ...) to ROUTE_MAX_NH */

@@ -27,7 +27,7 @@
 #endif
 
 struct netns {
-	int fd; /* -1 while held by sock */
+	int fd;	  /* -1 while held by sock */
 	int sock; /* a socket inside it (not owned), or -1 */
 	uint64_t dev, ino;
 	uint64_t cookie; /* 0: not known yet */
@@ -301,7 +301,7 @@ static int do_socket(void *arg)
 
 int netns__socket(const struct netns *ns, int domain, int type, int protocol)
 {
-	struct sock_args a = { domain, type, protocol };
+	struct sock_args a = {domain, type, protocol};
 
 	return netns__run(ns, do_socket, &a);
 }
@@ -364,7 +364,7 @@ static int cap_has(const struct __user_cap_data_struct *d, int cap)
 
 int caps_check(int need, char *err, size_t errlen)
 {
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct d[2] = {};
 	int sys_admin;
 
@@ -374,8 +374,9 @@ int caps_check(int need, char *err, size_t errlen)
 	}
 	sys_admin = cap_has(d, CAP_SYS_ADMIN);
 	if ((need & NEED_NET_ADMIN) && !cap_has(d, CAP_NET_ADMIN)) {
-		snprintf(err, errlen,
-			 "missing capability CAP_NET_ADMIN (needed to attach tc programs): run as root");
+		snprintf(
+		    err, errlen,
+		    "missing capability CAP_NET_ADMIN (needed to attach tc programs): run as root");
 		return -1;
 	}
 	if ((need & NEED_BPF) && !cap_has(d, CAP_BPF) && !sys_admin) {
@@ -385,12 +386,14 @@ int caps_check(int need, char *err, size_t errlen)
 	}
 	if ((need & NEED_SETNS) && !sys_admin) {
 		snprintf(err, errlen,
-			 "missing capability CAP_SYS_ADMIN (needed to enter another network namespace): run as root");
+			 "missing capability CAP_SYS_ADMIN (needed to enter another network "
+			 "namespace): run as root");
 		return -1;
 	}
 	if ((need & NEED_PTRACE) && !cap_has(d, CAP_SYS_PTRACE)) {
 		snprintf(err, errlen,
-			 "missing capability CAP_SYS_PTRACE (needed to read the network namespace of other users' and more privileged processes)");
+			 "missing capability CAP_SYS_PTRACE (needed to read the network namespace "
+			 "of other users' and more privileged processes)");
 		return -1;
 	}
 	return 0;

@@ -62,10 +62,10 @@ struct netns *netns__open_arg(const char *netns, long pid, char *err, size_t err
 
 enum caps_need {
 	NEED_NET_ADMIN = 1, /* attach tc programs */
-	NEED_BPF = 2, /* load BPF programs (CAP_BPF or CAP_SYS_ADMIN) */
-	NEED_SETNS = 4, /* enter another namespace (CAP_SYS_ADMIN) */
-	NEED_PTRACE = 8, /* read other users' and more privileged processes'
-			  * /proc/PID/ns/net (CAP_SYS_PTRACE) */
+	NEED_BPF = 2,	    /* load BPF programs (CAP_BPF or CAP_SYS_ADMIN) */
+	NEED_SETNS = 4,	    /* enter another namespace (CAP_SYS_ADMIN) */
+	NEED_PTRACE = 8,    /* read other users' and more privileged processes'
+			     * /proc/PID/ns/net (CAP_SYS_PTRACE) */
 };
 
 /* Check the effective capabilities for `need` (enum caps_need bits).

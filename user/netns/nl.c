@@ -97,7 +97,7 @@ static int do_open(void *arg)
 
 struct nl *nl__open(const struct netns *ns)
 {
-	struct open_args a = { 0 };
+	struct open_args a = {0};
 	struct nl *nl;
 	int err;
 
@@ -126,7 +126,7 @@ void nl__release(struct nl *nl)
 /* The socket again, after nl__release(). 0 or -errno. */
 static int nl_ready(struct nl *nl)
 {
-	struct open_args a = { 0 };
+	struct open_args a = {0};
 	int err;
 
 	if (nl->sk)
@@ -177,7 +177,7 @@ static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 int nl__request(struct nl *nl, struct nl_msg *msg, bool dump,
 		int (*cb)(const struct nlmsghdr *nlh, void *arg), void *arg)
 {
-	struct req r = { cb, arg, 0 };
+	struct req r = {cb, arg, 0};
 	struct nl_cb *c;
 	int ret;
 
@@ -225,7 +225,7 @@ static int link_one_cb(const struct nlmsghdr *nlh, void *arg)
 
 static int link_get(struct nl *nl, const char *name, uint32_t ifindex, struct link_info *out)
 {
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = (int)ifindex };
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = (int)ifindex};
 	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETLINK, NLM_F_REQUEST);
 	int err;
 
@@ -277,9 +277,9 @@ static int link_list_cb(const struct nlmsghdr *nlh, void *arg)
 
 int nl__link_dump(struct nl *nl, struct link_info **out, int *n)
 {
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
 	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETLINK, NLM_F_REQUEST);
-	struct link_list ll = { 0 };
+	struct link_list ll = {0};
 	int err;
 
 	if (!msg)
@@ -332,7 +332,7 @@ static int on_event(struct nl_msg *msg, void *arg)
 
 struct nl_monitor *nl_monitor__open(const struct netns *ns)
 {
-	struct open_args a = { .groups = 1 };
+	struct open_args a = {.groups = 1};
 	struct nl_monitor *m;
 	int err;
 

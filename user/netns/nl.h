@@ -42,7 +42,7 @@ int nl__link_dump(struct nl *nl, struct link_info **out, int *n);
 /* Link, route, rule, nexthop and address events of one namespace. */
 struct nl_monitor;
 
-#define LINK_CHANGED 1
+#define LINK_CHANGED   1
 #define ROUTES_CHANGED 2
 
 struct nl_monitor *nl_monitor__open(const struct netns *ns);

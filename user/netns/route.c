@@ -296,7 +296,7 @@ struct rc_entry {
 };
 
 struct route_cache {
-	struct nl *nl; /* the namespace's socket (not owned) */
+	struct nl *nl;		      /* the namespace's socket (not owned) */
 	struct route_info *routes[2]; /* dumps, [0] IPv4 [1] IPv6; NULL: stale */
 	int nroutes[2];
 	struct rule_info *rules[2]; /* a rule's "to" splits a route's addresses too */
@@ -305,7 +305,7 @@ struct route_cache {
 	 * hop is large, and an invalidation only moves to a new generation */
 	struct rc_entry e[RC_ENTRIES];
 	uint32_t gen;
-	unsigned int next; /* round-robin replacement */
+	unsigned int next;		  /* round-robin replacement */
 	int gw_valid[2][2], gw_has[2][2]; /* [which][family] */
 	uint8_t gw[2][2][16];
 	char gw_iface[2][2][16];
@@ -386,7 +386,7 @@ int route_cache__get(struct route_cache *c, int family, const uint8_t *dst, cons
 		best = 0;
 	memcpy(key, dst, n);
 	for (i = best; i < n * 8; i++)
-		key[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+		key[i / 8] &= (uint8_t) ~(0x80 >> (i % 8));
 	if (src)
 		memcpy(s, src, n);
 	for (i = 0; i < RC_ENTRIES; i++) {
@@ -422,7 +422,7 @@ const char *route_cache__gateway(struct route_cache *c, int which, int family, c
 
 	if (!c->gw_valid[w][f]) {
 		const char *via =
-			route_pick_gateway(c->nl, family, names, n, c->gw[w][f], &c->gw_has[w][f]);
+		    route_pick_gateway(c->nl, family, names, n, c->gw[w][f], &c->gw_has[w][f]);
 
 		snprintf(c->gw_iface[w][f], sizeof(c->gw_iface[w][f]), "%s", via);
 		c->gw_valid[w][f] = 1;

@@ -31,7 +31,7 @@ struct pid_seen {
 	uint64_t d_ino;
 	uint64_t dev, ino; /* ino 0: unreadable */
 	bool unreadable;
-	uint32_t pass; /* of the scan that saw it last */
+	uint32_t pass;	/* of the scan that saw it last */
 	uint32_t first; /* of the scan that saw it first */
 };
 
@@ -160,7 +160,7 @@ static void read_netns_dir(struct ns_found **pins, int *n, int *cap, const char 
 /* netns_dir's pins: read again only when it changed, or now and then. */
 static void scan_netns_dir(struct ns_scan *s, const char *netns_dir)
 {
-	struct ns_scan_memo *m = s->memo, one = { 0 };
+	struct ns_scan_memo *m = s->memo, one = {0};
 	struct stat st;
 	int i;
 
@@ -277,7 +277,7 @@ int ns_scan(struct ns_scan *s, const char *proc_root, const char *netns_dir, boo
 		return -errno;
 	while ((e = readdir(d))) {
 		char path[300];
-		struct pid_seen *p = NULL, now = { 0 };
+		struct pid_seen *p = NULL, now = {0};
 		struct ns_found *f;
 		struct stat st;
 
@@ -293,7 +293,8 @@ int ns_scan(struct ns_scan *s, const char *proc_root, const char *netns_dir, boo
 			 * a new one does soon after it starts: a young process
 			 * is looked at on every scan, the others once in
 			 * NS_SCAN_RECHECK_PID (in turn, by PID) */
-			if (p->pid && p->d_ino == now.d_ino && m->pass - p->first >= NS_SCAN_YOUNG &&
+			if (p->pid && p->d_ino == now.d_ino &&
+			    m->pass - p->first >= NS_SCAN_YOUNG &&
 			    (now.pid + m->pass) % NS_SCAN_RECHECK_PID) {
 				now = *p;
 				goto known;
@@ -315,7 +316,7 @@ int ns_scan(struct ns_scan *s, const char *proc_root, const char *netns_dir, boo
 			m->used += !p->pid;
 			*p = now;
 		}
-known:
+	known:
 		if (p)
 			p->pass = m->pass;
 		if (now.unreadable) {
@@ -363,7 +364,7 @@ const struct ns_found *ns_scan_find(const struct ns_scan *s, uint64_t dev, uint6
 bool ns_alive(uint64_t dev, uint64_t ino, const char *hint, const char *proc_root,
 	      const char *netns_dir)
 {
-	struct ns_scan s = { 0 };
+	struct ns_scan s = {0};
 	struct stat st;
 	bool alive;
 
@@ -385,19 +386,19 @@ bool ns_alive(uint64_t dev, uint64_t ino, const char *hint, const char *proc_roo
 static const struct runtime_root {
 	const char *root;
 	const char *tail; /* after ID */
-	int levels; /* directory levels below root, ID included */
+	int levels;	  /* directory levels below root, ID included */
 } default_roots[] = {
-	{ "/run/containers/storage/overlay-containers", "userdata/config.json", 1 },
-	{ "/run/containerd/io.containerd.runtime.v2.task", "config.json", 2 },
+    {"/run/containers/storage/overlay-containers", "userdata/config.json", 1},
+    {"/run/containerd/io.containerd.runtime.v2.task", "config.json", 2},
 };
 
 struct pod_entry {
 	char *path; /* the config.json */
 	int64_t mtime_ns;
 	off_t size;
-	bool has_pod; /* names a pod and a network namespace path */
-	bool seen; /* in this refresh */
-	char *netns; /* that path, as the file gives it */
+	bool has_pod;	      /* names a pod and a network namespace path */
+	bool seen;	      /* in this refresh */
+	char *netns;	      /* that path, as the file gives it */
 	struct pod_meta meta; /* dev/ino: what the path led to when the file was read */
 };
 
@@ -406,7 +407,7 @@ struct pod_index {
 	int n, cap;
 	int *slot; /* by path: index + 1, 0 empty (open addressing) */
 	int nslots;
-	int files; /* config.json files found in the last refresh */
+	int files;   /* config.json files found in the last refresh */
 	int skipped; /* of them, not indexed: POD_INDEX_MAX reached */
 };
 
@@ -464,12 +465,12 @@ int pod_meta_parse(const char *buf, size_t len, struct pod_meta *out, char *netn
 		   size_t pathlen)
 {
 	/* CRI-O and the kubelet's own keys first, then containerd's */
-	static const char *const name_keys[] = { "io.kubernetes.pod.name",
-						 "io.kubernetes.cri.sandbox-name",
-						 "io.kubernetes.cri-o.KubeName", NULL };
-	static const char *const ns_keys[] = { "io.kubernetes.pod.namespace",
-					       "io.kubernetes.cri.sandbox-namespace",
-					       "io.kubernetes.cri-o.Namespace", NULL };
+	static const char *const name_keys[] = {"io.kubernetes.pod.name",
+						"io.kubernetes.cri.sandbox-name",
+						"io.kubernetes.cri-o.KubeName", NULL};
+	static const char *const ns_keys[] = {"io.kubernetes.pod.namespace",
+					      "io.kubernetes.cri.sandbox-namespace",
+					      "io.kubernetes.cri-o.Namespace", NULL};
 	struct json_object *root, *a, *lx, *nss;
 	const char *name, *kns, *path = NULL;
 	size_t i;
@@ -571,7 +572,8 @@ static struct pod_entry *entry_for(struct pod_index *x, const char *path)
 	uint32_t h;
 
 	if (x->nslots) {
-		for (h = path_hash(path) & (x->nslots - 1); x->slot[h]; h = (h + 1) & (x->nslots - 1))
+		for (h = path_hash(path) & (x->nslots - 1); x->slot[h];
+		     h = (h + 1) & (x->nslots - 1))
 			if (!strcmp(x->e[x->slot[h] - 1].path, path))
 				return &x->e[x->slot[h] - 1];
 	}
@@ -672,7 +674,8 @@ void pod_index__refresh(struct pod_index *x, const char *const *roots)
 		char root[256];
 
 		/* roots (for tests): the same layouts under other directories */
-		snprintf(root, sizeof(root), "%s", roots && roots[i] ? roots[i] : default_roots[i].root);
+		snprintf(root, sizeof(root), "%s",
+			 roots && roots[i] ? roots[i] : default_roots[i].root);
 		walk(x, root, default_roots[i].levels, default_roots[i].tail);
 	}
 	/* forget the sandboxes that went */

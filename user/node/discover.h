@@ -20,9 +20,9 @@
 /* One network namespace found. */
 struct ns_found {
 	uint64_t dev, ino; /* its identity (nsfs) */
-	char path[96]; /* where to open it: /run/netns/NAME or /proc/PID/ns/net */
+	char path[96];	   /* where to open it: /run/netns/NAME or /proc/PID/ns/net */
 	char netns_name[DISCOVER_NAMELEN]; /* its /run/netns name; "" if none */
-	long pid; /* a process in it; 0 if none was seen */
+	long pid;			   /* a process in it; 0 if none was seen */
 };
 
 struct ns_scan_memo;
@@ -30,9 +30,9 @@ struct ns_scan_memo;
 struct ns_scan {
 	struct ns_found *list;
 	int n, cap;
-	int processes; /* processes looked at */
+	int processes;	/* processes looked at */
 	int unreadable; /* processes whose namespace could not be read (EACCES) */
-	int looked_up; /* namespace files stat()ed by the last scan */
+	int looked_up;	/* namespace files stat()ed by the last scan */
 	/* What the last scan saw, so that the next one reads only what
 	 * changed (private; NULL for a one-off scan) */
 	struct ns_scan_memo *memo;
@@ -51,8 +51,8 @@ bool all_digits(const char *s);
  * scan in NS_SCAN_RECHECK_PID; netns_dir is read again when it changed (its
  * mtime) or NS_SCAN_RECHECK scans have passed (a pin may be unmounted
  * without being removed). */
-#define NS_SCAN_YOUNG 3
-#define NS_SCAN_RECHECK 10
+#define NS_SCAN_YOUNG	    3
+#define NS_SCAN_RECHECK	    10
 #define NS_SCAN_RECHECK_PID 30
 int ns_scan(struct ns_scan *s, const char *proc_root, const char *netns_dir, bool remember);
 void ns_scan_free(struct ns_scan *s);
@@ -78,7 +78,7 @@ struct pod_meta {
  * POD_INDEX_MAX files are indexed (about 300 bytes each); those beyond are
  * counted (pod_index__files), their pods named by hostname instead. */
 #define POD_CONFIG_MAX (1 << 20)
-#define POD_INDEX_MAX 16384
+#define POD_INDEX_MAX  16384
 struct pod_index;
 
 struct pod_index *pod_index__new(void);

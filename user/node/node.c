@@ -13,16 +13,16 @@
  * each UTS namespace only now and then (2 setns and 7 other calls each). */
 struct host_seen {
 	uint64_t dev, ino;
-	long pid; /* the process it was read from */
+	long pid;		     /* the process it was read from */
 	char host[DISCOVER_NAMELEN]; /* "": none (the host's, or unreadable) */
-	uint32_t first, read; /* the scans that saw the namespace first, read it last */
-	uint32_t seen; /* the scan that saw the namespace last */
+	uint32_t first, read;	     /* the scans that saw the namespace first, read it last */
+	uint32_t seen;		     /* the scan that saw the namespace last */
 };
 
 /* Read again on each of a namespace's first NODE_HOST_YOUNG scans (a pod
  * sets its hostname after its namespace exists), then once in
  * NODE_HOST_RECHECK, and whenever its process changed. */
-#define NODE_HOST_YOUNG 3
+#define NODE_HOST_YOUNG	  3
 #define NODE_HOST_RECHECK 30
 
 struct node {
@@ -244,8 +244,8 @@ static int pod_matches(const struct node_ns *x, const char *pod)
 		return 0;
 	if (!slash)
 		return !strcmp(x->pod, pod);
-	return (size_t)(slash - pod) == strlen(x->k8s_ns) && !strncmp(x->k8s_ns, pod, slash - pod) &&
-	       !strcmp(x->pod, slash + 1);
+	return (size_t)(slash - pod) == strlen(x->k8s_ns) &&
+	       !strncmp(x->k8s_ns, pod, slash - pod) && !strcmp(x->pod, slash + 1);
 }
 
 const struct node_ns *node__find_pod(const struct node *nd, const char *pod, char *err,
@@ -274,7 +274,8 @@ const struct node_ns *node__find_pod(const struct node *nd, const char *pod, cha
 	escape_ctl(list, shown, sizeof(shown));
 	if (n == 0)
 		snprintf(err, errlen,
-			 "--pod \"%s\": no pod of that name on this node (%d network namespace%s looked at)",
+			 "--pod \"%s\": no pod of that name on this node (%d network namespace%s "
+			 "looked at)",
 			 safe, nd->n, nd->n == 1 ? "" : "s");
 	else
 		snprintf(err, errlen, "--pod \"%s\": %d pods match: %s; give NAMESPACE/NAME", safe,

@@ -15,11 +15,11 @@
 
 struct node_ns {
 	struct ns_found f;
-	char label[DISCOVER_NAMELEN]; /* pod name, else /run/netns name, else pid:N */
-	char pod[DISCOVER_NAMELEN]; /* "" when unknown */
+	char label[DISCOVER_NAMELEN];  /* pod name, else /run/netns name, else pid:N */
+	char pod[DISCOVER_NAMELEN];    /* "" when unknown */
 	char k8s_ns[DISCOVER_NAMELEN]; /* "" when unknown */
-	char where[192]; /* for messages: "pod team-a/vpn-1 (pid 123)" */
-	enum name_source source; /* where label and pod come from */
+	char where[192];	       /* for messages: "pod team-a/vpn-1 (pid 123)" */
+	enum name_source source;       /* where label and pod come from */
 };
 
 struct node;

@@ -474,9 +474,10 @@ static void prom_counters(FILE *f, const struct snapshot *s, const int *view, co
 					prom_ns_labels(f, &s->ns[k], view[k]);
 					fputs(",iface=\"", f);
 					prom_value(f, s->ns[k].ifaces[i].name);
-					fprintf(f, "\",direction=\"%s\",class=\"%s\"} %llu\n", dir_name(d),
-						class_name(c),
-						(unsigned long long)(bytes ? n->bytes : n->packets));
+					fprintf(
+					    f, "\",direction=\"%s\",class=\"%s\"} %llu\n",
+					    dir_name(d), class_name(c),
+					    (unsigned long long)(bytes ? n->bytes : n->packets));
 				}
 }
 
@@ -493,11 +494,11 @@ static void prom_per_ns(FILE *f, const struct snapshot *s, const int *view, cons
 		if (!view[k])
 			continue;
 		ns_totals(&s->ns[k], &t);
-		v = which == 0 ? t.leak_packets :
-		    which == 1 ? t.leak_bytes :
-		    which == 2 ? t.leak_flows :
-		    which == 3 ? t.bypass_packets :
-				 t.bypass_flows;
+		v = which == 0	 ? t.leak_packets
+		    : which == 1 ? t.leak_bytes
+		    : which == 2 ? t.leak_flows
+		    : which == 3 ? t.bypass_packets
+				 : t.bypass_flows;
 		fputs(name, f);
 		prom_ns_labels(f, &s->ns[k], view[k]);
 		fprintf(f, "} %" PRIu64 "\n", v);
@@ -511,8 +512,10 @@ static void prom_routes(FILE *f, const struct snapshot *s, const int *view)
 	char cs[64], cs2[64];
 	int k, i, j;
 
-	prom_head(f, "tunleak_route_findings", "gauge",
-		  "Route findings of the last audit: a cluster CIDR that routes into a tunnel (kind leak) or a remote CIDR that does not (kind bypass), per namespace and CIDR.");
+	prom_head(
+	    f, "tunleak_route_findings", "gauge",
+	    "Route findings of the last audit: a cluster CIDR that routes into a tunnel (kind "
+	    "leak) or a remote CIDR that does not (kind bypass), per namespace and CIDR.");
 	for (k = 0; k < s->nr_ns; k++) {
 		const struct finding *r = snapshot_routes(s, &s->ns[k]);
 
@@ -524,7 +527,8 @@ static void prom_routes(FILE *f, const struct snapshot *s, const int *view)
 			cidr_format(&r[i].cidr, cs, sizeof(cs));
 			/* one series per (kind, CIDR): counted at its first finding */
 			for (j = 0; j < s->ns[k].nr_routes; j++) {
-				if (r[j].kind != r[i].kind || strcmp(cidr_format(&r[j].cidr, cs2, sizeof(cs2)), cs))
+				if (r[j].kind != r[i].kind ||
+				    strcmp(cidr_format(&r[j].cidr, cs2, sizeof(cs2)), cs))
 					continue;
 				same++;
 				seen += j < i;
@@ -574,12 +578,14 @@ static void prom_states(FILE *f, const struct snapshot *s, const int *view)
 	int k, st;
 
 	prom_head(f, "tunleak_namespaces", "gauge",
-		  "Namespaces by state: traced; untraced (found, but they cannot be looked into or traced); watching (no tunnel yet); gone (ended, still listed).");
+		  "Namespaces by state: traced; untraced (found, but they cannot be looked into or "
+		  "traced); watching (no tunnel yet); gone (ended, still listed).");
 	for (st = 0; st < NS_NR_STATES; st++)
 		fprintf(f, "tunleak_namespaces{state=\"%s\"} %" PRIu64 "\n", state_key(st),
 			s->states[st]);
 	prom_head(f, "tunleak_namespace_untraced", "gauge",
-		  "1 for each namespace found but not traced; reason: file_descriptors, permission, memory or error.");
+		  "1 for each namespace found but not traced; reason: file_descriptors, "
+		  "permission, memory or error.");
 	for (k = 0; k < s->nr_ns; k++) {
 		if (s->ns[k].state != NS_UNTRACED || !view[k])
 			continue;
@@ -588,7 +594,8 @@ static void prom_states(FILE *f, const struct snapshot *s, const int *view)
 		fprintf(f, ",reason=\"%s\"} 1\n", untraced_reason(s->ns[k].untraced_errno));
 	}
 	prom_head(f, "tunleak_namespace_name_source", "gauge",
-		  "Where each namespace's name comes from: runtime (the container runtime's metadata), hostname (the pod's own claim), netns or pid.");
+		  "Where each namespace's name comes from: runtime (the container runtime's "
+		  "metadata), hostname (the pod's own claim), netns or pid.");
 	for (k = 0; k < s->nr_ns; k++) {
 		if (!view[k])
 			continue;
@@ -597,24 +604,33 @@ static void prom_states(FILE *f, const struct snapshot *s, const int *view)
 		fprintf(f, ",source=\"%s\"} 1\n", name_source_name(s->ns[k].source));
 	}
 	prom_head(f, "tunleak_namespaces_folded_total", "counter",
-		  "Ended namespaces folded away beyond those kept in the list: their counts stay in the totals.");
+		  "Ended namespaces folded away beyond those kept in the list: their counts stay "
+		  "in the totals.");
 	fprintf(f, "tunleak_namespaces_folded_total %" PRIu64 "\n", s->folded_ns);
 	if (s->node_mode) {
 		prom_head(f, "tunleak_processes_unreadable", "gauge",
-			  "Processes whose network namespace could not be read at the last look (their pods are not seen).");
+			  "Processes whose network namespace could not be read at the last look "
+			  "(their pods are not seen).");
 		fprintf(f, "tunleak_processes_unreadable %" PRIu64 "\n", s->ns_unreadable);
 		prom_head(f, "tunleak_metadata_files_not_indexed", "gauge",
-			  "The runtime's config.json files beyond the index's limit (their pods are named by hostname).");
+			  "The runtime's config.json files beyond the index's limit (their pods "
+			  "are named by hostname).");
 		fprintf(f, "tunleak_metadata_files_not_indexed %" PRIu64 "\n", s->meta_skipped);
 	}
 	if (s->pcap_path) {
 		prom_head(f, "tunleak_pcap_packets_not_written_total", "counter",
-			  "Packets not written to the pcap file: size_limit (--pcap-max-mb), ring_full, write_error.");
-		fprintf(f, "tunleak_pcap_packets_not_written_total{reason=\"size_limit\"} %" PRIu64 "\n",
+			  "Packets not written to the pcap file: size_limit (--pcap-max-mb), "
+			  "ring_full, write_error.");
+		fprintf(f,
+			"tunleak_pcap_packets_not_written_total{reason=\"size_limit\"} %" PRIu64
+			"\n",
 			s->pcap_dropped);
-		fprintf(f, "tunleak_pcap_packets_not_written_total{reason=\"ring_full\"} %" PRIu64 "\n",
-			s->stats[TL_STAT_PCAP_DROPPED]);
-		fprintf(f, "tunleak_pcap_packets_not_written_total{reason=\"write_error\"} %" PRIu64 "\n",
+		fprintf(
+		    f, "tunleak_pcap_packets_not_written_total{reason=\"ring_full\"} %" PRIu64 "\n",
+		    s->stats[TL_STAT_PCAP_DROPPED]);
+		fprintf(f,
+			"tunleak_pcap_packets_not_written_total{reason=\"write_error\"} %" PRIu64
+			"\n",
 			s->pcap_unwritten);
 	}
 }
@@ -637,7 +653,8 @@ int export_render_prom(FILE *f, const struct snapshot *s)
 	}
 
 	prom_head(f, "tunleak_packets_total", "counter",
-		  "Packets seen per namespace, interface, direction and address class (GSO segments counted).");
+		  "Packets seen per namespace, interface, direction and address class (GSO "
+		  "segments counted).");
 	prom_counters(f, s, view, "tunleak_packets_total", false);
 	prom_head(f, "tunleak_bytes_total", "counter",
 		  "L3 bytes seen per namespace, interface, direction and address class.");
@@ -677,7 +694,8 @@ int export_render_prom(FILE *f, const struct snapshot *s)
 		}
 	prom_routes(f, s, view);
 	prom_head(f, "tunleak_interfaces_not_counted", "gauge",
-		  "Interfaces of traced namespaces that got no counter slot (a limit reached): their packets are not counted.");
+		  "Interfaces of traced namespaces that got no counter slot (a limit reached): "
+		  "their packets are not counted.");
 	fprintf(f, "tunleak_interfaces_not_counted %" PRIu64 "\n", s->not_counted);
 	prom_head(f, "tunleak_namespace_traced", "gauge",
 		  "1 while tunleak traces the namespace, 0 once it has ended.");

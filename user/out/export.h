@@ -35,14 +35,14 @@ struct iface_snap {
 struct ns_snap {
 	uint32_t id; /* as flow records carry it */
 	char label[64];
-	char pod[64]; /* "": unknown */
+	char pod[64];	 /* "": unknown */
 	char k8s_ns[64]; /* "": unknown */
 	char netns[128]; /* the nsfs path it was found at */
 	uint64_t inode;
 	enum ns_state state;
 	enum name_source source; /* where label and pod come from */
-	int untraced_errno; /* NS_UNTRACED: the errno that keeps it so */
-	char untraced[200]; /* NS_UNTRACED: why, as said on stderr */
+	int untraced_errno;	 /* NS_UNTRACED: the errno that keeps it so */
+	char untraced[200];	 /* NS_UNTRACED: why, as said on stderr */
 	int nr_ifaces;
 	struct iface_snap ifaces[SNAP_MAX_IFACES];
 	uint64_t leak_flows, bypass_flows; /* distinct flows seen in it */
@@ -62,19 +62,19 @@ struct snapshot {
 	uint64_t updated_ns;
 	const char *attach_mode; /* "tcx" or "tc" */
 	uint64_t stats[TL_NR_STATS];
-	uint64_t received; /* events read by user space */
+	uint64_t received;  /* events read by user space */
 	uint64_t recovered; /* flows whose event did not fit the ring, taken from the lost table */
-	const char *pcap_path; /* NULL: no --pcap */
+	const char *pcap_path;		     /* NULL: no --pcap */
 	uint64_t pcap_packets, pcap_dropped; /* written; lost to the size limit */
-	uint64_t pcap_unwritten; /* not written: the file failed (pcap_errno) */
-	int pcap_errno; /* the write error that stopped the file; 0: none */
-	struct flows *flows; /* may be NULL */
-	bool node_mode; /* --all: namespaces are discovered */
-	uint64_t ns_seen, ns_unreadable; /* node mode: namespaces found; processes not readable */
-	uint64_t ns_processes; /* processes looked at */
-	uint64_t scan_cpu_ns; /* CPU time of the last look at the node */
+	uint64_t pcap_unwritten;	     /* not written: the file failed (pcap_errno) */
+	int pcap_errno;			     /* the write error that stopped the file; 0: none */
+	struct flows *flows;		     /* may be NULL */
+	bool node_mode;			     /* --all: namespaces are discovered */
+	uint64_t ns_seen, ns_unreadable;   /* node mode: namespaces found; processes not readable */
+	uint64_t ns_processes;		   /* processes looked at */
+	uint64_t scan_cpu_ns;		   /* CPU time of the last look at the node */
 	uint64_t meta_files, meta_skipped; /* the runtime's config.json files; not indexed */
-	uint64_t states[NS_NR_STATES]; /* namespaces by state, watched ones included */
+	uint64_t states[NS_NR_STATES];	   /* namespaces by state, watched ones included */
 	/* Ended namespaces beyond those kept in the list (folded away): their
 	 * counts stay in the totals, which never decrease. */
 	uint64_t folded_ns, gone_kept;
@@ -87,7 +87,6 @@ struct snapshot {
 	int nr_routes, cap_routes;
 	struct finding *routes; /* every namespace's route findings; owned */
 };
-
 
 /* A new, zeroed namespace section (NULL when out of memory). */
 struct ns_snap *snapshot_add_ns(struct snapshot *s);

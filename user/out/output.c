@@ -220,9 +220,11 @@ void event_print(struct out *o, const struct flow_rec *r, const struct flow_orig
 static const char *route_tag(const char *type)
 {
 	static const char *const tags[][2] = {
-		{ "route_leak", "ROUTE-LEAK" },	  { "route_bypass", "ROUTE-BYPASS" },
-		{ "route_ok", "ROUTE-OK" },	  { "route_fixed", "ROUTE-FIXED" },
-		{ "route_fix_refused", "ROUTE-NOT-FIXED" },
+	    {"route_leak", "ROUTE-LEAK"},
+	    {"route_bypass", "ROUTE-BYPASS"},
+	    {"route_ok", "ROUTE-OK"},
+	    {"route_fixed", "ROUTE-FIXED"},
+	    {"route_fix_refused", "ROUTE-NOT-FIXED"},
 	};
 	size_t i;
 

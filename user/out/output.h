@@ -21,8 +21,8 @@ struct flow_rec;
 struct out {
 	FILE *f;
 	bool json;
-	bool batch; /* the caller flushes after a batch of records */
-	int err; /* the first write error (-errno), e.g. -EPIPE when stdout went away */
+	bool batch;   /* the caller flushes after a batch of records */
+	int err;      /* the first write error (-errno), e.g. -EPIPE when stdout went away */
 	struct jw jw; /* the record: JSON, or the text line */
 };
 
@@ -47,11 +47,11 @@ const char *addr_format(int family, const uint8_t *addr, char *buf, size_t len);
 
 /* Where a flow was seen: the namespace's label and, when known, its pod. */
 struct flow_origin {
-	const char *netns; /* the namespace's label */
-	const char *pod; /* NULL or "": unknown */
+	const char *netns;  /* the namespace's label */
+	const char *pod;    /* NULL or "": unknown */
 	const char *k8s_ns; /* the pod's Kubernetes namespace; NULL or "": unknown */
 	const char *source; /* where the name comes from (name_source_name()); NULL: not said */
-	bool name_it; /* text: name the namespace even without a pod (node mode) */
+	bool name_it;	    /* text: name the namespace even without a pod (node mode) */
 };
 
 /* One route watch event: route_leak, route_bypass (a finding appeared),
@@ -59,10 +59,10 @@ struct flow_origin {
 struct route_event {
 	const char *type;
 	const struct finding *f;
-	uint64_t time_ns; /* realtime */
+	uint64_t time_ns;	 /* realtime */
 	int64_t after_tunnel_ms; /* appeared: since a tunnel came up; < 0: unknown */
-	const char *added; /* route_fixed: the ip commands of what was added */
-	const char *reason; /* route_fix_refused: why */
+	const char *added;	 /* route_fixed: the ip commands of what was added */
+	const char *reason;	 /* route_fix_refused: why */
 };
 
 void route_event_print(struct out *o, const struct route_event *e, const struct flow_origin *from);

@@ -35,7 +35,7 @@ struct pcap_writer {
 
 struct pcap_writer *pcap__open(const char *path, unsigned int snaplen, uint64_t max_bytes)
 {
-	struct pcap_file_header_ h = { PCAP_MAGIC_NS, 2, 4, 0, 0, snaplen, PCAP_LINKTYPE_RAW };
+	struct pcap_file_header_ h = {PCAP_MAGIC_NS, 2, 4, 0, 0, snaplen, PCAP_LINKTYPE_RAW};
 	struct pcap_writer *w = calloc(1, sizeof(*w));
 
 	struct stat st;

@@ -10,9 +10,9 @@
 #include "out/output.h"
 #include "out/table.h"
 
-#define RED "\033[1;31m"
+#define RED  "\033[1;31m"
 #define BOLD "\033[1m"
-#define OFF "\033[0m"
+#define OFF  "\033[0m"
 
 struct canvas {
 	char *buf;
@@ -61,7 +61,7 @@ static void line(struct canvas *c, const char *fmt, ...)
 
 const char *human(double v, char *buf, size_t len)
 {
-	static const char *const unit[] = { "", "K", "M", "G", "T" };
+	static const char *const unit[] = {"", "K", "M", "G", "T"};
 	int u = 0;
 
 	while (v >= 1000 && u < 4) {
@@ -140,8 +140,9 @@ static void flow_lines(struct canvas *c, const struct table_view *v, const struc
 		line(c, "%-6s %-6s %-6s %-*s %-7s %6s %6s %5s %5s %5s  %s",
 		     r->type == TL_TYPE_LEAK ? "LEAK" : "BYPASS", ifn,
 		     proto_name(r->key.proto, pb, sizeof(pb)), pw, pair, class_name(r->cls),
-		     human((double)r->packets, h1, sizeof(h1)), human((double)r->bytes, h2, sizeof(h2)),
-		     human(r->pps, h3, sizeof(h3)), ago(v->now_ns, r->first_ns, f1, sizeof(f1)),
+		     human((double)r->packets, h1, sizeof(h1)),
+		     human((double)r->bytes, h2, sizeof(h2)), human(r->pps, h3, sizeof(h3)),
+		     ago(v->now_ns, r->first_ns, f1, sizeof(f1)),
 		     ago(v->now_ns, r->last_ns, f2, sizeof(f2)), route);
 		return;
 	}
@@ -165,9 +166,11 @@ static void render_head(struct canvas *c, const struct table_view *v, bool many)
 	int i, k;
 
 	snapshot_totals(s, &t);
-	line(c, "%stunleak%s  %s  %s  up %" PRIu64 ":%02" PRIu64 ":%02" PRIu64
-		"   q quit  p/b/l sort by packets/bytes/last",
-	     b, off, v->where, v->attach, v->uptime_s / 3600, v->uptime_s / 60 % 60, v->uptime_s % 60);
+	line(c,
+	     "%stunleak%s  %s  %s  up %" PRIu64 ":%02" PRIu64 ":%02" PRIu64
+	     "   q quit  p/b/l sort by packets/bytes/last",
+	     b, off, v->where, v->attach, v->uptime_s / 3600, v->uptime_s / 60 % 60,
+	     v->uptime_s % 60);
 	if (!many && s->nr_ns == 1) {
 		char ifs[512], nm[40];
 		size_t o = 0;
@@ -186,11 +189,12 @@ static void render_head(struct canvas *c, const struct table_view *v, bool many)
 			tracing += s->ns[k].state == NS_TRACING;
 			gone += s->ns[k].state == NS_GONE;
 		}
-		line(c, "namespaces: %d traced, %d gone, %" PRIu64 " found on the node", tracing, gone,
-		     s->ns_seen);
+		line(c, "namespaces: %d traced, %d gone, %" PRIu64 " found on the node", tracing,
+		     gone, s->ns_seen);
 	}
-	line(c, "%sLEAKS%s %s packets in %" PRIu64 " flows   BYPASS %s packets in %" PRIu64
-		" flows   %sevents dropped %" PRIu64 "%s%s",
+	line(c,
+	     "%sLEAKS%s %s packets in %" PRIu64 " flows   BYPASS %s packets in %" PRIu64
+	     " flows   %sevents dropped %" PRIu64 "%s%s",
 	     t.leak_packets ? (v->color ? RED : "") : b, off,
 	     human((double)t.leak_packets, h1, sizeof(h1)), t.leak_flows,
 	     human((double)t.bypass_packets, h2, sizeof(h2)), t.bypass_flows, hl, dropped,
@@ -237,8 +241,9 @@ static void render_counters(struct canvas *c, const struct table_view *v, bool m
 					human(pps, h3, sizeof(h3));
 					human(bps, h4, sizeof(h4));
 					if (many)
-						line(c, "%-20.20s %-10s %-8s %-8s %9s %9s %9s %9s", name,
-						     ifn, dir_name(d), class_name(k), h1, h2, h3, h4);
+						line(c, "%-20.20s %-10s %-8s %-8s %9s %9s %9s %9s",
+						     name, ifn, dir_name(d), class_name(k), h1, h2,
+						     h3, h4);
 					else
 						line(c, "%-10s %-8s %-8s %9s %9s %9s %9s", ifn,
 						     dir_name(d), class_name(k), h1, h2, h3, h4);
@@ -262,7 +267,9 @@ static void render_flows(struct canvas *c, const struct table_view *v, bool many
 	bool *done;
 
 	line(c, "%sLEAK AND BYPASS FLOWS%s, by %s%s%s", b, off,
-	     v->sort == FLOW_SORT_BYTES ? "bytes" : v->sort == FLOW_SORT_LAST ? "last seen" : "packets",
+	     v->sort == FLOW_SORT_BYTES	 ? "bytes"
+	     : v->sort == FLOW_SORT_LAST ? "last seen"
+					 : "packets",
 	     many ? ", by pod" : "", nf ? "" : ": none");
 	pairs = calloc(nf ? nf : 1, sizeof(*pairs));
 	done = calloc(nf ? nf : 1, sizeof(*done));
@@ -309,7 +316,7 @@ static void render_flows(struct canvas *c, const struct table_view *v, bool many
 
 int table_render(char *buf, size_t len, int width, int height, const struct table_view *v)
 {
-	struct canvas c = { buf, len, 0, width < 40 ? 40 : width, height, 0 };
+	struct canvas c = {buf, len, 0, width < 40 ? 40 : width, height, 0};
 	bool many = v->now->nr_ns > 1 || v->node_mode;
 
 	if (len)

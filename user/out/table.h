@@ -13,15 +13,15 @@
 struct table_view {
 	const struct snapshot *now;
 	const struct snapshot *prev; /* NULL: no rates yet */
-	double dt; /* seconds from prev to now */
-	const char *where; /* "network namespace pod1", "all pods on node-1" */
-	bool node_mode; /* namespaces are discovered: group by pod */
-	const char *attach; /* "tcx" or "tc" */
+	double dt;		     /* seconds from prev to now */
+	const char *where;	     /* "network namespace pod1", "all pods on node-1" */
+	bool node_mode;		     /* namespaces are discovered: group by pod */
+	const char *attach;	     /* "tcx" or "tc" */
 	uint64_t uptime_s;
 	enum flow_sort sort;
 	const struct flow_rec *const *flows; /* best first, already aged */
 	int nflows;
-	uint64_t now_ns; /* realtime, for "ago" */
+	uint64_t now_ns;     /* realtime, for "ago" */
 	const char *message; /* last diagnostic, or NULL */
 	bool color;
 };

@@ -16,7 +16,7 @@
 #include "out/table.h"
 #include "out/top.h"
 
-#define TOP_BUF (64 * 1024)
+#define TOP_BUF	     (64 * 1024)
 #define TOP_MAX_ROWS 256
 
 struct top {
@@ -134,9 +134,9 @@ int top__key_fd(const struct top *t)
 
 static void draw(struct top *t, struct flows *f, double dt)
 {
-	struct table_view v = { 0 };
+	struct table_view v = {0};
 	struct snapshot *now = &t->view[t->cur];
-	struct winsize ws = { .ws_row = 24, .ws_col = 80 };
+	struct winsize ws = {.ws_row = 24, .ws_col = 80};
 	const char *nc = getenv("NO_COLOR");
 	int rows, n, lines;
 	char *p, *nl;
@@ -147,7 +147,8 @@ static void draw(struct top *t, struct flows *f, double dt)
 		rows = TOP_MAX_ROWS;
 	/* flows not seen for a minute leave the view (not the export) */
 	n = (int)flows__top(f, t->list, rows, t->sort,
-			    now->updated_ns > 60000000000ULL ? now->updated_ns - 60000000000ULL : 0);
+			    now->updated_ns > 60000000000ULL ? now->updated_ns - 60000000000ULL
+							     : 0);
 	v.now = now;
 	v.prev = t->have > 1 ? &t->view[t->cur ^ 1] : NULL;
 	v.dt = dt;

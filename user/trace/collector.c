@@ -18,7 +18,7 @@ struct collector {
 	struct collector_opts o;
 	struct ring_buffer *rb;
 	uint64_t received, recovered;
-	bool pcap_said; /* the pcap file's write error */
+	bool pcap_said;		/* the pcap file's write error */
 	uint64_t last_found_ns; /* CLOCK_MONOTONIC: the last drain that found records */
 };
 
@@ -47,7 +47,7 @@ static void fill_rec(struct collector *c, struct flow_rec *r, const struct tl_ev
 static void report(struct collector *c, struct flow_rec *r)
 {
 	struct tracer *t = c->o.fleet ? fleet__by_id(c->o.fleet, r->ns_id) : NULL;
-	struct flow_origin from = { 0 };
+	struct flow_origin from = {0};
 
 	if (r->reported)
 		return;
@@ -111,7 +111,8 @@ static int on_pkt(void *ctx, void *data, size_t len)
 	 * after it are counted as not written */
 	err = pcap__error(c->o.pcap, NULL);
 	if (ret && err && !c->pcap_said) {
-		warn("--pcap %s: cannot write: %s; the file ends at its last whole record (%llu packets) and stops, later packets are counted as not written\n",
+		warn("--pcap %s: cannot write: %s; the file ends at its last whole record (%llu "
+		     "packets) and stops, later packets are counted as not written\n",
 		     pcap__path(c->o.pcap), strerror(err),
 		     (unsigned long long)pcap__packets(c->o.pcap));
 		c->pcap_said = true;
@@ -134,8 +135,7 @@ static void on_lost(const struct tl_event *e, void *ctx)
 /* The kernel's counts of the flows we know. A flow we do not know yet is
  * reported by its event or its lost-table entry, never by a sweep: that is
  * what makes each flow reported once. */
-void collector__swept(struct collector *c, const struct tl_flow_key *k,
-		      const struct tl_flow_val *v)
+void collector__swept(struct collector *c, const struct tl_flow_key *k, const struct tl_flow_val *v)
 {
 	struct flow_rec *r = flows__lookup(c->o.env->flows, k);
 

@@ -23,11 +23,11 @@ struct tracer_env;
 
 struct collector_opts {
 	struct tracer_env *env;
-	struct fleet *fleet; /* whose tracers the flows belong to */
-	struct out *events; /* the event stream; NULL: not printed (--top) */
-	bool name_ns; /* events name their namespace even without a pod (node mode) */
+	struct fleet *fleet;	  /* whose tracers the flows belong to */
+	struct out *events;	  /* the event stream; NULL: not printed (--top) */
+	bool name_ns;		  /* events name their namespace even without a pod (node mode) */
 	struct pcap_writer *pcap; /* NULL: no --pcap */
-	int64_t mono_to_real; /* add to CLOCK_MONOTONIC ns for realtime ns */
+	int64_t mono_to_real;	  /* add to CLOCK_MONOTONIC ns for realtime ns */
 };
 
 /* NULL and errno. Without a datapath (env->dp NULL) it reads no ring: it
@@ -53,7 +53,7 @@ void collector__lost(struct collector *c, const struct tl_event *e);
 void collector__swept(struct collector *c, const struct tl_flow_key *k,
 		      const struct tl_flow_val *v);
 
-uint64_t collector__received(const struct collector *c); /* events read */
+uint64_t collector__received(const struct collector *c);  /* events read */
 uint64_t collector__recovered(const struct collector *c); /* flows from the lost table */
 
 #endif

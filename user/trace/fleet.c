@@ -27,7 +27,7 @@ struct fleet {
 	int *watched; /* the monitor fd in the poll set, per tracer; -1: none */
 	int nr, cap;
 	uint32_t next_id;
-	int ep; /* the link monitors */
+	int ep;		      /* the link monitors */
 	uint64_t scan_cpu_ns; /* CPU time of the last look at the node */
 	/* ended namespaces dropped from the list: their counts, folded */
 	struct totals folded;
@@ -84,7 +84,7 @@ void fleet__free(struct fleet *f)
 static void watch(struct fleet *f, int i)
 {
 	int fd = tracer__monitor_fd(f->tracers[i]);
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tracer__id(f->tracers[i]) };
+	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = tracer__id(f->tracers[i])};
 
 	/* untraced, its monitor closed (and out of the set): a new one, even
 	 * under the same fd number, is added again */
@@ -316,7 +316,8 @@ static int find_known(const struct fleet_known *known, int nk, const struct node
 	int i;
 
 	for (i = 0; i < nk; i++)
-		if (known[i].state != NS_GONE && known[i].dev == x->f.dev && known[i].ino == x->f.ino)
+		if (known[i].state != NS_GONE && known[i].dev == x->f.dev &&
+		    known[i].ino == x->f.ino)
 			return i;
 	return -1;
 }
@@ -345,15 +346,15 @@ int fleet_plan(const struct fleet_known *known, int nk, const struct node_ns *fo
 	for (i = 0; i < nf; i++) {
 		k = find_known(known, nk, &found[i]);
 		if (k < 0) {
-			out[n++] = (struct fleet_step){ FLEET_NEW, -1, i };
+			out[n++] = (struct fleet_step){FLEET_NEW, -1, i};
 			continue;
 		}
 		if (renamed(&known[k], &found[i]))
-			out[n++] = (struct fleet_step){ FLEET_RENAME, k, i };
+			out[n++] = (struct fleet_step){FLEET_RENAME, k, i};
 		if (known[k].state == NS_WATCHING)
-			out[n++] = (struct fleet_step){ FLEET_RESCAN, k, i };
+			out[n++] = (struct fleet_step){FLEET_RESCAN, k, i};
 		else if (known[k].state == NS_UNTRACED)
-			out[n++] = (struct fleet_step){ FLEET_RETRY, k, i };
+			out[n++] = (struct fleet_step){FLEET_RETRY, k, i};
 	}
 	/* namespaces no process and no /run/netns file holds any more: a
 	 * traced one ends (its counts are kept), a watched one is forgotten */
@@ -362,7 +363,7 @@ int fleet_plan(const struct fleet_known *known, int nk, const struct node_ns *fo
 		if (gone[k] || found_in(found, nf, &known[k]))
 			continue;
 		if (known[k].state == NS_TRACING) {
-			out[n++] = (struct fleet_step){ FLEET_END, k, -1 };
+			out[n++] = (struct fleet_step){FLEET_END, k, -1};
 			gone[k] = true;
 		} else {
 			drop[k] = true;
@@ -380,7 +381,7 @@ int fleet_plan(const struct fleet_known *known, int nk, const struct node_ns *fo
 	/* highest index first, so that each index still holds */
 	for (k = nk - 1; k >= 0; k--)
 		if (drop[k])
-			out[n++] = (struct fleet_step){ FLEET_DROP, k, -1 };
+			out[n++] = (struct fleet_step){FLEET_DROP, k, -1};
 	free(drop);
 	free(gone);
 	return n;
@@ -402,10 +403,9 @@ static struct tracer *untraced(struct fleet *f, const struct node_ns *x, int err
 	struct tracer_name name;
 
 	name_of(x, &name);
-	return tracer__new_untraced(f->env, x->f.dev, x->f.ino, x->f.path, ++f->next_id, &name,
-				    err, what);
+	return tracer__new_untraced(f->env, x->f.dev, x->f.ino, x->f.path, ++f->next_id, &name, err,
+				    what);
 }
-
 
 /* Room for one more namespace, FLEET_FD_RESERVE kept for the outputs. */
 static bool room_for_one(const struct fleet *f)
@@ -451,9 +451,9 @@ static void follow_new(struct fleet *f, const struct node_ns *x)
 	/* what it took: the measure for the next ones */
 	used = before - tracer_fds_free();
 	if (tracer__state(t) == NS_TRACING && used > 0)
-		f->fds_per_ns = f->fds_per_ns == FDS_PER_NS_GUESS || used > f->fds_per_ns ?
-					used :
-					f->fds_per_ns;
+		f->fds_per_ns = f->fds_per_ns == FDS_PER_NS_GUESS || used > f->fds_per_ns
+				    ? used
+				    : f->fds_per_ns;
 }
 
 static uint64_t mono_ms(void)
@@ -543,15 +543,19 @@ static void say_unseen(struct fleet *f)
 
 	if (unreadable > f->said_unreadable) {
 		if (caps_check(NEED_PTRACE, err, sizeof(err)))
-			warn("%d of %d processes: their network namespace cannot be read (%s); pods of theirs are not seen\n",
+			warn("%d of %d processes: their network namespace cannot be read (%s); "
+			     "pods of theirs are not seen\n",
 			     unreadable, node__processes(f->node), err);
 		else
-			warn("%d of %d processes: their network namespace cannot be read, even with CAP_SYS_PTRACE (another user namespace, or a security module); pods of theirs are not seen\n",
+			warn("%d of %d processes: their network namespace cannot be read, even "
+			     "with CAP_SYS_PTRACE (another user namespace, or a security module); "
+			     "pods of theirs are not seen\n",
 			     unreadable, node__processes(f->node));
 		f->said_unreadable = unreadable;
 	}
 	if (skipped > f->said_meta_skipped) {
-		warn("runtime metadata: %d of %d config.json files not indexed (at most %d): pods of theirs are named by hostname\n",
+		warn("runtime metadata: %d of %d config.json files not indexed (at most %d): pods "
+		     "of theirs are named by hostname\n",
 		     skipped, files, POD_INDEX_MAX);
 		f->said_meta_skipped = skipped;
 	}
@@ -614,7 +618,7 @@ void fleet__reconcile(struct fleet *f)
 			take_step(f, &steps[i], found);
 	tracer_env__batch_end(f->env);
 	/* the ended namespaces' links closed at once too */
-	detach_where(f, ending, &(struct ending){ f, steps + i, n - i });
+	detach_where(f, ending, &(struct ending){f, steps + i, n - i});
 	for (; i < n; i++) {
 		take_step(f, &steps[i], found);
 		ended += steps[i].kind == FLEET_END;
@@ -690,7 +694,8 @@ int fleet__start_node(struct fleet *f, int *with_tunnel, char *err, size_t errle
 	fleet__states(f, states);
 	if (want && !states[NS_TRACING] && states[NS_UNTRACED]) {
 		snprintf(err, errlen,
-			 "--all: %d network namespace%s with a tunnel, and none could be traced (each said why above)",
+			 "--all: %d network namespace%s with a tunnel, and none could be traced "
+			 "(each said why above)",
 			 want, want == 1 ? "" : "s");
 		return -ENOENT;
 	}

@@ -93,13 +93,13 @@ struct fleet_known {
 };
 
 enum fleet_step_kind {
-	FLEET_NEW, /* found[found]: a namespace not known yet */
+	FLEET_NEW,    /* found[found]: a namespace not known yet */
 	FLEET_RENAME, /* known[known] is found[found], now with a (longer) name */
 	FLEET_RESCAN, /* known[known] is watched: look for a tunnel again */
-	FLEET_END, /* known[known] was traced and is no more: detach, keep its counts */
-	FLEET_DROP, /* known[known]: forget it (watched or untraced and gone, or too
-		     * many ended: its counts are folded into the totals) */
-	FLEET_RETRY, /* known[known] is found[found] and untraced: try again */
+	FLEET_END,    /* known[known] was traced and is no more: detach, keep its counts */
+	FLEET_DROP,   /* known[known]: forget it (watched or untraced and gone, or too
+		       * many ended: its counts are folded into the totals) */
+	FLEET_RETRY,  /* known[known] is found[found] and untraced: try again */
 };
 
 struct fleet_step {

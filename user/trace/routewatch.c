@@ -16,9 +16,9 @@ struct route_watch {
 	struct out *events;
 	int64_t mono_to_real;
 	struct findings *now, *next; /* the last audit's findings; the next one's */
-	uint64_t due; /* CLOCK_MONOTONIC ns; 0: nothing to do */
-	uint64_t tunnel_up; /* CLOCK_MONOTONIC ns; 0: unknown */
-	bool failing; /* the last audit failed (said once) */
+	uint64_t due;		     /* CLOCK_MONOTONIC ns; 0: nothing to do */
+	uint64_t tunnel_up;	     /* CLOCK_MONOTONIC ns; 0: unknown */
+	bool failing;		     /* the last audit failed (said once) */
 	struct route_watch_stats st;
 	/* while reporting a difference */
 	const struct flow_origin *from;
@@ -123,7 +123,7 @@ static void emit(struct route_watch *w, const struct route_event *e)
 static void fix(struct route_watch *w, const struct finding *f, uint64_t real)
 {
 	char done[FIX_TEXT_LEN * 2], why[256];
-	struct route_event e = { .f = f, .time_ns = real, .after_tunnel_ms = -1 };
+	struct route_event e = {.f = f, .time_ns = real, .after_tunnel_ms = -1};
 	int ret = ns_fix_apply(w->nl, f, done, sizeof(done), why, sizeof(why));
 
 	if (!ret) {
@@ -144,7 +144,7 @@ static void on_diff(const struct finding *f, bool appeared, void *ctx)
 {
 	struct route_watch *w = ctx;
 	uint64_t real = w->at + w->mono_to_real;
-	struct route_event e = { .f = f, .time_ns = real, .after_tunnel_ms = -1 };
+	struct route_event e = {.f = f, .time_ns = real, .after_tunnel_ms = -1};
 
 	if (!appeared)
 		e.type = "route_ok";

@@ -25,12 +25,12 @@ struct route_watch;
 #define ROUTE_WATCH_DELAY_MS 50 /* after the first change, before the audit */
 
 struct route_watch_stats {
-	uint64_t audits; /* audits run */
-	uint64_t audit_cpu_ns; /* CPU time of the last one */
-	uint64_t events; /* route_leak, route_bypass, route_ok */
-	uint64_t fixes; /* fixes added (--fix) */
+	uint64_t audits;	/* audits run */
+	uint64_t audit_cpu_ns;	/* CPU time of the last one */
+	uint64_t events;	/* route_leak, route_bypass, route_ok */
+	uint64_t fixes;		/* fixes added (--fix) */
 	uint64_t fixes_refused; /* --fix found a fix unsafe, or the kernel refused it */
-	uint64_t errors; /* audits that could not read the routes */
+	uint64_t errors;	/* audits that could not read the routes */
 };
 
 /* events: where route events go (NULL: nowhere, under --top). NULL, errno.

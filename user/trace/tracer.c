@@ -27,8 +27,8 @@
 struct tracer_iface {
 	char name[16];
 	enum tl_role role;
-	bool named; /* given by --iface or --tunnel; else found by its link kind */
-	int slot; /* -1: none (all slots taken) */
+	bool named;	  /* given by --iface or --tunnel; else found by its link kind */
+	int slot;	  /* -1: none (all slots taken) */
 	uint32_t ifindex; /* 0: not attached */
 	bool l2;
 	bool pending; /* its attach is queued in the batch */
@@ -42,13 +42,13 @@ struct tracer_iface {
 struct tracer {
 	uint32_t id; /* stable for the run; flow records carry it */
 	struct tracer_env *env;
-	struct netns *ns; /* NULL once gone */
+	struct netns *ns;	 /* NULL once gone */
 	uint64_t ns_dev, ns_ino; /* its identity, kept after it is gone */
-	char path[128]; /* the nsfs path it was found at */
-	char label[64]; /* the pod's name, else the /run/netns name, else pid:N */
-	char pod[64]; /* "" when unknown */
-	char k8s_ns[64]; /* the pod's Kubernetes namespace, "" when unknown */
-	char where[192]; /* for messages */
+	char path[128];		 /* the nsfs path it was found at */
+	char label[64];		 /* the pod's name, else the /run/netns name, else pid:N */
+	char pod[64];		 /* "" when unknown */
+	char k8s_ns[64];	 /* the pod's Kubernetes namespace, "" when unknown */
+	char where[192];	 /* for messages */
 	bool single; /* the one namespace of this run: its cluster interfaces must exist */
 	enum ns_state state;
 	enum name_source source;
@@ -61,17 +61,17 @@ struct tracer {
 	struct nl_monitor *mon;
 	struct route_cache *rc;
 	struct route_watch *rw; /* its routes audited as they change */
-	bool links_seen; /* its interfaces looked at once: a tunnel after that is new */
+	bool links_seen;	/* its interfaces looked at once: a tunnel after that is new */
 	int nr_ifaces;
 	struct tracer_iface ifaces[TRACER_MAX_IFACES];
 	const struct class_cidr *fixed[TRACER_MAX_FIXED]; /* CIDRs whose fix was shown */
 	int nr_fixed;
 	uint64_t leak_flows, bypass_flows; /* first seen here */
-	int extra_slots; /* slots held by tunnels beyond the first (node mode) */
-	bool warned_slots; /* an interface found no slot: said once */
-	bool warned_extra; /* more than TRACER_EXTRA_TUNNELS: said once */
-	bool warned_ifaces; /* more tunnels than TRACER_MAX_IFACES: said once */
-	bool swept; /* a killed run's filters looked for (node mode, once) */
+	int extra_slots;		   /* slots held by tunnels beyond the first (node mode) */
+	bool warned_slots;		   /* an interface found no slot: said once */
+	bool warned_extra;		   /* more than TRACER_EXTRA_TUNNELS: said once */
+	bool warned_ifaces;		   /* more tunnels than TRACER_MAX_IFACES: said once */
+	bool swept;			   /* a killed run's filters looked for (node mode, once) */
 };
 
 /* --- slots ------------------------------------------------------------------ */
@@ -143,7 +143,8 @@ static int take_slot(struct tracer *t, struct tracer_iface *e, int i)
 
 	if (extra && t->extra_slots >= TRACER_EXTRA_TUNNELS) {
 		if (!t->warned_extra)
-			warn("%s: %s: not counted: more than %d tunnels besides the first in one namespace\n",
+			warn("%s: %s: not counted: more than %d tunnels besides the first in one "
+			     "namespace\n",
 			     t->where, e->name, TRACER_EXTRA_TUNNELS);
 		t->warned_extra = true;
 		return -ENOSPC;
@@ -160,7 +161,8 @@ static int take_slot(struct tracer *t, struct tracer_iface *e, int i)
 	}
 	if (!t->warned_slots) {
 		if (extra)
-			warn("%s: %s: not counted: its tunnels beyond the first may not take the last %d of the %d interface slots\n",
+			warn("%s: %s: not counted: its tunnels beyond the first may not take the "
+			     "last %d of the %d interface slots\n",
 			     t->where, e->name, SLOTS_KEPT_FOR_PODS, st->nr);
 		else
 			warn("%s: %s: not counted: all %d interface slots are taken\n", t->where,
@@ -194,8 +196,8 @@ static int add_iface(struct tracer *t, const char *name, enum tl_role role, bool
 	return i;
 }
 
-struct tracer *tracer__new(struct tracer_env *env, struct netns *ns, const char *path,
-			   uint32_t id, bool single)
+struct tracer *tracer__new(struct tracer_env *env, struct netns *ns, const char *path, uint32_t id,
+			   bool single)
 {
 	const struct config *cfg = env->cfg;
 	struct tracer *t;
@@ -412,7 +414,7 @@ struct attach_job {
 	int ret;
 	char err[256];
 	struct stale_report r; /* a sweep's */
-	bool came; /* the interface came while tunleak looked (links seen before) */
+	bool came;	       /* the interface came while tunleak looked (links seen before) */
 };
 
 struct attach_batch {
@@ -459,8 +461,8 @@ static void attach_kernel(struct attach_job *j)
 	j->ret = attach_prepare(t->ns, j->l.ifindex, e->name, t->env->kind == KIND_TC, j->err,
 				sizeof(j->err));
 	if (!j->ret)
-		j->ret = attach_iface(&e->att, t->ns, j->l.ifindex, e->name, t->env->kind,
-				      prog_fd, j->err, sizeof(j->err));
+		j->ret = attach_iface(&e->att, t->ns, j->l.ifindex, e->name, t->env->kind, prog_fd,
+				      j->err, sizeof(j->err));
 }
 
 /* Back in the caller's thread: the interface is attached, or its entry goes. */
@@ -486,7 +488,8 @@ static int attach_end(struct attach_job *j)
 static int attach_one(struct tracer *t, struct tracer_iface *e, const struct link_info *l,
 		      char *err, size_t errlen)
 {
-	struct attach_job j = { .t = t, .iface = (int)(e - t->ifaces), .l = *l, .came = t->links_seen };
+	struct attach_job j = {
+	    .t = t, .iface = (int)(e - t->ifaces), .l = *l, .came = t->links_seen};
 	int ret = attach_begin(t, e, l, err, errlen);
 
 	if (ret)
@@ -504,8 +507,8 @@ static void sweep_end(const struct attach_job *j)
 	if (j->ret)
 		return; /* gone meanwhile, or not to be looked at: attaching says it */
 	if (j->r.removed)
-		warn("removed %d stale tunleak filter%s from %s in %s (a killed run)\n", j->r.removed,
-		     j->r.removed == 1 ? "" : "s", j->l.name, j->t->where);
+		warn("removed %d stale tunleak filter%s from %s in %s (a killed run)\n",
+		     j->r.removed, j->r.removed == 1 ? "" : "s", j->l.name, j->t->where);
 	if (j->r.qdisc_removed)
 		warn("removed the clsact qdisc a killed run created on %s in %s\n", j->l.name,
 		     j->t->where);
@@ -524,7 +527,7 @@ static void sweep(struct tracer *t, const struct link_info *links, int n)
 
 	t->swept = true;
 	for (i = 0; i < n; i++) {
-		struct attach_job j = { .t = t, .iface = -1, .l = links[i] };
+		struct attach_job j = {.t = t, .iface = -1, .l = links[i]};
 
 		k = find_iface(t, links[i].name);
 		if (k >= 0 && (t->ifaces[k].pending || t->ifaces[k].ifindex))
@@ -641,10 +644,8 @@ static void attach_or_queue(struct tracer *t, struct tracer_iface *e, const stru
 		attach_said(t, e, ret, err);
 		return;
 	}
-	b->jobs[b->n++] = (struct attach_job){ .t = t,
-					    .iface = (int)(e - t->ifaces),
-					    .l = *l,
-					    .came = t->links_seen };
+	b->jobs[b->n++] = (struct attach_job){
+	    .t = t, .iface = (int)(e - t->ifaces), .l = *l, .came = t->links_seen};
 	e->pending = true;
 }
 
@@ -700,8 +701,7 @@ void tracer_env__batch_run(struct tracer_env *env)
 	if (max > TRACER_ATTACH_THREADS)
 		max = TRACER_ATTACH_THREADS;
 	b->next = 0;
-	while (nth < max && nth < b->n - 1 &&
-	       !pthread_create(&th[nth], NULL, attach_worker, b))
+	while (nth < max && nth < b->n - 1 && !pthread_create(&th[nth], NULL, attach_worker, b))
 		nth++;
 	attach_worker(b);
 	for (i = 0; i < nth; i++)
@@ -740,7 +740,6 @@ void tracer_env__batch_end(struct tracer_env *env)
 	free(env->batch);
 	env->batch = NULL;
 }
-
 
 static const struct link_info *find_link(const struct link_info *links, int n, const char *name)
 {
@@ -813,7 +812,6 @@ static int begin_tracing(struct tracer *t, char *err, size_t errlen)
 	open_monitor(t);
 	return 0;
 }
-
 
 /* Attach what is there, detach what went; messages for each change. */
 static void follow(struct tracer *t, const struct link_info *links, int n)
@@ -940,8 +938,8 @@ fail:
 	set_untraced(t, err, what);
 backoff:
 	t->retry_at_ms = now_ms + t->backoff_ms;
-	t->backoff_ms = t->backoff_ms * 2 > TRACER_RETRY_MAX_MS ? TRACER_RETRY_MAX_MS :
-								   t->backoff_ms * 2;
+	t->backoff_ms =
+	    t->backoff_ms * 2 > TRACER_RETRY_MAX_MS ? TRACER_RETRY_MAX_MS : t->backoff_ms * 2;
 	return -err;
 }
 
@@ -1039,7 +1037,7 @@ int tracer__attachments(struct tracer *t, struct attachment **out, int max)
 
 void tracer__stop(struct tracer *t, bool gone)
 {
-	struct tl_counter (*all)[2][TL_NR_COUNTERS] = NULL;
+	struct tl_counter(*all)[2][TL_NR_COUNTERS] = NULL;
 	int i;
 
 	for (i = 0; i < t->nr_ifaces; i++)
@@ -1070,9 +1068,11 @@ void tracer__stop(struct tracer *t, bool gone)
 
 void tracer__watch_routes(struct tracer *t, uint64_t now)
 {
-	struct flow_origin from = { .netns = t->label, .pod = t->pod, .k8s_ns = t->k8s_ns,
-				    .source = name_source_name(t->source),
-				    .name_it = t->env->name_ns };
+	struct flow_origin from = {.netns = t->label,
+				   .pod = t->pod,
+				   .k8s_ns = t->k8s_ns,
+				   .source = name_source_name(t->source),
+				   .name_it = t->env->name_ns};
 
 	if (t->state != NS_TRACING)
 		return;
@@ -1143,7 +1143,8 @@ void tracer__say_waiting(const struct tracer *t)
 		tun |= t->ifaces[j].role == TL_ROLE_TUNNEL;
 	}
 	if (!cfg->nr_tunnels && t->nr_ifaces && !tun)
-		warn("waiting for a tunnel interface (tun, tap, wireguard, ovpn, ipip, gre, sit, ip6tnl, vti, xfrm)\n");
+		warn("waiting for a tunnel interface (tun, tap, wireguard, ovpn, ipip, gre, sit, "
+		     "ip6tnl, vti, xfrm)\n");
 }
 
 bool tracer__ns_ended(const struct tracer *t)
@@ -1192,8 +1193,8 @@ void tracer__diagnose(struct tracer *t, struct flow_rec *r)
 	/* a leak is fixed through a cluster interface, a bypass through a tunnel */
 	n = names_of(t, leak ? TL_ROLE_CLUSTER : TL_ROLE_TUNNEL, names);
 	via = route_cache__gateway(t->rc, !leak, r->key.family, names, n, gw, &has_gw);
-	r->fix = flows__intern(t->env->flows,
-			       audit_fix(&cc->cidr, &ri, via, has_gw ? gw : NULL, buf, sizeof(buf)));
+	r->fix = flows__intern(
+	    t->env->flows, audit_fix(&cc->cidr, &ri, via, has_gw ? gw : NULL, buf, sizeof(buf)));
 	nl__release(t->nl);
 	for (i = 0; i < t->nr_fixed; i++)
 		if (t->fixed[i] == cc)

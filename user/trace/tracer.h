@@ -30,7 +30,7 @@ struct ns_snap;
 struct tracer;
 
 #define TRACER_MAX_IFACES 32
-#define TRACER_MAX_FIXED 64
+#define TRACER_MAX_FIXED  64
 /* An untraced namespace is tried again after 1 s, then 2, 4 ... up to 30 s. */
 #define TRACER_RETRY_MIN_MS 1000
 #define TRACER_RETRY_MAX_MS 30000
@@ -48,7 +48,7 @@ struct slot_table {
 	int nr; /* slots there are (the datapath's counters have room for) */
 	int used;
 	struct tracer *owner[TL_MAX_SLOTS];
-	uint8_t iface[TL_MAX_SLOTS]; /* index in the owner's interfaces */
+	uint8_t iface[TL_MAX_SLOTS];	 /* index in the owner's interfaces */
 	uint64_t freed_at[TL_MAX_SLOTS]; /* 0: never used; reuse the oldest first */
 	uint64_t clock;
 	uint64_t refused; /* interfaces that found no slot they could take */
@@ -71,11 +71,11 @@ struct tracer_env {
 	struct flows *flows; /* user-space flow records: purged when a slot is reused */
 	const struct config *cfg;
 	enum attach_kind kind;
-	struct slot_table slots; /* nr: set from the datapath by the trace command */
-	struct attach_batch *batch; /* open: attaches are queued, then made at once */
+	struct slot_table slots;	   /* nr: set from the datapath by the trace command */
+	struct attach_batch *batch;	   /* open: attaches are queued, then made at once */
 	const volatile sig_atomic_t *stop; /* set by a signal: stop starting things */
-	struct out *events; /* route watch events; NULL: none (--top) */
-	bool name_ns; /* events name the namespace even without a pod (node mode) */
+	struct out *events;		   /* route watch events; NULL: none (--top) */
+	bool name_ns;	      /* events name the namespace even without a pod (node mode) */
 	int64_t mono_to_real; /* add to CLOCK_MONOTONIC ns for realtime ns */
 };
 
@@ -103,13 +103,12 @@ void tracer_env__batch_run(struct tracer_env *env);
 void tracer_env__batch_end(struct tracer_env *env); /* run, then close */
 
 /* The tracer and interface name of a slot of env; NULL when free. */
-struct tracer *tracer_env__slot_owner(const struct tracer_env *env, int slot,
-				      const char **iface);
+struct tracer *tracer_env__slot_owner(const struct tracer_env *env, int slot, const char **iface);
 
 /* A tracer for ns (owned from here on: freed with the tracer, also on
  * error). NULL and errno. */
-struct tracer *tracer__new(struct tracer_env *env, struct netns *ns, const char *path,
-			   uint32_t id, bool single);
+struct tracer *tracer__new(struct tracer_env *env, struct netns *ns, const char *path, uint32_t id,
+			   bool single);
 void tracer__free(struct tracer *t);
 /* Node mode: a namespace found that cannot be looked into or traced (err:
  * an errno; what: the step that failed). Said once, holds no fd, and is
