@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <bpf/libbpf.h>
 
+#include "lib/clock.h"
 #include "lib/http.h"
 #include "lib/log.h"
 #include "lib/signals.h"
@@ -82,19 +83,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 {
 	(void)level;
 	return vfprintf(stderr, fmt, args);
-}
-
-static uint64_t now_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static const char *kind_name(enum attach_kind kind)
-{
-	return kind == KIND_TCX ? "tcx" : kind == KIND_TC ? "tc" : "none";
 }
 
 static void poll_add(struct trace *tr, int fd, enum source src, uint32_t events)
@@ -355,12 +343,12 @@ static void announce(struct trace *tr)
 			 "tracing %d interface%s in %d namespace%s (%s); watching for more; Ctrl-C "
 			 "to stop",
 			 ifaces, ifaces == 1 ? "" : "s", traced, traced == 1 ? "" : "s",
-			 kind_name(tr->env.kind));
+			 attach_kind_name(tr->env.kind));
 	} else {
 		if (fleet__count(tr->fleet))
 			tracer__say_waiting(fleet__get(tr->fleet, 0));
 		snprintf(line, sizeof(line), "tracing %d interface%s in %s (%s); Ctrl-C to stop",
-			 ifaces, ifaces == 1 ? "" : "s", tr->where, kind_name(tr->env.kind));
+			 ifaces, ifaces == 1 ? "" : "s", tr->where, attach_kind_name(tr->env.kind));
 	}
 	warn("%s", line);
 	write_ready(tr, line);
@@ -377,7 +365,7 @@ static void start_outputs(struct trace *tr)
 		struct sigaction wa = {.sa_handler = on_winch};
 
 		sigaction(SIGWINCH, &wa, NULL);
-		tr->top = top__new(tr->where, kind_name(tr->env.kind), tr->node_mode);
+		tr->top = top__new(tr->where, attach_kind_name(tr->env.kind), tr->node_mode);
 		if (!tr->top)
 			return;
 		poll_add(tr, top__key_fd(tr->top), SRC_KEYS, EPOLLIN);
@@ -398,7 +386,7 @@ static void dispatch(struct trace *tr, const struct epoll_event *evs, int n)
 				stop_signal = SIGTERM; /* q: as on SIGTERM */
 			break;
 		case SRC_HTTP:
-			http_server__run(tr->http, now_ns(CLOCK_MONOTONIC) / 1000000);
+			http_server__run(tr->http, clock_ns(CLOCK_MONOTONIC) / 1000000);
 			break;
 		case SRC_STDOUT:
 			tr->out.err = -EPIPE; /* its reader closed: no write will do */
@@ -415,7 +403,7 @@ static void dispatch(struct trace *tr, const struct epoll_event *evs, int n)
 static void loop(struct trace *tr)
 {
 	const struct config *cfg = tr->cfg;
-	uint64_t now = now_ns(CLOCK_MONOTONIC), deadline = 0, next_sweep = 0;
+	uint64_t now = clock_ns(CLOCK_MONOTONIC), deadline = 0, next_sweep = 0;
 	uint64_t next_export = now + (uint64_t)(cfg->interval * 1e9);
 	uint64_t next_rescan = now + RESCAN_MS * 1000000ULL;
 	uint64_t next_discover = now + DISCOVER_MS * 1000000ULL;
@@ -432,7 +420,7 @@ static void loop(struct trace *tr)
 			next = deadline;
 		if (routes && routes < next)
 			next = routes; /* a route change's audit, once it settles */
-		now = now_ns(CLOCK_MONOTONIC);
+		now = clock_ns(CLOCK_MONOTONIC);
 		timeout = next > now ? (int)((next - now + 999999) / 1000000) : 0;
 		/* The programs wake us only every so many events (a wakeup per
 		 * event would cost the datapath microseconds): drain on a tick
@@ -448,12 +436,12 @@ static void loop(struct trace *tr)
 		collector__drain(tr->col, false);
 		/* deadlines of slow clients, answers that wait for room */
 		if (tr->http)
-			http_server__run(tr->http, now_ns(CLOCK_MONOTONIC) / 1000000);
+			http_server__run(tr->http, clock_ns(CLOCK_MONOTONIC) / 1000000);
 		if (out_flush(&tr->out) == -EPIPE) {
 			warn("stdout's reader is gone; detaching\n");
 			break;
 		}
-		now = now_ns(CLOCK_MONOTONIC);
+		now = clock_ns(CLOCK_MONOTONIC);
 		if (deadline && now >= deadline)
 			break;
 		/* routes that changed, audited once they settle */
@@ -476,7 +464,7 @@ static void loop(struct trace *tr)
 			 * without it, from the counters) */
 			if (now >= next_sweep) {
 				collector__sweep(tr->col);
-				next_sweep = now + 20 * (now_ns(CLOCK_MONOTONIC) - now);
+				next_sweep = now + 20 * (clock_ns(CLOCK_MONOTONIC) - now);
 			}
 			publisher__publish(tr->pub);
 			next_export = now + (uint64_t)(cfg->interval * 1e9);
@@ -547,8 +535,8 @@ int cmd_trace(struct config *cfg)
 {
 	struct trace tr = {
 	    .cfg = cfg, .ep = -1, .node_mode = cfg->all, .env = {.cfg = cfg, .stop = &stop_signal}};
-	uint64_t started_ns = now_ns(CLOCK_REALTIME);
-	int64_t mono_to_real = (int64_t)started_ns - (int64_t)now_ns(CLOCK_MONOTONIC);
+	uint64_t started_ns = clock_ns(CLOCK_REALTIME);
+	int64_t mono_to_real = (int64_t)started_ns - (int64_t)clock_ns(CLOCK_MONOTONIC);
 	struct target tg = {0};
 	char err[512];
 	int ret = EXIT_USAGE;
@@ -585,7 +573,7 @@ int cmd_trace(struct config *cfg)
 		goto out;
 	}
 	/* the routes as they are, said before the run is said to be ready */
-	fleet__watch_routes(tr.fleet, now_ns(CLOCK_MONOTONIC));
+	fleet__watch_routes(tr.fleet, clock_ns(CLOCK_MONOTONIC));
 	out_flush(&tr.out);
 	announce(&tr);
 	start_outputs(&tr);

@@ -25,6 +25,12 @@ enum attach_kind {
 	KIND_TC = 2,
 };
 
+/* "tcx", "tc", or "none" (nothing attached yet). */
+static inline const char *attach_kind_name(enum attach_kind kind)
+{
+	return kind == KIND_TCX ? "tcx" : kind == KIND_TC ? "tc" : "none";
+}
+
 struct attachment {
 	const struct netns *ns; /* where (not owned; outlives the attachment) */
 	uint32_t ifindex;

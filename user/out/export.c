@@ -509,8 +509,8 @@ static void prom_per_ns(FILE *f, const struct snapshot *s, const int *view, cons
  * (its value: how many routes make it), and the fixes --fix added. */
 static void prom_routes(FILE *f, const struct snapshot *s, const int *view)
 {
-	char cs[64], cs2[64];
-	int k, i, j;
+	char cs[64];
+	int k;
 
 	prom_head(
 	    f, "tunleak_route_findings", "gauge",
@@ -518,27 +518,22 @@ static void prom_routes(FILE *f, const struct snapshot *s, const int *view)
 	    "leak) or a remote CIDR that does not (kind bypass), per namespace and CIDR.");
 	for (k = 0; k < s->nr_ns; k++) {
 		const struct finding *r = snapshot_routes(s, &s->ns[k]);
+		int n = s->ns[k].nr_routes, i, j;
 
 		if (!view[k])
 			continue;
-		for (i = 0; i < s->ns[k].nr_routes; i++) {
-			int same = 0, seen = 0;
-
-			cidr_format(&r[i].cidr, cs, sizeof(cs));
-			/* one series per (kind, CIDR): counted at its first finding */
-			for (j = 0; j < s->ns[k].nr_routes; j++) {
-				if (r[j].kind != r[i].kind ||
-				    strcmp(cidr_format(&r[j].cidr, cs2, sizeof(cs2)), cs))
-					continue;
-				same++;
-				seen += j < i;
-			}
-			if (seen)
-				continue;
+		/* one series per (kind, CIDR); an audit lists a CIDR's findings
+		 * together, so each series is one run of them */
+		for (i = 0; i < n; i = j) {
+			for (j = i + 1; j < n && r[j].kind == r[i].kind &&
+					!memcmp(&r[j].cidr, &r[i].cidr, sizeof(r[i].cidr));
+			     j++)
+				;
 			fputs("tunleak_route_findings", f);
 			prom_ns_labels(f, &s->ns[k], view[k]);
 			fprintf(f, ",kind=\"%s\",class=\"%s\",cidr=\"%s\"} %d\n",
-				finding_kind_name(r[i].kind), class_name(r[i].cls), cs, same);
+				finding_kind_name(r[i].kind), class_name(r[i].cls),
+				cidr_format(&r[i].cidr, cs, sizeof(cs)), j - i);
 		}
 	}
 	prom_head(f, "tunleak_route_fixes_total", "counter",

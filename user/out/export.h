@@ -90,8 +90,9 @@ struct snapshot {
 
 /* A new, zeroed namespace section (NULL when out of memory). */
 struct ns_snap *snapshot_add_ns(struct snapshot *s);
-/* A copy of f among n's route findings (n: the last namespace added).
- * 0 or -ENOMEM. */
+/* A copy of f among n's route findings (n: the last namespace added), in
+ * the audit's order: a CIDR's findings come together (the Prometheus text
+ * makes one series of each run). 0 or -ENOMEM. */
 int snapshot_add_route(struct snapshot *s, struct ns_snap *n, const struct finding *f);
 /* n's route findings (n->nr_routes of them). */
 const struct finding *snapshot_routes(const struct snapshot *s, const struct ns_snap *n);

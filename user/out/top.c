@@ -12,6 +12,7 @@
 
 #include "out/export.h"
 #include "model/flows.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "out/table.h"
 #include "out/top.h"
@@ -70,14 +71,6 @@ static void on_log(const char *line, void *ctx)
 	struct top *t = ctx;
 
 	snprintf(t->msg, sizeof(t->msg), "%s", line);
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 struct top *top__new(const char *where, const char *attach, bool node_mode)
@@ -177,7 +170,7 @@ static void draw(struct top *t, struct flows *f, double dt)
 
 void top__refresh(struct top *t, struct snapshot *snap, struct flows *f)
 {
-	uint64_t mono = mono_ns();
+	uint64_t mono = clock_ns(CLOCK_MONOTONIC);
 	double dt = 0;
 	struct snapshot old;
 

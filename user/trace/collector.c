@@ -5,6 +5,7 @@
 #include <time.h>
 #include <bpf/libbpf.h>
 
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "model/flows.h"
 #include "datapath/loader.h"
@@ -187,20 +188,12 @@ int collector__fd(const struct collector *c)
 	return c->rb ? ring_buffer__epoll_fd(c->rb) : -1;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 void collector__drain(struct collector *c, bool all)
 {
 	if (!c->rb)
 		return;
 	if (ring_buffer__consume(c->rb) > 0)
-		c->last_found_ns = mono_ns();
+		c->last_found_ns = clock_ns(CLOCK_MONOTONIC);
 	datapath__drain_lost(c->o.env->dp, all, on_lost, c);
 }
 

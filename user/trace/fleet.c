@@ -9,6 +9,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/vec.h"
 #include "model/links.h"
@@ -287,14 +288,6 @@ void fleet__detach_all(struct fleet *f)
 
 /* --- node mode ------------------------------------------------------------------ */
 
-static uint64_t thread_cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /* A name may come later than the namespace (the hostname set after unshare,
  * the runtime's config.json written after the namespace was pinned), but a
  * name never gets less: a pod that ends may lose its metadata a moment
@@ -456,14 +449,6 @@ static void follow_new(struct fleet *f, const struct node_ns *x)
 				    : f->fds_per_ns;
 }
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void retry_all_soon(struct fleet *f)
 {
 	int i;
@@ -515,7 +500,8 @@ static void take_step(struct fleet *f, const struct fleet_step *s, const struct 
 		/* still short of fds: not even tried (nothing new to say) */
 		if (tracer__untraced(t, NULL) == EMFILE && !room_for_one(f))
 			break;
-		if (tracer__retry(t, found[s->found].f.path, mono_ms()) == 0)
+		if (tracer__retry(t, found[s->found].f.path, clock_ns(CLOCK_MONOTONIC) / 1000000) ==
+		    0)
 			watch(f, s->known);
 		break;
 	case FLEET_END:
@@ -581,7 +567,7 @@ static bool ending(const struct tracer *t, void *arg)
 
 void fleet__reconcile(struct fleet *f)
 {
-	uint64_t t0 = thread_cpu_ns();
+	uint64_t t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	struct fleet_known *known;
 	struct node_ns *found;
 	struct fleet_step *steps;
@@ -590,7 +576,7 @@ void fleet__reconcile(struct fleet *f)
 	if (!f->node || node__scan(f->node))
 		return;
 	/* what one look at the node costs (the counters file shows it) */
-	f->scan_cpu_ns = thread_cpu_ns() - t0;
+	f->scan_cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
 	say_unseen(f);
 	nf = node__count(f->node);
 	known = calloc(nk ? nk : 1, sizeof(*known));

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/clock.h"
 #include "lib/http.h"
 #include "lib/log.h"
 #include "model/findings.h"
@@ -25,19 +26,6 @@ struct publisher {
 	struct snapshot snap;
 	int said_err; /* the counters file's write error said last; 0: none */
 };
-
-static uint64_t realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static const char *kind_name(enum attach_kind kind)
-{
-	return kind == KIND_TCX ? "tcx" : kind == KIND_TC ? "tc" : "none";
-}
 
 struct publisher *publisher__new(const struct publisher_opts *o)
 {
@@ -94,8 +82,8 @@ const struct snapshot *publisher__build(struct publisher *p)
 
 	snapshot_clear(s);
 	s->started_ns = p->o.started_ns;
-	s->updated_ns = realtime_ns();
-	s->attach_mode = kind_name(env->kind);
+	s->updated_ns = clock_ns(CLOCK_REALTIME);
+	s->attach_mode = attach_kind_name(env->kind);
 	s->flows = env->flows;
 	s->received = p->o.collector ? collector__received(p->o.collector) : 0;
 	s->recovered = p->o.collector ? collector__recovered(p->o.collector) : 0;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "model/findings.h"
 #include "config/cli.h"
@@ -25,14 +26,6 @@ struct route_watch {
 	struct nl *nl;
 	uint64_t at; /* CLOCK_MONOTONIC ns of the audit */
 };
-
-static uint64_t cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 struct route_watch *route_watch__new(const struct config *cfg, struct out *events,
 				     int64_t mono_to_real)
@@ -169,7 +162,7 @@ void route_watch__run(struct route_watch *w, struct nl *nl, const struct flow_or
 	if (!w || !w->due || now < w->due || !nl)
 		return;
 	w->due = 0;
-	t0 = cpu_ns();
+	t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	if (ns_audit(nl, &ac, w->next, &st, err, sizeof(err))) {
 		w->st.errors++;
 		if (!w->failing)
@@ -189,7 +182,7 @@ void route_watch__run(struct route_watch *w, struct nl *nl, const struct flow_or
 	w->at = now;
 	findings__diff(w->now, w->next, now + w->mono_to_real, on_diff, w);
 	findings__move(w->now, w->next);
-	w->st.audit_cpu_ns = cpu_ns() - t0;
+	w->st.audit_cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
 	w->from = NULL;
 	w->nl = NULL;
 }

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <sys/resource.h>
 
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/vec.h"
 #include "model/audit.h"
@@ -368,14 +369,6 @@ void tracer__count_flow(struct tracer *t, enum tl_type type)
 		t->bypass_flows++;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 void tracer__free(struct tracer *t)
 {
 	int i;
@@ -481,7 +474,7 @@ static int attach_end(struct attach_job *j)
 	/* a VPN's routes come with its tunnel: the watch says how long after
 	 * (not known for a tunnel that was there before tunleak looked) */
 	if (e->role == TL_ROLE_TUNNEL && j->came)
-		route_watch__tunnel_up(j->t->rw, mono_ns());
+		route_watch__tunnel_up(j->t->rw, clock_ns(CLOCK_MONOTONIC));
 	return 0;
 }
 
@@ -574,8 +567,7 @@ static void say_failed(struct tracer *t, struct tracer_iface *e, const char *err
 static void say_attached(const struct tracer *t, const struct tracer_iface *e)
 {
 	warn("%s attached (ifindex %u, %s, %s)%s%s\n", e->name, e->ifindex, e->l2 ? "l2" : "l3",
-	     t->env->kind == KIND_TCX ? "tcx" : "tc", t->single ? "" : " in ",
-	     t->single ? "" : t->where);
+	     attach_kind_name(t->env->kind), t->single ? "" : " in ", t->single ? "" : t->where);
 }
 
 /*
@@ -853,7 +845,7 @@ void tracer__rescan(struct tracer *t)
 		return;
 	/* without link events the routes are looked at on this clock too */
 	if (!t->mon && t->state == NS_TRACING)
-		route_watch__changed(t->rw, mono_ns());
+		route_watch__changed(t->rw, clock_ns(CLOCK_MONOTONIC));
 	if (nl__link_dump(t->nl, &links, &n)) {
 		nl__release(t->nl);
 		return;
@@ -1020,7 +1012,7 @@ void tracer__on_monitor(struct tracer *t)
 	if ((m & ROUTES_CHANGED) && t->rc)
 		route_cache__invalidate(t->rc);
 	if (m & (ROUTES_CHANGED | LINK_CHANGED))
-		route_watch__changed(t->rw, mono_ns());
+		route_watch__changed(t->rw, clock_ns(CLOCK_MONOTONIC));
 	if (m & LINK_CHANGED)
 		tracer__rescan(t);
 }
